@@ -1,0 +1,231 @@
+package tokenmint
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Grant types a client may be allowed (RFC 6749 §1.3, §6).
+const (
+	GrantClientCredentials = "client_credentials"
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+	GrantPassword          = "password"
+)
+
+// KnownGrantTypes lists every grant type tokenmint implements, in the order
+// discovery documents publish them.
+var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword}
+
+// Access token formats.
+const (
+	FormatJWT    = "jwt"    // RFC 9068 JWT, verifiable offline against the JWKS
+	FormatOpaque = "opaque" // random handle, only its keyed hash is stored
+)
+
+// JWS algorithms tokenmint signs with.
+const (
+	AlgES256 = "ES256"
+	AlgRS256 = "RS256"
+	AlgEdDSA = "EdDSA"
+)
+
+// KnownAlgs lists every signing algorithm tokenmint can sign with.
+var KnownAlgs = []string{AlgES256, AlgRS256, AlgEdDSA}
+
+// Defaults applied to a client whose lifetimes are left zero.
+const (
+	DefaultAccessTTL  = time.Hour
+	DefaultRefreshTTL = 30 * 24 * time.Hour
+)
+
+// Client is a registered OAuth client (RFC 6749 §2).
+//
+// Secrets are never stored: SecretHash and APIKeyHash hold keyed hashes
+// (see package token) and are compared in constant time.
+type Client struct {
+	ID   string
+	Name string
+	// SecretHash is the keyed hash of the client secret; empty for public
+	// clients (RFC 6749 §2.1), which cannot authenticate.
+	SecretHash []byte
+	Public     bool
+	// APIKeyHash is the keyed hash of an optional API key, a second
+	// credential some platforms (EmpowerID) send beside the client's own.
+	APIKeyHash []byte
+
+	GrantTypes    []string
+	Scopes        []string // scopes the client may be granted
+	DefaultScopes []string // granted when a request names none; nil means Scopes
+	RedirectURIs  []string // compared by exact string match (RFC 9700 §4.1.3)
+	Audience      []string // "aud" of its access tokens; nil means the issuer
+
+	TokenFormat string // FormatJWT or FormatOpaque
+	SigningAlg  string // JWS alg of its JWTs; "" means the server default
+	// AccessTTL is the absolute lifetime of an access token.
+	AccessTTL time.Duration
+	// IdleTTL, when set, ends an opaque access token that has not been
+	// used (introspected) for this long, never later than AccessTTL.
+	IdleTTL time.Duration
+	// RefreshTTL is the absolute lifetime of a refresh token family.
+	RefreshTTL time.Duration
+
+	// Claims are added to every access token and introspection response
+	// of this client. Registered claim names cannot be overridden.
+	Claims map[string]string
+
+	AllowPlainPKCE bool // accept code_challenge_method=plain (RFC 7636 §4.2)
+	RequireConsent bool // show the consent page on every authorization
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// HasGrant reports whether the client may use the grant type.
+func (c *Client) HasGrant(grant string) bool { return slices.Contains(c.GrantTypes, grant) }
+
+// HasRedirectURI reports whether uri is registered, by exact string
+// comparison as RFC 9700 §4.1.3 requires.
+func (c *Client) HasRedirectURI(uri string) bool { return slices.Contains(c.RedirectURIs, uri) }
+
+// GrantedScopes returns the scopes to grant for a request: the client's
+// default scopes when none were requested, else the requested ones when
+// all of them are allowed. ok is false when a requested scope is not.
+func (c *Client) GrantedScopes(requested []string) (scopes []string, ok bool) {
+	if len(requested) == 0 {
+		if c.DefaultScopes != nil {
+			return c.DefaultScopes, true
+		}
+		return c.Scopes, true
+	}
+	for _, s := range requested {
+		if !slices.Contains(c.Scopes, s) {
+			return nil, false
+		}
+	}
+	return requested, true
+}
+
+// ReservedClaims cannot be set as custom client claims: they are the
+// registered JWT and introspection members tokenmint sets itself.
+var ReservedClaims = []string{
+	"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "scope",
+	"active", "token_type", "username", "auth_time", "acr", "amr", "cnf",
+}
+
+// Validate checks a client record for consistency before it is stored.
+// It returns an error naming the first problem, phrased for a CLI user.
+func (c *Client) Validate() error {
+	if strings.TrimSpace(c.ID) == "" {
+		return errors.New("client id is empty")
+	}
+	if strings.TrimSpace(c.Name) == "" {
+		return errors.New("client name is empty")
+	}
+	if len(c.GrantTypes) == 0 {
+		return errors.New("client has no grant type")
+	}
+	for _, g := range c.GrantTypes {
+		if !slices.Contains(KnownGrantTypes, g) {
+			return fmt.Errorf("unknown grant type %q (known: %s)", g, strings.Join(KnownGrantTypes, ", "))
+		}
+	}
+	if c.Public && len(c.SecretHash) > 0 {
+		return errors.New("a public client has no secret")
+	}
+	if c.Public && (c.HasGrant(GrantClientCredentials)) {
+		return errors.New("a public client cannot use client_credentials: it cannot authenticate")
+	}
+	if !c.Public && len(c.SecretHash) == 0 {
+		return errors.New("a confidential client needs a secret")
+	}
+	for _, s := range append(slices.Clone(c.Scopes), c.DefaultScopes...) {
+		if !validScopeToken(s) {
+			return fmt.Errorf("invalid scope %q: scopes are printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)", s)
+		}
+	}
+	for _, s := range c.DefaultScopes {
+		if !slices.Contains(c.Scopes, s) {
+			return fmt.Errorf("default scope %q is not among the client's scopes", s)
+		}
+	}
+	if err := c.validateRedirects(); err != nil {
+		return err
+	}
+	switch c.TokenFormat {
+	case FormatJWT, FormatOpaque:
+	default:
+		return fmt.Errorf("unknown token format %q (known: jwt, opaque)", c.TokenFormat)
+	}
+	if c.SigningAlg != "" && !slices.Contains(KnownAlgs, c.SigningAlg) {
+		return fmt.Errorf("unknown signing algorithm %q (known: %s)", c.SigningAlg, strings.Join(KnownAlgs, ", "))
+	}
+	return c.validateLifetimes()
+}
+
+func (c *Client) validateRedirects() error {
+	for _, r := range c.RedirectURIs {
+		u, err := url.Parse(r)
+		if err != nil || !u.IsAbs() || u.Fragment != "" {
+			return fmt.Errorf("invalid redirect URI %q: it must be absolute and carry no fragment (RFC 6749 §3.1.2)", r)
+		}
+	}
+	if c.HasGrant(GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {
+		return errors.New("the authorization_code grant needs at least one redirect URI")
+	}
+	return nil
+}
+
+func (c *Client) validateLifetimes() error {
+	if c.AccessTTL < 0 || c.IdleTTL < 0 || c.RefreshTTL < 0 {
+		return errors.New("lifetimes cannot be negative")
+	}
+	if c.IdleTTL > 0 && c.TokenFormat == FormatJWT {
+		return errors.New("idle-ttl needs opaque tokens: a JWT is verified offline, so its life cannot slide")
+	}
+	if c.IdleTTL > 0 && c.AccessTTL > 0 && c.IdleTTL > c.AccessTTL {
+		return errors.New("idle-ttl cannot exceed access-ttl")
+	}
+	for k := range c.Claims {
+		if k == "" || slices.Contains(ReservedClaims, k) {
+			return fmt.Errorf("claim %q is reserved or empty", k)
+		}
+	}
+	return nil
+}
+
+// validScopeToken reports whether s is a scope-token of RFC 6749 §3.3:
+// 1*( %x21 / %x23-5B / %x5D-7E ).
+func validScopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b < 0x21 || b == 0x22 || b == 0x5c || b > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// EffectiveAccessTTL is the client's access token lifetime, defaulted.
+func (c *Client) EffectiveAccessTTL() time.Duration {
+	if c.AccessTTL > 0 {
+		return c.AccessTTL
+	}
+	return DefaultAccessTTL
+}
+
+// EffectiveRefreshTTL is the absolute lifetime of the client's refresh
+// token families, defaulted.
+func (c *Client) EffectiveRefreshTTL() time.Duration {
+	if c.RefreshTTL > 0 {
+		return c.RefreshTTL
+	}
+	return DefaultRefreshTTL
+}

@@ -1,0 +1,137 @@
+package tokenmint
+
+import "time"
+
+// User is a person who signs in through the login page, the password grant
+// or a dialect that carries their credentials.
+type User struct {
+	ID       string
+	Username string // unique, compared exactly
+	Email    string
+	Name     string
+	// PasswordHash is a PHC-format argon2id string (package password).
+	PasswordHash string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// AccessToken is the server-side record of an access token. Opaque tokens
+// always have one (ID is the keyed hash of the token); JWTs have one only
+// when they belong to a Family, so that revoking the family can revoke
+// them (ID is then the "jti"). A client_credentials JWT has no record.
+type AccessToken struct {
+	ID       string
+	Format   string // FormatJWT or FormatOpaque
+	ClientID string
+	Subject  string // user ID, or the client ID for client_credentials
+	Scopes   []string
+	Audience []string
+	// FamilyID links the token to the authorization it came from (an
+	// authorization code or password grant and its refresh chain); empty
+	// for client_credentials.
+	FamilyID  string
+	IssuedAt  time.Time
+	ExpiresAt time.Time // absolute expiry
+	// IdleTTL and LastUsedAt implement sliding expiry: the token is
+	// inactive once LastUsedAt+IdleTTL has passed. Zero IdleTTL: none.
+	IdleTTL    time.Duration
+	LastUsedAt time.Time
+}
+
+// ActiveAt reports whether the token is live at now, honouring both its
+// absolute and its idle expiry.
+func (t *AccessToken) ActiveAt(now time.Time) bool {
+	if !now.Before(t.ExpiresAt) {
+		return false
+	}
+	return t.IdleTTL <= 0 || now.Before(t.LastUsedAt.Add(t.IdleTTL))
+}
+
+// EffectiveExpiry is the instant the token stops being active if it is not
+// used again: the earlier of the absolute and the idle expiry.
+func (t *AccessToken) EffectiveExpiry() time.Time {
+	if t.IdleTTL > 0 {
+		if idle := t.LastUsedAt.Add(t.IdleTTL); idle.Before(t.ExpiresAt) {
+			return idle
+		}
+	}
+	return t.ExpiresAt
+}
+
+// Family is one authorization by a user of a client: everything issued
+// from one authorization code or password grant and the refresh tokens
+// rotated from it (RFC 9700 §4.14.2). Revoking the family revokes all of it.
+type Family struct {
+	ID        string
+	ClientID  string
+	Subject   string
+	Scopes    []string // the most a refresh may ask for
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time // absolute end of every refresh token in it
+	RevokedAt time.Time // zero while live
+}
+
+// RefreshToken is the record of one refresh token; ID is its keyed hash.
+type RefreshToken struct {
+	ID        string
+	FamilyID  string
+	ClientID  string
+	Subject   string
+	Scopes    []string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until rotated; a second use is a replay
+}
+
+// AuthCode is an authorization code (RFC 6749 §4.1.2); ID is its keyed
+// hash. It is single-use and bound to everything below.
+type AuthCode struct {
+	ID                  string
+	FamilyID            string // the family its tokens will belong to
+	ClientID            string
+	RedirectURI         string
+	Subject             string
+	Scopes              []string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string // "S256", "plain" or "" (no PKCE)
+	AuthTime            time.Time
+	IssuedAt            time.Time
+	ExpiresAt           time.Time
+	UsedAt              time.Time
+}
+
+// RevokedJWT marks a JWT (by "jti") revoked until it would have expired.
+type RevokedJWT struct {
+	JTI       string
+	ClientID  string
+	ExpiresAt time.Time
+}
+
+// SigningKey is a JWS signing key. The private part is stored only
+// encrypted under the master key (package token does both).
+type SigningKey struct {
+	ID         string // "kid"
+	Alg        string
+	PublicJWK  []byte // JSON of the public JWK, published in the JWKS
+	PrivateEnc []byte // AES-GCM sealed private JWK JSON
+	CreatedAt  time.Time
+	// RotatedAt is when a newer key of the same alg replaced it; zero for
+	// the current key. A rotated key keeps verifying (and is published)
+	// until RetireAt, after which the janitor deletes it.
+	RotatedAt time.Time
+	RetireAt  time.Time
+}
+
+// Current reports whether the key is the one signing for its alg.
+func (k *SigningKey) Current() bool { return k.RotatedAt.IsZero() }
+
+// LoginSession is a browser sign-in: the cookie holds a random value whose
+// keyed hash is ID.
+type LoginSession struct {
+	ID        string
+	UserID    string
+	AuthTime  time.Time
+	ExpiresAt time.Time
+}
