@@ -1,0 +1,59 @@
+package grant
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/oauth"
+)
+
+// authorizationCode exchanges a code for tokens (RFC 6749 §4.1.3). The
+// code is consumed before anything else is checked, so a code is good for
+// one attempt only; presenting a consumed code revokes every token issued
+// from it (§4.1.2: "the authorization server ... SHOULD revoke (when
+// possible) all tokens previously issued based on that authorization
+// code").
+func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req *TokenRequest) (*TokenResponse, error) {
+	if req.Code == "" {
+		return nil, oauth.NewError(oauth.InvalidRequest, "missing code")
+	}
+	code, err := e.cfg.Store.ConsumeAuthCode(ctx, e.cfg.Tokens.ID(req.Code), e.now())
+	switch {
+	case errors.Is(err, tokenmint.ErrNotFound):
+		return nil, invalidGrant("the authorization code is invalid or expired")
+	case errors.Is(err, tokenmint.ErrAlreadyUsed):
+		if rerr := e.cfg.Store.RevokeFamily(ctx, code.FamilyID, e.now()); rerr != nil {
+			return nil, storeError("revoke tokens of a replayed code", rerr)
+		}
+		e.log.WarnContext(ctx, "authorization code replayed: its tokens are revoked", "client_id", code.ClientID, "family_id", code.FamilyID)
+		return nil, invalidGrant("the authorization code was already used")
+	case err != nil:
+		return nil, storeError("consume authorization code", err)
+	}
+	if err := e.checkCode(c, &code, req); err != nil {
+		return nil, err
+	}
+	fam, err := e.newFamily(ctx, c, code.FamilyID, code.Subject, code.Scopes, code.AuthTime)
+	if err != nil {
+		return nil, err
+	}
+	return e.userTokens(ctx, c, fam, code.Scopes, code.Nonce, req.Shape)
+}
+
+// checkCode verifies the bindings of a consumed code.
+func (e *Engine) checkCode(c *tokenmint.Client, code *tokenmint.AuthCode, req *TokenRequest) error {
+	if code.ClientID != c.ID {
+		return invalidGrant("the authorization code was issued to another client")
+	}
+	if !e.now().Before(code.ExpiresAt) {
+		return invalidGrant("the authorization code has expired")
+	}
+	if code.RedirectURI != "" && req.RedirectURI != code.RedirectURI {
+		return invalidGrant("redirect_uri does not match the authorization request")
+	}
+	if code.RedirectURI == "" && req.RedirectURI != "" && !c.HasRedirectURI(req.RedirectURI) {
+		return invalidGrant("redirect_uri is not registered for this client")
+	}
+	return verifyPKCE(code.CodeChallenge, code.CodeChallengeMethod, req.CodeVerifier)
+}

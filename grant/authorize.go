@@ -1,0 +1,152 @@
+package grant
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/oauth"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// AuthorizeRequest is an authorization request (RFC 6749 §4.1.1, RFC 7636
+// §4.3, OIDC Core §3.1.2.1) as decoded from the query string.
+type AuthorizeRequest struct {
+	ResponseType        string
+	ClientID            string
+	RedirectURI         string
+	Scope               string
+	State               string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	ResponseMode        string // "query" (default) or "fragment"
+	Prompt              string // OIDC: "login", "consent", "none"
+	// LegacyNoPKCE lets a public client authorize without PKCE. Only a
+	// dialect whose platform documents a flow without PKCE sets it (RFC
+	// 9700 §2.1.1 wants PKCE; that platform's apps do not send it). The
+	// standard endpoint never does.
+	LegacyNoPKCE bool
+}
+
+// Authorization is a validated authorization request, ready for the user
+// to sign in and consent.
+type Authorization struct {
+	Client              *tokenmint.Client
+	RedirectURI         string // where to send the answer
+	BoundRedirectURI    string // what the code is bound to ("" when omitted)
+	Scopes              []string
+	State               string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	ResponseMode        string
+	Prompt              string
+}
+
+// ValidateAuthorize checks an authorization request in the order RFC 6749
+// §4.1.2.1 demands. When the client or redirect URI is bad, it returns a
+// nil Authorization and the error must be shown to the user, never
+// redirected (an open redirector otherwise). When it returns an error with
+// a non-nil Authorization, the error goes back to a.RedirectURI with
+// a.State in a.ResponseMode.
+func (e *Engine) ValidateAuthorize(ctx context.Context, req AuthorizeRequest) (*Authorization, error) {
+	c, redirect, err := e.authorizeClient(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	a := &Authorization{Client: c, RedirectURI: redirect, BoundRedirectURI: req.RedirectURI,
+		State: req.State, Nonce: req.Nonce, ResponseMode: "query", Prompt: req.Prompt}
+	switch req.ResponseMode {
+	case "", "query":
+	case "fragment":
+		a.ResponseMode = "fragment"
+	default:
+		return a, oauth.NewError(oauth.InvalidRequest, "response_mode must be query or fragment")
+	}
+	if err := e.checkAuthorizeParams(c, req, a); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// authorizeClient validates client_id and redirect_uri (exact match,
+// RFC 9700 §4.1.3). A request may omit redirect_uri only when the client
+// registered exactly one (RFC 6749 §3.1.2.3).
+func (e *Engine) authorizeClient(ctx context.Context, req AuthorizeRequest) (*tokenmint.Client, string, error) {
+	if req.ClientID == "" {
+		return nil, "", oauth.NewError(oauth.InvalidRequest, "missing client_id")
+	}
+	c, err := e.clients.GetClient(ctx, req.ClientID)
+	if errors.Is(err, tokenmint.ErrNotFound) {
+		return nil, "", oauth.NewError(oauth.InvalidClient, "unknown client_id")
+	}
+	if err != nil {
+		return nil, "", storeError("authorize: get client", err)
+	}
+	switch {
+	case req.RedirectURI != "" && c.HasRedirectURI(req.RedirectURI):
+		return &c, req.RedirectURI, nil
+	case req.RedirectURI == "" && len(c.RedirectURIs) == 1:
+		return &c, c.RedirectURIs[0], nil
+	case req.RedirectURI == "":
+		return nil, "", oauth.NewError(oauth.InvalidRequest, "missing redirect_uri")
+	}
+	return nil, "", oauth.NewError(oauth.InvalidRequest, "redirect_uri is not registered for this client")
+}
+
+func (e *Engine) checkAuthorizeParams(c *tokenmint.Client, req AuthorizeRequest, a *Authorization) error {
+	if req.ResponseType != "code" {
+		if req.ResponseType == "" {
+			return oauth.NewError(oauth.InvalidRequest, "missing response_type")
+		}
+		return oauth.NewError(oauth.UnsupportedResponseType, "only response_type=code is supported")
+	}
+	if !c.HasGrant(tokenmint.GrantAuthorizationCode) {
+		return oauth.NewError(oauth.UnauthorizedClient, "the client is not allowed the authorization_code grant")
+	}
+	if !oauth.ValidScope(req.Scope) {
+		return oauth.NewError(oauth.InvalidScope, "scope contains characters RFC 6749 §3.3 does not allow")
+	}
+	scopes, ok := c.GrantedScopes(oauth.ParseScope(req.Scope))
+	if !ok {
+		return oauth.NewError(oauth.InvalidScope, "the requested scope exceeds what the client may be granted")
+	}
+	a.Scopes = scopes
+	method, err := checkChallenge(c, req.CodeChallenge, req.CodeChallengeMethod, req.LegacyNoPKCE)
+	if err != nil {
+		return err
+	}
+	a.CodeChallenge, a.CodeChallengeMethod = req.CodeChallenge, method
+	if req.Prompt != "" && req.Prompt != "none" && req.Prompt != "login" && req.Prompt != "consent" {
+		return oauth.NewError(oauth.InvalidRequest, "prompt must be none, login or consent")
+	}
+	return nil
+}
+
+// IssueCode mints a single-use authorization code for a signed-in user
+// (RFC 6749 §4.1.2), bound to the client, redirect URI, PKCE challenge,
+// scopes, user and nonce. It returns the code to send to the client.
+func (e *Engine) IssueCode(ctx context.Context, a *Authorization, userID string, authTime time.Time) (string, error) {
+	raw := token.Generate(token.PrefixAuthCode)
+	now := e.now()
+	code := tokenmint.AuthCode{
+		ID:                  e.cfg.Tokens.ID(raw),
+		FamilyID:            token.NewID(),
+		ClientID:            a.Client.ID,
+		RedirectURI:         a.BoundRedirectURI,
+		Subject:             userID,
+		Scopes:              a.Scopes,
+		Nonce:               a.Nonce,
+		CodeChallenge:       a.CodeChallenge,
+		CodeChallengeMethod: a.CodeChallengeMethod,
+		AuthTime:            authTime,
+		IssuedAt:            now,
+		ExpiresAt:           now.Add(e.cfg.CodeTTL),
+	}
+	if err := e.cfg.Store.CreateAuthCode(ctx, code); err != nil {
+		return "", storeError("store authorization code", err)
+	}
+	return raw, nil
+}

@@ -1,0 +1,76 @@
+package grant
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/oauth"
+)
+
+// Client authentication methods (RFC 6749 §2.3.1, RFC 8414 §2).
+const (
+	AuthBasic = "client_secret_basic"
+	AuthPost  = "client_secret_post"
+	AuthNone  = "none"
+)
+
+// Credentials are what a request presented to identify its client.
+type Credentials struct {
+	ID     string
+	Secret string
+	// Method is how they came: AuthBasic, AuthPost or AuthNone (client_id
+	// alone, for public clients). Errors of a Basic attempt carry a
+	// WWW-Authenticate challenge (RFC 6749 §5.2).
+	Method string
+}
+
+// dummySum is compared against when the client is unknown, so that an
+// unknown client costs the same as a wrong secret.
+var dummySum = make([]byte, 32)
+
+// AuthenticateClient identifies and authenticates the client (RFC 6749
+// §2.3, §3.2.1). Confidential clients must prove their secret; public
+// clients identify themselves by client_id alone and must not send a
+// secret. Every failure is the same invalid_client, so an attacker cannot
+// tell an unknown client from a wrong secret.
+func (e *Engine) AuthenticateClient(ctx context.Context, cred Credentials) (*tokenmint.Client, error) {
+	fail := &oauth.Error{Code: oauth.InvalidClient, Description: "client authentication failed", Basic: cred.Method == AuthBasic}
+	if cred.ID == "" {
+		fail.Description = "client authentication is required (HTTP Basic or client_id and client_secret)"
+		return nil, fail
+	}
+	c, err := e.clients.GetClient(ctx, cred.ID)
+	if errors.Is(err, tokenmint.ErrNotFound) {
+		e.cfg.Secrets.Verify(cred.Secret, dummySum)
+		return nil, fail
+	}
+	if err != nil {
+		return nil, storeError("authenticate client", err)
+	}
+	if c.Public {
+		if cred.Secret != "" {
+			fail.Description = "a public client has no secret to send"
+			return nil, fail
+		}
+		return &c, nil
+	}
+	if cred.Secret == "" || !e.cfg.Secrets.Verify(cred.Secret, c.SecretHash) {
+		return nil, fail
+	}
+	return &c, nil
+}
+
+// checkAPIKey verifies the second credential of platforms that send one.
+func (e *Engine) checkAPIKey(c *tokenmint.Client, req TokenRequest) error {
+	if req.APIKey == "" && !req.RequireAPIKey {
+		return nil
+	}
+	if req.APIKey == "" {
+		return &oauth.Error{Code: oauth.InvalidClient, Description: "the API key is missing"}
+	}
+	if len(c.APIKeyHash) == 0 || !e.cfg.Secrets.Verify(req.APIKey, c.APIKeyHash) {
+		return &oauth.Error{Code: oauth.InvalidClient, Description: "the API key is not valid for this client"}
+	}
+	return nil
+}

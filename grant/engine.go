@@ -1,0 +1,242 @@
+package grant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/oauth"
+	"github.com/tokenmint/tokenmint/password"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// ClientSource looks clients up; the server hands the Engine a cache in
+// front of the Store so that a token request reads no database in the
+// steady state.
+type ClientSource interface {
+	GetClient(ctx context.Context, id string) (tokenmint.Client, error)
+}
+
+// Observer is told of every token issued (for metrics). Nil is allowed.
+type Observer interface {
+	TokenIssued(grantType, format string)
+}
+
+// Throttle limits failed sign-ins per username and per client IP (issue
+// #3). Allow answers retryAfter > 0 when the attempt must be refused.
+type Throttle interface {
+	Allow(ctx context.Context, username, ip string) (retryAfter time.Duration, err error)
+	Failed(ctx context.Context, username, ip string)
+	Succeeded(ctx context.Context, username, ip string)
+}
+
+// Config wires an Engine. Store, Clients, Keys, Secrets and Tokens are
+// required.
+type Config struct {
+	Issuer    string
+	Store     tokenmint.Store
+	Clients   ClientSource     // nil means Store
+	Keys      *token.Keyset    // JWT signing and verification
+	Secrets   *token.Hasher    // keyed hash of client secrets and API keys
+	Tokens    *token.Hasher    // keyed hash of opaque tokens, refresh tokens, codes
+	Passwords *password.Hasher // user passwords (argon2id)
+	Throttle  Throttle         // failed sign-ins; nil means unlimited
+	// ClientLimit, when set, is asked after a client authenticates at the
+	// token endpoint; retryAfter > 0 refuses the request with 429.
+	ClientLimit func(ctx context.Context, clientID string) (retryAfter time.Duration, err error)
+	Observer    Observer
+	// DefaultAlg signs JWTs of clients that name none (default ES256).
+	DefaultAlg string
+	// IDTokenAlg signs ID tokens (default RS256, OIDC Core §15.1).
+	IDTokenAlg string
+	CodeTTL    time.Duration // authorization code lifetime, default 5m
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// Engine runs the protocol. It is safe for concurrent use.
+type Engine struct {
+	cfg     Config
+	clients ClientSource
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// New checks cfg and returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Issuer == "" || cfg.Store == nil || cfg.Keys == nil || cfg.Secrets == nil || cfg.Tokens == nil {
+		return nil, errors.New("grant: Issuer, Store, Keys, Secrets and Tokens are required")
+	}
+	if cfg.DefaultAlg == "" {
+		cfg.DefaultAlg = tokenmint.AlgES256
+	}
+	if cfg.IDTokenAlg == "" {
+		cfg.IDTokenAlg = tokenmint.AlgRS256
+	}
+	if cfg.CodeTTL <= 0 {
+		cfg.CodeTTL = 5 * time.Minute
+	}
+	if cfg.Passwords == nil {
+		cfg.Passwords = password.NewHasher(password.DefaultParams)
+	}
+	e := &Engine{cfg: cfg, clients: cfg.Clients, now: cfg.Now, log: cfg.Logger}
+	if e.clients == nil {
+		e.clients = cfg.Store
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	return e, nil
+}
+
+// Issuer is the "iss" of every token.
+func (e *Engine) Issuer() string { return e.cfg.Issuer }
+
+// Keys is the signing keyset (the JWKS endpoint publishes it).
+func (e *Engine) Keys() *token.Keyset { return e.cfg.Keys }
+
+// TokenRequest is a token endpoint request (RFC 6749 §4.1.3, §4.3.2,
+// §4.4.2, §6) after decoding, whatever the wire format.
+type TokenRequest struct {
+	GrantType    string
+	Client       Credentials
+	Scope        string // raw, space-delimited
+	Code         string
+	RedirectURI  string
+	CodeVerifier string
+	RefreshToken string
+	Username     string
+	Password     string
+	// APIKey is a second client credential some platforms send
+	// (EmpowerID's X-EmpowerID-API-Key); checked when non-empty or when
+	// RequireAPIKey is set.
+	APIKey        string
+	RequireAPIKey bool
+	// RequireRedirectURI makes the request name one of the client's
+	// registered redirect URIs even for grants that do not use it, for
+	// platforms that send one with every token request (EmpowerID).
+	RequireRedirectURI bool
+	// ClientIP is the caller's address, for sign-in throttling.
+	ClientIP string
+	// Shape, when set, adjusts each JWT access token before it is signed:
+	// a dialect uses it to reproduce a platform's token layout.
+	Shape func(*JWT)
+}
+
+// JWT is an access token about to be signed, handed to TokenRequest.Shape.
+type JWT struct {
+	Alg     string
+	Claims  *token.Claims
+	Options token.SignOptions
+}
+
+// TokenResponse is a successful token response (RFC 6749 §5.1), in units
+// of the core: adapters convert ExpiresIn to the unit their wire uses.
+type TokenResponse struct {
+	AccessToken  string
+	TokenType    string // always "Bearer"
+	ExpiresIn    time.Duration
+	Scopes       []string
+	RefreshToken string
+	IDToken      string
+	// Format of the access token, and the client it went to.
+	Format   string
+	ClientID string
+}
+
+// Token runs a token request: it authenticates the client, checks the
+// grant is allowed for it, and dispatches to the grant.
+func (e *Engine) Token(ctx context.Context, req TokenRequest) (*TokenResponse, error) {
+	if req.GrantType == "" {
+		return nil, oauth.NewError(oauth.InvalidRequest, "missing grant_type")
+	}
+	run, ok := e.grantFunc(req.GrantType)
+	if !ok {
+		return nil, oauth.NewError(oauth.UnsupportedGrantType, "grant_type %q is not supported", truncate(req.GrantType))
+	}
+	client, err := e.AuthenticateClient(ctx, req.Client)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkAPIKey(client, req); err != nil {
+		return nil, err
+	}
+	if req.RequireRedirectURI && !client.HasRedirectURI(req.RedirectURI) {
+		if req.RedirectURI == "" {
+			return nil, oauth.NewError(oauth.InvalidRequest, "missing redirect_uri")
+		}
+		return nil, oauth.NewError(oauth.InvalidRequest, "redirect_uri is not registered for this client")
+	}
+	if err := e.admit(ctx, client.ID); err != nil {
+		return nil, err
+	}
+	if !client.HasGrant(req.GrantType) {
+		return nil, oauth.NewError(oauth.UnauthorizedClient, "the client is not allowed the %s grant", req.GrantType)
+	}
+	if !oauth.ValidScope(req.Scope) {
+		return nil, oauth.NewError(oauth.InvalidScope, "scope contains characters RFC 6749 §3.3 does not allow")
+	}
+	resp, err := run(ctx, client, &req)
+	if err != nil {
+		return nil, err
+	}
+	resp.ClientID = client.ID
+	if e.cfg.Observer != nil {
+		e.cfg.Observer.TokenIssued(req.GrantType, resp.Format)
+	}
+	return resp, nil
+}
+
+// admit applies the per-client issuance limit, if any.
+func (e *Engine) admit(ctx context.Context, clientID string) error {
+	if e.cfg.ClientLimit == nil {
+		return nil
+	}
+	wait, err := e.cfg.ClientLimit(ctx, clientID)
+	if err != nil {
+		return fmt.Errorf("client rate limit: %w", err)
+	}
+	if wait > 0 {
+		return &oauth.Error{Code: oauth.SlowDown, Description: "too many token requests for this client; retry later", RetryAfter: int(math.Ceil(wait.Seconds()))}
+	}
+	return nil
+}
+
+type grantRunner func(ctx context.Context, c *tokenmint.Client, req *TokenRequest) (*TokenResponse, error)
+
+func (e *Engine) grantFunc(grantType string) (grantRunner, bool) {
+	switch grantType {
+	case tokenmint.GrantClientCredentials:
+		return e.clientCredentials, true
+	case tokenmint.GrantAuthorizationCode:
+		return e.authorizationCode, true
+	case tokenmint.GrantRefreshToken:
+		return e.refresh, true
+	case tokenmint.GrantPassword:
+		return e.password, true
+	}
+	return nil, false
+}
+
+// storeError turns a storage failure into an error for the edge: it keeps
+// tokenmint.ErrUnavailable visible (the edge answers 503) and adds
+// context.
+func storeError(op string, err error) error {
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// truncate bounds attacker-chosen text echoed in error descriptions.
+func truncate(s string) string {
+	const max = 64
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
+}

@@ -1,0 +1,180 @@
+package grant
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// IntrospectRequest is an RFC 7662 §2.1 request.
+type IntrospectRequest struct {
+	Client        Credentials
+	Token         string
+	TokenTypeHint string // "access_token" or "refresh_token"; only a hint
+}
+
+// Introspection is the RFC 7662 §2.2 answer. When Active is false every
+// other field is empty and adapters must write only {"active": false}.
+type Introspection struct {
+	Active    bool
+	Scopes    []string
+	ClientID  string
+	Subject   string
+	Audience  []string
+	Issuer    string
+	ExpiresAt time.Time
+	IssuedAt  time.Time
+	NotBefore time.Time
+	JTI       string
+	TokenType string // "Bearer", or "refresh_token" for refresh tokens
+	// Extra holds the client's custom claims (issue: "plus the client's
+	// custom claims").
+	Extra map[string]any
+}
+
+var inactive = &Introspection{}
+
+// Introspect answers RFC 7662 for an authenticated client. A client sees
+// the tokens issued to it, and tokens whose audience names it (it is
+// their resource server); anything else is reported inactive, so that a
+// client cannot learn about other clients' tokens (§4).
+func (e *Engine) Introspect(ctx context.Context, req IntrospectRequest) (*Introspection, error) {
+	caller, err := e.AuthenticateClient(ctx, req.Client)
+	if err != nil {
+		return nil, err
+	}
+	var info *Introspection
+	if strings.HasPrefix(req.Token, token.PrefixRefreshToken) {
+		info, err = e.inspectRefresh(ctx, req.Token)
+	} else {
+		info, err = e.inspectAccess(ctx, req.Token)
+	}
+	if err != nil || !info.Active {
+		return inactive, err
+	}
+	if info.ClientID != caller.ID && !slices.Contains(info.Audience, caller.ID) {
+		return inactive, nil
+	}
+	return info, nil
+}
+
+// inspectAccess reports on an access token of either format; a use of an
+// opaque token with an idle lifetime slides its expiry.
+func (e *Engine) inspectAccess(ctx context.Context, raw string) (*Introspection, error) {
+	if strings.HasPrefix(raw, token.PrefixAccessToken) {
+		return e.inspectOpaque(ctx, raw)
+	}
+	if strings.Count(raw, ".") == 2 {
+		return e.inspectJWT(ctx, raw)
+	}
+	return inactive, nil
+}
+
+func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection, error) {
+	rec, err := e.cfg.Store.GetAccessToken(ctx, e.cfg.Tokens.ID(raw))
+	if errors.Is(err, tokenmint.ErrNotFound) {
+		return inactive, nil
+	}
+	if err != nil {
+		return nil, storeError("introspect", err)
+	}
+	now := e.now()
+	if !rec.ActiveAt(now) {
+		return inactive, nil
+	}
+	if rec.IdleTTL > 0 && now.Sub(rec.LastUsedAt) >= touchGranularity(rec.IdleTTL) {
+		if err := e.cfg.Store.TouchAccessToken(ctx, rec.ID, now); err != nil {
+			return nil, storeError("record token use", err)
+		}
+		rec.LastUsedAt = now
+	}
+	info := &Introspection{
+		Active:    true,
+		Scopes:    rec.Scopes,
+		ClientID:  rec.ClientID,
+		Subject:   rec.Subject,
+		Audience:  rec.Audience,
+		Issuer:    e.cfg.Issuer,
+		ExpiresAt: rec.EffectiveExpiry(),
+		IssuedAt:  rec.IssuedAt,
+		NotBefore: rec.IssuedAt,
+		TokenType: "Bearer",
+	}
+	if c, err := e.clients.GetClient(ctx, rec.ClientID); err == nil {
+		info.Extra = customClaims(&c)
+	} else if !errors.Is(err, tokenmint.ErrNotFound) {
+		return nil, storeError("introspect client", err)
+	}
+	return info, nil
+}
+
+// touchGranularity bounds how often a sliding-expiry token is written
+// back: at most once per 1/100 of its idle lifetime (9 s for 15 min), so
+// busy tokens do not turn every introspection into a write. A token may
+// therefore expire up to that much earlier than exactly IdleTTL after its
+// last use, never later.
+func touchGranularity(idle time.Duration) time.Duration {
+	return idle / 100
+}
+
+func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, error) {
+	c, err := e.cfg.Keys.Verify(raw, "at+jwt")
+	if err != nil {
+		return inactive, nil // not ours, tampered, or signed by a retired key
+	}
+	now := e.now()
+	if c.Issuer != e.cfg.Issuer || !now.Before(c.ExpiresAt) || (!c.NotBefore.IsZero() && now.Before(c.NotBefore)) {
+		return inactive, nil
+	}
+	revoked, err := e.cfg.Store.IsJWTRevoked(ctx, c.ID)
+	if err != nil {
+		return nil, storeError("check jwt revocation", err)
+	}
+	if revoked {
+		return inactive, nil
+	}
+	return &Introspection{
+		Active:    true,
+		Scopes:    strings.Fields(c.Scope),
+		ClientID:  c.ClientID,
+		Subject:   c.Subject,
+		Audience:  c.Audience,
+		Issuer:    c.Issuer,
+		ExpiresAt: c.ExpiresAt,
+		IssuedAt:  c.IssuedAt,
+		NotBefore: c.NotBefore,
+		JTI:       c.ID,
+		TokenType: "Bearer",
+		Extra:     c.Extra,
+	}, nil
+}
+
+// inspectRefresh reports on a refresh token (RFC 7662 §2.1 allows it).
+func (e *Engine) inspectRefresh(ctx context.Context, raw string) (*Introspection, error) {
+	rt, err := e.cfg.Store.GetRefreshToken(ctx, e.cfg.Tokens.ID(raw))
+	if errors.Is(err, tokenmint.ErrNotFound) {
+		return inactive, nil
+	}
+	if err != nil {
+		return nil, storeError("introspect refresh token", err)
+	}
+	now := e.now()
+	if !rt.UsedAt.IsZero() || !now.Before(rt.ExpiresAt) {
+		return inactive, nil
+	}
+	return &Introspection{
+		Active:    true,
+		Scopes:    rt.Scopes,
+		ClientID:  rt.ClientID,
+		Subject:   rt.Subject,
+		Issuer:    e.cfg.Issuer,
+		ExpiresAt: rt.ExpiresAt,
+		IssuedAt:  rt.IssuedAt,
+		TokenType: "refresh_token",
+	}, nil
+}

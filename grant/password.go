@@ -1,0 +1,100 @@
+package grant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/oauth"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// ErrBadCredentials is returned by AuthenticateUser for an unknown user or
+// a wrong password, deliberately without saying which.
+var ErrBadCredentials = errors.New("invalid username or password")
+
+// ThrottledError is returned by AuthenticateUser when too many sign-ins
+// failed recently for the username or the address.
+type ThrottledError struct{ RetryAfter time.Duration }
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("too many failed sign-in attempts; retry in %s", e.RetryAfter.Round(time.Second))
+}
+
+// AuthenticateUser checks a username and password, for the login page,
+// the password grant and dialects that carry a person's credentials. It
+// costs one argon2id verification whether or not the user exists, and
+// throttles failures per username and per ip.
+func (e *Engine) AuthenticateUser(ctx context.Context, username, pw, ip string) (*tokenmint.User, error) {
+	if t := e.cfg.Throttle; t != nil {
+		wait, err := t.Allow(ctx, username, ip)
+		if err != nil {
+			return nil, fmt.Errorf("sign-in throttle: %w", err)
+		}
+		if wait > 0 {
+			return nil, &ThrottledError{RetryAfter: wait}
+		}
+	}
+	u, err := e.cfg.Store.GetUserByUsername(ctx, username)
+	if err != nil && !errors.Is(err, tokenmint.ErrNotFound) {
+		return nil, storeError("get user", err)
+	}
+	ok := false
+	if err == nil {
+		ok, err = e.cfg.Passwords.Verify(pw, u.PasswordHash)
+		if err != nil {
+			e.log.ErrorContext(ctx, "stored password hash is unreadable", "user_id", u.ID, "err", err)
+			ok = false
+		}
+	} else {
+		e.cfg.Passwords.VerifyDummy(pw)
+	}
+	if !ok {
+		if e.cfg.Throttle != nil {
+			e.cfg.Throttle.Failed(ctx, username, ip)
+		}
+		return nil, ErrBadCredentials
+	}
+	if e.cfg.Throttle != nil {
+		e.cfg.Throttle.Succeeded(ctx, username, ip)
+	}
+	return &u, nil
+}
+
+// password implements the resource owner password credentials grant (RFC
+// 6749 §4.3). It is legacy (RFC 9700 §2.4 says it MUST NOT be used) and
+// served only to clients registered with the password grant explicitly,
+// for platforms whose apps depend on it.
+func (e *Engine) password(ctx context.Context, c *tokenmint.Client, req *TokenRequest) (*TokenResponse, error) {
+	if req.Username == "" || req.Password == "" {
+		return nil, oauth.NewError(oauth.InvalidRequest, "username and password are required")
+	}
+	scopes, ok := c.GrantedScopes(oauth.ParseScope(req.Scope))
+	if !ok {
+		return nil, oauth.NewError(oauth.InvalidScope, "the requested scope exceeds what the client may be granted")
+	}
+	u, err := e.AuthenticateUser(ctx, req.Username, req.Password, req.ClientIP)
+	if err != nil {
+		return nil, userAuthError(err)
+	}
+	fam, err := e.newFamily(ctx, c, token.NewID(), u.ID, scopes, e.now())
+	if err != nil {
+		return nil, err
+	}
+	return e.userTokens(ctx, c, fam, scopes, "", req.Shape)
+}
+
+// userAuthError maps AuthenticateUser failures to token endpoint errors.
+func userAuthError(err error) error {
+	var te *ThrottledError
+	switch {
+	case errors.Is(err, ErrBadCredentials):
+		return invalidGrant("invalid username or password")
+	case errors.As(err, &te):
+		secs := int(te.RetryAfter.Seconds() + 0.999)
+		return &oauth.Error{Code: oauth.SlowDown, Description: te.Error(), RetryAfter: secs}
+	}
+	return err
+}

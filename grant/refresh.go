@@ -1,0 +1,112 @@
+package grant
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/oauth"
+)
+
+// refresh implements RFC 6749 §6 with refresh token rotation: every use
+// returns a new refresh token and spends the old one. Presenting a spent
+// token again means two parties hold it, so the whole family is revoked
+// (RFC 9700 §4.14.2, "refresh token rotation" with reuse detection).
+func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenRequest) (*TokenResponse, error) {
+	if req.RefreshToken == "" {
+		return nil, oauth.NewError(oauth.InvalidRequest, "missing refresh_token")
+	}
+	id := e.cfg.Tokens.ID(req.RefreshToken)
+	old, err := e.cfg.Store.GetRefreshToken(ctx, id)
+	if errors.Is(err, tokenmint.ErrNotFound) {
+		return nil, invalidGrant("the refresh token is invalid, expired or revoked")
+	}
+	if err != nil {
+		return nil, storeError("get refresh token", err)
+	}
+	if old.ClientID != c.ID {
+		return nil, invalidGrant("the refresh token was issued to another client")
+	}
+	if !old.UsedAt.IsZero() {
+		return nil, e.reused(ctx, old)
+	}
+	fam, err := e.liveFamily(ctx, old.FamilyID)
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := narrowScopes(old.Scopes, req.Scope)
+	if err != nil {
+		return nil, err
+	}
+	raw, next := e.newRefreshToken(fam, scopes)
+	if _, err := e.cfg.Store.RotateRefreshToken(ctx, id, e.now(), next); err != nil {
+		if errors.Is(err, tokenmint.ErrAlreadyUsed) {
+			return nil, e.reused(ctx, old) // lost a race with another use
+		}
+		if errors.Is(err, tokenmint.ErrNotFound) {
+			return nil, invalidGrant("the refresh token is invalid, expired or revoked")
+		}
+		return nil, storeError("rotate refresh token", err)
+	}
+	resp, err := e.issueAccess(ctx, c, accessGrant{subject: fam.Subject, scopes: scopes, familyID: fam.ID}, req.Shape)
+	if err != nil {
+		return nil, err
+	}
+	resp.RefreshToken = raw
+	if containsOpenID(scopes) {
+		if resp.IDToken, err = e.idToken(ctx, c, fam, scopes, "", resp.AccessToken); err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// reused revokes the family of a refresh token presented twice.
+func (e *Engine) reused(ctx context.Context, old tokenmint.RefreshToken) error {
+	if err := e.cfg.Store.RevokeFamily(ctx, old.FamilyID, e.now()); err != nil {
+		return storeError("revoke family on refresh token reuse", err)
+	}
+	e.log.WarnContext(ctx, "refresh token reused: family revoked", "client_id", old.ClientID, "family_id", old.FamilyID)
+	return invalidGrant("the refresh token was already used; every token of this authorization is now revoked")
+}
+
+// liveFamily returns the family if it is neither revoked nor expired.
+func (e *Engine) liveFamily(ctx context.Context, id string) (tokenmint.Family, error) {
+	f, err := e.cfg.Store.GetFamily(ctx, id)
+	if errors.Is(err, tokenmint.ErrNotFound) {
+		return f, invalidGrant("the refresh token is invalid, expired or revoked")
+	}
+	if err != nil {
+		return f, storeError("get token family", err)
+	}
+	if !f.RevokedAt.IsZero() || !e.now().Before(f.ExpiresAt) {
+		return f, invalidGrant("the refresh token is expired or revoked")
+	}
+	return f, nil
+}
+
+// narrowScopes applies RFC 6749 §6: a refresh may ask for the same scope
+// or less, never more; none requested means the same.
+func narrowScopes(granted []string, requested string) ([]string, error) {
+	req := oauth.ParseScope(requested)
+	if len(req) == 0 {
+		return granted, nil
+	}
+	for _, s := range req {
+		if !contains(granted, s) {
+			return nil, oauth.NewError(oauth.InvalidScope, "scope %q was not granted to this refresh token", truncate(s))
+		}
+	}
+	return req, nil
+}
+
+func containsOpenID(scopes []string) bool { return contains(scopes, "openid") }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

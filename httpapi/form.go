@@ -1,0 +1,99 @@
+package httpapi
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/tokenmint/tokenmint/grant"
+	"github.com/tokenmint/tokenmint/oauth"
+)
+
+// ParseForm reads an application/x-www-form-urlencoded POST body (RFC 6749
+// §3.2) of at most maxBytes. It refuses another content type, an
+// oversized body (413), parameters repeated (§3.2: "MUST NOT be included
+// more than once") and parameters in the query string, where secrets
+// would end up in logs.
+func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (url.Values, error) {
+	if r.Method != http.MethodPost {
+		return nil, &oauth.Error{Code: oauth.InvalidRequest, Description: "use POST", Status: http.StatusMethodNotAllowed}
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, &oauth.Error{Code: oauth.InvalidRequest, Description: "Content-Type must be application/x-www-form-urlencoded", Status: http.StatusUnsupportedMediaType}
+	}
+	if r.URL.RawQuery != "" {
+		return nil, oauth.NewError(oauth.InvalidRequest, "parameters belong in the request body, not the query string")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &oauth.Error{Code: oauth.InvalidRequest, Description: "request body too large", Status: http.StatusRequestEntityTooLarge}
+		}
+		return nil, oauth.NewError(oauth.InvalidRequest, "malformed form body")
+	}
+	for k, v := range r.PostForm {
+		if len(v) > 1 {
+			return nil, oauth.NewError(oauth.InvalidRequest, "parameter %q is repeated", truncate(k))
+		}
+	}
+	return r.PostForm, nil
+}
+
+// ClientCredentials extracts client authentication from HTTP Basic (RFC
+// 6749 §2.3.1, with the form-urlencoding it prescribes) or from the body
+// (client_secret_post), refusing both at once (§2.3: "MUST NOT use more
+// than one authentication method in each request").
+func ClientCredentials(r *http.Request, form url.Values) (grant.Credentials, error) {
+	id, secret, hasBasic := r.BasicAuth()
+	bodyID, bodySecret := form.Get("client_id"), form.Get("client_secret")
+	if hasBasic {
+		if bodySecret != "" {
+			return grant.Credentials{}, &oauth.Error{Code: oauth.InvalidRequest, Description: "use one client authentication method: HTTP Basic or client_secret in the body, not both", Basic: true}
+		}
+		uid, err1 := url.QueryUnescape(id)
+		usecret, err2 := url.QueryUnescape(secret)
+		if err1 != nil || err2 != nil {
+			return grant.Credentials{}, &oauth.Error{Code: oauth.InvalidClient, Description: "malformed Basic credentials", Basic: true}
+		}
+		if bodyID != "" && bodyID != uid {
+			return grant.Credentials{}, &oauth.Error{Code: oauth.InvalidRequest, Description: "client_id in the body differs from the Basic credentials", Basic: true}
+		}
+		return grant.Credentials{ID: uid, Secret: usecret, Method: grant.AuthBasic}, nil
+	}
+	if r.Header.Get("Authorization") != "" {
+		return grant.Credentials{}, &oauth.Error{Code: oauth.InvalidClient, Description: "unsupported Authorization scheme for client authentication; use Basic", Basic: true}
+	}
+	if bodySecret != "" {
+		return grant.Credentials{ID: bodyID, Secret: bodySecret, Method: grant.AuthPost}, nil
+	}
+	return grant.Credentials{ID: bodyID, Method: grant.AuthNone}, nil
+}
+
+// MissingBearerDescription marks a request that carried no token at all.
+const MissingBearerDescription = "an access token is required"
+
+// BearerToken extracts an RFC 6750 §2.1 bearer token from the
+// Authorization header (the only method tokenmint accepts: query and body
+// tokens leak into logs and caches).
+func BearerToken(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", &oauth.Error{Code: oauth.InvalidToken, Description: MissingBearerDescription, Status: http.StatusUnauthorized}
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" || strings.ContainsAny(tok, " \t") {
+		return "", &oauth.Error{Code: oauth.InvalidRequest, Description: "Authorization must be: Bearer <token>", Status: http.StatusBadRequest}
+	}
+	return tok, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}

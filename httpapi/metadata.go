@@ -1,0 +1,66 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/grant"
+)
+
+// metadata builds the RFC 8414 §2 document, listing only what is served.
+func (a *API) metadata() map[string]any {
+	iss := a.cfg.Engine.Issuer()
+	auth := []string{grant.AuthBasic, grant.AuthPost, grant.AuthNone}
+	m := map[string]any{
+		"issuer":                                iss,
+		"token_endpoint":                        iss + PathToken,
+		"jwks_uri":                              iss + PathJWKS,
+		"grant_types_supported":                 tokenmint.KnownGrantTypes,
+		"token_endpoint_auth_methods_supported": auth,
+		"introspection_endpoint":                iss + PathIntrospect,
+		"introspection_endpoint_auth_methods_supported": auth[:2],
+		"revocation_endpoint":                           iss + PathRevoke,
+		"revocation_endpoint_auth_methods_supported":    auth,
+		"response_types_supported":                      []string{"code"},
+		"response_modes_supported":                      []string{"query", "fragment"},
+		"code_challenge_methods_supported":              []string{grant.PKCES256, grant.PKCEPlain},
+		"scopes_supported":                              []string{"openid", "profile", "email"},
+		"userinfo_endpoint":                             iss + PathUserInfo,
+		"id_token_signing_alg_values_supported":         []string{tokenmint.AlgRS256},
+		"subject_types_supported":                       []string{"public"},
+		"claims_supported":                              []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "preferred_username", "email", "email_verified", "updated_at"},
+		"access_token_signing_alg_values_supported":     a.cfg.Engine.Keys().Algs(),
+	}
+	if a.cfg.Authorize {
+		m["authorization_endpoint"] = iss + PathAuthorize
+		m["end_session_endpoint"] = iss + PathLogout
+		m["authorization_response_iss_parameter_supported"] = true
+	}
+	return m
+}
+
+func (a *API) asMetadata(w http.ResponseWriter, r *http.Request) { a.writeMetadata(w) }
+
+func (a *API) oidcMetadata(w http.ResponseWriter, r *http.Request) { a.writeMetadata(w) }
+
+// writeMetadata serves the metadata; it is public and cacheable briefly.
+func (a *API) writeMetadata(w http.ResponseWriter) {
+	body, err := json.Marshal(a.metadata())
+	if err != nil {
+		http.Error(w, "metadata unavailable", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Write(body)
+}
+
+// jwks serves the public signing keys (RFC 7517 §5). Resource servers
+// cache it; a short max-age lets a rotation reach them quickly.
+func (a *API) jwks(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "application/jwk-set+json")
+	h.Set("Cache-Control", "public, max-age=60")
+	w.Write(a.cfg.Engine.Keys().JWKS())
+}
