@@ -1,0 +1,200 @@
+package config
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/password"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// Config is every setting of a tokenmint deployment. Load returns it
+// validated; docs/configuration.md describes each field.
+type Config struct {
+	Addr          string       `yaml:"addr"`
+	Issuer        string       `yaml:"issuer"`
+	Database      string       `yaml:"database"`
+	MasterKey     token.Secret `yaml:"master_key"`
+	MasterKeyFile string       `yaml:"master_key_file"`
+	SigningAlg    string       `yaml:"signing_alg"`
+	Dialects      []string     `yaml:"dialects"`
+
+	Redis               string   `yaml:"redis"`
+	RateLimitFailOpen   bool     `yaml:"rate_limit_fail_open"`
+	TrustedProxies      []string `yaml:"trusted_proxies"`
+	TokenRateLimit      string   `yaml:"token_rate_limit"`
+	ClientRateLimit     string   `yaml:"client_rate_limit"`
+	EpicollectRateLimit string   `yaml:"epicollect_rate_limit"`
+
+	LoginMaxFailures   int           `yaml:"login_max_failures"`
+	LoginFailureWindow time.Duration `yaml:"login_failure_window"`
+	CodeTTL            time.Duration `yaml:"code_ttl"`
+	SessionTTL         time.Duration `yaml:"session_ttl"`
+	KeyRetireAfter     time.Duration `yaml:"key_retire_after"`
+	JanitorInterval    time.Duration `yaml:"janitor_interval"`
+
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	IdleTimeout     time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
+	DBMaxConns      int           `yaml:"db_max_conns"`
+
+	Argon2Memory      uint32 `yaml:"argon2_memory"` // KiB
+	Argon2Iterations  uint32 `yaml:"argon2_iterations"`
+	Argon2Parallelism uint8  `yaml:"argon2_parallelism"`
+
+	LogLevel  string `yaml:"log_level"`
+	LogFormat string `yaml:"log_format"`
+}
+
+// Platform dialects tokenmint can serve beside the standard endpoints.
+const (
+	DialectEPC        = "epc"
+	DialectEpicollect = "epicollect"
+	DialectEptura     = "eptura"
+	DialectEmpowerID  = "empowerid"
+)
+
+// AllDialects returns every dialect name, in the order "all" expands to.
+func AllDialects() []string {
+	return []string{DialectEPC, DialectEpicollect, DialectEptura, DialectEmpowerID}
+}
+
+// Default returns the built-in settings. Issuer and MasterKeyFile are
+// derived from Addr and Database; Load re-derives them when neither was
+// set explicitly.
+func Default() Config {
+	c := Config{
+		Addr:                "127.0.0.1:8080",
+		Database:            "sqlite:tokenmint.db",
+		SigningAlg:          tokenmint.AlgES256,
+		RateLimitFailOpen:   true,
+		EpicollectRateLimit: "10/1h",
+		LoginMaxFailures:    5,
+		LoginFailureWindow:  15 * time.Minute,
+		CodeTTL:             5 * time.Minute,
+		SessionTTL:          24 * time.Hour,
+		KeyRetireAfter:      24 * time.Hour,
+		JanitorInterval:     time.Minute,
+		ReadTimeout:         10 * time.Second,
+		WriteTimeout:        10 * time.Second,
+		IdleTimeout:         60 * time.Second,
+		ShutdownTimeout:     15 * time.Second,
+		MaxBodyBytes:        64 << 10,
+		Argon2Memory:        password.DefaultParams.Memory,
+		Argon2Iterations:    password.DefaultParams.Iterations,
+		Argon2Parallelism:   password.DefaultParams.Parallelism,
+		LogLevel:            "info",
+		LogFormat:           "text",
+	}
+	c.Issuer = defaultIssuer(c.Addr)
+	c.MasterKeyFile = defaultMasterKeyFile(c.Database)
+	return c
+}
+
+// defaultIssuer is http:// + addr, with "localhost" standing in for a
+// wildcard or empty host, which is not a name a client can reach.
+func defaultIssuer(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip, err := netip.ParseAddr(host); host == "" || (err == nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// defaultMasterKeyFile is tokenmint.key beside the SQLite database file;
+// other backends have no default.
+func defaultMasterKeyFile(database string) string {
+	path, ok := SQLitePath(database)
+	if !ok {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(path), "tokenmint.key")
+}
+
+// SQLitePath returns the file path of a "sqlite:PATH" DSN, without any
+// "file:" prefix or "?query"; ok is false for other backends.
+func SQLitePath(database string) (path string, ok bool) {
+	rest, ok := strings.CutPrefix(database, "sqlite:")
+	if !ok {
+		return "", false
+	}
+	rest = strings.TrimPrefix(rest, "file:")
+	rest, _, _ = strings.Cut(rest, "?")
+	return rest, true
+}
+
+// IsPostgres reports whether Database names a PostgreSQL server.
+func (c Config) IsPostgres() bool {
+	return strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://")
+}
+
+// HasDialect reports whether the named dialect is enabled.
+func (c Config) HasDialect(name string) bool { return slices.Contains(c.Dialects, name) }
+
+// TrustedProxyPrefixes returns TrustedProxies as prefixes; a bare address
+// becomes a single-address prefix. Entries that do not parse (impossible
+// after Load) are skipped.
+func (c Config) TrustedProxyPrefixes() []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(c.TrustedProxies))
+	for _, s := range c.TrustedProxies {
+		if p, err := parseProxy(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseProxy(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// PasswordParams returns the argon2id parameters for package password.
+func (c Config) PasswordParams() password.Params {
+	p := password.DefaultParams
+	p.Memory, p.Iterations, p.Parallelism = c.Argon2Memory, c.Argon2Iterations, c.Argon2Parallelism
+	return p
+}
+
+// SlogLevel returns LogLevel as a slog.Level (info for an unknown name,
+// which Load rejects).
+func (c Config) SlogLevel() slog.Level {
+	switch c.LogLevel {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// NewLogger returns a logger writing to w in LogFormat at LogLevel.
+func (c Config) NewLogger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.SlogLevel()}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,190 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// setting is one row of the settings table. Its key is the YAML key; the
+// flag is the key in kebab case and the environment variable TOKENMINT_
+// followed by the key in upper case.
+type setting struct {
+	key    string
+	ptr    any // pointer to the Config field
+	help   string
+	noFlag bool // never a flag (the master key)
+}
+
+// Flag returns the setting's command-line flag name, without dashes.
+func (s setting) Flag() string { return strings.ReplaceAll(s.key, "_", "-") }
+
+// Env returns the setting's environment variable.
+func (s setting) Env() string { return "TOKENMINT_" + strings.ToUpper(s.key) }
+
+// settings returns the table bound to the fields of c.
+func settings(c *Config) []setting {
+	return []setting{
+		{key: "addr", ptr: &c.Addr, help: "listen address HOST:PORT"},
+		{key: "issuer", ptr: &c.Issuer, help: "issuer URL: https, or http on a loopback host (default http:// + addr)"},
+		{key: "database", ptr: &c.Database, help: "database DSN: sqlite:PATH or postgres://USER@HOST:PORT/DB"},
+		{key: "master_key", ptr: &c.MasterKey, help: "master key, base64 or hex of 32 bytes (environment or file only)", noFlag: true},
+		{key: "master_key_file", ptr: &c.MasterKeyFile, help: "master key file (default: tokenmint.key beside the SQLite database)"},
+		{key: "signing_alg", ptr: &c.SigningAlg, help: "default JWS algorithm: ES256, RS256 or EdDSA"},
+		{key: "dialects", ptr: &c.Dialects, help: "platform dialects to serve, comma-separated: epc, epicollect, eptura, empowerid or all"},
+		{key: "redis", ptr: &c.Redis, help: "Redis URL for shared rate limits, redis://HOST:PORT/DB (empty: in memory)"},
+		{key: "rate_limit_fail_open", ptr: &c.RateLimitFailOpen, help: "allow requests when Redis is unreachable"},
+		{key: "trusted_proxies", ptr: &c.TrustedProxies, help: "comma-separated CIDRs or IPs whose X-Forwarded-For is believed"},
+		{key: "token_rate_limit", ptr: &c.TokenRateLimit, help: "token endpoint requests per client IP, N/DURATION (empty: none)"},
+		{key: "client_rate_limit", ptr: &c.ClientRateLimit, help: "token requests per client ID, N/DURATION (empty: none)"},
+		{key: "epicollect_rate_limit", ptr: &c.EpicollectRateLimit, help: "Epicollect token requests per client IP, N/DURATION (empty: none)"},
+		{key: "login_max_failures", ptr: &c.LoginMaxFailures, help: "failed logins per username before it is locked for the window"},
+		{key: "login_failure_window", ptr: &c.LoginFailureWindow, help: "window over which failed logins are counted"},
+		{key: "code_ttl", ptr: &c.CodeTTL, help: "lifetime of an authorization code"},
+		{key: "session_ttl", ptr: &c.SessionTTL, help: "lifetime of a browser login session"},
+		{key: "key_retire_after", ptr: &c.KeyRetireAfter, help: "how long a rotated signing key stays published"},
+		{key: "janitor_interval", ptr: &c.JanitorInterval, help: "interval between sweeps of expired records"},
+		{key: "read_timeout", ptr: &c.ReadTimeout, help: "HTTP read timeout"},
+		{key: "write_timeout", ptr: &c.WriteTimeout, help: "HTTP write timeout"},
+		{key: "idle_timeout", ptr: &c.IdleTimeout, help: "HTTP keep-alive idle timeout"},
+		{key: "shutdown_timeout", ptr: &c.ShutdownTimeout, help: "grace period for in-flight requests on SIGTERM"},
+		{key: "max_body_bytes", ptr: &c.MaxBodyBytes, help: "largest accepted request body in bytes"},
+		{key: "db_max_conns", ptr: &c.DBMaxConns, help: "maximum open database connections (0: backend default)"},
+		{key: "argon2_memory", ptr: &c.Argon2Memory, help: "argon2id memory per password hash, KiB"},
+		{key: "argon2_iterations", ptr: &c.Argon2Iterations, help: "argon2id passes"},
+		{key: "argon2_parallelism", ptr: &c.Argon2Parallelism, help: "argon2id lanes"},
+		{key: "log_level", ptr: &c.LogLevel, help: "log level: debug, info, warn or error"},
+		{key: "log_format", ptr: &c.LogFormat, help: "log format: text or json"},
+	}
+}
+
+// lookup returns the setting with the given key or flag name.
+func lookup(c *Config, name string) (setting, bool) {
+	key := strings.ReplaceAll(name, "-", "_")
+	for _, s := range settings(c) {
+		if s.key == key {
+			return s, true
+		}
+	}
+	return setting{}, false
+}
+
+// set parses raw into the setting's field. The error describes the value
+// and the accepted form; the caller adds where it came from.
+func (s setting) set(raw string) error {
+	switch p := s.ptr.(type) {
+	case *string:
+		*p = strings.TrimSpace(raw)
+	case *token.Secret:
+		*p = token.Secret(strings.TrimSpace(raw))
+	case *[]string:
+		*p = splitList(raw)
+	case *bool:
+		return parseBool(raw, p)
+	case *time.Duration:
+		return parseDuration(raw, p)
+	case *int:
+		return parseInt(raw, p)
+	case *int64:
+		return parseInt(raw, p)
+	case *uint32:
+		return parseUint(raw, p)
+	case *uint8:
+		return parseUint(raw, p)
+	default:
+		panic(fmt.Sprintf("config: setting %s has unsupported type %T", s.key, s.ptr))
+	}
+	return nil
+}
+
+// isBool reports whether the setting is a boolean (a flag without value).
+func (s setting) isBool() bool { _, ok := s.ptr.(*bool); return ok }
+
+// isList reports whether the setting takes several values.
+func (s setting) isList() bool { _, ok := s.ptr.(*[]string); return ok }
+
+// format renders the field's current value the way set accepts it; the
+// master key renders redacted.
+func (s setting) format() string {
+	switch p := s.ptr.(type) {
+	case *string:
+		return *p
+	case *token.Secret:
+		if *p == "" {
+			return ""
+		}
+		return p.String()
+	case *[]string:
+		return strings.Join(*p, ",")
+	case *time.Duration:
+		return p.String()
+	}
+	return fmt.Sprint(reflect.ValueOf(s.ptr).Elem().Interface())
+}
+
+// splitList splits a comma-separated value, trimming blanks and dropping
+// empty items.
+func splitList(raw string) []string {
+	var out []string
+	for _, item := range strings.Split(raw, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+func parseBool(raw string, p *bool) error {
+	v, err := strconv.ParseBool(strings.TrimSpace(raw))
+	if err != nil {
+		return fmt.Errorf("invalid boolean %q (use true or false)", raw)
+	}
+	*p = v
+	return nil
+}
+
+func parseDuration(raw string, p *time.Duration) error {
+	v, err := time.ParseDuration(strings.TrimSpace(raw))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (use Go durations like 15m, 2h)", raw)
+	}
+	*p = v
+	return nil
+}
+
+func parseInt[T int | int64](raw string, p *T) error {
+	var zero T
+	v, err := strconv.ParseInt(strings.TrimSpace(raw), 10, bitsOf(zero))
+	if err != nil {
+		return fmt.Errorf("invalid integer %q (use a whole number)", raw)
+	}
+	*p = T(v)
+	return nil
+}
+
+func parseUint[T uint8 | uint32](raw string, p *T) error {
+	var zero T
+	bits := bitsOf(zero)
+	v, err := strconv.ParseUint(strings.TrimSpace(raw), 10, bits)
+	if err != nil {
+		return fmt.Errorf("invalid number %q (use a whole number from 0 to %d)", raw, uint64(1)<<bits-1)
+	}
+	*p = T(v)
+	return nil
+}
+
+func bitsOf(v any) int {
+	switch v.(type) {
+	case uint8:
+		return 8
+	case uint32:
+		return 32
+	case int:
+		return strconv.IntSize
+	}
+	return 64
+}

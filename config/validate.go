@@ -1,0 +1,231 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/password"
+)
+
+// Validate checks every setting of c, as Load does. Use it on a Config
+// built in code; errors name the setting by its YAML key.
+func (c Config) Validate() error { return c.validate(nil) }
+
+// check validates one setting of a Config.
+type check struct {
+	key string
+	fn  func(*Config) error
+}
+
+func (c *Config) checks() []check {
+	positive := func(d *time.Duration) func(*Config) error {
+		return func(*Config) error { return positiveDuration(*d) }
+	}
+	rate := func(s *string) func(*Config) error {
+		return func(*Config) error { return optionalRate(*s) }
+	}
+	return []check{
+		{"addr", func(c *Config) error { return validAddr(c.Addr) }},
+		{"issuer", func(c *Config) error { return validIssuer(c.Issuer) }},
+		{"database", func(c *Config) error { return validDatabase(c.Database) }},
+		{"signing_alg", func(c *Config) error { return oneOf(c.SigningAlg, tokenmint.KnownAlgs) }},
+		{"dialects", func(c *Config) error { return c.normalizeDialects() }},
+		{"redis", func(c *Config) error { return validRedis(c.Redis) }},
+		{"trusted_proxies", func(c *Config) error { return validProxies(c.TrustedProxies) }},
+		{"token_rate_limit", rate(&c.TokenRateLimit)},
+		{"client_rate_limit", rate(&c.ClientRateLimit)},
+		{"epicollect_rate_limit", rate(&c.EpicollectRateLimit)},
+		{"login_max_failures", func(c *Config) error { return atLeast(int64(c.LoginMaxFailures), 1) }},
+		{"login_failure_window", positive(&c.LoginFailureWindow)},
+		{"code_ttl", positive(&c.CodeTTL)},
+		{"session_ttl", positive(&c.SessionTTL)},
+		{"key_retire_after", positive(&c.KeyRetireAfter)},
+		{"janitor_interval", positive(&c.JanitorInterval)},
+		{"read_timeout", positive(&c.ReadTimeout)},
+		{"write_timeout", positive(&c.WriteTimeout)},
+		{"idle_timeout", positive(&c.IdleTimeout)},
+		{"shutdown_timeout", positive(&c.ShutdownTimeout)},
+		{"max_body_bytes", func(c *Config) error { return atLeast(c.MaxBodyBytes, 1024) }},
+		{"db_max_conns", func(c *Config) error { return atLeast(int64(c.DBMaxConns), 0) }},
+		{"argon2_parallelism", func(c *Config) error { return atLeast(int64(c.Argon2Parallelism), 1) }},
+		{"argon2_iterations", func(c *Config) error { return validIterations(c.Argon2Iterations) }},
+		{"argon2_memory", func(c *Config) error { return c.PasswordParams().Validate() }},
+		{"log_level", func(c *Config) error { return oneOf(c.LogLevel, []string{"debug", "info", "warn", "error"}) }},
+		{"log_format", func(c *Config) error { return oneOf(c.LogFormat, []string{"text", "json"}) }},
+	}
+}
+
+// validate runs every check; origins maps a key to where its value came
+// from, for the error message.
+func (c *Config) validate(origins map[string]string) error {
+	for _, ch := range c.checks() {
+		if err := ch.fn(c); err != nil {
+			return &SettingError{Source: sourceOf(ch.key, origins), Err: err}
+		}
+	}
+	return nil
+}
+
+func sourceOf(key string, origins map[string]string) string {
+	if o, ok := origins[key]; ok {
+		return o
+	}
+	if origins == nil {
+		return key
+	}
+	return key + " (default)"
+}
+
+func validAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil {
+		return fmt.Errorf("invalid address %q (use HOST:PORT like 127.0.0.1:8080 or :8080)", addr)
+	}
+	return nil
+}
+
+// validIssuer enforces OpenID Connect Discovery 1.0 §3 and RFC 8414 §2:
+// the issuer is an https URL without query or fragment. Plain http is
+// allowed only on a loopback host, for development.
+func validIssuer(issuer string) error {
+	u, err := url.Parse(issuer)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("invalid issuer %q (use an absolute URL like https://auth.example.com)", issuer)
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("issuer %q must use https", issuer)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(issuer, "#"):
+		return fmt.Errorf("issuer %q must not have a query or fragment (RFC 8414 §2)", issuer)
+	case u.User != nil:
+		return fmt.Errorf("issuer %q must not contain user information", issuer)
+	case strings.HasSuffix(u.Path, "/"):
+		return fmt.Errorf("issuer %q must not end with a slash", issuer)
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return fmt.Errorf("issuer %q must use https (plain http is allowed only for localhost or a loopback address)", issuer)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// validDatabase checks the DSN's form without echoing it: a PostgreSQL
+// DSN may carry a password.
+func validDatabase(dsn string) error {
+	const form = "(use sqlite:PATH or postgres://USER@HOST:PORT/DB)"
+	if path, ok := SQLitePath(dsn); ok {
+		if path == "" {
+			return errors.New("empty SQLite path " + form)
+		}
+		return nil
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		if _, err := url.Parse(dsn); err != nil {
+			return errors.New("malformed PostgreSQL URL " + form)
+		}
+		return nil
+	}
+	scheme, _, _ := strings.Cut(dsn, ":")
+	return fmt.Errorf("unsupported database %q %s", scheme, form)
+}
+
+// validRedis checks the URL's form without echoing it (it may hold a
+// password).
+func validRedis(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+		return errors.New("invalid Redis URL (use redis://HOST:PORT/DB, rediss://... or unix:///PATH)")
+	}
+	if u.Scheme != "unix" && u.Host == "" {
+		return errors.New("Redis URL has no host (use redis://HOST:PORT/DB)")
+	}
+	return nil
+}
+
+func validProxies(list []string) error {
+	for _, s := range list {
+		if _, err := parseProxy(s); err != nil {
+			return fmt.Errorf("invalid proxy %q (use IP addresses or CIDRs like 10.0.0.0/8, comma-separated)", s)
+		}
+	}
+	return nil
+}
+
+// normalizeDialects expands "all", drops duplicates and rejects unknown
+// names.
+func (c *Config) normalizeDialects() error {
+	var out []string
+	for _, d := range c.Dialects {
+		names := []string{strings.ToLower(d)}
+		if names[0] == "all" {
+			names = AllDialects()
+		}
+		for _, n := range names {
+			if !slices.Contains(AllDialects(), n) {
+				return fmt.Errorf("unknown dialect %q (known: %s, or all)", d, strings.Join(AllDialects(), ", "))
+			}
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	c.Dialects = out
+	return nil
+}
+
+// validIterations checks the argon2 pass count alone, so that an error
+// names the right setting.
+func validIterations(t uint32) error {
+	p := password.DefaultParams
+	p.Iterations = t
+	return p.Validate()
+}
+
+func optionalRate(s string) error {
+	if s == "" {
+		return nil
+	}
+	_, _, err := ParseRate(s)
+	return err
+}
+
+func positiveDuration(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("duration %s must be positive (use Go durations like 15m, 2h)", d)
+	}
+	return nil
+}
+
+func atLeast(v, minimum int64) error {
+	if v < minimum {
+		return fmt.Errorf("%d is below the minimum %d", v, minimum)
+	}
+	return nil
+}
+
+func oneOf(v string, allowed []string) error {
+	if !slices.Contains(allowed, v) {
+		return fmt.Errorf("invalid value %q (use one of: %s)", v, strings.Join(allowed, ", "))
+	}
+	return nil
+}
