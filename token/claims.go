@@ -1,0 +1,309 @@
+package token
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// Claims is the payload of a JWT (RFC 7519 §4): the registered claims,
+// those of RFC 9068 (access tokens) and OIDC Core §2 (ID tokens) that
+// tokenmint issues, and Extra for custom claims.
+//
+// Empty strings, empty Audience and zero times are omitted when
+// marshalled. Times are NumericDates (RFC 7519 §2): whole seconds when
+// marshalled; integers and fractions both accepted when unmarshalled.
+type Claims struct {
+	Issuer    string    // "iss"
+	Subject   string    // "sub"
+	Audience  []string  // "aud": a string when exactly one, else an array (RFC 7519 §4.1.3)
+	ExpiresAt time.Time // "exp"
+	IssuedAt  time.Time // "iat"
+	NotBefore time.Time // "nbf"
+	ID        string    // "jti"
+	ClientID  string    // "client_id" (RFC 9068 §2.2)
+	Scope     string    // "scope" (RFC 9068 §2.2.3, RFC 8693 §4.2)
+	AuthTime  time.Time // "auth_time" (OIDC Core §2)
+	Nonce     string    // "nonce" (OIDC Core §2)
+	AtHash    string    // "at_hash" (OIDC Core §3.1.3.6)
+	// Extra holds custom claims, merged into the top level of the JSON
+	// object in key order. A name also claimed by a field above is
+	// ignored: a custom claim never overrides a registered one. Values
+	// must be encodable by encoding/json.
+	Extra map[string]any
+}
+
+// registeredClaim reports whether name is one of the members Claims owns.
+func registeredClaim(name string) bool {
+	switch name {
+	case "iss", "sub", "aud", "exp", "iat", "nbf", "jti",
+		"client_id", "scope", "auth_time", "nonce", "at_hash":
+		return true
+	}
+	return false
+}
+
+// MarshalJSON encodes the claims as one JSON object with the registered
+// claims first and the custom ones after, sorted by name.
+func (c Claims) MarshalJSON() ([]byte, error) {
+	w := objectWriter{b: make([]byte, 0, 256)}
+	w.b = append(w.b, '{')
+	w.str("iss", c.Issuer)
+	w.str("sub", c.Subject)
+	w.audience(c.Audience)
+	w.date("exp", c.ExpiresAt)
+	w.date("iat", c.IssuedAt)
+	w.date("nbf", c.NotBefore)
+	w.str("jti", c.ID)
+	w.str("client_id", c.ClientID)
+	w.str("scope", c.Scope)
+	w.date("auth_time", c.AuthTime)
+	w.str("nonce", c.Nonce)
+	w.str("at_hash", c.AtHash)
+	if err := w.extra(c.Extra); err != nil {
+		return nil, err
+	}
+	return append(w.b, '}'), nil
+}
+
+// objectWriter appends the members of one JSON object.
+type objectWriter struct {
+	b []byte
+	n int // members written
+}
+
+func (w *objectWriter) key(name string) {
+	if w.n > 0 {
+		w.b = append(w.b, ',')
+	}
+	w.n++
+	w.b = appendJSONString(w.b, name)
+	w.b = append(w.b, ':')
+}
+
+func (w *objectWriter) str(name, v string) {
+	if v == "" {
+		return
+	}
+	w.key(name)
+	w.b = appendJSONString(w.b, v)
+}
+
+func (w *objectWriter) date(name string, t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	w.key(name)
+	w.b = strconv.AppendInt(w.b, t.Unix(), 10)
+}
+
+func (w *objectWriter) audience(aud []string) {
+	switch len(aud) {
+	case 0:
+		return
+	case 1:
+		w.key("aud")
+		w.b = appendJSONString(w.b, aud[0])
+		return
+	}
+	w.key("aud")
+	w.b = append(w.b, '[')
+	for i, a := range aud {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = appendJSONString(w.b, a)
+	}
+	w.b = append(w.b, ']')
+}
+
+func (w *objectWriter) extra(m map[string]any) error {
+	if len(m) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(m))
+	for name := range m {
+		if !registeredClaim(name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		v, err := json.Marshal(m[name])
+		if err != nil {
+			return fmt.Errorf("marshal claim %q: %w", name, err)
+		}
+		w.key(name)
+		w.b = append(w.b, v...)
+	}
+	return nil
+}
+
+// appendJSONString appends s as a JSON string (RFC 8259 §7), escaping
+// quotes, backslashes, control characters and U+2028/U+2029, and replacing
+// invalid UTF-8 with U+FFFD as encoding/json does.
+func appendJSONString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// UnmarshalJSON decodes a JWT claims set. The payload must be a JSON
+// object (RFC 7519 §7.2 step 10). "aud" may be a string or an array of
+// strings; NumericDates may be integers or fractions; members that are
+// not registered claims land in Extra. A member of the wrong type is an
+// error; a null member counts as absent.
+func (c *Claims) UnmarshalJSON(data []byte) error {
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return errors.New("claims: not a JSON object")
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
+		return fmt.Errorf("claims: %w", err)
+	}
+	*c = Claims{}
+	for name, raw := range members {
+		if err := c.set(name, raw); err != nil {
+			return fmt.Errorf("claims: %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (c *Claims) set(name string, raw json.RawMessage) error {
+	switch name {
+	case "iss":
+		return json.Unmarshal(raw, &c.Issuer)
+	case "sub":
+		return json.Unmarshal(raw, &c.Subject)
+	case "aud":
+		return c.setAudience(raw)
+	case "exp":
+		return setDate(raw, &c.ExpiresAt)
+	case "iat":
+		return setDate(raw, &c.IssuedAt)
+	case "nbf":
+		return setDate(raw, &c.NotBefore)
+	case "jti":
+		return json.Unmarshal(raw, &c.ID)
+	case "client_id":
+		return json.Unmarshal(raw, &c.ClientID)
+	case "scope":
+		return json.Unmarshal(raw, &c.Scope)
+	case "auth_time":
+		return setDate(raw, &c.AuthTime)
+	case "nonce":
+		return json.Unmarshal(raw, &c.Nonce)
+	case "at_hash":
+		return json.Unmarshal(raw, &c.AtHash)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	if c.Extra == nil {
+		c.Extra = make(map[string]any)
+	}
+	c.Extra[name] = v
+	return nil
+}
+
+// setAudience accepts a string or an array of strings (RFC 7519 §4.1.3).
+func (c *Claims) setAudience(raw json.RawMessage) error {
+	if len(raw) > 0 && raw[0] == '[' {
+		var aud []string
+		if err := json.Unmarshal(raw, &aud); err != nil {
+			return err
+		}
+		c.Audience = aud
+		return nil
+	}
+	if string(raw) == "null" {
+		return nil
+	}
+	var aud string
+	if err := json.Unmarshal(raw, &aud); err != nil {
+		return err
+	}
+	c.Audience = []string{aud}
+	return nil
+}
+
+// maxNumericDate is 9999-12-31T23:59:59Z; later dates are refused rather
+// than overflowing time arithmetic.
+const maxNumericDate = 253402300799
+
+// setDate parses a NumericDate (RFC 7519 §2): seconds since the epoch,
+// possibly with a fraction.
+func setDate(raw json.RawMessage, t *time.Time) error {
+	s := string(raw)
+	if s == "null" {
+		return nil
+	}
+	if s == "" || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
+		return errors.New("NumericDate is not a number")
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n > maxNumericDate || n < -maxNumericDate {
+			return errors.New("NumericDate out of range")
+		}
+		*t = time.Unix(n, 0).UTC()
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || f > maxNumericDate || f < -maxNumericDate {
+		return errors.New("NumericDate out of range")
+	}
+	sec := math.Floor(f)
+	*t = time.Unix(int64(sec), int64((f-sec)*1e9)).UTC()
+	return nil
+}

@@ -1,0 +1,80 @@
+package token
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// Prefixes of the opaque credentials tokenmint issues. A prefix tells a
+// human (and a secret scanner such as GitHub's) what leaked; it carries no
+// security.
+const (
+	PrefixAccessToken  = "tmat_"
+	PrefixRefreshToken = "tmrt_"
+	PrefixAuthCode     = "tmac_"
+	PrefixClientSecret = "tmcs_"
+	PrefixAPIKey       = "tmak_"
+	PrefixSession      = "tmss_"
+)
+
+const (
+	secretBytes = 32 // 256 bits: beyond guessing, so a fast keyed hash suffices
+	idBytes     = 16 // 128 bits: unique without coordination
+)
+
+// Generate returns prefix followed by 32 bytes from crypto/rand in
+// unpadded base64url (43 characters).
+func Generate(prefix string) string {
+	var raw [secretBytes]byte
+	rand.Read(raw[:]) // never fails (crypto/rand, Go 1.24+)
+	return prefixed(prefix, raw[:])
+}
+
+// NewID returns 128 random bits in unpadded base64url (22 characters), for
+// "jti", refresh family IDs, user IDs and key IDs.
+func NewID() string {
+	var raw [idBytes]byte
+	rand.Read(raw[:])
+	return prefixed("", raw[:])
+}
+
+func prefixed(prefix string, raw []byte) string {
+	var enc [base64Len32]byte
+	n := base64.RawURLEncoding.EncodedLen(len(raw))
+	base64.RawURLEncoding.Encode(enc[:n], raw)
+	var b strings.Builder
+	b.Grow(len(prefix) + n)
+	b.WriteString(prefix)
+	b.Write(enc[:n])
+	return b.String()
+}
+
+// base64Len32 is the unpadded base64 length of 32 bytes.
+const base64Len32 = (secretBytes*8 + 5) / 6
+
+// Secret is a credential handed to a client once (a generated client
+// secret, API key or token). Every way of printing, logging or encoding it
+// yields "[REDACTED]"; Reveal returns the value for the one response that
+// must carry it.
+type Secret string
+
+// Reveal returns the secret itself.
+func (s Secret) Reveal() string { return string(s) }
+
+func (Secret) String() string                { return redacted }
+func (Secret) GoString() string              { return `"` + redacted + `"` }
+func (Secret) Format(f fmt.State, verb rune) { writeRedacted(f) }
+func (Secret) LogValue() slog.Value          { return slog.StringValue(redacted) }
+
+// MarshalText makes encoding/json, yaml and friends write "[REDACTED]".
+func (Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+const redacted = "[REDACTED]"
+
+// writeRedacted is the Format method of every secret-bearing type: whatever
+// the verb (%s, %v, %x, %d, %#v), only the placeholder is written.
+func writeRedacted(w io.Writer) { io.WriteString(w, redacted) }

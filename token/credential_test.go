@@ -1,0 +1,93 @@
+package token
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestGenerate(t *testing.T) {
+	prefixes := []string{PrefixAccessToken, PrefixRefreshToken, PrefixAuthCode, PrefixClientSecret, PrefixAPIKey, PrefixSession, ""}
+	for _, prefix := range prefixes {
+		t.Run("prefix "+prefix, func(t *testing.T) {
+			seen := map[string]bool{}
+			for range 200 {
+				s := Generate(prefix)
+				body, ok := strings.CutPrefix(s, prefix)
+				if !ok {
+					t.Fatalf("%q lacks prefix %q", s, prefix)
+				}
+				raw, err := base64.RawURLEncoding.Strict().DecodeString(body)
+				if err != nil || len(raw) != 32 {
+					t.Fatalf("%q: body is not base64url of 32 bytes (%d, %v)", s, len(raw), err)
+				}
+				if seen[s] {
+					t.Fatalf("%q generated twice", s)
+				}
+				seen[s] = true
+			}
+		})
+	}
+}
+
+func TestNewID(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		id := NewID()
+		raw, err := base64.RawURLEncoding.Strict().DecodeString(id)
+		if err != nil || len(raw) != 16 || len(id) != 22 {
+			t.Fatalf("NewID() = %q: want 22 base64url characters of 16 bytes (%v)", id, err)
+		}
+		if seen[id] {
+			t.Fatalf("%q generated twice", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestSecretRedacted(t *testing.T) {
+	const value = "tmcs_very-secret-value"
+	s := Secret(value)
+	if s.Reveal() != value {
+		t.Fatalf("Reveal() = %q", s.Reveal())
+	}
+	var text, js bytes.Buffer
+	slog.New(slog.NewTextHandler(&text, nil)).Info("m", "secret", s, "group", slog.GroupValue(slog.Any("s", s)))
+	slog.New(slog.NewJSONHandler(&js, nil)).Info("m", "secret", s)
+	jsonOut, err := json.Marshal(struct {
+		S Secret
+		M map[string]Secret
+	}{s, map[string]Secret{"k": s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs := map[string]string{
+		"%v": fmt.Sprintf("%v", s), "%s": fmt.Sprintf("%s", s), "%q": fmt.Sprintf("%q", s),
+		"%#v": fmt.Sprintf("%#v", s), "%x": fmt.Sprintf("%x", s), "%+v struct": fmt.Sprintf("%+v", struct{ S Secret }{s}),
+		"Sprint": fmt.Sprint(s), "String": s.String(), "GoString": s.GoString(),
+		"slog text": text.String(), "slog json": js.String(), "json": string(jsonOut),
+	}
+	for name, out := range outputs {
+		if strings.Contains(out, "very-secret") || strings.Contains(out, fmt.Sprintf("%x", value)) || !strings.Contains(out, redacted) {
+			t.Errorf("%s: %q", name, out)
+		}
+	}
+}
+
+func BenchmarkGenerate(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		Generate(PrefixAccessToken)
+	}
+}
+
+func BenchmarkNewID(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		NewID()
+	}
+}

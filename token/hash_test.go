@@ -1,0 +1,155 @@
+package token
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func referenceHMAC(key []byte, s string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(s))
+	return m.Sum(nil)
+}
+
+func TestHasher(t *testing.T) {
+	key := testKeyBytes()
+	h := NewHasher(key)
+	other := NewHasher(GenerateMasterKey().Derive(PurposeTokenHash))
+	tests := []struct {
+		name   string
+		secret string
+	}{
+		{name: "generated token", secret: Generate(PrefixAccessToken)},
+		{name: "empty", secret: ""},
+		{name: "unicode", secret: "pässwörd ✓"},
+		{name: "long", secret: strings.Repeat("x", 5000)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sum := h.Sum(tt.secret)
+			if want := referenceHMAC(key, tt.secret); !bytes.Equal(sum, want) {
+				t.Fatalf("Sum = %x, want HMAC-SHA256 %x", sum, want)
+			}
+			if again := h.Sum(tt.secret); !bytes.Equal(again, sum) {
+				t.Error("Sum is not deterministic")
+			}
+			id := h.ID(tt.secret)
+			if want := base64.RawURLEncoding.EncodeToString(sum); id != want {
+				t.Errorf("ID = %q, want %q", id, want)
+			}
+			if bytes.Equal(other.Sum(tt.secret), sum) {
+				t.Error("two keys give the same hash")
+			}
+			checkVerify(t, h, tt.secret, sum)
+		})
+	}
+}
+
+func checkVerify(t *testing.T, h *Hasher, secret string, sum []byte) {
+	t.Helper()
+	flipped := bytes.Clone(sum)
+	flipped[31] ^= 1
+	cases := []struct {
+		name   string
+		secret string
+		sum    []byte
+		want   bool
+	}{
+		{"right secret", secret, sum, true},
+		{"wrong secret", secret + "x", sum, false},
+		{"flipped bit", secret, flipped, false},
+		{"truncated sum", secret, sum[:16], false},
+		{"extended sum", secret, append(bytes.Clone(sum), 0), false},
+		{"empty sum", secret, []byte{}, false},
+		{"nil sum", secret, nil, false},
+	}
+	for _, c := range cases {
+		if got := h.Verify(c.secret, c.sum); got != c.want {
+			t.Errorf("Verify(%s) = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestNewHasherCopiesKey(t *testing.T) {
+	key := testKeyBytes()
+	h := NewHasher(key)
+	want := h.Sum("s")
+	key[0] ^= 0xff
+	if !bytes.Equal(h.Sum("s"), want) {
+		t.Error("changing the caller's key slice changed the Hasher")
+	}
+}
+
+func TestNewHasherEmptyKeyPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("NewHasher(nil) did not panic")
+		}
+	}()
+	NewHasher(nil)
+}
+
+func TestHasherConcurrent(t *testing.T) {
+	key := testKeyBytes()
+	h := NewHasher(key)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				s := fmt.Sprintf("secret-%d-%d", g, i)
+				if !bytes.Equal(h.Sum(s), referenceHMAC(key, s)) || !h.Verify(s, referenceHMAC(key, s)) {
+					t.Errorf("wrong hash for %q under concurrency", s)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestHasherRedacted(t *testing.T) {
+	key := testKeyBytes()
+	h := NewHasher(key)
+	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%x", "%d"} {
+		out := fmt.Sprintf(format, h)
+		if strings.Contains(out, fmt.Sprint(key[1:5])) || strings.Contains(out, "0102030405") || !strings.Contains(out, redacted) {
+			t.Errorf("Sprintf(%q, hasher) = %q", format, out)
+		}
+	}
+}
+
+func BenchmarkHasherSum(b *testing.B) {
+	h := NewHasher(testKeyBytes())
+	tok := Generate(PrefixAccessToken)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Sum(tok)
+	}
+}
+
+func BenchmarkHasherID(b *testing.B) {
+	h := NewHasher(testKeyBytes())
+	tok := Generate(PrefixAccessToken)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ID(tok)
+	}
+}
+
+func BenchmarkHasherVerify(b *testing.B) {
+	h := NewHasher(testKeyBytes())
+	tok := Generate(PrefixClientSecret)
+	sum := h.Sum(tok)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !h.Verify(tok, sum) {
+			b.Fatal("Verify failed")
+		}
+	}
+}
