@@ -1,0 +1,107 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Policy decides what a limiter does when its backend fails.
+type Policy int
+
+const (
+	// FailOpen allows the event: an outage of Redis must not take token
+	// issuance down with it. The usual choice for issuance limits.
+	FailOpen Policy = iota
+	// FailClosed denies the event, asking the client to retry in a
+	// second: for limits whose purpose is security (login throttling)
+	// when an outage must not open the door to unlimited guessing.
+	FailClosed
+)
+
+// failClosedRetry is what FailClosed tells the client to wait.
+const failClosedRetry = time.Second
+
+// String returns "fail-open" or "fail-closed".
+func (p Policy) String() string {
+	switch p {
+	case FailOpen:
+		return "fail-open"
+	case FailClosed:
+		return "fail-closed"
+	default:
+		return fmt.Sprintf("Policy(%d)", int(p))
+	}
+}
+
+// ParsePolicy reads "fail-open" ("open") or "fail-closed" ("closed"),
+// for configuration.
+func ParsePolicy(s string) (Policy, error) {
+	switch s {
+	case "fail-open", "open":
+		return FailOpen, nil
+	case "fail-closed", "closed":
+		return FailClosed, nil
+	default:
+		return 0, fmt.Errorf("parse rate limit policy %q: want fail-open or fail-closed", s)
+	}
+}
+
+// WithFallback returns a Limiter that never returns an error: when
+// primary fails it calls onError (if not nil; the server logs the error
+// and counts it in a metric) and answers by policy. FailOpen allows
+// (Decision{Allowed: true}, whose Remaining of 0 means unknown);
+// FailClosed denies with a RetryAfter of one second. A failed Reset is reported and then ignored under both policies.
+//
+// An error caused by the caller's own context being cancelled (the client
+// went away) is not a backend failure and is not passed to onError; the
+// policy still applies.
+func WithFallback(primary Limiter, policy Policy, onError func(error)) Limiter {
+	return &fallback{primary: primary, policy: policy, onError: onError}
+}
+
+type fallback struct {
+	primary Limiter
+	policy  Policy
+	onError func(error)
+}
+
+func (f *fallback) Allow(ctx context.Context, key string, l Limit) (Decision, error) {
+	d, err := f.primary.Allow(ctx, key, l)
+	if err != nil {
+		return f.fail(ctx, err), nil
+	}
+	return d, nil
+}
+
+func (f *fallback) Peek(ctx context.Context, key string, l Limit) (Decision, error) {
+	d, err := f.primary.Peek(ctx, key, l)
+	if err != nil {
+		return f.fail(ctx, err), nil
+	}
+	return d, nil
+}
+
+func (f *fallback) Reset(ctx context.Context, key string) error {
+	if err := f.primary.Reset(ctx, key); err != nil {
+		f.report(ctx, err)
+	}
+	return nil
+}
+
+// fail reports err and returns the policy's Decision.
+func (f *fallback) fail(ctx context.Context, err error) Decision {
+	f.report(ctx, err)
+	if f.policy == FailClosed {
+		return Decision{Allowed: false, RetryAfter: failClosedRetry, ResetAfter: failClosedRetry}
+	}
+	return Decision{Allowed: true}
+}
+
+func (f *fallback) report(ctx context.Context, err error) {
+	if f.onError == nil || (errors.Is(err, context.Canceled) && ctx.Err() != nil) {
+		return
+	}
+	f.onError(err)
+}
