@@ -1,0 +1,159 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// ClientSpec describes a client to create. Zero fields take defaults:
+// a generated ID, grant types [client_credentials] and token format jwt.
+type ClientSpec struct {
+	ID             string // generated with token.NewID when empty
+	Name           string
+	Public         bool // no secret (RFC 6749 §2.1); cannot use client_credentials
+	APIKey         bool // also generate an API key
+	GrantTypes     []string
+	Scopes         []string
+	DefaultScopes  []string // nil: all of Scopes
+	RedirectURIs   []string
+	Audience       []string
+	TokenFormat    string // tokenmint.FormatJWT (default) or FormatOpaque
+	SigningAlg     string // "": the server's default
+	AccessTTL      time.Duration
+	IdleTTL        time.Duration
+	RefreshTTL     time.Duration
+	Claims         map[string]string
+	AllowPlainPKCE bool
+	RequireConsent bool
+}
+
+// Credentials are the secrets generated for a client. They are shown to
+// the operator once; only their keyed hashes are stored.
+type Credentials struct {
+	ClientSecret token.Secret // empty for a public client
+	APIKey       token.Secret // empty unless requested
+}
+
+// CreateClient validates spec, generates the client's credentials and
+// stores the client. A spec the client record rejects yields an error
+// wrapping ErrInvalid; an ID already taken, tokenmint.ErrConflict.
+func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint.Client, Credentials, error) {
+	c := spec.client(r.now())
+	creds, err := r.issueCredentials(&c, spec)
+	if err != nil {
+		return tokenmint.Client{}, Credentials{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return tokenmint.Client{}, Credentials{}, invalid(err)
+	}
+	if err := r.Store.CreateClient(ctx, c); err != nil {
+		return tokenmint.Client{}, Credentials{}, fmt.Errorf("create client %s: %w", c.ID, err)
+	}
+	return c, creds, nil
+}
+
+// client builds the record from the spec with defaults applied; copies of
+// the slices and map so the caller's spec stays its own.
+func (spec ClientSpec) client(now time.Time) tokenmint.Client {
+	c := tokenmint.Client{
+		ID:             spec.ID,
+		Name:           spec.Name,
+		Public:         spec.Public,
+		GrantTypes:     slices.Clone(spec.GrantTypes),
+		Scopes:         slices.Clone(spec.Scopes),
+		DefaultScopes:  slices.Clone(spec.DefaultScopes),
+		RedirectURIs:   slices.Clone(spec.RedirectURIs),
+		Audience:       slices.Clone(spec.Audience),
+		TokenFormat:    spec.TokenFormat,
+		SigningAlg:     spec.SigningAlg,
+		AccessTTL:      spec.AccessTTL,
+		IdleTTL:        spec.IdleTTL,
+		RefreshTTL:     spec.RefreshTTL,
+		Claims:         maps.Clone(spec.Claims),
+		AllowPlainPKCE: spec.AllowPlainPKCE,
+		RequireConsent: spec.RequireConsent,
+		CreatedAt:      now,
+		UpdatedAt:      now,
+	}
+	if c.ID == "" {
+		c.ID = token.NewID()
+	}
+	if len(c.GrantTypes) == 0 {
+		c.GrantTypes = []string{tokenmint.GrantClientCredentials}
+	}
+	if c.TokenFormat == "" {
+		c.TokenFormat = tokenmint.FormatJWT
+	}
+	return c
+}
+
+// issueCredentials generates the secret (unless public) and the API key
+// (when asked) and sets their hashes on c.
+func (r *Registry) issueCredentials(c *tokenmint.Client, spec ClientSpec) (Credentials, error) {
+	var creds Credentials
+	if spec.Public && !spec.APIKey {
+		return creds, nil
+	}
+	h, err := r.secrets()
+	if err != nil {
+		return creds, err
+	}
+	if !spec.Public {
+		creds.ClientSecret = token.Secret(token.Generate(token.PrefixClientSecret))
+		c.SecretHash = h.Sum(creds.ClientSecret.Reveal())
+	}
+	if spec.APIKey {
+		creds.APIKey = token.Secret(token.Generate(token.PrefixAPIKey))
+		c.APIKeyHash = h.Sum(creds.APIKey.Reveal())
+	}
+	return creds, nil
+}
+
+// RotateSecret replaces the client's secret with a new one and returns
+// it; the old secret stops working at once. A public client has no secret
+// to rotate (ErrInvalid).
+func (r *Registry) RotateSecret(ctx context.Context, id string) (token.Secret, error) {
+	return r.rotate(ctx, id, token.PrefixClientSecret, func(c *tokenmint.Client, sum []byte) error {
+		if c.Public {
+			return invalidf("client %s is public and has no secret", id)
+		}
+		c.SecretHash = sum
+		return nil
+	})
+}
+
+// RotateAPIKey replaces (or adds) the client's API key and returns it.
+func (r *Registry) RotateAPIKey(ctx context.Context, id string) (token.Secret, error) {
+	return r.rotate(ctx, id, token.PrefixAPIKey, func(c *tokenmint.Client, sum []byte) error {
+		c.APIKeyHash = sum
+		return nil
+	})
+}
+
+// rotate generates a credential with prefix and lets set store its hash
+// on the client, atomically with the update.
+func (r *Registry) rotate(ctx context.Context, id, prefix string, set func(*tokenmint.Client, []byte) error) (token.Secret, error) {
+	h, err := r.secrets()
+	if err != nil {
+		return "", err
+	}
+	secret := token.Secret(token.Generate(prefix))
+	now := r.now()
+	_, err = r.Store.UpdateClient(ctx, id, func(c *tokenmint.Client) error {
+		if err := set(c, h.Sum(secret.Reveal())); err != nil {
+			return err
+		}
+		c.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("rotate credential of client %s: %w", id, err)
+	}
+	return secret, nil
+}

@@ -1,0 +1,58 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/password"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// ErrInvalid is wrapped by every error about a rejected specification
+// (empty name, short password, unknown grant type, ...), as opposed to a
+// failure of the store. Test with errors.Is.
+var ErrInvalid = errors.New("invalid")
+
+// invalidError carries a user-facing message and wraps ErrInvalid without
+// adding it to the text.
+type invalidError struct{ err error }
+
+func (e *invalidError) Error() string   { return e.err.Error() }
+func (e *invalidError) Unwrap() []error { return []error{ErrInvalid, e.err} }
+
+func invalid(err error) error { return &invalidError{err: err} }
+
+func invalidf(format string, args ...any) error { return invalid(fmt.Errorf(format, args...)) }
+
+// Registry creates clients and users in Store. Secrets is needed for
+// client credentials, Passwords for user passwords; a Registry used only
+// for one kind may leave the other nil.
+type Registry struct {
+	Store     tokenmint.Store
+	Secrets   *token.Hasher    // keyed with MasterKey.Derive(token.PurposeSecretHash)
+	Passwords *password.Hasher // argon2id
+	Now       func() time.Time // default time.Now
+}
+
+func (r *Registry) now() time.Time {
+	if r.Now == nil {
+		return time.Now().UTC()
+	}
+	return r.Now().UTC()
+}
+
+func (r *Registry) secrets() (*token.Hasher, error) {
+	if r.Secrets == nil {
+		return nil, errors.New("registry has no secret hasher")
+	}
+	return r.Secrets, nil
+}
+
+func (r *Registry) passwords() (*password.Hasher, error) {
+	if r.Passwords == nil {
+		return nil, errors.New("registry has no password hasher")
+	}
+	return r.Passwords, nil
+}
