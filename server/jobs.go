@@ -1,0 +1,86 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/tokenmint/tokenmint/clientcache"
+)
+
+// revisionPoll is how often the store's revision is checked: a client or
+// key changed anywhere reaches this instance within two polls.
+const revisionPoll = time.Second
+
+// startJobs runs the background jobs until ctx ends.
+func (s *Server) startJobs(ctx context.Context, wg *sync.WaitGroup) {
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		clientcache.Watch(ctx, s.store, revisionPoll, s.log, s.onRevision)
+	}()
+	go func() {
+		defer wg.Done()
+		s.janitor(ctx)
+	}()
+	if s.limiter != nil {
+		s.limiter.start(ctx, wg)
+	}
+}
+
+// onRevision drops cached clients and reloads signing keys (a key rotated
+// by another instance or by the CLI).
+func (s *Server) onRevision(ctx context.Context) {
+	s.clients.Invalidate()
+	if err := s.keys.Load(ctx); err != nil {
+		s.log.WarnContext(ctx, "reload signing keys", "err", err)
+	}
+}
+
+// janitor deletes expired rows every JanitorInterval, so the database
+// stays as large as the set of live tokens.
+func (s *Server) janitor(ctx context.Context) {
+	t := time.NewTicker(s.cfg.JanitorInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := s.store.DeleteExpired(ctx, s.now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.WarnContext(ctx, "janitor", "err", err)
+		case n > 0:
+			s.log.DebugContext(ctx, "janitor deleted expired rows", "rows", n)
+		}
+	}
+}
+
+// announce logs where the server listens and, on an empty database, how
+// to create a first client and get a token.
+func (s *Server) announce(ctx context.Context, addr string) {
+	s.log.Info("tokenmint listening", "addr", addr, "issuer", s.cfg.Issuer,
+		"database", redactDSN(s.cfg.Database), "dialects", s.cfg.Dialects)
+	clients, err := s.store.ListClients(ctx)
+	if err != nil || len(clients) > 0 {
+		return
+	}
+	s.log.Info("no clients yet; create one and request a token:\n" +
+		"  tokenmint client create --database " + redactDSN(s.cfg.Database) + " --name demo --scope api --output json\n" +
+		"  curl -s -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials -d scope=api " + s.cfg.Issuer + "/oauth2/token")
+}
+
+// redactDSN hides a password in a database URL.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

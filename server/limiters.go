@@ -1,0 +1,136 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/grant"
+	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/ratelimit"
+)
+
+// limiters holds the rate limiter and the limits parsed from the config.
+// With Redis configured, limits are shared by every instance; without it
+// they are per instance.
+type limiters struct {
+	limiter    ratelimit.Limiter
+	memory     *ratelimit.Memory // nil with Redis
+	redis      *redis.Client
+	tokenIP    ratelimit.Limit
+	perClient  ratelimit.Limit
+	epicollect ratelimit.Limit
+	login      ratelimit.Limit
+}
+
+func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *httpapi.Metrics, now func() time.Time) (*limiters, error) {
+	l := &limiters{}
+	var err error
+	for _, p := range []struct {
+		name string
+		s    string
+		dst  *ratelimit.Limit
+	}{
+		{"token-rate-limit", cfg.TokenRateLimit, &l.tokenIP},
+		{"client-rate-limit", cfg.ClientRateLimit, &l.perClient},
+		{"epicollect-rate-limit", cfg.EpicollectRateLimit, &l.epicollect},
+	} {
+		if *p.dst, err = ratelimit.ParseLimit(p.s); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+	}
+	l.login = ratelimit.Limit{Count: cfg.LoginMaxFailures, Per: cfg.LoginFailureWindow}
+	if cfg.Redis == "" {
+		l.memory = ratelimit.NewMemory(now)
+		l.limiter = l.memory
+		return l, nil
+	}
+	opts, err := redis.ParseURL(cfg.Redis)
+	if err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	l.redis = redis.NewClient(opts)
+	policy := ratelimit.FailClosed
+	if cfg.RateLimitFailOpen {
+		policy = ratelimit.FailOpen
+	}
+	onErr := func(err error) {
+		m.LimiterError()
+		log.Warn("rate limiter unavailable", "policy", policy.String(), "err", err)
+	}
+	l.limiter = ratelimit.WithFallback(ratelimit.NewRedis(l.redis, "tokenmint:rl:", now), policy, onErr)
+	if err := l.redis.Ping(ctx).Err(); err != nil {
+		log.Warn("redis does not answer yet; rate limits follow the fail policy until it does", "policy", policy.String(), "err", err)
+	}
+	return l, nil
+}
+
+// start runs the in-memory sweeper, which keeps memory bounded.
+func (l *limiters) start(ctx context.Context, wg *sync.WaitGroup) {
+	if l.memory == nil {
+		return
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		l.memory.Run(ctx, time.Minute)
+	}()
+}
+
+// Close closes the Redis client, if any.
+func (l *limiters) Close() error {
+	if l.redis != nil {
+		return l.redis.Close()
+	}
+	return nil
+}
+
+// clientLimit is the per-client issuance limit for the grant engine.
+func (l *limiters) clientLimit() func(ctx context.Context, clientID string) (time.Duration, error) {
+	if l.perClient.IsZero() {
+		return nil
+	}
+	return func(ctx context.Context, clientID string) (time.Duration, error) {
+		d, err := l.limiter.Allow(ctx, "token:client:"+clientID, l.perClient)
+		if err != nil || d.Allowed {
+			return 0, err
+		}
+		return max(d.RetryAfter, time.Second), nil
+	}
+}
+
+// loginThrottle adapts ratelimit.Throttle to grant.Throttle: failures are
+// counted per (case-folded) username and per client IP.
+func (l *limiters) loginThrottle() grant.Throttle {
+	if l.login.IsZero() || l.login.Count <= 0 {
+		return nil
+	}
+	return throttle{ratelimit.Throttle{Limiter: l.limiter, Limit: l.login}}
+}
+
+type throttle struct{ t ratelimit.Throttle }
+
+func userKey(username string) string { return "login:user:" + strings.ToLower(username) }
+func ipKey(ip string) string         { return "login:ip:" + ip }
+
+func (t throttle) Allow(ctx context.Context, username, ip string) (time.Duration, error) {
+	d, err := t.t.Check(ctx, userKey(username), ipKey(ip))
+	if err != nil || d.Allowed {
+		return 0, err
+	}
+	return max(d.RetryAfter, time.Second), nil
+}
+
+func (t throttle) Failed(ctx context.Context, username, ip string) {
+	t.t.Fail(ctx, userKey(username), ipKey(ip))
+}
+
+func (t throttle) Succeeded(ctx context.Context, username, _ string) {
+	t.t.Succeed(ctx, userKey(username))
+}

@@ -1,0 +1,172 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/clientcache"
+	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/grant"
+	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/password"
+	"github.com/tokenmint/tokenmint/store"
+	"github.com/tokenmint/tokenmint/store/sqlstore"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// Server is a configured tokenmint, ready to serve.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   tokenmint.Store
+	keys    *token.Keyset
+	clients *clientcache.Cache
+	engine  *grant.Engine
+	metrics *httpapi.Metrics
+	limiter *limiters
+	handler http.Handler
+	now     func() time.Time
+}
+
+// Options are test seams; the zero value is production.
+type Options struct {
+	Now func() time.Time
+}
+
+// New opens everything cfg names and builds the handler. The caller must
+// Close the server.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*Server, error) {
+	s := &Server{cfg: cfg, log: log, now: opts.Now, metrics: httpapi.NewMetrics()}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := s.open(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) open(ctx context.Context) error {
+	db, err := store.Open(ctx, s.cfg.Database, sqlstore.Options{MaxOpenConns: s.cfg.DBMaxConns, Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	s.store = db
+	mk, created, err := s.cfg.MasterKeyValue()
+	if err != nil {
+		return fmt.Errorf("master key: %w", err)
+	}
+	if created {
+		s.log.Warn("generated a new master key: back it up, or set TOKENMINT_MASTER_KEY; losing it invalidates every client secret and signing key",
+			"file", s.cfg.MasterKeyFile)
+	}
+	s.keys = token.NewKeyset(db, mk.Derive(token.PurposeKeyEncryption), token.KeysetOptions{Now: s.now, Logger: s.log})
+	if err := s.keys.Load(ctx, tokenmint.KnownAlgs...); err != nil {
+		return fmt.Errorf("load signing keys: %w", err)
+	}
+	s.clients = clientcache.New(db)
+	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now); err != nil {
+		return err
+	}
+	s.engine, err = grant.New(grant.Config{
+		Issuer:      s.cfg.Issuer,
+		Store:       db,
+		Clients:     s.clients,
+		Keys:        s.keys,
+		Secrets:     token.NewHasher(mk.Derive(token.PurposeSecretHash)),
+		Tokens:      token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		Passwords:   password.NewHasher(s.cfg.PasswordParams()),
+		Throttle:    s.limiter.loginThrottle(),
+		ClientLimit: s.limiter.clientLimit(),
+		Observer:    s.metrics,
+		DefaultAlg:  s.cfg.SigningAlg,
+		CodeTTL:     s.cfg.CodeTTL,
+		Now:         s.now,
+		Logger:      s.log,
+	})
+	if err != nil {
+		return err
+	}
+	s.handler, err = s.routes(mk)
+	return err
+}
+
+// Handler is the server's HTTP handler (for tests and embedding).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Engine is the protocol core (for tests and benchmarks).
+func (s *Server) Engine() *grant.Engine { return s.engine }
+
+// Store is the server's storage.
+func (s *Server) Store() tokenmint.Store { return s.store }
+
+// Close releases the store and the rate limiter.
+func (s *Server) Close() error {
+	var errs []error
+	if s.limiter != nil {
+		errs = append(errs, s.limiter.Close())
+	}
+	if s.store != nil {
+		errs = append(errs, s.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Serve serves on ln until ctx ends, running the background jobs, then
+// drains in-flight requests for up to ShutdownTimeout.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.cfg.ReadTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	var jobs sync.WaitGroup
+	s.startJobs(jobsCtx, &jobs)
+	s.announce(ctx, ln.Addr().String())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		s.log.Info("shutting down", "grace", s.cfg.ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	stopJobs()
+	jobs.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Run opens the server described by cfg, listens on cfg.Addr and serves
+// until ctx ends (SIGINT/SIGTERM in the CLI).
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	s, err := New(ctx, cfg, log, Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
