@@ -67,4 +67,6 @@ func wantError(t *testing.T, status int, h http.Header, body map[string]any, wan
 	}
 }
 
-func io_Copy(dst *strings.Builder, resp *http.Response) (int64, error) { return io.Copy(dst, resp.Body) }
+func copyBody(dst *strings.Builder, resp *http.Response) (int64, error) {
+	return io.Copy(dst, resp.Body)
+}

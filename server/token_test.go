@@ -309,7 +309,7 @@ func TestDiscoveryAndOperations(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	buf := new(strings.Builder)
-	if _, err := io_Copy(buf, resp); err != nil {
+	if _, err := copyBody(buf, resp); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`tokenmint_tokens_issued_total{format="jwt",grant_type="client_credentials"} 1`, `tokenmint_http_requests_total{code="200",endpoint="token"} 1`, "tokenmint_http_request_duration_seconds_bucket"} {
