@@ -1,0 +1,156 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+)
+
+const familyCols = `id, client_id, subject, scopes, auth_time, created_at, expires_at, revoked_at`
+
+func scanFamily(r row) (tokenmint.Family, error) {
+	var f tokenmint.Family
+	err := r.Scan(&f.ID, &f.ClientID, &f.Subject, jsonCol{&f.Scopes}, timeCol{&f.AuthTime},
+		timeCol{&f.CreatedAt}, timeCol{&f.ExpiresAt}, timeCol{&f.RevokedAt})
+	return f, err
+}
+
+// CreateFamily stores a new family; ErrConflict when the ID exists.
+func (db *DB) CreateFamily(ctx context.Context, f tokenmint.Family) error {
+	var e encoder
+	args := []any{f.ID, f.ClientID, f.Subject, e.json(f.Scopes), micros(f.AuthTime),
+		micros(f.CreatedAt), deadline(f.ExpiresAt), micros(f.RevokedAt)}
+	if e.err != nil {
+		return db.wrap("create family", e.err)
+	}
+	const q = `INSERT INTO families (` + familyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	_, err := db.w.ExecContext(ctx, db.q(q), args...)
+	return db.wrap("create family", err)
+}
+
+// GetFamily returns the family with that ID.
+func (db *DB) GetFamily(ctx context.Context, id string) (tokenmint.Family, error) {
+	const q = `SELECT ` + familyCols + ` FROM families WHERE id = ?`
+	f, err := scanFamily(db.r.QueryRowContext(ctx, db.q(q), id))
+	return f, db.wrap("get family", err)
+}
+
+// RevokeFamily marks the family revoked at now (keeping an earlier
+// revocation time), deletes its refresh tokens and access token records,
+// and records its JWTs as revoked, in one transaction. Unknown and revoked
+// families are not an error.
+func (db *DB) RevokeFamily(ctx context.Context, id string, now time.Time) error {
+	if id == "" {
+		return nil // tokens without a family have family_id ''
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		return db.revokeFamilies(ctx, tx, `id = ?`, `family_id = ?`, id, now)
+	})
+	return db.wrap("revoke family", err)
+}
+
+// revokeSubjectFamilies revokes every family of a subject inside tx.
+func (db *DB) revokeSubjectFamilies(ctx context.Context, tx *sql.Tx, subject string, now time.Time) error {
+	const ofSubject = `family_id IN (SELECT id FROM families WHERE subject = ? AND id <> '')`
+	return db.revokeFamilies(ctx, tx, `subject = ?`, ofSubject, subject, now)
+}
+
+// revokeFamilies revokes the families matching famCond and the tokens
+// matching tokCond, each condition taking arg as its one parameter. JWT
+// records become revoked_jwts rows before the records go, so that a JWT
+// already handed out stops introspecting as active.
+func (db *DB) revokeFamilies(ctx context.Context, tx *sql.Tx, famCond, tokCond string, arg any, now time.Time) error {
+	const markRevoked = `UPDATE families SET revoked_at = ? WHERE revoked_at IS NULL AND `
+	if _, err := tx.ExecContext(ctx, db.q(markRevoked+famCond), micros(now), arg); err != nil {
+		return err
+	}
+	for _, s := range []string{
+		`DELETE FROM refresh_tokens WHERE ` + tokCond,
+		revokeJWTsWhere(tokCond),
+		`DELETE FROM access_tokens WHERE ` + tokCond,
+	} {
+		if _, err := tx.ExecContext(ctx, db.q(s), arg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const refreshCols = `id, family_id, client_id, subject, scopes, issued_at, expires_at, used_at`
+
+const insertRefresh = `INSERT INTO refresh_tokens (` + refreshCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+func refreshArgs(t *tokenmint.RefreshToken) ([]any, error) {
+	var e encoder
+	args := []any{t.ID, t.FamilyID, t.ClientID, t.Subject, e.json(t.Scopes),
+		micros(t.IssuedAt), deadline(t.ExpiresAt), micros(t.UsedAt)}
+	return args, e.err
+}
+
+func scanRefresh(r row) (tokenmint.RefreshToken, error) {
+	var t tokenmint.RefreshToken
+	err := r.Scan(&t.ID, &t.FamilyID, &t.ClientID, &t.Subject, jsonCol{&t.Scopes},
+		timeCol{&t.IssuedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.UsedAt})
+	return t, err
+}
+
+// CreateRefreshToken stores a refresh token; ErrConflict when the ID
+// exists.
+func (db *DB) CreateRefreshToken(ctx context.Context, t tokenmint.RefreshToken) error {
+	args, err := refreshArgs(&t)
+	if err == nil {
+		_, err = db.w.ExecContext(ctx, db.q(insertRefresh), args...)
+	}
+	return db.wrap("create refresh token", err)
+}
+
+// GetRefreshToken returns the refresh token with that ID.
+func (db *DB) GetRefreshToken(ctx context.Context, id string) (tokenmint.RefreshToken, error) {
+	const q = `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE id = ?`
+	t, err := scanRefresh(db.r.QueryRowContext(ctx, db.q(q), id))
+	return t, db.wrap("get refresh token", err)
+}
+
+// RotateRefreshToken marks oldID used at now and stores next, in one
+// transaction; it returns the old record as it now is. The conditional
+// UPDATE decides between concurrent rotations: the row lock it takes makes
+// the loser re-check used_at and change nothing. The loser gets the old
+// record and ErrAlreadyUsed, and nothing is stored; an unknown oldID is
+// ErrNotFound.
+func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next tokenmint.RefreshToken) (tokenmint.RefreshToken, error) {
+	args, err := refreshArgs(&next)
+	if err != nil {
+		return tokenmint.RefreshToken{}, db.wrap("rotate refresh token", err)
+	}
+	var old tokenmint.RefreshToken
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if old, err = db.useRefresh(ctx, tx, oldID, now); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.q(insertRefresh), args...)
+		return err
+	})
+	if err != nil && !errors.Is(err, tokenmint.ErrAlreadyUsed) {
+		old = tokenmint.RefreshToken{}
+	}
+	return old, db.wrap("rotate refresh token", err)
+}
+
+// useRefresh marks a refresh token used, returning it, or returns it with
+// ErrAlreadyUsed when it was.
+func (db *DB) useRefresh(ctx context.Context, tx *sql.Tx, id string, now time.Time) (tokenmint.RefreshToken, error) {
+	const use = `UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING ` + refreshCols
+	t, err := scanRefresh(tx.QueryRowContext(ctx, db.q(use), now.UnixMicro(), id))
+	if !errors.Is(err, sql.ErrNoRows) {
+		return t, err
+	}
+	const get = `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE id = ?`
+	if t, err = scanRefresh(tx.QueryRowContext(ctx, db.q(get), id)); err != nil {
+		return t, err
+	}
+	return t, tokenmint.ErrAlreadyUsed
+}

@@ -1,0 +1,32 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/tokenmint/tokenmint"
+)
+
+// CreateLoginSession stores a browser login session; ErrConflict when the
+// ID exists.
+func (db *DB) CreateLoginSession(ctx context.Context, s tokenmint.LoginSession) error {
+	const q = `INSERT INTO login_sessions (id, user_id, auth_time, expires_at) VALUES (?, ?, ?, ?)`
+	_, err := db.w.ExecContext(ctx, db.q(q), s.ID, s.UserID, micros(s.AuthTime), deadline(s.ExpiresAt))
+	return db.wrap("create login session", err)
+}
+
+// GetLoginSession returns the login session with that ID. Expiry is the
+// caller's to check.
+func (db *DB) GetLoginSession(ctx context.Context, id string) (tokenmint.LoginSession, error) {
+	const q = `SELECT id, user_id, auth_time, expires_at FROM login_sessions WHERE id = ?`
+	var s tokenmint.LoginSession
+	err := db.r.QueryRowContext(ctx, db.q(q), id).
+		Scan(&s.ID, &s.UserID, timeCol{&s.AuthTime}, timeCol{&s.ExpiresAt})
+	return s, db.wrap("get login session", err)
+}
+
+// DeleteLoginSession removes a login session (sign-out); ErrNotFound when
+// there is none.
+func (db *DB) DeleteLoginSession(ctx context.Context, id string) error {
+	err := mustAffect(db.w.ExecContext(ctx, db.q(`DELETE FROM login_sessions WHERE id = ?`), id))
+	return db.wrap("delete login session", err)
+}

@@ -1,0 +1,249 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/tokenmint/tokenmint"
+)
+
+var _ tokenmint.Store = (*DB)(nil)
+
+// Options tunes a DB. The zero value is ready to use.
+type Options struct {
+	// MaxOpenConns bounds the PostgreSQL pool, or the read pool of a
+	// SQLite file (SQLite writes always use one connection). Default:
+	// 4×GOMAXPROCS, at least 8.
+	MaxOpenConns int
+	// MaxIdleConns is how many of those stay open when idle. Default:
+	// MaxOpenConns, so a burst does not pay for new connections.
+	MaxIdleConns int
+	// ConnMaxIdleTime closes connections idle this long. Default 5m.
+	ConnMaxIdleTime time.Duration
+	// ConnMaxLifetime recycles PostgreSQL connections this old, so that a
+	// failover or a changed DNS answer is picked up. Default 30m.
+	ConnMaxLifetime time.Duration
+	// BusyTimeout is how long SQLite waits for another process (the CLI)
+	// holding the write lock before giving up. Default 10s.
+	BusyTimeout time.Duration
+	// Logger receives migration notices. Default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock for the few writes the Store interface gives no
+	// time to (DeleteUser revoking families). Default time.Now.
+	Now func() time.Time
+	// NoMigrate skips applying migrations on open.
+	NoMigrate bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxOpenConns <= 0 {
+		o.MaxOpenConns = max(8, 4*runtime.GOMAXPROCS(0))
+	}
+	if o.MaxIdleConns <= 0 || o.MaxIdleConns > o.MaxOpenConns {
+		o.MaxIdleConns = o.MaxOpenConns
+	}
+	if o.ConnMaxIdleTime <= 0 {
+		o.ConnMaxIdleTime = 5 * time.Minute
+	}
+	if o.ConnMaxLifetime <= 0 {
+		o.ConnMaxLifetime = 30 * time.Minute
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 10 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// DB is a tokenmint.Store on SQLite or PostgreSQL. It is safe for
+// concurrent use; Close it when done.
+type DB struct {
+	w      *sql.DB // writes and transactions
+	r      *sql.DB // single-statement reads; w itself except on a SQLite file
+	flavor flavor
+	log    *slog.Logger
+	now    func() time.Time
+
+	queries sync.Map // ? query -> $n query, PostgreSQL only
+	hot     hotStmts
+}
+
+// MemoryPath is the SQLite path of a private in-memory database, for
+// tests. It lives as long as the DB.
+const MemoryPath = ":memory:"
+
+// OpenSQLite opens (creating it if needed) the SQLite database at path, or
+// a private in-memory database for MemoryPath, and migrates it unless
+// opts.NoMigrate.
+func OpenSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
+	opts = opts.withDefaults()
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open sqlite: invalid path %q: it must be non-empty and contain no ? or #", path)
+	}
+	db := &DB{flavor: sqliteFlavor, log: opts.Logger, now: opts.Now, hot: newHotStmts()}
+	var err error
+	if path == MemoryPath {
+		err = db.openSQLiteMemory()
+	} else {
+		err = db.openSQLiteFile(ctx, path, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return db.start(ctx, opts)
+}
+
+// sqliteDSN builds a modernc.org/sqlite DSN; pragmas run on every new
+// connection.
+func sqliteDSN(path string, opts Options, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if writer {
+		// Take the write lock at BEGIN, where busy_timeout applies,
+		// rather than on the first write of a deferred transaction,
+		// where SQLite answers SQLITE_BUSY at once to avoid deadlock.
+		q.Set("_txlock", "immediate")
+		q.Add("_pragma", "journal_mode(WAL)")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return path + "?" + q.Encode()
+}
+
+// openSQLiteFile opens the writer pool (one connection: SQLite has one
+// writer, so queueing in database/sql beats spinning on the lock) and the
+// read pool. WAL lets readers run beside the writer.
+func (db *DB) openSQLiteFile(ctx context.Context, path string, opts Options) error {
+	w, err := sql.Open("sqlite", sqliteDSN(path, opts, true))
+	if err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// Connect the writer first: it switches the file to WAL, which the
+	// query-only readers cannot do.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return db.wrap("open sqlite", err)
+	}
+	r, err := sql.Open("sqlite", sqliteDSN(path, opts, false))
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(opts.MaxOpenConns)
+	r.SetMaxIdleConns(opts.MaxIdleConns)
+	r.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
+	db.w, db.r = w, r
+	return nil
+}
+
+// openSQLiteMemory opens an in-memory database on one connection that is
+// never recycled: each SQLite connection to :memory: is its own database.
+func (db *DB) openSQLiteMemory() error {
+	w, err := sql.Open("sqlite", ":memory:?_pragma=foreign_keys(1)")
+	if err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	db.w, db.r = w, w
+	return nil
+}
+
+// OpenPostgres connects to the PostgreSQL database named by dsn (a URL or
+// key=value string, as pgx accepts) and migrates it unless
+// opts.NoMigrate.
+func OpenPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	opts = opts.withDefaults()
+	cfg, err := pgx.ParseConfig(dsn) // its errors redact the password
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	p := stdlib.OpenDB(*cfg)
+	p.SetMaxOpenConns(opts.MaxOpenConns)
+	p.SetMaxIdleConns(opts.MaxIdleConns)
+	p.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
+	p.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	db := &DB{w: p, r: p, flavor: postgresFlavor, log: opts.Logger, now: opts.Now, hot: newHotStmts()}
+	if err := p.PingContext(ctx); err != nil {
+		p.Close()
+		return nil, db.wrap("open postgres", err)
+	}
+	return db.start(ctx, opts)
+}
+
+// start migrates a freshly opened DB, closing it on failure.
+func (db *DB) start(ctx context.Context, opts Options) (*DB, error) {
+	if opts.NoMigrate {
+		return db, nil
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Flavor returns FlavorSQLite or FlavorPostgres.
+func (db *DB) Flavor() string { return db.flavor.name }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.w.PingContext(ctx); err != nil {
+		return db.wrap("ping", err)
+	}
+	if db.r != db.w {
+		if err := db.r.PingContext(ctx); err != nil {
+			return db.wrap("ping", err)
+		}
+	}
+	return nil
+}
+
+// Close releases the prepared statements and the pools.
+func (db *DB) Close() error {
+	err := db.hot.close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return errors.Join(err, db.w.Close())
+}
+
+// Revision returns the counter bumped in the same transaction as every
+// client and signing key write, by any process sharing the database.
+func (db *DB) Revision(ctx context.Context) (int64, error) {
+	var v int64
+	err := db.r.QueryRowContext(ctx, `SELECT value FROM revision WHERE id = 1`).Scan(&v)
+	return v, db.wrap("revision", err)
+}
+
+// bumpRevision increments the revision inside tx.
+func (db *DB) bumpRevision(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE revision SET value = value + 1 WHERE id = 1`)
+	return err
+}

@@ -1,0 +1,137 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+)
+
+const accessTokenCols = `id, format, client_id, subject, scopes, audience, family_id,
+	issued_at, expires_at, idle_ttl, last_used_at`
+
+const selectAccessToken = `SELECT ` + accessTokenCols + ` FROM access_tokens`
+
+const insertAccessToken = `INSERT INTO access_tokens (` + accessTokenCols + `, active_until)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// touchAccessToken moves last_used_at forward and recomputes active_until
+// as activeUntil does: idle_ttl is rounded up to whole microseconds.
+const touchAccessToken = `UPDATE access_tokens SET last_used_at = ?,
+	active_until = CASE WHEN idle_ttl > 0 AND ? + (idle_ttl + 999) / 1000 < expires_at
+		THEN ? + (idle_ttl + 999) / 1000 ELSE expires_at END
+	WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`
+
+// activeUntil is the token's effective expiry in microseconds, the earlier
+// of its absolute and idle expiry (AccessToken.EffectiveExpiry), computed
+// from the stored (microsecond) values and rounding the idle TTL up, so
+// the janitor never deletes a token whose stored record is still active.
+func activeUntil(t *tokenmint.AccessToken) int64 {
+	exp := deadline(t.ExpiresAt)
+	if t.IdleTTL <= 0 {
+		return exp
+	}
+	idle := t.LastUsedAt.UnixMicro() + int64((t.IdleTTL+time.Microsecond-1)/time.Microsecond)
+	return min(exp, idle)
+}
+
+func accessTokenArgs(t *tokenmint.AccessToken) ([]any, error) {
+	var e encoder
+	args := []any{
+		t.ID, t.Format, t.ClientID, t.Subject, e.json(t.Scopes), e.json(t.Audience), t.FamilyID,
+		micros(t.IssuedAt), deadline(t.ExpiresAt), int64(t.IdleTTL), micros(t.LastUsedAt),
+		activeUntil(t),
+	}
+	return args, e.err
+}
+
+func scanAccessToken(r row) (tokenmint.AccessToken, error) {
+	var t tokenmint.AccessToken
+	err := r.Scan(&t.ID, &t.Format, &t.ClientID, &t.Subject, jsonCol{&t.Scopes},
+		jsonCol{&t.Audience}, &t.FamilyID, timeCol{&t.IssuedAt}, timeCol{&t.ExpiresAt},
+		durCol{&t.IdleTTL}, timeCol{&t.LastUsedAt})
+	return t, err
+}
+
+// CreateAccessToken stores an access token record; ErrConflict when the
+// ID exists.
+func (db *DB) CreateAccessToken(ctx context.Context, t tokenmint.AccessToken) error {
+	args, err := accessTokenArgs(&t)
+	if err != nil {
+		return db.wrap("create access token", err)
+	}
+	s, err := db.hot.createAccessToken.get(ctx, db)
+	if err != nil {
+		return db.wrap("create access token", err)
+	}
+	_, err = s.ExecContext(ctx, args...)
+	return db.wrap("create access token", err)
+}
+
+// GetAccessToken returns the access token record with that ID.
+func (db *DB) GetAccessToken(ctx context.Context, id string) (tokenmint.AccessToken, error) {
+	s, err := db.hot.getAccessToken.get(ctx, db)
+	if err != nil {
+		return tokenmint.AccessToken{}, db.wrap("get access token", err)
+	}
+	t, err := scanAccessToken(s.QueryRowContext(ctx, id))
+	return t, db.wrap("get access token", err)
+}
+
+// TouchAccessToken sets LastUsedAt to usedAt when later than the stored
+// value, sliding the idle expiry; ErrNotFound for an unknown ID.
+func (db *DB) TouchAccessToken(ctx context.Context, id string, usedAt time.Time) error {
+	s, err := db.hot.touchAccessToken.get(ctx, db)
+	if err != nil {
+		return db.wrap("touch access token", err)
+	}
+	u := usedAt.UnixMicro()
+	n, err := affected(s.ExecContext(ctx, u, u, u, id, u))
+	if err == nil && n == 0 {
+		// Either unknown or already touched at or after usedAt.
+		var one int
+		err = db.r.QueryRowContext(ctx, db.q(`SELECT 1 FROM access_tokens WHERE id = ?`), id).Scan(&one)
+	}
+	return db.wrap("touch access token", err)
+}
+
+// DeleteAccessToken removes an access token record; ErrNotFound when there
+// is none.
+func (db *DB) DeleteAccessToken(ctx context.Context, id string) error {
+	err := mustAffect(db.w.ExecContext(ctx, db.q(`DELETE FROM access_tokens WHERE id = ?`), id))
+	return db.wrap("delete access token", err)
+}
+
+// RevokeJWT records a JWT as revoked until it expires. Revoking it again
+// changes nothing.
+func (db *DB) RevokeJWT(ctx context.Context, r tokenmint.RevokedJWT) error {
+	const q = `INSERT INTO revoked_jwts (jti, client_id, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (jti) DO NOTHING`
+	_, err := db.w.ExecContext(ctx, db.q(q), r.JTI, r.ClientID, deadline(r.ExpiresAt))
+	return db.wrap("revoke jwt", err)
+}
+
+// IsJWTRevoked reports whether the JWT with that jti is revoked.
+func (db *DB) IsJWTRevoked(ctx context.Context, jti string) (bool, error) {
+	s, err := db.hot.isJWTRevoked.get(ctx, db)
+	if err != nil {
+		return false, db.wrap("is jwt revoked", err)
+	}
+	var one int
+	err = s.QueryRowContext(ctx, jti).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, db.wrap("is jwt revoked", err)
+}
+
+// revokeJWTsWhere records as revoked every JWT access token matching cond
+// (a condition on access_tokens), keeping the revocations already there.
+func revokeJWTsWhere(cond string) string {
+	return `INSERT INTO revoked_jwts (jti, client_id, expires_at)
+		SELECT id, client_id, expires_at FROM access_tokens
+		WHERE format = '` + tokenmint.FormatJWT + `' AND ` + cond + `
+		ON CONFLICT (jti) DO NOTHING`
+}
