@@ -1,0 +1,28 @@
+package tokenmint_test
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestDomainImportsNoIO enforces the layering of docs/architecture.md: the
+// domain, the protocol vocabulary and the protocol core depend on no HTTP
+// stack, no SQL driver and no network client, directly or not, so they
+// can be tested and reused without any of them.
+func TestDomainImportsNoIO(t *testing.T) {
+	forbidden := []string{"net/http", "database/sql", "github.com/jackc/pgx/v5", "modernc.org/sqlite", "github.com/redis/go-redis/v9", "html/template"}
+	for _, pkg := range []string{".", "./oauth", "./grant", "./token", "./password"} {
+		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+		}
+		deps := strings.Fields(string(out))
+		for _, f := range forbidden {
+			if slices.Contains(deps, f) {
+				t.Errorf("package %s depends on %s; the core must stay free of I/O", pkg, f)
+			}
+		}
+	}
+}

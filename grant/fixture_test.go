@@ -1,0 +1,91 @@
+package grant_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/clientcache"
+	"github.com/tokenmint/tokenmint/grant"
+	"github.com/tokenmint/tokenmint/password"
+	"github.com/tokenmint/tokenmint/registry"
+	"github.com/tokenmint/tokenmint/store"
+	"github.com/tokenmint/tokenmint/store/sqlstore"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// fixture is an Engine over a real SQLite store with a settable clock.
+type fixture struct {
+	e   *grant.Engine
+	reg *registry.Registry
+	st  tokenmint.Store
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (f *fixture) clock() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fixture) advance(d time.Duration) {
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
+}
+
+var cheap = password.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+func newFixture(tb testing.TB) *fixture {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "t.db"), sqlstore.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	f := &fixture{st: st, now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	mk := token.GenerateMasterKey()
+	keys := token.NewKeyset(st, mk.Derive(token.PurposeKeyEncryption), token.KeysetOptions{Now: f.clock})
+	if err := keys.Load(ctx, tokenmint.KnownAlgs...); err != nil {
+		tb.Fatal(err)
+	}
+	secrets := token.NewHasher(mk.Derive(token.PurposeSecretHash))
+	pw := password.NewHasher(cheap)
+	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: st, Clients: clientcache.New(st), Keys: keys, Secrets: secrets,
+		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Now: f.clock})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f.reg = &registry.Registry{Store: st, Secrets: secrets, Passwords: pw, Now: f.clock}
+	return f
+}
+
+func (f *fixture) client(tb testing.TB, spec registry.ClientSpec) (tokenmint.Client, grant.Credentials) {
+	tb.Helper()
+	if spec.Name == "" {
+		spec.Name = "c"
+	}
+	c, cred, err := f.reg.CreateClient(context.Background(), spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	method := grant.AuthBasic
+	if c.Public {
+		method = grant.AuthNone
+	}
+	return c, grant.Credentials{ID: c.ID, Secret: cred.ClientSecret.Reveal(), Method: method}
+}
+
+func (f *fixture) user(tb testing.TB, name, pw string) tokenmint.User {
+	tb.Helper()
+	u, err := f.reg.CreateUser(context.Background(), registry.UserSpec{Username: name}, pw)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}
