@@ -49,7 +49,7 @@ func (c *Clock) Advance(d time.Duration) {
 
 // Instance is one running server.
 type Instance struct {
-	URL      string
+	URL      string // where this instance listens (the issuer may differ)
 	Config   config.Config
 	Server   *server.Server
 	Registry *registry.Registry
@@ -72,6 +72,7 @@ type Option func(*config.Config)
 func Start(t testing.TB, opts ...Option) *Instance {
 	t.Helper()
 	cfg := config.Default()
+	cfg.Issuer = ""
 	cfg.Database = "sqlite:" + filepath.Join(t.TempDir(), "tokenmint.db")
 	for _, o := range opts {
 		o(&cfg)
@@ -79,8 +80,9 @@ func Start(t testing.TB, opts ...Option) *Instance {
 	return StartWithClock(t, NewClock(), cfg)
 }
 
-// StartWithClock runs a server with cfg (Addr and Issuer are set to a
-// fresh loopback port) on the given clock.
+// StartWithClock runs a server with cfg on the given clock, listening on a
+// fresh loopback port. An empty cfg.Issuer becomes the server's own URL;
+// instances behind one (imaginary) load balancer share a set issuer.
 func StartWithClock(t testing.TB, clock *Clock, cfg config.Config) *Instance {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -88,7 +90,9 @@ func StartWithClock(t testing.TB, clock *Clock, cfg config.Config) *Instance {
 		t.Fatalf("listen: %v", err)
 	}
 	cfg.Addr = ln.Addr().String()
-	cfg.Issuer = "http://" + cfg.Addr
+	if cfg.Issuer == "" {
+		cfg.Issuer = "http://" + cfg.Addr
+	}
 	cfg.MasterKey = token.Secret(TestMasterKey.Encode())
 	cfg.Argon2Memory, cfg.Argon2Iterations, cfg.Argon2Parallelism = TestPasswordParams.Memory, TestPasswordParams.Iterations, TestPasswordParams.Parallelism
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -111,7 +115,7 @@ func StartWithClock(t testing.TB, clock *Clock, cfg config.Config) *Instance {
 		s.Close()
 	})
 	return &Instance{
-		URL:    cfg.Issuer,
+		URL:    "http://" + cfg.Addr,
 		Config: cfg,
 		Server: s,
 		Clock:  clock,
