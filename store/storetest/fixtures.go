@@ -1,0 +1,140 @@
+package storetest
+
+import (
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+)
+
+// Fixture builders return records with every field set to a distinct,
+// non-zero value, so a round-trip that drops or swaps a column fails.
+
+func fullClient(id string) tokenmint.Client {
+	return tokenmint.Client{
+		ID:             id,
+		Name:           "Client " + id,
+		SecretHash:     []byte{0x00, 0x01, 0xfe, 0xff, 's'},
+		APIKeyHash:     []byte{0x10, 0x00, 0x20, 'k'},
+		GrantTypes:     []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken, tokenmint.GrantClientCredentials},
+		Scopes:         []string{"openid", "profile", "api:read", "api:write"},
+		DefaultScopes:  []string{"api:read"},
+		RedirectURIs:   []string{"https://app.example/cb", "http://127.0.0.1:8080/cb?x=1&y=é"},
+		Audience:       []string{"https://api.example", "urn:other"},
+		TokenFormat:    tokenmint.FormatOpaque,
+		SigningAlg:     tokenmint.AlgEdDSA,
+		AccessTTL:      90 * time.Minute,
+		IdleTTL:        15*time.Minute + 250*time.Millisecond,
+		RefreshTTL:     7*24*time.Hour + time.Nanosecond,
+		Claims:         map[string]string{"tenant": "acme", "tier": "gold \"quoted\" ünïcode"},
+		AllowPlainPKCE: true,
+		RequireConsent: true,
+		CreatedAt:      at(-48 * time.Hour),
+		UpdatedAt:      at(-time.Hour),
+	}
+}
+
+// minimalClient is a public client with only the required fields set.
+func minimalClient(id string) tokenmint.Client {
+	return tokenmint.Client{
+		ID:          id,
+		Name:        "minimal " + id,
+		Public:      true,
+		GrantTypes:  []string{tokenmint.GrantAuthorizationCode},
+		TokenFormat: tokenmint.FormatJWT,
+	}
+}
+
+func fullUser(id, username string) tokenmint.User {
+	return tokenmint.User{
+		ID:           id,
+		Username:     username,
+		Email:        username + "@example.org",
+		Name:         "User " + username,
+		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$aGFzaA",
+		CreatedAt:    at(-72 * time.Hour),
+		UpdatedAt:    at(-2 * time.Hour),
+	}
+}
+
+func opaqueToken(id, clientID, familyID string, expires time.Time) tokenmint.AccessToken {
+	return tokenmint.AccessToken{
+		ID:         id,
+		Format:     tokenmint.FormatOpaque,
+		ClientID:   clientID,
+		Subject:    "user-" + clientID,
+		Scopes:     []string{"api:read", "api:write"},
+		Audience:   []string{"https://api.example"},
+		FamilyID:   familyID,
+		IssuedAt:   expires.Add(-time.Hour),
+		ExpiresAt:  expires,
+		IdleTTL:    0,
+		LastUsedAt: expires.Add(-time.Hour),
+	}
+}
+
+func jwtToken(id, clientID, familyID string, expires time.Time) tokenmint.AccessToken {
+	a := opaqueToken(id, clientID, familyID, expires)
+	a.Format = tokenmint.FormatJWT
+	a.LastUsedAt = time.Time{}
+	return a
+}
+
+func family(id, clientID, subject string, expires time.Time) tokenmint.Family {
+	return tokenmint.Family{
+		ID:        id,
+		ClientID:  clientID,
+		Subject:   subject,
+		Scopes:    []string{"openid", "api:read"},
+		AuthTime:  expires.Add(-31 * 24 * time.Hour),
+		CreatedAt: expires.Add(-30 * 24 * time.Hour),
+		ExpiresAt: expires,
+	}
+}
+
+func refreshToken(id string, f tokenmint.Family) tokenmint.RefreshToken {
+	return tokenmint.RefreshToken{
+		ID:        id,
+		FamilyID:  f.ID,
+		ClientID:  f.ClientID,
+		Subject:   f.Subject,
+		Scopes:    []string{"api:read"},
+		IssuedAt:  f.CreatedAt.Add(time.Minute),
+		ExpiresAt: f.ExpiresAt,
+	}
+}
+
+func authCode(id, clientID, familyID string, expires time.Time) tokenmint.AuthCode {
+	return tokenmint.AuthCode{
+		ID:                  id,
+		FamilyID:            familyID,
+		ClientID:            clientID,
+		RedirectURI:         "https://app.example/cb?state=ignored",
+		Subject:             "user-1",
+		Scopes:              []string{"openid", "profile"},
+		Nonce:               "n-0S6_WzA2Mj",
+		CodeChallenge:       "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+		CodeChallengeMethod: "S256",
+		AuthTime:            expires.Add(-5 * time.Minute),
+		IssuedAt:            expires.Add(-time.Minute),
+		ExpiresAt:           expires,
+	}
+}
+
+func signingKey(id, alg string, created time.Time) tokenmint.SigningKey {
+	return tokenmint.SigningKey{
+		ID:         id,
+		Alg:        alg,
+		PublicJWK:  []byte(`{"kty":"OKP","crv":"Ed25519","x":"` + id + `"}`),
+		PrivateEnc: []byte{0x00, 0xff, 0x7f, 0x80, byte(len(id))},
+		CreatedAt:  created,
+	}
+}
+
+func loginSession(id, userID string, expires time.Time) tokenmint.LoginSession {
+	return tokenmint.LoginSession{
+		ID:        id,
+		UserID:    userID,
+		AuthTime:  expires.Add(-8 * time.Hour),
+		ExpiresAt: expires,
+	}
+}
