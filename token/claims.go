@@ -52,7 +52,7 @@ func registeredClaim(name string) bool {
 // MarshalJSON encodes the claims as one JSON object with the registered
 // claims first and the custom ones after, sorted by name.
 func (c Claims) MarshalJSON() ([]byte, error) {
-	w := objectWriter{b: make([]byte, 0, 256)}
+	w := objectWriter{b: make([]byte, 0, 512)}
 	w.b = append(w.b, '{')
 	w.str("iss", c.Issuer)
 	w.str("sub", c.Subject)

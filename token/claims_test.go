@@ -213,3 +213,14 @@ func BenchmarkClaimsMarshalJSON(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkClaimsUnmarshalJSON(b *testing.B) {
+	raw, _ := fullClaims().MarshalJSON()
+	b.ReportAllocs()
+	for b.Loop() {
+		var c Claims
+		if err := c.UnmarshalJSON(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
