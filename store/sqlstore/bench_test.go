@@ -1,0 +1,144 @@
+package sqlstore
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+)
+
+// The hot paths: issuing (CreateAccessToken), introspecting
+// (GetAccessToken, TouchAccessToken), authenticating a client (GetClient)
+// and checking a JWT (IsJWTRevoked). Run with
+//
+//	go test -run x -bench . -benchmem ./store/...
+//
+// PostgreSQL variants run when TOKENMINT_TEST_POSTGRES is set.
+
+func openSQLiteBench(b *testing.B) *DB { return openSQLite(b, sqlitePath(b)) }
+
+func BenchmarkSQLiteCreateAccessToken(b *testing.B) { benchCreateAccessToken(b, openSQLiteBench(b)) }
+func BenchmarkSQLiteCreateAccessTokenParallel(b *testing.B) {
+	benchCreateAccessTokenParallel(b, openSQLiteBench(b))
+}
+func BenchmarkSQLiteGetAccessToken(b *testing.B)   { benchGetAccessToken(b, openSQLiteBench(b)) }
+func BenchmarkSQLiteTouchAccessToken(b *testing.B) { benchTouchAccessToken(b, openSQLiteBench(b)) }
+func BenchmarkSQLiteGetClient(b *testing.B)        { benchGetClient(b, openSQLiteBench(b)) }
+func BenchmarkSQLiteIsJWTRevoked(b *testing.B)     { benchIsJWTRevoked(b, openSQLiteBench(b)) }
+
+func BenchmarkPostgresCreateAccessToken(b *testing.B) { benchCreateAccessToken(b, openPostgres(b)) }
+func BenchmarkPostgresCreateAccessTokenParallel(b *testing.B) {
+	benchCreateAccessTokenParallel(b, openPostgres(b))
+}
+func BenchmarkPostgresGetAccessToken(b *testing.B)   { benchGetAccessToken(b, openPostgres(b)) }
+func BenchmarkPostgresTouchAccessToken(b *testing.B) { benchTouchAccessToken(b, openPostgres(b)) }
+func BenchmarkPostgresGetClient(b *testing.B)        { benchGetClient(b, openPostgres(b)) }
+func BenchmarkPostgresIsJWTRevoked(b *testing.B)     { benchIsJWTRevoked(b, openPostgres(b)) }
+
+func benchCreateAccessToken(b *testing.B, db *DB) {
+	ctx := context.Background()
+	now := time.Now()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		if err := db.CreateAccessToken(ctx, testAccessToken("bench-"+strconv.Itoa(i), now)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchCreateAccessTokenParallel(b *testing.B, db *DB) {
+	ctx := context.Background()
+	now := time.Now()
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := "bench-" + strconv.FormatInt(n.Add(1), 10)
+			if err := db.CreateAccessToken(ctx, testAccessToken(id, now)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// seedTokens stores n access tokens named t0..t(n-1).
+func seedTokens(b *testing.B, db *DB, n int) {
+	b.Helper()
+	now := time.Now()
+	for i := range n {
+		if err := db.CreateAccessToken(context.Background(), testAccessToken("t"+strconv.Itoa(i), now)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchGetAccessToken(b *testing.B, db *DB) {
+	const n = 1000
+	seedTokens(b, db, n)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := db.GetAccessToken(ctx, "t"+strconv.Itoa(i%n)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchTouchAccessToken(b *testing.B, db *DB) {
+	const n = 1000
+	seedTokens(b, db, n)
+	ctx := context.Background()
+	at := time.Now()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		at = at.Add(time.Millisecond)
+		if err := db.TouchAccessToken(ctx, "t"+strconv.Itoa(i%n), at); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchGetClient(b *testing.B, db *DB) {
+	ctx := context.Background()
+	c := testClient("bench-client")
+	c.RedirectURIs = []string{"https://app.example/cb"}
+	c.Claims = map[string]string{"tenant": "acme"}
+	if err := db.CreateClient(ctx, c); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := db.GetClient(ctx, c.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchIsJWTRevoked(b *testing.B, db *DB) {
+	ctx := context.Background()
+	if err := db.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "revoked", ClientID: "c", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		jti := "live"
+		if i%2 == 0 {
+			jti = "revoked"
+		}
+		if revoked, err := db.IsJWTRevoked(ctx, jti); err != nil || revoked != (i%2 == 0) {
+			b.Fatalf("IsJWTRevoked(%s) = %v, %v", jti, revoked, err)
+		}
+	}
+}
