@@ -70,3 +70,13 @@ func wantError(t *testing.T, status int, h http.Header, body map[string]any, wan
 func copyBody(dst *strings.Builder, resp *http.Response) (int64, error) {
 	return io.Copy(dst, resp.Body)
 }
+
+// httpGet returns only the status of a GET.
+func httpGet(u string) (int, error) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
