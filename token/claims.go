@@ -32,6 +32,11 @@ type Claims struct {
 	AuthTime  time.Time // "auth_time" (OIDC Core §2)
 	Nonce     string    // "nonce" (OIDC Core §2)
 	AtHash    string    // "at_hash" (OIDC Core §3.1.3.6)
+	// KeepEmptySubject writes "sub": "" when Subject is empty instead of
+	// omitting it, for a platform whose tokens carry an empty subject
+	// (Epicollect5's client_credentials JWTs). Decoding sets it when the
+	// payload has an empty "sub".
+	KeepEmptySubject bool
 	// Extra holds custom claims, merged into the top level of the JSON
 	// object in key order. A name also claimed by a field above is
 	// ignored: a custom claim never overrides a registered one. Values
@@ -55,7 +60,12 @@ func (c Claims) MarshalJSON() ([]byte, error) {
 	w := objectWriter{b: make([]byte, 0, 512)}
 	w.b = append(w.b, '{')
 	w.str("iss", c.Issuer)
-	w.str("sub", c.Subject)
+	if c.Subject == "" && c.KeepEmptySubject {
+		w.key("sub")
+		w.b = append(w.b, `""`...)
+	} else {
+		w.str("sub", c.Subject)
+	}
 	w.audience(c.Audience)
 	w.date("exp", c.ExpiresAt)
 	w.date("iat", c.IssuedAt)
@@ -224,7 +234,11 @@ func (c *Claims) set(name string, raw json.RawMessage) error {
 	case "iss":
 		return json.Unmarshal(raw, &c.Issuer)
 	case "sub":
-		return json.Unmarshal(raw, &c.Subject)
+		if err := json.Unmarshal(raw, &c.Subject); err != nil {
+			return err
+		}
+		c.KeepEmptySubject = c.Subject == "" && string(raw) != "null"
+		return nil
 	case "aud":
 		return c.setAudience(raw)
 	case "exp":

@@ -47,6 +47,8 @@ func TestClaimsMarshalJSON(t *testing.T) {
 			want:   `{"sub":"real","custom":1.5}`,
 		},
 		{name: "extra only", claims: Claims{Extra: map[string]any{"b": nil, "a": true}}, want: `{"a":true,"b":null}`},
+		{name: "empty subject kept", claims: Claims{KeepEmptySubject: true, ClientID: "2"}, want: `{"sub":"","client_id":"2"}`},
+		{name: "keep flag with a subject", claims: Claims{KeepEmptySubject: true, Subject: "s"}, want: `{"sub":"s"}`},
 		{
 			name:   "escaping",
 			claims: Claims{Subject: "q\"b\\n\nt\tc\x01u\u2028\u2029é\xff"},
@@ -127,6 +129,8 @@ func TestClaimsUnmarshalJSON(t *testing.T) {
 			want: Claims{Subject: "s", Extra: map[string]any{"tenant": "acme", "n": 2.0, "o": map[string]any{"k": []any{1.0, nil}}}}},
 		{name: "escaped member name", in: `{"\u0073ub":"s"}`, want: Claims{Subject: "s"}},
 		{name: "duplicate member, last wins", in: `{"sub":"a","sub":"b"}`, want: Claims{Subject: "b"}},
+		{name: "empty sub kept", in: `{"sub":""}`, want: Claims{KeepEmptySubject: true}},
+		{name: "null sub absent", in: `{"sub":null}`, want: Claims{}},
 		{name: "array", in: `[]`, wantErr: "not a JSON object"},
 		{name: "null", in: `null`, wantErr: "not a JSON object"},
 		{name: "string", in: `"x"`, wantErr: "not a JSON object"},
