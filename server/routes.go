@@ -1,8 +1,11 @@
 package server
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
+	"os"
 
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/token"
@@ -24,9 +27,42 @@ func (s *Server) routes(mk token.MasterKey) (http.Handler, error) {
 		TokenIPLimit:   s.limiter.tokenIP,
 	})
 	api.Register(mux)
+	mountBenchAids(mux, os.Getenv)
 	mux.Handle("/", http.HandlerFunc(notFound))
 	_ = mk
 	return recoverPanics(s.log, securityHeaders(mux)), nil
+}
+
+// Benchmark aids, mounted only when their environment variable is "1"
+// (cmd/tokenmint-bench sets them on the server it starts): GET
+// /bench/floor is the load benchmark's HTTP floor, a trivial handler on
+// the same router and middleware; /debug/pprof/ serves runtime profiles.
+// Neither belongs in production: pprof exposes the process's internals.
+const (
+	EnvBenchFloor = "TOKENMINT_BENCH_FLOOR"
+	EnvPprof      = "TOKENMINT_PPROF"
+)
+
+// floorBody is the floor's fixed answer: 300 bytes of JSON shaped like a
+// token response.
+const floorBody = `{"access_token":"bench-floor-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrs","token_type":"Bearer","expires_in":3600,"scope":"api"}`
+
+func mountBenchAids(mux *http.ServeMux, getenv func(string) string) {
+	if getenv(EnvBenchFloor) == "1" {
+		mux.HandleFunc("GET /bench/floor", func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Type", "application/json")
+			h.Set("Cache-Control", "no-store")
+			io.WriteString(w, floorBody)
+		})
+	}
+	if getenv(EnvPprof) == "1" {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 }
 
 // notFound answers unknown paths with a JSON 404 instead of text.
