@@ -68,9 +68,11 @@ func (s *Server) announce(ctx context.Context, addr string) {
 	if err != nil || len(clients) > 0 {
 		return
 	}
-	s.log.Info("no clients yet; create one and request a token:\n" +
-		"  tokenmint client create --database " + redactDSN(s.cfg.Database) + " --name demo --scope api --output json\n" +
-		"  curl -s -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials -d scope=api " + s.cfg.Issuer + "/oauth2/token")
+	db := redactDSN(s.cfg.Database)
+	s.log.Info("no clients yet; step 1, create one (its secret is shown once)",
+		"run", "tokenmint client create --database "+db+" --name demo --scope api --output json")
+	s.log.Info("step 2, request a token with the client_id and client_secret it printed",
+		"run", "curl -s -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials -d scope=api "+s.cfg.Issuer+"/oauth2/token")
 }
 
 // redactDSN hides a password in a database URL.
