@@ -81,12 +81,18 @@ func quoteSafe(s string) string {
 // WriteJSON writes v as JSON with the given status and the no-store
 // headers every token-bearing or error response needs (RFC 6749 §5.1).
 func WriteJSON(w http.ResponseWriter, status int, v any) {
+	WriteJSONAs(w, status, "application/json", v)
+}
+
+// WriteJSONAs is WriteJSON with another JSON media type, for a platform
+// whose clients expect one (Epicollect5 answers application/vnd.api+json).
+func WriteJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		status, body = http.StatusInternalServerError, []byte(`{"error":"server_error"}`)
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	w.WriteHeader(status)
