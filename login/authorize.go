@@ -1,0 +1,135 @@
+package login
+
+import (
+	"net/http"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/grant"
+	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/oauth"
+)
+
+// authorizeGET serves the authorization endpoint (RFC 6749 §3.1, §4.1.1).
+func (p *Pages) authorizeGET(w http.ResponseWriter, r *http.Request) {
+	req, derr := decodeAuthorize(r.URL.RawQuery)
+	p.authorizeDecoded(w, r, req, derr)
+}
+
+// authorizePOST accepts the request form-encoded in the body, as OpenID
+// Connect Core §3.1.2.1 requires an authorization server to.
+func (p *Pages) authorizePOST(w http.ResponseWriter, r *http.Request) {
+	form, ok := p.parseForm(w, r)
+	if !ok {
+		return
+	}
+	req, derr := decodeValues(form, false)
+	p.authorizeDecoded(w, r, req, derr)
+}
+
+func (p *Pages) authorizeDecoded(w http.ResponseWriter, r *http.Request, req grant.AuthorizeRequest, derr *decodeError) {
+	if derr != nil {
+		p.decodeFailed(w, r, req, derr)
+		return
+	}
+	p.Authorize(w, r, req)
+}
+
+// decodeFailed answers a request that could not be decoded. When
+// client_id and redirect_uri were unambiguous and validate, the error goes
+// to the client (RFC 6749 §4.1.2.1); otherwise it is shown here.
+func (p *Pages) decodeFailed(w http.ResponseWriter, r *http.Request, req grant.AuthorizeRequest, derr *decodeError) {
+	if !derr.trusted {
+		p.oauthErrorPage(w, derr.err)
+		return
+	}
+	a, err := p.cfg.Engine.ValidateAuthorize(r.Context(), req)
+	if a == nil {
+		p.authorizeErrorPage(w, r, err)
+		return
+	}
+	state := a.State
+	if !derr.stateOK {
+		state = ""
+	}
+	p.redirectOAuthError(w, r, a.RedirectURI, a.ResponseMode, state, derr.err)
+}
+
+// Authorize runs the browser flow for an authorization request already
+// decoded from the wire: validation, then the existing session or the
+// login page, consent when needed, and finally the redirect with the code
+// in the request's response mode. Dialects with an authorize path of their
+// own call it after their own decoding (and may force ResponseMode); the
+// login and consent forms then post to this package's paths, which
+// validate the same request again.
+func (p *Pages) Authorize(w http.ResponseWriter, r *http.Request, req grant.AuthorizeRequest) {
+	a, ok := p.validate(w, r, req)
+	if !ok {
+		return
+	}
+	sess, live, err := p.session(r.Context(), r)
+	if err != nil {
+		p.redirectError(w, r, a, err)
+		return
+	}
+	switch {
+	case live && a.Prompt != "login":
+		p.complete(w, r, a, req, sess, false)
+	case a.Prompt == "none":
+		// OIDC Core §3.1.2.6: no UI may be shown.
+		p.redirectError(w, r, a, oauth.NewError(oauth.LoginRequired, "the user is not signed in"))
+	default:
+		p.showLogin(w, r, a, req, http.StatusOK, "", "")
+	}
+}
+
+// validate runs grant's checks of the request and answers the errors: a
+// page for a bad client or redirect URI, a redirect for the rest.
+func (p *Pages) validate(w http.ResponseWriter, r *http.Request, req grant.AuthorizeRequest) (*grant.Authorization, bool) {
+	a, err := p.cfg.Engine.ValidateAuthorize(r.Context(), req)
+	switch {
+	case a == nil && err != nil:
+		p.authorizeErrorPage(w, r, err)
+		return nil, false
+	case err != nil:
+		p.redirectError(w, r, a, err)
+		return nil, false
+	}
+	return a, true
+}
+
+// authorizeErrorPage shows an error that must not be redirected; causes
+// that are not protocol errors are logged by AsOAuthError.
+func (p *Pages) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+	p.oauthErrorPage(w, httpapi.AsOAuthError(r, p.log, err))
+}
+
+// complete finishes an authorization for a signed-in user: the consent
+// page when it is needed and not yet given, else the code. consented is
+// true when the user has just allowed this very request.
+func (p *Pages) complete(w http.ResponseWriter, r *http.Request, a *grant.Authorization, req grant.AuthorizeRequest, sess tokenmint.LoginSession, consented bool) {
+	if !consented && p.needsConsent(r, a, sess) {
+		if a.Prompt == "none" {
+			p.redirectError(w, r, a, oauth.NewError(oauth.ConsentRequired, "the user has not consented to this request"))
+			return
+		}
+		p.showConsent(w, r, a, req, sess)
+		return
+	}
+	code, err := p.cfg.Engine.IssueCode(r.Context(), a, sess.UserID, sess.AuthTime)
+	if err != nil {
+		p.redirectError(w, r, a, err)
+		return
+	}
+	p.log.InfoContext(r.Context(), "authorization code issued", "client_id", a.Client.ID, "user_id", sess.UserID)
+	p.redirectCode(w, r, a, code)
+}
+
+// needsConsent: prompt=consent always asks (OIDC Core §3.1.2.1); a
+// client registered with RequireConsent asks once per session, client and
+// set of scopes.
+func (p *Pages) needsConsent(r *http.Request, a *grant.Authorization, sess tokenmint.LoginSession) bool {
+	if a.Prompt == "consent" {
+		return true
+	}
+	return a.Client.RequireConsent && !p.hasConsent(r, p.consentMark(sess.ID, a.Client.ID, a.Scopes))
+}

@@ -1,0 +1,41 @@
+// Package login serves the browser side of the authorization code flow
+// (RFC 6749 §4.1, RFC 7636, OpenID Connect Core §3.1.2): the
+// authorization endpoint, the login and consent pages, browser sessions
+// and logout.
+//
+// It exists apart from package httpapi because its audience is a person
+// in a browser, not a client program: errors that cannot safely go back
+// to the client are HTML pages, state lives in cookies, and every page is
+// hardened against framing, script injection and cross-site request
+// forgery (RFC 9700 §4.7, §4.16). The protocol decisions themselves
+// (which client, which redirect URI, which scopes, PKCE, the code) stay in
+// package grant, so a platform dialect with its own authorize path runs
+// exactly the same flow through Pages.Authorize.
+//
+// The flow:
+//
+//   - GET /oauth2/authorize decodes and validates the request. A bad
+//     client or redirect URI is shown as an error page and never
+//     redirected (RFC 6749 §4.1.2.1); any other error goes back to the
+//     client with state and iss (RFC 9207).
+//   - With a live session cookie (and no prompt=login) the code is issued
+//     at once; otherwise the login page is rendered. It carries the
+//     authorization request in a hidden field, and every POST validates
+//     that request again from scratch, so a tampered field can only ask
+//     for what a GET could have asked for.
+//   - POST /oauth2/login checks the CSRF token, the credentials (through
+//     grant.Engine.AuthenticateUser, throttled and without user
+//     enumeration), starts a session, then shows the consent page when the
+//     client requires it or redirects with the code.
+//   - POST /oauth2/consent records the user's answer: deny is
+//     access_denied; allow is remembered for that session, client and set
+//     of scopes.
+//   - /oauth2/logout ends the session and returns to a registered
+//     post_logout_redirect_uri or shows a signed-out page.
+//
+// Cookies: the session cookie holds a random value whose keyed hash is the
+// LoginSession record ID, so a database leak yields no usable session. The
+// CSRF token is an HMAC of a separate random cookie (the double-submit
+// pattern with a keyed token). Over https every cookie is Secure and
+// carries the __Host- name prefix; all are HttpOnly and SameSite=Lax.
+package login

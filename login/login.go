@@ -1,0 +1,106 @@
+package login
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/grant"
+	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// Paths served by Pages besides httpapi.PathAuthorize and
+// httpapi.PathLogout.
+const (
+	PathLogin      = "/oauth2/login"
+	PathConsent    = "/oauth2/consent"
+	PathStylesheet = "/oauth2/static/login.css"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultSessionTTL   = 12 * time.Hour
+	DefaultMaxBodyBytes = 64 << 10
+)
+
+// Config wires the pages. Engine, Store, Sessions and CSRFKey are
+// required.
+type Config struct {
+	Engine *grant.Engine
+	Store  tokenmint.Store
+	// Sessions is the keyed hash that turns a session cookie value into
+	// its LoginSession record ID.
+	Sessions *token.Hasher
+	// CSRFKey is the HMAC key of CSRF tokens and remembered consents, at
+	// least 32 bytes: MasterKey.Derive(token.PurposeCookie).
+	CSRFKey []byte
+	// SessionTTL is how long a sign-in lasts (default 12h).
+	SessionTTL time.Duration
+	// TrustedProxies are peers whose X-Forwarded-For is believed when
+	// throttling failed sign-ins per address.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
+	Now            func() time.Time
+	// MaxBodyBytes bounds every form body (default 64 KiB).
+	MaxBodyBytes int64
+}
+
+// Pages serves the authorization endpoint and the pages around it. It is
+// safe for concurrent use.
+type Pages struct {
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	secure bool   // the issuer is https: Secure, __Host- cookies
+	base   string // path of the issuer, prefixed to form actions and links
+}
+
+// New returns Pages for cfg. It panics when a required field is missing,
+// as that is a wiring bug no request could recover from.
+func New(cfg Config) *Pages {
+	if cfg.Engine == nil || cfg.Store == nil || cfg.Sessions == nil {
+		panic("login: Engine, Store and Sessions are required")
+	}
+	if len(cfg.CSRFKey) < 32 {
+		panic("login: CSRFKey must be at least 32 bytes")
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = DefaultSessionTTL
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p := &Pages{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if u, err := url.Parse(cfg.Engine.Issuer()); err == nil {
+		p.secure = u.Scheme == "https"
+		p.base = strings.TrimSuffix(u.EscapedPath(), "/")
+	}
+	return p
+}
+
+// Register mounts the authorization endpoint, the login, consent and
+// logout handlers and the stylesheet on mux.
+func (p *Pages) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+httpapi.PathAuthorize, p.authorizeGET)
+	mux.HandleFunc("POST "+httpapi.PathAuthorize, p.authorizePOST)
+	// The pages' forms carry CSRF tokens; Fetch metadata (or Origin)
+	// checks refuse cross-site posts before any of that runs.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.csrfFailed(w) }))
+	mux.Handle("POST "+PathLogin, cop.Handler(http.HandlerFunc(p.login)))
+	mux.Handle("POST "+PathConsent, cop.Handler(http.HandlerFunc(p.consent)))
+	mux.HandleFunc("GET "+httpapi.PathLogout, p.logout)
+	mux.HandleFunc("POST "+httpapi.PathLogout, p.logout)
+	mux.HandleFunc("GET "+PathStylesheet, serveStylesheet)
+}
