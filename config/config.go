@@ -123,15 +123,14 @@ func defaultMasterKeyFile(database string) string {
 	return filepath.Join(filepath.Dir(path), "tokenmint.key")
 }
 
-// SQLitePath returns the file path of a "sqlite:PATH" DSN, without any
-// "file:" prefix or "?query"; ok is false for other backends.
+// SQLitePath returns the file path of a "sqlite:PATH" or "sqlite://PATH"
+// DSN, as package store reads it; ok is false for other backends.
 func SQLitePath(database string) (path string, ok bool) {
 	rest, ok := strings.CutPrefix(database, "sqlite:")
 	if !ok {
 		return "", false
 	}
-	rest = strings.TrimPrefix(rest, "file:")
-	rest, _, _ = strings.Cut(rest, "?")
+	rest, _ = strings.CutPrefix(rest, "//")
 	return rest, true
 }
 

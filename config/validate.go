@@ -134,6 +134,9 @@ func validDatabase(dsn string) error {
 		if path == "" {
 			return errors.New("empty SQLite path " + form)
 		}
+		if strings.ContainsAny(path, "?#") {
+			return errors.New("SQLite path must not contain ? or # " + form)
+		}
 		return nil
 	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {

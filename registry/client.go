@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -58,6 +59,20 @@ func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint
 	return c, creds, nil
 }
 
+// Validate checks the spec as CreateClient does, without generating
+// credentials or touching the store, so that a caller can reject bad
+// input before opening anything. Errors wrap ErrInvalid.
+func (spec ClientSpec) Validate() error {
+	c := spec.client(time.Time{})
+	if !spec.Public {
+		c.SecretHash = []byte("placeholder") // CreateClient generates the real one
+	}
+	if err := c.Validate(); err != nil {
+		return invalid(err)
+	}
+	return nil
+}
+
 // client builds the record from the spec with defaults applied; copies of
 // the slices and map so the caller's spec stays its own.
 func (spec ClientSpec) client(now time.Time) tokenmint.Client {
@@ -82,7 +97,7 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 		UpdatedAt:      now,
 	}
 	if c.ID == "" {
-		c.ID = token.NewID()
+		c.ID = newClientID()
 	}
 	if len(c.GrantTypes) == 0 {
 		c.GrantTypes = []string{tokenmint.GrantClientCredentials}
@@ -91,6 +106,16 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 		c.TokenFormat = tokenmint.FormatJWT
 	}
 	return c
+}
+
+// newClientID returns a random ID that does not start with '-', so that
+// command lines can pass it as an argument without "--" before it.
+func newClientID() string {
+	for {
+		if id := token.NewID(); id[0] != '-' {
+			return id
+		}
+	}
 }
 
 // issueCredentials generates the secret (unless public) and the API key
@@ -152,6 +177,9 @@ func (r *Registry) rotate(ctx context.Context, id, prefix string, set func(*toke
 		c.UpdatedAt = now
 		return nil
 	})
+	if errors.Is(err, ErrInvalid) {
+		return "", err
+	}
 	if err != nil {
 		return "", fmt.Errorf("rotate credential of client %s: %w", id, err)
 	}

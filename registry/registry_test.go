@@ -83,6 +83,9 @@ func TestCreateClientSpecs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.spec.Validate(); (err == nil) != (tt.wantErr == nil) || (err != nil && !errors.Is(err, tt.wantErr)) {
+				t.Errorf("spec.Validate() = %v, want %v", err, tt.wantErr)
+			}
 			r := newRegistry(t)
 			c, creds, err := r.CreateClient(context.Background(), tt.spec)
 			if tt.wantErr != nil {
@@ -107,6 +110,14 @@ func TestCreateClientSpecs(t *testing.T) {
 				t.Errorf("ID = %q, want %q", c.ID, tt.spec.ID)
 			}
 		})
+	}
+}
+
+func TestGeneratedClientIDsLookLikeArguments(t *testing.T) {
+	for range 2000 {
+		if id := newClientID(); id == "" || id[0] == '-' {
+			t.Fatalf("generated client ID %q", id)
+		}
 	}
 }
 
