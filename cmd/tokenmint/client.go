@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/registry"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// clientView is the JSON form of a client. Secrets appear only when just
+// generated; stored hashes never do.
+type clientView struct {
+	ClientID       string            `json:"client_id"`
+	ClientSecret   string            `json:"client_secret,omitempty"`
+	APIKey         string            `json:"api_key,omitempty"`
+	Name           string            `json:"name"`
+	Public         bool              `json:"public"`
+	HasAPIKey      bool              `json:"has_api_key"`
+	GrantTypes     []string          `json:"grant_types"`
+	Scopes         []string          `json:"scopes"`
+	DefaultScopes  []string          `json:"default_scopes"`
+	RedirectURIs   []string          `json:"redirect_uris"`
+	Audience       []string          `json:"audience"`
+	TokenFormat    string            `json:"token_format"`
+	SigningAlg     string            `json:"signing_alg"` // "": the server's default
+	AccessTTL      string            `json:"access_ttl"`
+	IdleTTL        string            `json:"idle_ttl"` // "0s": no idle expiry
+	RefreshTTL     string            `json:"refresh_ttl"`
+	Claims         map[string]string `json:"claims"`
+	AllowPlainPKCE bool              `json:"allow_plain_pkce"`
+	RequireConsent bool              `json:"require_consent"`
+	CreatedAt      time.Time         `json:"created_at"`
+	UpdatedAt      time.Time         `json:"updated_at"`
+}
+
+// newClientView shows effective values: default scopes and lifetimes as
+// the server applies them.
+func newClientView(c tokenmint.Client, creds registry.Credentials) clientView {
+	defaults, _ := c.GrantedScopes(nil)
+	claims := c.Claims
+	if claims == nil {
+		claims = map[string]string{}
+	}
+	return clientView{
+		ClientID: c.ID, ClientSecret: creds.ClientSecret.Reveal(), APIKey: creds.APIKey.Reveal(),
+		Name: c.Name, Public: c.Public, HasAPIKey: len(c.APIKeyHash) > 0,
+		GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes), DefaultScopes: nonNil(defaults),
+		RedirectURIs: nonNil(c.RedirectURIs), Audience: nonNil(c.Audience),
+		TokenFormat: c.TokenFormat, SigningAlg: c.SigningAlg,
+		AccessTTL: c.EffectiveAccessTTL().String(), IdleTTL: c.IdleTTL.String(), RefreshTTL: c.EffectiveRefreshTTL().String(),
+		Claims: claims, AllowPlainPKCE: c.AllowPlainPKCE, RequireConsent: c.RequireConsent,
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+	}
+}
+
+func (v clientView) fields() []field {
+	fs := []field{{"client_id", v.ClientID}}
+	if v.ClientSecret != "" {
+		fs = append(fs, field{"client_secret", v.ClientSecret})
+	}
+	if v.APIKey != "" {
+		fs = append(fs, field{"api_key", v.APIKey})
+	}
+	claims := make([]string, 0, len(v.Claims))
+	for _, k := range slices.Sorted(maps.Keys(v.Claims)) {
+		claims = append(claims, k+"="+v.Claims[k])
+	}
+	return append(fs,
+		field{"name", v.Name}, field{"public", fmt.Sprint(v.Public)}, field{"has_api_key", fmt.Sprint(v.HasAPIKey)},
+		field{"grant_types", joinList(v.GrantTypes)}, field{"scopes", joinList(v.Scopes)},
+		field{"default_scopes", joinList(v.DefaultScopes)}, field{"redirect_uris", joinList(v.RedirectURIs)},
+		field{"audience", joinList(v.Audience)}, field{"token_format", v.TokenFormat}, field{"signing_alg", v.SigningAlg},
+		field{"access_ttl", v.AccessTTL}, field{"idle_ttl", v.IdleTTL}, field{"refresh_ttl", v.RefreshTTL},
+		field{"claims", strings.Join(claims, ",")}, field{"allow_plain_pkce", fmt.Sprint(v.AllowPlainPKCE)},
+		field{"require_consent", fmt.Sprint(v.RequireConsent)},
+		field{"created_at", formatTime(v.CreatedAt)}, field{"updated_at", formatTime(v.UpdatedAt)},
+	)
+}
+
+func (c *cli) printClient(format string, v clientView) error {
+	if format == "json" {
+		return c.printJSON(v)
+	}
+	return c.printFields(v.fields())
+}
+
+func checkGrantType(g string) error {
+	if !slices.Contains(tokenmint.KnownGrantTypes, g) {
+		return fmt.Errorf("unknown grant type %q (use %s)", g, orList(tokenmint.KnownGrantTypes))
+	}
+	return nil
+}
+
+// clientSpecFlags defines the flags describing a new client.
+func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
+	f.StringVar(&spec.Name, "name", "", "client `NAME` (required)")
+	f.StringVar(&spec.ID, "id", "", "client `ID` (default: generated)")
+	f.list(&spec.GrantTypes, "grant-type", "allowed grant `TYPE`, repeatable (default client_credentials)", checkGrantType)
+	f.list(&spec.Scopes, "scope", "allowed `SCOPE`, repeatable", nil)
+	f.list(&spec.DefaultScopes, "default-scope", "`SCOPE` granted when a request names none, repeatable (default: every allowed scope)", nil)
+	f.list(&spec.RedirectURIs, "redirect-uri", "registered redirect `URI`, repeatable, compared exactly", nil)
+	f.list(&spec.Audience, "audience", "`AUDIENCE` of its access tokens, repeatable (default: the issuer)", nil)
+	f.boolean(&spec.Public, "public", "public client without a secret (browser or native apps; needs PKCE)")
+	f.choice(&spec.TokenFormat, "token-format", "access token `FORMAT`: jwt or opaque (default jwt)", tokenmint.FormatJWT, tokenmint.FormatOpaque)
+	f.choice(&spec.SigningAlg, "signing-alg", "JWS `ALG` of its JWTs: ES256, RS256 or EdDSA (default: the server's)", tokenmint.KnownAlgs...)
+	f.ttl(&spec.AccessTTL, "access-ttl", "access token lifetime, a Go `DURATION` (default 1h)")
+	f.ttl(&spec.IdleTTL, "idle-ttl", "end an unused opaque token after this `DURATION` (default: never)")
+	f.ttl(&spec.RefreshTTL, "refresh-ttl", "refresh token family lifetime, a Go `DURATION` (default 720h)")
+	f.claims(&spec.Claims, "claim", "extra claim `KEY=VALUE` in its tokens, repeatable")
+	f.boolean(&spec.APIKey, "api-key", "also generate an API key")
+	f.boolean(&spec.AllowPlainPKCE, "allow-plain-pkce", "accept code_challenge_method=plain (RFC 7636 §4.2)")
+	f.boolean(&spec.RequireConsent, "require-consent", "show the consent page on every authorization")
+}
+
+func runClientCreate(c *cli, ctx context.Context, cmd command, args []string) (err error) {
+	f := c.newFlags(cmd)
+	var spec registry.ClientSpec
+	clientSpecFlags(f, &spec)
+	out := f.output("json")
+	cf := config.Register(f.FlagSet, "database", "master-key-file")
+	if _, err := f.parse(args); err != nil {
+		return err
+	}
+	if spec.Name == "" {
+		return usagef("--name is required")
+	}
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	cfg, err := cf.Load(c.env)
+	if err != nil {
+		return err
+	}
+	db, err := c.openStore(ctx, cfg, mayCreate)
+	if err != nil {
+		return err
+	}
+	defer closeStore(db, &err)
+	reg, err := c.clientRegistry(db, cfg)
+	if err != nil {
+		return err
+	}
+	client, creds, err := reg.CreateClient(ctx, spec)
+	if errors.Is(err, tokenmint.ErrConflict) {
+		return fmt.Errorf("client %q already exists", spec.ID)
+	}
+	if err != nil {
+		return err
+	}
+	return c.printClient(*out, newClientView(client, creds))
+}
+
+func runClientList(c *cli, ctx context.Context, cmd command, args []string) (err error) {
+	f := c.newFlags(cmd)
+	out := f.output("table")
+	cf := config.Register(f.FlagSet, "database")
+	cfg, err := parseAndLoad(c, f, cf, args)
+	if err != nil {
+		return err
+	}
+	db, err := c.openStore(ctx, cfg, mustExist)
+	if err != nil {
+		return err
+	}
+	defer closeStore(db, &err)
+	clients, err := db.ListClients(ctx)
+	if err != nil {
+		return fmt.Errorf("list clients: %w", err)
+	}
+	views := make([]clientView, 0, len(clients))
+	for _, cl := range clients {
+		views = append(views, newClientView(cl, registry.Credentials{}))
+	}
+	if *out == "json" {
+		return c.printJSON(views)
+	}
+	rows := make([][]string, 0, len(views))
+	for _, v := range views {
+		rows = append(rows, []string{v.ClientID, v.Name, fmt.Sprint(v.Public), joinList(v.GrantTypes),
+			joinList(v.Scopes), v.TokenFormat, v.AccessTTL, formatTime(v.CreatedAt)})
+	}
+	return c.printTable([]string{"CLIENT_ID", "NAME", "PUBLIC", "GRANT_TYPES", "SCOPES", "FORMAT", "ACCESS_TTL", "CREATED"}, rows)
+}
+
+func runClientGet(c *cli, ctx context.Context, cmd command, args []string) (err error) {
+	f := c.newFlags(cmd)
+	out := f.output("json")
+	cf := config.Register(f.FlagSet, "database")
+	id, cfg, err := parseOneAndLoad(c, f, cf, args, "client ID")
+	if err != nil {
+		return err
+	}
+	db, err := c.openStore(ctx, cfg, mustExist)
+	if err != nil {
+		return err
+	}
+	defer closeStore(db, &err)
+	client, err := db.GetClient(ctx, id)
+	if err != nil {
+		return notFound(err, "client", id)
+	}
+	return c.printClient(*out, newClientView(client, registry.Credentials{}))
+}
+
+func runClientDelete(c *cli, ctx context.Context, cmd command, args []string) (err error) {
+	f := c.newFlags(cmd)
+	out := f.output("table")
+	cf := config.Register(f.FlagSet, "database")
+	id, cfg, err := parseOneAndLoad(c, f, cf, args, "client ID")
+	if err != nil {
+		return err
+	}
+	db, err := c.openStore(ctx, cfg, mustExist)
+	if err != nil {
+		return err
+	}
+	defer closeStore(db, &err)
+	if err := db.DeleteClient(ctx, id); err != nil {
+		return notFound(err, "client", id)
+	}
+	if *out == "json" {
+		return c.printJSON(map[string]any{"client_id": id, "deleted": true})
+	}
+	_, err = fmt.Fprintf(c.stdout, "deleted client %s\n", sanitize(id))
+	return err
+}
+
+func runClientRotateSecret(c *cli, ctx context.Context, cmd command, args []string) error {
+	return rotateCredential(c, ctx, cmd, args, "client_secret", (*registry.Registry).RotateSecret)
+}
+
+func runClientRotateAPIKey(c *cli, ctx context.Context, cmd command, args []string) error {
+	return rotateCredential(c, ctx, cmd, args, "api_key", (*registry.Registry).RotateAPIKey)
+}
+
+// rotateCredential runs rotate-secret and rotate-api-key: both print the
+// client ID and the new credential under key.
+func rotateCredential(c *cli, ctx context.Context, cmd command, args []string, key string,
+	rotate func(*registry.Registry, context.Context, string) (token.Secret, error)) (err error) {
+	f := c.newFlags(cmd)
+	out := f.output("json")
+	cf := config.Register(f.FlagSet, "database", "master-key-file")
+	id, cfg, err := parseOneAndLoad(c, f, cf, args, "client ID")
+	if err != nil {
+		return err
+	}
+	db, err := c.openStore(ctx, cfg, mustExist)
+	if err != nil {
+		return err
+	}
+	defer closeStore(db, &err)
+	reg, err := c.clientRegistry(db, cfg)
+	if err != nil {
+		return err
+	}
+	secret, err := rotate(reg, ctx, id)
+	if err != nil {
+		return notFound(err, "client", id)
+	}
+	if *out == "json" {
+		return c.printJSON(map[string]string{"client_id": id, key: secret.Reveal()})
+	}
+	return c.printFields([]field{{"client_id", id}, {key, secret.Reveal()}})
+}
+
+// parseAndLoad parses a command without positional arguments and loads
+// its configuration.
+func parseAndLoad(c *cli, f *flags, cf *config.Flags, args []string) (config.Config, error) {
+	if _, err := f.parse(args); err != nil {
+		return config.Config{}, err
+	}
+	return cf.Load(c.env)
+}
+
+// parseOneAndLoad parses a command taking one positional argument (named
+// what in errors) and loads its configuration.
+func parseOneAndLoad(c *cli, f *flags, cf *config.Flags, args []string, what string) (string, config.Config, error) {
+	pos, err := f.parse(args, what)
+	if err != nil {
+		return "", config.Config{}, err
+	}
+	cfg, err := cf.Load(c.env)
+	return pos[0], cfg, err
+}

@@ -1,0 +1,31 @@
+// Command tokenmint is the OAuth 2.0 / OpenID Connect authorization server
+// and its administration tool, in one binary:
+//
+//	tokenmint serve                       run the server
+//	tokenmint migrate                     create or upgrade the database schema
+//	tokenmint client create|list|get|delete|rotate-secret|rotate-api-key
+//	tokenmint user create|list|get|delete|set-password
+//	tokenmint keys list|rotate            inspect and rotate JWT signing keys
+//	tokenmint version
+//	tokenmint help [COMMAND]              or COMMAND -h
+//
+// Every command that touches the database reads its settings like serve
+// does (flags > TOKENMINT_* environment > --config YAML file > defaults,
+// see docs/configuration.md), so TOKENMINT_DATABASE applies everywhere.
+//
+// Output: --output json|table. Commands that print one object (create,
+// get, rotate-secret, rotate-api-key) default to json; commands that print
+// a list or a confirmation (list, delete, set-password, keys list, keys
+// rotate) default to table, and their json form is an array or object.
+// Secrets are printed only by client create, rotate-secret and
+// rotate-api-key. Passwords are read from standard input
+// (--password-stdin), never from flags, which other users can see in ps.
+//
+// Exit status: 0 on success, 2 for usage errors (unknown flag, bad value,
+// missing argument), 1 for failures while running. Errors are one line on
+// standard error: "tokenmint: client create: --access-ttl: invalid
+// duration "abc" (use Go durations like 15m, 2h)".
+//
+// main only wires the process (signals, os.Args, standard streams) and
+// calls run, which tests drive in-process.
+package main

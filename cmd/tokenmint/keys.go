@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// keyView is the JSON form of a signing key; its private part never
+// leaves the store.
+type keyView struct {
+	KID       string    `json:"kid"`
+	Alg       string    `json:"alg"`
+	State     string    `json:"state"` // "current" or "previous"
+	CreatedAt time.Time `json:"created_at"`
+	RotatedAt time.Time `json:"rotated_at,omitzero"`
+	RetireAt  time.Time `json:"retire_at,omitzero"`
+}
+
+func newKeyView(k tokenmint.SigningKey) keyView {
+	state := "current"
+	if !k.Current() {
+		state = "previous"
+	}
+	return keyView{KID: k.ID, Alg: k.Alg, State: state, CreatedAt: k.CreatedAt.UTC(),
+		RotatedAt: k.RotatedAt.UTC(), RetireAt: k.RetireAt.UTC()}
+}
+
+func (c *cli) printKeys(format string, keys []tokenmint.SigningKey) error {
+	views := make([]keyView, 0, len(keys))
+	rows := make([][]string, 0, len(keys))
+	for _, k := range keys {
+		v := newKeyView(k)
+		views = append(views, v)
+		rows = append(rows, []string{v.KID, v.Alg, v.State, formatTime(v.CreatedAt), formatTime(v.RetireAt)})
+	}
+	if format == "json" {
+		return c.printJSON(views)
+	}
+	return c.printTable([]string{"KID", "ALG", "STATE", "CREATED", "RETIRE_AT"}, rows)
+}
+
+func runKeysList(c *cli, ctx context.Context, cmd command, args []string) (err error) {
+	f := c.newFlags(cmd)
+	out := f.output("table")
+	cf := config.Register(f.FlagSet, "database")
+	cfg, err := parseAndLoad(c, f, cf, args)
+	if err != nil {
+		return err
+	}
+	db, err := c.openStore(ctx, cfg, mustExist)
+	if err != nil {
+		return err
+	}
+	defer closeStore(db, &err)
+	keys, err := db.ListSigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("list signing keys: %w", err)
+	}
+	return c.printKeys(*out, keys)
+}
+
+// runKeysRotate rotates the key of one algorithm (default: the configured
+// signing_alg) or of all. Running servers pick the new key up when they
+// notice the store's revision change.
+func runKeysRotate(c *cli, ctx context.Context, cmd command, args []string) (err error) {
+	f := c.newFlags(cmd)
+	var alg string
+	f.choice(&alg, "alg", "`ALG` to rotate: ES256, RS256, EdDSA or all (default: the configured signing-alg)",
+		append([]string{"all"}, tokenmint.KnownAlgs...)...)
+	out := f.output("table")
+	cf := config.Register(f.FlagSet, "database", "master-key-file", "signing-alg", "key-retire-after")
+	cfg, err := parseAndLoad(c, f, cf, args)
+	if err != nil {
+		return err
+	}
+	algs := []string{cfg.SigningAlg}
+	if alg == "all" {
+		algs = tokenmint.KnownAlgs
+	} else if alg != "" {
+		algs = []string{alg}
+	}
+	db, err := c.openStore(ctx, cfg, mayCreate)
+	if err != nil {
+		return err
+	}
+	defer closeStore(db, &err)
+	rotated, err := c.rotateKeys(ctx, db, cfg, algs)
+	if err != nil {
+		return err
+	}
+	return c.printKeys(*out, rotated)
+}
+
+// rotateKeys loads the keyset first, which decrypts every stored key: a
+// wrong master key fails there, before anything is written.
+func (c *cli) rotateKeys(ctx context.Context, db tokenmint.KeyStore, cfg config.Config, algs []string) ([]tokenmint.SigningKey, error) {
+	mk, err := c.masterKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ks := token.NewKeyset(db, mk.Derive(token.PurposeKeyEncryption), token.KeysetOptions{Now: c.now})
+	if err := ks.Load(ctx); err != nil {
+		return nil, fmt.Errorf("load signing keys (is this the right master key?): %w", err)
+	}
+	out := make([]tokenmint.SigningKey, 0, len(algs))
+	for _, alg := range algs {
+		k, err := ks.Rotate(ctx, alg, cfg.KeyRetireAfter)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/server"
+	"github.com/tokenmint/tokenmint/store"
+	"github.com/tokenmint/tokenmint/store/sqlstore"
+)
+
+// runServe takes every setting as a flag and runs the server until ctx
+// ends (SIGINT or SIGTERM).
+func runServe(c *cli, ctx context.Context, cmd command, args []string) error {
+	f := c.newFlags(cmd)
+	cf := config.Register(f.FlagSet)
+	cfg, err := parseAndLoad(c, f, cf, args)
+	if err != nil {
+		return err
+	}
+	return server.Run(ctx, cfg, cfg.NewLogger(c.stderr))
+}
+
+// runMigrate creates or upgrades the schema, logging each migration
+// applied at the configured level.
+func runMigrate(c *cli, ctx context.Context, cmd command, args []string) (err error) {
+	f := c.newFlags(cmd)
+	cf := config.Register(f.FlagSet, "database")
+	cfg, err := parseAndLoad(c, f, cf, args)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.Database, sqlstore.Options{Logger: cfg.NewLogger(c.stderr), Now: c.now, NoMigrate: true})
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer closeStore(db, &err)
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(c.stdout, "database schema is up to date (%s)\n", db.Flavor())
+	return err
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a bytes.Buffer safe to write from the server goroutine
+// while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// TestServe starts the server in-process, waits for /healthz and stops it
+// by cancelling the context, as SIGTERM does.
+func TestServe(t *testing.T) {
+	e := testEnv(t)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	c := &cli{env: func(k string) string { return e[k] }, stdin: strings.NewReader(""),
+		stdout: &stdout, stderr: &stderr, now: time.Now}
+	done := make(chan int, 1)
+	go func() { done <- c.run(ctx, []string{"serve", "--addr", addr, "--log-format", "json"}) }()
+
+	if !waitHealthy(t, "http://"+addr+"/healthz", done) {
+		t.Fatalf("server never became healthy; stderr:\n%s", stderr.String())
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("serve exited %d after cancellation; stderr:\n%s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after its context was cancelled")
+	}
+	if !strings.Contains(stderr.String(), `"msg":"tokenmint listening"`) {
+		t.Errorf("--log-format json not applied:\n%s", stderr.String())
+	}
+}
+
+// waitHealthy polls url until it answers 200, the server exits, or 30s pass.
+func waitHealthy(t *testing.T, url string, done <-chan int) bool {
+	t.Helper()
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case code := <-done:
+			t.Errorf("serve exited early with %d", code)
+			return false
+		default:
+		}
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return true
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
+}
