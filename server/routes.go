@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/login"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -25,11 +26,23 @@ func (s *Server) routes(mk token.MasterKey) (http.Handler, error) {
 		TrustedProxies: s.cfg.TrustedProxyPrefixes(),
 		Limiter:        s.limiter.limiter,
 		TokenIPLimit:   s.limiter.tokenIP,
+		Authorize:      true,
 	})
 	api.Register(mux)
+	pages := login.New(login.Config{
+		Engine:         s.engine,
+		Store:          s.store,
+		Sessions:       token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		CSRFKey:        mk.Derive(token.PurposeCookie),
+		SessionTTL:     s.cfg.SessionTTL,
+		TrustedProxies: s.cfg.TrustedProxyPrefixes(),
+		Logger:         s.log,
+		Now:            s.now,
+		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+	})
+	pages.Register(mux)
 	mountBenchAids(mux, os.Getenv)
 	mux.Handle("/", http.HandlerFunc(notFound))
-	_ = mk
 	return recoverPanics(s.log, securityHeaders(mux)), nil
 }
 
