@@ -139,3 +139,21 @@ func (h *hotStmts) close() error {
 	return errors.Join(h.getClient.close(), h.createAccessToken.close(),
 		h.getAccessToken.close(), h.touchAccessToken.close(), h.isJWTRevoked.close())
 }
+
+// queryAll runs a query and scans every row.
+func queryAll[T any](ctx context.Context, pool *sql.DB, query string, scan func(row) (T, error), args ...any) ([]T, error) {
+	rows, err := pool.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
