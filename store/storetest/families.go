@@ -122,6 +122,7 @@ func refreshTokenTests() []test {
 		{"RotateTwiceIsReplay", testRefreshReplay},
 		{"RotateUnknown", testRefreshRotateUnknown},
 		{"RotateConcurrent", testRefreshRotateConcurrent},
+		{"RotateIsAtomic", testRefreshRotateAtomic},
 	}
 }
 
@@ -236,6 +237,24 @@ func testRefreshRotateConcurrent(t *testing.T, s tokenmint.Store) {
 			wantErr(t, err, tokenmint.ErrNotFound, "get a loser's token")
 		}
 	}
+}
+
+// testRefreshRotateAtomic: when next cannot be stored, the old token is
+// not spent either.
+func testRefreshRotateAtomic(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	f := family("f1", "c", "u1", at(time.Hour))
+	old := refreshToken("rt1", f)
+	ok(t, s.CreateRefreshToken(ctx, old), "create refresh token")
+	taken := refreshToken("rt-taken", f)
+	ok(t, s.CreateRefreshToken(ctx, taken), "create refresh token")
+	_, err := s.RotateRefreshToken(ctx, "rt1", at(time.Minute), refreshToken("rt-taken", f))
+	wantErr(t, err, tokenmint.ErrConflict, "rotate into a taken ID")
+	got, err := s.GetRefreshToken(ctx, "rt1")
+	ok(t, err, "get old refresh token")
+	same(t, "old token after a failed rotation", normRefresh(got), normRefresh(old))
+	_, err = s.RotateRefreshToken(ctx, "rt1", at(2*time.Minute), refreshToken("rt2", f))
+	ok(t, err, "rotate after a failed rotation")
 }
 
 // checkOneWinner checks that exactly one of errs is nil and the others
