@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -42,7 +44,10 @@ func loadMigrations() ([]migration, error) {
 		}
 		ms = append(ms, migration{version: v, name: base, sql: string(b)})
 	}
-	slices.SortFunc(ms, func(a, b migration) int { return int(a.version - b.version) })
+	if len(ms) == 0 {
+		return nil, errors.New("no migrations embedded")
+	}
+	slices.SortFunc(ms, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
 	return ms, nil
 }
 
@@ -57,9 +62,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	var applied []string
+	var current int64
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		applied, err = db.migrateTx(ctx, tx, ms)
+		applied, current, err = db.migrateTx(ctx, tx, ms)
 		return err
 	})
 	if err != nil {
@@ -68,13 +74,20 @@ func (db *DB) Migrate(ctx context.Context) error {
 	for _, name := range applied {
 		db.log.InfoContext(ctx, "applied schema migration", "migration", name, "flavor", db.flavor.name)
 	}
+	if latest := ms[len(ms)-1].version; current > latest {
+		// A newer binary migrated the database (a rolling upgrade);
+		// migrations only add, so this one can go on.
+		db.log.WarnContext(ctx, "database schema is newer than this binary", "schema", current, "binary", latest)
+	}
 	return nil
 }
 
-func (db *DB) migrateTx(ctx context.Context, tx *sql.Tx, ms []migration) ([]string, error) {
+// migrateTx applies the pending migrations inside tx and returns their
+// names and the version the database had before.
+func (db *DB) migrateTx(ctx context.Context, tx *sql.Tx, ms []migration) ([]string, int64, error) {
 	if db.flavor.migrateLock != "" {
 		if _, err := tx.ExecContext(ctx, db.flavor.migrateLock); err != nil {
-			return nil, fmt.Errorf("lock: %w", err)
+			return nil, 0, fmt.Errorf("lock: %w", err)
 		}
 	}
 	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -82,11 +95,11 @@ func (db *DB) migrateTx(ctx context.Context, tx *sql.Tx, ms []migration) ([]stri
 		name       TEXT NOT NULL,
 		applied_at BIGINT NOT NULL)`
 	if _, err := tx.ExecContext(ctx, create); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var current int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var applied []string
 	for _, m := range ms {
@@ -94,11 +107,11 @@ func (db *DB) migrateTx(ctx context.Context, tx *sql.Tx, ms []migration) ([]stri
 			continue
 		}
 		if err := db.apply(ctx, tx, m); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		applied = append(applied, m.name)
 	}
-	return applied, nil
+	return applied, current, nil
 }
 
 func (db *DB) apply(ctx context.Context, tx *sql.Tx, m migration) error {

@@ -1,9 +1,12 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -254,5 +257,30 @@ func testAccessToken(id string, now time.Time) tokenmint.AccessToken {
 		ID: id, Format: tokenmint.FormatOpaque, ClientID: "c", Subject: "c",
 		Scopes: []string{"read"}, IssuedAt: now, ExpiresAt: now.Add(time.Hour),
 		IdleTTL: 10 * time.Minute, LastUsedAt: now,
+	}
+}
+
+// TestMigrateNewerSchema: a database migrated by a newer binary (a rolling
+// upgrade) is accepted with a warning, and nothing is re-applied.
+func TestMigrateNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := sqlitePath(t)
+	db := openSQLite(t, path)
+	if _, err := db.w.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future.sql', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	opts := quietOptions()
+	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	older, err := OpenSQLite(ctx, path, opts)
+	if err != nil {
+		t.Fatalf("open a newer database: %v", err)
+	}
+	defer older.Close()
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "schema=9999") {
+		t.Errorf("no warning about the newer schema in %q", logs.String())
+	}
+	if strings.Contains(logs.String(), "applied schema migration") {
+		t.Errorf("re-applied a migration: %q", logs.String())
 	}
 }
