@@ -1,0 +1,153 @@
+package server_test
+
+import (
+	"context"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/tokenmint/tokenmint/registry"
+	"github.com/tokenmint/tokenmint/server/servertest"
+)
+
+var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
+
+// signIn follows authURL through the login page as a browser with a
+// cookie jar would, and returns the query of the final redirect to the
+// client (which is not followed).
+func signIn(t *testing.T, client *http.Client, authURL, username, pw string) url.Values {
+	t.Helper()
+	resp, err := client.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("authorize: %d %s", resp.StatusCode, page)
+	}
+	form := url.Values{"username": {username}, "password": {pw}}
+	for _, m := range hiddenRE.FindAllStringSubmatch(string(page), -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	if form.Get("csrf_token") == "" {
+		t.Fatalf("login page has no CSRF token:\n%s", page)
+	}
+	loginURL := resp.Request.URL.ResolveReference(&url.URL{Path: "/oauth2/login"})
+	resp, err = client.PostForm(loginURL.String(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+		t.Fatalf("login: %d, want a redirect to the client", resp.StatusCode)
+	}
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc.Query()
+}
+
+func browserClient(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), "https://app.example/") {
+			return http.ErrUseLastResponse // the client's callback: stop here
+		}
+		return nil
+	}}
+}
+
+// TestOIDCInterop drives the whole user flow with real third-party
+// clients: go-oidc discovers the provider; x/oauth2 builds the
+// authorization URL with PKCE S256, exchanges the code with the verifier,
+// refreshes through its TokenSource (rotation) and uses the password
+// grant; go-oidc verifies the ID token (signature from the JWKS, issuer,
+// audience, expiry, nonce, at_hash) and reads UserInfo.
+func TestOIDCInterop(t *testing.T) {
+	in := servertest.Start(t)
+	ctx := context.Background()
+	u := in.CreateUser(t, "grace", "correct horse battery")
+	c := in.CreateClient(t, registry.ClientSpec{
+		GrantTypes:   []string{"authorization_code", "refresh_token", "password"},
+		Scopes:       []string{"openid", "profile", "email", "api"},
+		RedirectURIs: []string{"https://app.example/callback"},
+	})
+	provider, err := oidc.NewProvider(ctx, in.URL)
+	if err != nil {
+		t.Fatalf("oidc discovery: %v", err)
+	}
+	conf := oauth2.Config{ClientID: c.ID, ClientSecret: c.Secret, Endpoint: provider.Endpoint(),
+		RedirectURL: "https://app.example/callback", Scopes: []string{oidc.ScopeOpenID, "profile", "email"}}
+	verifier := oauth2.GenerateVerifier()
+	authURL := conf.AuthCodeURL("st4te", oauth2.S256ChallengeOption(verifier), oidc.Nonce("n0nce"))
+	cb := signIn(t, browserClient(t), authURL, "grace", "correct horse battery")
+	if cb.Get("state") != "st4te" || cb.Get("code") == "" || cb.Get("iss") != in.URL {
+		t.Fatalf("callback query %v: want code, state and iss (RFC 9207)", cb)
+	}
+	tok, err := conf.Exchange(ctx, cb.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	rawID, _ := tok.Extra("id_token").(string)
+	idv := provider.Verifier(&oidc.Config{ClientID: c.ID, Now: in.Clock.Now})
+	idt, err := idv.Verify(ctx, rawID)
+	if err != nil {
+		t.Fatalf("verify ID token: %v", err)
+	}
+	if idt.Subject != u.ID || idt.Nonce != "n0nce" {
+		t.Fatalf("ID token sub %q nonce %q", idt.Subject, idt.Nonce)
+	}
+	if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
+		t.Fatalf("at_hash: %v", err)
+	}
+	info, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil || info.Subject != u.ID || info.Email != "grace@example.com" {
+		t.Fatalf("userinfo: %+v %v", info, err)
+	}
+
+	// Refresh through x/oauth2's TokenSource: the expired token is
+	// replaced and the refresh token rotated.
+	old := *tok
+	expired := *tok
+	expired.Expiry = in.Clock.Now().Add(-1)
+	expired.AccessToken = ""
+	fresh, err := conf.TokenSource(ctx, &expired).Token()
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if fresh.RefreshToken == "" || fresh.RefreshToken == old.RefreshToken || fresh.AccessToken == old.AccessToken {
+		t.Fatal("refresh did not rotate")
+	}
+
+	// The password grant, for the legacy apps that need it.
+	ptok, err := conf.PasswordCredentialsToken(ctx, "grace", "correct horse battery")
+	if err != nil || ptok.AccessToken == "" {
+		t.Fatalf("password grant: %v", err)
+	}
+	if _, err := conf.PasswordCredentialsToken(ctx, "grace", "wrong"); err == nil {
+		t.Fatal("wrong password accepted")
+	}
+
+	// A second authorization reuses the login session: no login page.
+	b := browserClient(t)
+	signIn(t, b, conf.AuthCodeURL("s2", oauth2.S256ChallengeOption(verifier)), "grace", "correct horse battery")
+	resp, err := b.Get(conf.AuthCodeURL("s3", oauth2.S256ChallengeOption(verifier)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || loc.Query().Get("code") == "" || loc.Query().Get("state") != "s3" {
+		t.Fatalf("second authorize: %d %s, want a redirect with a code", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
