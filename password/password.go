@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -96,8 +95,9 @@ type Hasher struct {
 	// slots bounds concurrent derivations (see the package comment).
 	slots chan struct{}
 
-	dummyOnce sync.Once
-	dummy     string
+	// dummy is a well-formed hash under params whose tag is random bytes:
+	// verifying against it costs exactly one derivation and never matches.
+	dummy string
 }
 
 // NewHasher returns a Hasher for p; zero fields take the values of
@@ -108,10 +108,14 @@ func NewHasher(p Params) *Hasher {
 	if err := p.Validate(); err != nil {
 		panic("password: " + err.Error())
 	}
+	salt, key := make([]byte, p.SaltLen), make([]byte, p.KeyLen)
+	rand.Read(salt) // never fails (crypto/rand, Go 1.24+)
+	rand.Read(key)
 	return &Hasher{
 		params: p,
 		rand:   rand.Reader,
 		slots:  make(chan struct{}, runtime.GOMAXPROCS(0)),
+		dummy:  encode(p, salt, key),
 	}
 }
 
@@ -152,14 +156,6 @@ func (h *Hasher) Verify(pw, phc string) (bool, error) {
 // and discards the result. Call it when the user is unknown, so that a
 // failed login takes as long whether or not the username exists.
 func (h *Hasher) VerifyDummy(pw string) {
-	h.dummyOnce.Do(func() {
-		// The dummy password is random, so no input can match it.
-		d, err := h.Hash(rand.Text())
-		if err != nil {
-			panic("password: hash dummy: " + err.Error())
-		}
-		h.dummy = d
-	})
 	if len(pw) > MaxLength {
 		pw = pw[:MaxLength]
 	}

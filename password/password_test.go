@@ -188,8 +188,11 @@ func TestVerifyDummy(t *testing.T) {
 	h := NewHasher(fast)
 	h.VerifyDummy("anything")
 	h.VerifyDummy(strings.Repeat("x", MaxLength+10))
-	if h.dummy == "" {
-		t.Fatal("VerifyDummy did not prepare a dummy hash")
+	if _, _, _, err := decode(h.dummy); err != nil {
+		t.Fatalf("dummy hash is malformed: %v", err)
+	}
+	if ok, err := h.Verify("", h.dummy); ok || err != nil {
+		t.Errorf("Verify against the dummy = %v, %v; want false, nil", ok, err)
 	}
 	if h.NeedsRehash(h.dummy) {
 		t.Error("the dummy hash does not use the hasher's parameters, so it would not cost the same")
