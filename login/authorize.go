@@ -58,9 +58,9 @@ func (p *Pages) decodeFailed(w http.ResponseWriter, r *http.Request, req grant.A
 // decoded from the wire: validation, then the existing session or the
 // login page, consent when needed, and finally the redirect with the code
 // in the request's response mode. Dialects with an authorize path of their
-// own call it after their own decoding (and may force ResponseMode); the
-// login and consent forms then post to this package's paths, which
-// validate the same request again.
+// own call it after their own decoding (and may force ResponseMode or set
+// LegacyNoPKCE); the login and consent forms then post to this package's
+// paths, carrying the request signed, and validate it again.
 func (p *Pages) Authorize(w http.ResponseWriter, r *http.Request, req grant.AuthorizeRequest) {
 	a, ok := p.validate(w, r, req)
 	if !ok {
@@ -120,7 +120,7 @@ func (p *Pages) complete(w http.ResponseWriter, r *http.Request, a *grant.Author
 		p.redirectError(w, r, a, err)
 		return
 	}
-	p.log.InfoContext(r.Context(), "authorization code issued", "client_id", a.Client.ID, "user_id", sess.UserID)
+	p.log.DebugContext(r.Context(), "authorization code issued", "client_id", a.Client.ID, "user_id", sess.UserID)
 	p.redirectCode(w, r, a, code)
 }
 

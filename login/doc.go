@@ -20,9 +20,10 @@
 //     client with state and iss (RFC 9207).
 //   - With a live session cookie (and no prompt=login) the code is issued
 //     at once; otherwise the login page is rendered. It carries the
-//     authorization request in a hidden field, and every POST validates
-//     that request again from scratch, so a tampered field can only ask
-//     for what a GET could have asked for.
+//     authorization request in a hidden field, signed (HMAC under the
+//     cookie key) so that nothing a dialect set, such as LegacyNoPKCE, can
+//     be forged, and every POST validates that request again from scratch,
+//     so a client changed meanwhile is noticed.
 //   - POST /oauth2/login checks the CSRF token, the credentials (through
 //     grant.Engine.AuthenticateUser, throttled and without user
 //     enumeration), starts a session, then shows the consent page when the
@@ -36,6 +37,8 @@
 // Cookies: the session cookie holds a random value whose keyed hash is the
 // LoginSession record ID, so a database leak yields no usable session. The
 // CSRF token is an HMAC of a separate random cookie (the double-submit
-// pattern with a keyed token). Over https every cookie is Secure and
+// pattern with a keyed token); the login and consent forms also pass
+// net/http's CrossOriginProtection (Sec-Fetch-Site, else Origin), which
+// refuses cross-site posts before the token is even read. Over https every cookie is Secure and
 // carries the __Host- name prefix; all are HttpOnly and SameSite=Lax.
 package login

@@ -58,9 +58,6 @@ type fixture struct {
 type fixtureOptions struct {
 	tls      bool
 	throttle ratelimit.Limit // zero: no sign-in throttling
-	// callback, when set, serves paths under /client/ on the same server,
-	// acting as a client's redirect URI (the browser test).
-	callback http.Handler
 }
 
 func (f *fixture) clock() time.Time {
@@ -104,9 +101,6 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		Now:        f.clock,
 	}).Register(mux)
 	httpapi.New(httpapi.Config{Engine: f.engine}).Register(mux)
-	if opts.callback != nil {
-		mux.Handle("/client/", opts.callback)
-	}
 	f.user = f.createUser(t, testUsername, testPassword)
 	return f
 }

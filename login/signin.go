@@ -79,11 +79,15 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 // loginFailed re-renders the login page after a refused sign-in.
 func (p *Pages) loginFailed(w http.ResponseWriter, r *http.Request, a *grant.Authorization, req grant.AuthorizeRequest, username string, err error) {
 	var te *grant.ThrottledError
+	ip := httpapi.ClientIP(r, p.cfg.TrustedProxies)
 	switch {
 	case errors.Is(err, grant.ErrBadCredentials):
+		// The username is not logged: people type passwords into it.
+		p.log.InfoContext(r.Context(), "sign-in failed", "client_id", a.Client.ID, "ip", ip)
 		p.showLogin(w, r, a, req, http.StatusOK, username, msgBadCredentials)
 	case errors.As(err, &te):
 		secs := max(1, int(math.Ceil(te.RetryAfter.Seconds())))
+		p.log.WarnContext(r.Context(), "sign-in throttled", "client_id", a.Client.ID, "ip", ip, "retry_after_s", secs)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		p.showLogin(w, r, a, req, http.StatusTooManyRequests, username,
 			fmt.Sprintf("Too many failed attempts; try again in %d seconds.", secs))
