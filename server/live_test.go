@@ -1,0 +1,71 @@
+package server_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/password"
+	"github.com/tokenmint/tokenmint/registry"
+	"github.com/tokenmint/tokenmint/server/servertest"
+	"github.com/tokenmint/tokenmint/store"
+	"github.com/tokenmint/tokenmint/store/sqlstore"
+	"github.com/tokenmint/tokenmint/token"
+)
+
+// TestClientChangesFromAnotherProcess: a client created, changed and
+// deleted through a second handle on the SQLite file (what the CLI does
+// while the server runs) takes effect on the server within two seconds,
+// although the server caches clients.
+func TestClientChangesFromAnotherProcess(t *testing.T) {
+	in := servertest.Start(t)
+	ctx := context.Background()
+	other, err := store.Open(ctx, in.Config.Database, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	cli := &registry.Registry{Store: other, Secrets: token.NewHasher(servertest.TestMasterKey.Derive(token.PurposeSecretHash)),
+		Passwords: password.NewHasher(servertest.TestPasswordParams), Now: time.Now}
+	c, cred, err := cli.CreateClient(ctx, registry.ClientSpec{Name: "live", Scopes: []string{"a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenStatus := func(scope string) int {
+		status, _, _ := post(t, in.URL+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}, c.ID, cred.ClientSecret.Reveal())
+		return status
+	}
+	eventually(t, 2*time.Second, "created client usable", func() bool { return tokenStatus("a") == 200 })
+	if tokenStatus("b") != 400 {
+		t.Fatal("scope b granted before the change")
+	}
+	if _, err := other.UpdateClient(ctx, c.ID, func(c *tokenmint.Client) error { c.Scopes = append(c.Scopes, "b"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "changed client's new scope granted", func() bool { return tokenStatus("b") == 200 })
+	if err := other.DeleteClient(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "deleted client refused", func() bool { return tokenStatus("a") == 401 })
+}
+
+// TestJanitorDeletesExpiredRows: the janitor removes expired opaque
+// tokens on its own schedule.
+func TestJanitorDeletesExpiredRows(t *testing.T) {
+	in := servertest.Start(t, func(c *config.Config) { c.JanitorInterval = 50 * time.Millisecond })
+	c := in.CreateClient(t, registry.ClientSpec{TokenFormat: tokenmint.FormatOpaque, AccessTTL: time.Minute})
+	tok := issue(t, in, c, "")
+	id := token.NewHasher(servertest.TestMasterKey.Derive(token.PurposeTokenHash)).ID(tok)
+	ctx := context.Background()
+	if _, err := in.Server.Store().GetAccessToken(ctx, id); err != nil {
+		t.Fatalf("fresh token not stored: %v", err)
+	}
+	in.Clock.Advance(time.Minute)
+	eventually(t, 2*time.Second, "expired token deleted by the janitor", func() bool {
+		_, err := in.Server.Store().GetAccessToken(ctx, id)
+		return err != nil
+	})
+}
