@@ -170,13 +170,14 @@ func (p Panel) maxValue() float64 {
 	return m
 }
 
-// niceMax rounds v up to 1, 2 or 5 times a power of ten.
+// niceMax rounds v up to a round multiple of a power of ten, close
+// enough that the longest bar fills most of the panel.
 func niceMax(v float64) float64 {
 	if v <= 0 {
 		return 1
 	}
 	exp := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 		if v <= m*exp {
 			return m * exp
 		}

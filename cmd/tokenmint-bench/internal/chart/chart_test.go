@@ -79,10 +79,11 @@ func TestNiceMax(t *testing.T) {
 	}{
 		{"zero", 0, 1},
 		{"exact power", 1000, 1000},
-		{"rounds to 2", 1234, 2000},
-		{"rounds to 5", 3100, 5000},
-		{"rounds to 10", 7200, 10000},
-		{"fraction", 0.37, 0.5},
+		{"rounds to 1.5", 1234, 1500},
+		{"rounds to 4", 3100, 4000},
+		{"rounds to 8", 7200, 8000},
+		{"rounds to 10", 8100, 10000},
+		{"fraction", 0.37, 0.4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

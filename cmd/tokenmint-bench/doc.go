@@ -1,0 +1,37 @@
+// Command tokenmint-bench is tokenmint's load benchmark (issue 6). It
+// builds the server, starts it as a separate process on its embedded
+// SQLite default (and, when a PostgreSQL DSN is given, again on a fresh
+// PostgreSQL database), creates its own clients and user with the
+// tokenmint CLI, and drives every scenario over loopback:
+//
+//	floor              GET /bench/floor: fixed 300-byte JSON, same router
+//	cc-jwt-es256       client_credentials, JWT signed ES256
+//	cc-jwt-rs256       client_credentials, JWT signed RS256
+//	cc-opaque          client_credentials, opaque token (one INSERT)
+//	introspect-opaque  RFC 7662 introspection of opaque tokens
+//	introspect-jwt     RFC 7662 introspection of ES256 JWTs
+//	refresh            refresh_token rotation, each request using the
+//	                   refresh token the previous answer on its connection
+//	                   returned
+//	authcode           authorization_code exchange (PKCE S256) of codes
+//	                   minted through /oauth2/authorize and the login page
+//	                   before the timed phase
+//
+// Each scenario runs closed loop (N keep-alive connections, back to back)
+// to find its maximum throughput, then open loop at a fraction (80%) of
+// that maximum on a fixed timeline, latency measured from each request's
+// due time, for the tail latency a real load would see. The server's CPU
+// time and peak RSS come from /proc. Results go to a Markdown table, a
+// JSON file and a PNG chart; --soak holds one scenario at 70% of its
+// maximum and watches RSS, goroutines and the database size.
+//
+// A Go load generator rather than wrk: wrk is closed loop only (its
+// latencies hide coordinated omission), reports p99.9 only through Lua,
+// and cannot feed each request the refresh token or code the previous
+// answer produced. See BENCHMARKS.md for the method and the figures.
+//
+// Usage:
+//
+//	go run ./cmd/tokenmint-bench [--out DIR] [--quick] [--postgres DSN]
+//	    [--scenarios a,b] [--soak 10m] ...
+package main

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/tokenmint/tokenmint/cmd/tokenmint-bench/internal/load"
+)
+
+// phaseResult summarises one load phase.
+type phaseResult struct {
+	Rate       float64       `json:"rate,omitempty"` // open loop: target requests/s
+	Throughput float64       `json:"throughput"`     // 2xx answers/s
+	Requests   int64         `json:"requests"`       // answers + transport errors
+	NonOK      int64         `json:"non_2xx"`        // non-2xx answers + transport errors
+	Count5xx   int64         `json:"count_5xx"`
+	Errors     int64         `json:"transport_errors"`
+	Status     map[int]int64 `json:"status,omitempty"`
+	FirstError string        `json:"first_error,omitempty"`
+	P50        time.Duration `json:"p50_ns"`
+	P99        time.Duration `json:"p99_ns"`
+	P999       time.Duration `json:"p999_ns"`
+	Max        time.Duration `json:"max_ns"`
+	Elapsed    time.Duration `json:"elapsed_ns"`
+	Exhausted  bool          `json:"exhausted,omitempty"`
+}
+
+func newPhaseResult(r *load.Result, rate float64) phaseResult {
+	return phaseResult{
+		Rate: rate, Throughput: r.Throughput(), Requests: r.Answers + r.Errors,
+		NonOK: r.NonOK(), Count5xx: r.Count5xx(), Errors: r.Errors, Status: r.Status, FirstError: r.FirstError,
+		P50: r.Latency.QuantileDuration(0.5), P99: r.Latency.QuantileDuration(0.99),
+		P999: r.Latency.QuantileDuration(0.999), Max: time.Duration(r.Latency.Max()),
+		Elapsed: r.Elapsed, Exhausted: r.Exhausted,
+	}
+}
+
+// scenarioResult is everything measured for one scenario on one backend.
+type scenarioResult struct {
+	Name   string      `json:"name"`
+	Closed phaseResult `json:"closed"` // maximum throughput
+	Open   phaseResult `json:"open"`   // at loadFraction of the maximum
+	// CPUPer1k is server CPU seconds per 1,000 requests in the closed
+	// loop; GenCPUPer1k the load generator's own.
+	CPUPer1k    float64 `json:"server_cpu_s_per_1k"`
+	GenCPUPer1k float64 `json:"generator_cpu_s_per_1k"`
+	PeakRSS     int64   `json:"peak_rss_bytes"`
+	// PeakIsLifetime is set when the peak could not be reset before the
+	// scenario, so PeakRSS is the process's peak so far.
+	PeakIsLifetime bool    `json:"peak_is_lifetime,omitempty"`
+	FloorRatio     float64 `json:"floor_ratio"`
+	ProfileTop     string  `json:"profile_top,omitempty"` // path of the pprof -top listing
+}
+
+// usage is a sample of server and generator resource counters.
+type usage struct {
+	at        time.Time
+	serverCPU time.Duration
+	genCPU    time.Duration
+}
+
+func sampleUsage(pid int) (usage, error) {
+	u := usage{at: time.Now()}
+	var err error
+	if u.serverCPU, err = procCPU(pid); err != nil {
+		return u, err
+	}
+	u.genCPU, err = procCPU(os.Getpid())
+	return u, err
+}
+
+// perThousand converts CPU used over the wall time between two samples
+// into seconds per 1,000 requests at the phase's request rate.
+func perThousand(cpu, wall time.Duration, reqRate float64) float64 {
+	if wall <= 0 || reqRate <= 0 {
+		return math.NaN()
+	}
+	return cpu.Seconds() / (reqRate * wall.Seconds()) * 1000
+}
+
+// measurer runs the phases of each scenario against one server.
+type measurer struct {
+	opts options
+	srv  *serverProc
+	fix  *fixture
+	prof *profiler // nil: no profiles
+	// maxRate remembers each scenario's closed-loop maximum, to size the
+	// code pools of single-use scenarios.
+	maxRate map[string]float64
+}
+
+// measure runs scenario s: closed loop for its maximum, open loop at a
+// fraction of it, and an optional profiling pass.
+func (m *measurer) measure(ctx context.Context, s scenario) (scenarioResult, error) {
+	res := scenarioResult{Name: s.name}
+	if err := m.closedLoop(ctx, s, &res); err != nil {
+		return res, fmt.Errorf("%s closed loop: %w", s.name, err)
+	}
+	m.maxRate[s.name] = res.Closed.Throughput
+	rate := m.opts.loadFraction * res.Closed.Throughput
+	if rate >= 1 {
+		r, err := m.run(ctx, s, m.opts.openConns, m.opts.warmup, m.opts.duration, rate)
+		if err != nil {
+			return res, fmt.Errorf("%s open loop: %w", s.name, err)
+		}
+		res.Open = newPhaseResult(r, rate)
+	}
+	if m.prof != nil {
+		top, err := m.profile(ctx, s)
+		if err != nil {
+			return res, fmt.Errorf("%s profile: %w", s.name, err)
+		}
+		res.ProfileTop = top
+	}
+	return res, nil
+}
+
+// closedLoop finds the maximum and measures server CPU and peak RSS over
+// the measured window (the warm-up excluded).
+func (m *measurer) closedLoop(ctx context.Context, s scenario, res *scenarioResult) error {
+	pid := m.srv.pid()
+	var before usage
+	var sampleErr error
+	var wg sync.WaitGroup
+	newSource, err := s.sources(ctx, m.fix, m.opts.conns, m.need(s, m.opts.warmup+m.opts.duration, 0))
+	if err != nil {
+		return err
+	}
+	wg.Add(1)
+	timer := time.AfterFunc(m.opts.warmup, func() {
+		defer wg.Done()
+		res.PeakIsLifetime = resetPeakRSS(pid) != nil
+		before, sampleErr = sampleUsage(pid)
+	})
+	r, err := load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: m.opts.conns, Warmup: m.opts.warmup, Duration: m.opts.duration}, newSource)
+	if err != nil {
+		if timer.Stop() {
+			wg.Done()
+		}
+		wg.Wait()
+		return err
+	}
+	after, err := sampleUsage(pid)
+	wg.Wait()
+	if err != nil || sampleErr != nil {
+		return fmt.Errorf("sample process usage: %w", coalesce(err, sampleErr))
+	}
+	if _, res.PeakRSS, err = procMemory(pid); err != nil {
+		return err
+	}
+	res.Closed = newPhaseResult(r, 0)
+	wall := after.at.Sub(before.at)
+	reqRate := float64(res.Closed.Requests) / r.Elapsed.Seconds()
+	res.CPUPer1k = perThousand(after.serverCPU-before.serverCPU, wall, reqRate)
+	res.GenCPUPer1k = perThousand(after.genCPU-before.genCPU, wall, reqRate)
+	return nil
+}
+
+// run is one load phase with freshly prepared sources.
+func (m *measurer) run(ctx context.Context, s scenario, conns int, warmup, duration time.Duration, rate float64) (*load.Result, error) {
+	newSource, err := s.sources(ctx, m.fix, conns, m.need(s, warmup+duration, rate))
+	if err != nil {
+		return nil, err
+	}
+	return load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: conns, Warmup: warmup, Duration: duration, Rate: rate}, newSource)
+}
+
+// need estimates how many requests a phase of length d sends, for
+// scenarios that spend a minted credential per request. The closed loop
+// of such a scenario does not know its maximum yet: it borrows the
+// closest scenario already measured (refresh, then cc-opaque, both one
+// write transaction per request) with half again as margin. A pool that
+// still runs out ends the phase early and the report says so.
+func (m *measurer) need(s scenario, d time.Duration, rate float64) int {
+	if !s.singleUse {
+		return 0
+	}
+	if rate <= 0 {
+		rate = 2000
+		for _, hint := range []string{scenarioRefresh, scenarioCCOpaque} {
+			if r, ok := m.maxRate[hint]; ok && r > 0 {
+				rate = r
+				break
+			}
+		}
+		rate *= 1.5
+	}
+	n := int(rate*d.Seconds()) + 2*max(m.opts.conns, m.opts.openConns)
+	return min(n, 500_000)
+}
+
+func coalesce(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
