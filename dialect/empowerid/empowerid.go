@@ -1,0 +1,168 @@
+package empowerid
+
+import (
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/dialect"
+	"github.com/tokenmint/tokenmint/grant"
+	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/oauth"
+)
+
+// PathToken is "https://{FQDN_Of_Your_EmpowerID_Web_Server}/oauth/v2/token".
+const PathToken = "/oauth/v2/token"
+
+// HeaderAPIKey carries "The API key for the OAuth application".
+const HeaderAPIKey = "X-EmpowerID-API-Key"
+
+// none is how the article writes an absent token or description: the
+// string "null" ("id_token": "null", "error_description": "null").
+const none = "null"
+
+type handler struct{ d dialect.Deps }
+
+// Register mounts the token endpoint on mux, with the server's general
+// per-IP token limit if one is configured.
+func Register(mux *http.ServeMux, d dialect.Deps) {
+	d.Check("empowerid")
+	h := &handler{d: d}
+	d.Handle(mux, "POST "+PathToken, "empowerid_token", d.LimitByIP("empowerid_token", d.TokenIPLimit, http.HandlerFunc(h.token), nil))
+	d.Handle(mux, PathToken, "method_not_allowed", d.MethodNotAllowed(http.MethodPost))
+}
+
+// tokenRequest is the article's "Request Data". scope is optional (the
+// client's default scopes apply without it).
+type tokenRequest struct {
+	ClientID     dialect.StringOrNumber `json:"client_id"`
+	ClientSecret string                 `json:"client_secret"`
+	RedirectURI  string                 `json:"redirect_uri"`
+	GrantType    string                 `json:"grant_type"`
+	Scope        string                 `json:"scope"`
+}
+
+// tokenBody is the article's response, every member always present.
+type tokenBody struct {
+	AccessToken      string `json:"access_token"`
+	TokenType        string `json:"token_type"`
+	ExpiresIn        int64  `json:"expires_in"` // seconds
+	RefreshToken     string `json:"refresh_token"`
+	IDToken          string `json:"id_token"`
+	Error            string `json:"error"`             // "" on success
+	ErrorDescription string `json:"error_description"` // "null" on success
+}
+
+func (h *handler) token(w http.ResponseWriter, r *http.Request) {
+	body, err := h.decode(w, r)
+	if err != nil {
+		h.d.WriteError(w, r, err)
+		return
+	}
+	req, err := tokenRequestFrom(r, body)
+	if err != nil {
+		h.d.WriteError(w, r, err)
+		return
+	}
+	req.ClientIP = h.d.ClientIP(r)
+	resp, err := h.d.Engine.Token(r.Context(), req)
+	if err != nil {
+		h.d.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, tokenBody{
+		AccessToken:      resp.AccessToken,
+		TokenType:        resp.TokenType,
+		ExpiresIn:        int64(resp.ExpiresIn / time.Second),
+		RefreshToken:     orNone(resp.RefreshToken),
+		IDToken:          orNone(resp.IDToken),
+		ErrorDescription: none,
+	})
+}
+
+// decode reads the body as JSON ("Request data is sent to the API in JSON
+// format") or, as in the article's curl example, form-encoded.
+func (h *handler) decode(w http.ResponseWriter, r *http.Request) (tokenRequest, error) {
+	var body tokenRequest
+	ct := r.Header.Get("Content-Type")
+	if dialect.IsJSON(ct) {
+		return body, dialect.DecodeJSON(w, r, h.d.BodyLimit(), &body)
+	}
+	if mt, _, _ := mime.ParseMediaType(ct); mt != "application/x-www-form-urlencoded" {
+		return body, &oauth.Error{Code: oauth.InvalidRequest, Status: http.StatusUnsupportedMediaType,
+			Description: "Content-Type must be application/json or application/x-www-form-urlencoded"}
+	}
+	form, err := httpapi.ParseForm(w, r, h.d.BodyLimit())
+	if err != nil {
+		return body, err
+	}
+	body = tokenRequest{ClientID: dialect.StringOrNumber(form.Get("client_id")), ClientSecret: form.Get("client_secret"),
+		RedirectURI: form.Get("redirect_uri"), GrantType: form.Get("grant_type"), Scope: form.Get("scope")}
+	return body, nil
+}
+
+// tokenRequestFrom checks that each credential is present, naming the
+// one that is not, and builds the engine's request; the engine then
+// checks each is right (client secret, API key, registered redirect URI,
+// person's password), again with a message of its own for each.
+func tokenRequestFrom(r *http.Request, body tokenRequest) (grant.TokenRequest, error) {
+	if body.GrantType != tokenmint.GrantPassword {
+		return grant.TokenRequest{}, oauth.NewError(oauth.UnsupportedGrantType, "grant_type must be password")
+	}
+	apiKey, err := apiKeyHeader(r)
+	if err != nil {
+		return grant.TokenRequest{}, err
+	}
+	if body.ClientID == "" {
+		return grant.TokenRequest{}, oauth.NewError(oauth.InvalidClient, "client_id is missing from the request data")
+	}
+	if body.ClientSecret == "" {
+		return grant.TokenRequest{}, oauth.NewError(oauth.InvalidClient, "client_secret is missing from the request data")
+	}
+	user, pw, err := personCredentials(r)
+	if err != nil {
+		return grant.TokenRequest{}, err
+	}
+	return grant.TokenRequest{
+		GrantType:          body.GrantType,
+		Client:             grant.Credentials{ID: string(body.ClientID), Secret: body.ClientSecret, Method: grant.AuthPost},
+		Scope:              body.Scope,
+		RedirectURI:        body.RedirectURI,
+		Username:           user,
+		Password:           pw,
+		APIKey:             apiKey,
+		RequireAPIKey:      true,
+		RequireRedirectURI: true,
+	}, nil
+}
+
+func apiKeyHeader(r *http.Request) (string, error) {
+	switch v := r.Header.Values(HeaderAPIKey); {
+	case len(v) > 1:
+		return "", oauth.NewError(oauth.InvalidRequest, "the %s header is repeated", HeaderAPIKey)
+	case len(v) == 0 || v[0] == "":
+		return "", oauth.NewError(oauth.InvalidClient, "the %s header is missing", HeaderAPIKey)
+	default:
+		return v[0], nil
+	}
+}
+
+// personCredentials reads "the Basic authentication scheme for the
+// EmpowerID Person requesting the access token" (RFC 7617: user-id and
+// password as they are, not form-encoded as a client's would be).
+func personCredentials(r *http.Request) (user, pw string, err error) {
+	user, pw, ok := r.BasicAuth()
+	if !ok || user == "" || pw == "" {
+		return "", "", oauth.NewError(oauth.InvalidRequest,
+			"the Authorization header must carry the person's username and password: Basic base64(username:password)")
+	}
+	return user, pw, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return none
+	}
+	return s
+}
