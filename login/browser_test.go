@@ -71,6 +71,10 @@ func TestBrowserLogin(t *testing.T) {
 	ctx := newBrowser(t)
 	callbacks := make(chan url.Values, 1)
 	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/cb" { // the browser also asks for /favicon.ico
+			http.NotFound(w, r)
+			return
+		}
 		select {
 		case callbacks <- r.URL.Query():
 		default:
