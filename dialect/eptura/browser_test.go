@@ -1,0 +1,127 @@
+package eptura_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/registry"
+)
+
+// chromiumPath finds Debian's chromium. Without one the test skips,
+// unless TOKENMINT_TEST_BROWSER is set, which makes it a failure.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("TOKENMINT_TEST_BROWSER") != "" {
+		t.Fatal("TOKENMINT_TEST_BROWSER is set but no chromium binary was found (apt-get install chromium)")
+	}
+	t.Skip("no chromium binary found (apt-get install chromium, or set TOKENMINT_TEST_BROWSER to require it)")
+	return ""
+}
+
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestBrowserAuthorization signs in through /login.html in headless
+// chromium as a Workplace JavaScript app would send its user: the five
+// query parameters, the login page, then "the browser will redirect to the
+// URL provided in redirect_uri with the code provided in the hash
+// parameter". The code from the fragment is then exchanged with the
+// article's headers, without PKCE and without a secret.
+func TestBrowserAuthorization(t *testing.T) {
+	ctx := newBrowser(t)
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte("<!doctype html><title>app</title><p>reading the code from location.hash</p>"))
+	}))
+	t.Cleanup(cb.Close)
+	redirect := cb.URL + "/oauth/callback"
+
+	f := newFixture(t)
+	c := f.in.CreateClient(t, registry.ClientSpec{Name: "Workplace SPA", Public: true,
+		GrantTypes:   []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken},
+		RedirectURIs: []string{redirect}, Scopes: []string{scope}, TokenFormat: tokenmint.FormatOpaque})
+	q := url.Values{"response_type": {"code"}, "client_id": {c.ID}, "redirect_uri": {redirect}, "scope": {scope}, "state": {"s-42/x y"}}
+	// The first action starts the browser: no timeout on it.
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.in.URL+"/login.html?"+q.Encode())); err != nil {
+		t.Fatalf("open login.html: %v", err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.Steps(
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), username),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("submit")),
+	)); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	landed := waitForPrefix(t, ctx, redirect)
+	u, err := url.Parse(landed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.RawQuery != "" {
+		t.Errorf("the answer is in the query %q: want it in the fragment only", u.RawQuery)
+	}
+	frag, err := url.ParseQuery(u.Fragment)
+	if err != nil || frag.Get("code") == "" || frag.Get("state") != "s-42/x y" {
+		t.Fatalf("fragment %q: want code and state", u.Fragment)
+	}
+
+	r := f.post(t, "/external/api/oauth2/token",
+		"Content-Type", "application/json",
+		"x-grant-type", "authorization_code",
+		"x-redirect-uri", redirect,
+		"x-client-id", c.ID,
+		"x-scope", scope,
+		"x-auth-code", frag.Get("code"))
+	access, _ := wantTokens(t, r)
+	f.wantMe(t, access)
+}
+
+// waitForPrefix polls the browser's location until it starts with prefix.
+func waitForPrefix(t *testing.T, ctx context.Context, prefix string) string {
+	t.Helper()
+	var loc string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var err error
+		if loc, err = chromedp.Run(ctx, chromedp.Location()); err == nil && strings.HasPrefix(loc, prefix) {
+			return loc
+		}
+	}
+	t.Fatalf("the browser never reached %s; it is at %s", prefix, loc)
+	return ""
+}

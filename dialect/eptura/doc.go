@@ -1,0 +1,46 @@
+// Package eptura serves the OAuth 2.0 endpoints of Eptura Workplace
+// (formerly iOFFICE) as its knowledge-center article "Using OAuth 2.0 to
+// Access the API" describes them, so that Workplace apps work against
+// tokenmint unchanged:
+//
+//	GET  /login.html?response_type=code&client_id=&redirect_uri=&scope=&state=
+//	     the browser flow: sign in, then redirect_uri#code=...&state=...
+//	POST /external/api/oauth2/auth     x-auth-username, x-auth-password, x-client-id,
+//	                                   x-redirect-uri, x-scope → {"code": "..."}
+//	POST /external/api/oauth2/token    x-grant-type (authorization_code | refresh_token),
+//	                                   x-redirect-uri, x-client-id, x-scope,
+//	                                   x-auth-code | x-refresh-token [, x-client-secret]
+//	                                   → {token_type, access_token, expires_in (ms), refresh_token}
+//	POST /external/api/oauth2/revoke   the token in a header → 200 (GET too, as iOFFICE's client sends)
+//	GET  /external/api/rest/v2/users/me  Authorization: Bearer → the signed-in user
+//
+// Every parameter of the three API calls travels in a request header, as
+// the article shows; there is no body to read. The article leaves public
+// clients (no secret, "The client secret may not be required unless you
+// are building a web server application") and a flow without PKCE, so the
+// browser flow sets grant.AuthorizeRequest.LegacyNoPKCE; an app that does
+// send code_challenge still gets PKCE, and x-code-verifier is accepted at
+// the token endpoint. Everything else (codes valid five minutes and good
+// once, refresh token rotation with reuse detection, revocation) is the
+// protocol core's.
+//
+// Two paths of the article were lost from the copy in docs/reference:
+//
+//   - The authorization page. The article's original on
+//     support.iofficecorp.com gives the example URL
+//     https://<siteAdress>/login.html?response_type=code&client_id=<id>&redirect_uri=...&scope=...&state=...
+//     and "The login.html site will not work correctly if you do not
+//     provide the 5 query parameters": the page is /login.html at the
+//     site's root, and a request missing any of the five gets an error
+//     page naming what is missing.
+//   - The revocation header ("The only header needed is:"). iOFFICE's
+//     own AngularJS OAuth client (oauthIOffice, "Copyright (c) 2015
+//     iOffice") revokes with the header x-token, and sends x-access-token
+//     with API calls. The revoke endpoint takes the token from x-token,
+//     x-access-token, x-refresh-token or Authorization: Bearer, and
+//     users/me from Authorization: Bearer (as the article's curl line
+//     does) or x-access-token.
+//
+// Errors are RFC 6749 §5.2 bodies with the description also under
+// "errorDescription", the member iOFFICE's client reads.
+package eptura
