@@ -1,12 +1,19 @@
 package server
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
 	"os"
 
+	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/dialect"
+	"github.com/tokenmint/tokenmint/dialect/empowerid"
+	"github.com/tokenmint/tokenmint/dialect/epc"
+	"github.com/tokenmint/tokenmint/dialect/epicollect"
+	"github.com/tokenmint/tokenmint/dialect/eptura"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/login"
 	"github.com/tokenmint/tokenmint/token"
@@ -41,9 +48,35 @@ func (s *Server) routes(mk token.MasterKey) (http.Handler, error) {
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
 	})
 	pages.Register(mux)
+	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
+		EpicollectLimit: s.limiter.epicollect, TokenIPLimit: s.limiter.tokenIP, MaxBodyBytes: s.cfg.MaxBodyBytes,
+		TrustedProxies: s.cfg.TrustedProxyPrefixes(), Logger: s.log, Metrics: s.metrics, Now: s.now}
+	for _, name := range s.cfg.Dialects {
+		register := dialectRegister(name)
+		if register == nil {
+			return nil, fmt.Errorf("unknown dialect %q", name)
+		}
+		register(mux, deps)
+	}
 	mountBenchAids(mux, os.Getenv)
 	mux.Handle("/", http.HandlerFunc(notFound))
 	return recoverPanics(s.log, securityHeaders(mux)), nil
+}
+
+// dialectRegister returns the Register function of the dialect named in
+// the configuration, nil for an unknown name.
+func dialectRegister(name string) func(*http.ServeMux, dialect.Deps) {
+	switch name {
+	case config.DialectEPC:
+		return epc.Register
+	case config.DialectEpicollect:
+		return epicollect.Register
+	case config.DialectEptura:
+		return eptura.Register
+	case config.DialectEmpowerID:
+		return empowerid.Register
+	}
+	return nil
 }
 
 // Benchmark aids, mounted only when their environment variable is "1"
