@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"strings"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
@@ -92,10 +93,8 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	switch hd[hGrantType] {
-	case tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken:
-	default:
-		h.writeError(w, r, oauth.NewError(oauth.UnsupportedGrantType, "x-grant-type must be authorization_code or refresh_token"))
+	if err := checkGrant(hd); err != nil {
+		h.writeError(w, r, err)
 		return
 	}
 	resp, err := h.d.Engine.Token(r.Context(), tokenRequest(hd, h.d.ClientIP(r)))
@@ -109,6 +108,18 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		ExpiresIn:    resp.ExpiresIn.Milliseconds(),
 		RefreshToken: resp.RefreshToken,
 	})
+}
+
+// checkGrant requires the credential header of the grant, naming it.
+func checkGrant(hd map[string]string) error {
+	need := map[string]string{tokenmint.GrantAuthorizationCode: hAuthCode, tokenmint.GrantRefreshToken: hRefreshToken}[hd[hGrantType]]
+	switch {
+	case need == "":
+		return oauth.NewError(oauth.UnsupportedGrantType, "x-grant-type must be authorization_code or refresh_token")
+	case hd[need] == "":
+		return oauth.NewError(oauth.InvalidRequest, "missing header %s", strings.ToLower(need))
+	}
+	return nil
 }
 
 func tokenRequest(hd map[string]string, ip string) grant.TokenRequest {

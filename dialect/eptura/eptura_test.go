@@ -326,6 +326,12 @@ func TestAuthErrors(t *testing.T) {
 	if r := f.post(t, eptura.PathToken, "x-grant-type", "password", "x-client-id", f.public.ID); r.Status != http.StatusBadRequest || r.JSON["error"] != "unsupported_grant_type" {
 		t.Errorf("x-grant-type password: %d %s", r.Status, r.Raw)
 	}
+	for grant, header := range map[string]string{"authorization_code": "x-auth-code", "refresh_token": "x-refresh-token"} {
+		r := f.post(t, eptura.PathToken, "x-grant-type", grant, "x-client-id", f.public.ID)
+		if r.Status != http.StatusBadRequest || r.JSON["error_description"] != "missing header "+header {
+			t.Errorf("%s without %s: %d %s", grant, header, r.Status, r.Raw)
+		}
+	}
 	if r := f.post(t, eptura.PathToken, "x-grant-type", "authorization_code", "x-client-id", f.public.ID, "x-client-id", "other"); r.Status != http.StatusBadRequest {
 		t.Errorf("repeated x-client-id: %d %s", r.Status, r.Raw)
 	}
