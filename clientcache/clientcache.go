@@ -85,16 +85,16 @@ type RevisionSource interface {
 }
 
 // Watch polls src every interval until ctx ends and calls each onChange
-// (in order) whenever the revision moves. It never returns early on
-// errors: a failed poll is logged and retried at the next tick.
-func Watch(ctx context.Context, src RevisionSource, interval time.Duration, log *slog.Logger, onChange ...func(context.Context)) {
+// (in order) whenever the revision differs from the last one seen,
+// starting from since: read the revision before loading what the
+// callbacks refresh, so no change between the load and the first poll is
+// missed. It never returns early on errors: a failed poll is logged and
+// retried at the next tick.
+func Watch(ctx context.Context, src RevisionSource, since int64, interval time.Duration, log *slog.Logger, onChange ...func(context.Context)) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	last, err := src.Revision(ctx)
-	if err != nil {
-		last = -1
-	}
+	last := since
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

@@ -67,8 +67,14 @@ func TestWatchInvalidatesOnRevisionChange(t *testing.T) {
 		t.Fatalf("got %q", got.Name)
 	}
 	changed := make(chan struct{}, 8)
-	go Watch(ctx, fs, 10*time.Millisecond, nil, func(context.Context) { c.Invalidate(); changed <- struct{}{} })
-	time.Sleep(30 * time.Millisecond) // let Watch read the starting revision
+	since, _ := fs.Revision(ctx)
+	fs.set(tokenmint.Client{ID: "a", Name: "changed before Watch runs"}) // must not be missed
+	go Watch(ctx, fs, since, 10*time.Millisecond, nil, func(context.Context) { c.Invalidate(); changed <- struct{}{} })
+	select {
+	case <-changed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Watch missed a change made before its first poll")
+	}
 	fs.set(tokenmint.Client{ID: "a", Name: "new"})
 	select {
 	case <-changed:

@@ -18,7 +18,7 @@ func (s *Server) startJobs(ctx context.Context, wg *sync.WaitGroup) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		clientcache.Watch(ctx, s.store, revisionPoll, s.log, s.onRevision)
+		clientcache.Watch(ctx, s.store, s.rev0, revisionPoll, s.log, s.onRevision)
 	}()
 	go func() {
 		defer wg.Done()

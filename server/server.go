@@ -33,6 +33,7 @@ type Server struct {
 	limiter *limiters
 	handler http.Handler
 	now     func() time.Time
+	rev0    int64 // store revision read before keys were loaded
 }
 
 // Options are test seams; the zero value is production.
@@ -67,6 +68,11 @@ func (s *Server) open(ctx context.Context) error {
 	if created {
 		s.log.Warn("generated a new master key: back it up, or set TOKENMINT_MASTER_KEY; losing it invalidates every client secret and signing key",
 			"file", s.cfg.MasterKeyFile)
+	}
+	// Read the revision before loading keys and caching clients, so that
+	// a change made while they load is seen by the first poll.
+	if s.rev0, err = db.Revision(ctx); err != nil {
+		return fmt.Errorf("read store revision: %w", err)
 	}
 	s.keys = token.NewKeyset(db, mk.Derive(token.PurposeKeyEncryption), token.KeysetOptions{Now: s.now, Logger: s.log})
 	if err := s.keys.Load(ctx, tokenmint.KnownAlgs...); err != nil {
