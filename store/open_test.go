@@ -2,20 +2,15 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for the test schema
 
 	"github.com/tokenmint/tokenmint/store/sqlstore"
+	"github.com/tokenmint/tokenmint/store/storetest"
 )
 
 func quiet() sqlstore.Options {
@@ -34,10 +29,10 @@ func TestOpen(t *testing.T) {
 		{"sqlite url", "sqlite://" + filepath.Join(dir, "b.db"), sqlstore.FlavorSQLite, filepath.Join(dir, "b.db")},
 		{"sqlite memory", "sqlite::memory:", sqlstore.FlavorSQLite, ""},
 	}
-	if dsn := os.Getenv("TOKENMINT_TEST_POSTGRES"); dsn != "" {
+	if os.Getenv(storetest.PostgresEnv) != "" {
 		tests = append(tests, struct {
 			name, dsn, wantFlavor, wantFile string
-		}{"postgres", freshSchema(t, dsn), sqlstore.FlavorPostgres, ""})
+		}{"postgres", storetest.PostgresDSN(t), sqlstore.FlavorPostgres, ""})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,30 +110,3 @@ func TestOpenNoMigrate(t *testing.T) {
 	}
 }
 
-// freshSchema creates a schema dropped at cleanup and returns dsn with it
-// as the search_path, so the test leaves the database as it found it.
-func freshSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("tokenmint_open_test_%d", time.Now().UnixNano())
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("TOKENMINT_TEST_POSTGRES is not a URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/store/storetest"
 )
 
 func TestMigrateIdempotent(t *testing.T) {
@@ -57,7 +58,7 @@ func TestConcurrentMigrate(t *testing.T) {
 			return func(ctx context.Context) (*DB, error) { return OpenSQLite(ctx, path, noMigrate()) }
 		}},
 		{"PostgreSQL", func(t *testing.T) func(context.Context) (*DB, error) {
-			dsn := postgresDSN(t)
+			dsn := storetest.PostgresDSN(t)
 			return func(ctx context.Context) (*DB, error) { return OpenPostgres(ctx, dsn, noMigrate()) }
 		}},
 	} {
