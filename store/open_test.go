@@ -109,4 +109,3 @@ func TestOpenNoMigrate(t *testing.T) {
 		t.Fatalf("after Migrate: %v", err)
 	}
 }
-
