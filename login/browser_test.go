@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,49 +17,9 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/internal/browsertest"
 	"github.com/tokenmint/tokenmint/registry"
 )
-
-// chromiumPath finds Debian's chromium (installed by .ci/run). When none
-// is found the test skips, unless TOKENMINT_TEST_BROWSER is set, which
-// makes a missing browser a failure.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("TOKENMINT_TEST_BROWSER") != "" {
-		t.Fatal("TOKENMINT_TEST_BROWSER is set but no chromium binary was found (apt-get install chromium)")
-	}
-	t.Skip("no chromium binary found (apt-get install chromium, or set TOKENMINT_TEST_BROWSER to require it)")
-	return ""
-}
-
-// newBrowser starts a headless chromium with a fresh profile.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(800, 900),
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 // TestBrowserLogin signs in through the real login page in headless
 // chromium: it types the credentials, submits, lands on the client's
@@ -68,7 +27,7 @@ func newBrowser(t *testing.T) context.Context {
 // redirect) with code and state, and the code is exchanged by
 // golang.org/x/oauth2 with PKCE.
 func TestBrowserLogin(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t, chromedp.WindowSize(800, 900))
 	callbacks := make(chan url.Values, 1)
 	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/cb" { // the browser also asks for /favicon.ico

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -14,45 +12,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/internal/browsertest"
 	"github.com/tokenmint/tokenmint/registry"
 )
-
-// chromiumPath finds Debian's chromium. Without one the test skips,
-// unless TOKENMINT_TEST_BROWSER is set, which makes it a failure.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("TOKENMINT_TEST_BROWSER") != "" {
-		t.Fatal("TOKENMINT_TEST_BROWSER is set but no chromium binary was found (apt-get install chromium)")
-	}
-	t.Skip("no chromium binary found (apt-get install chromium, or set TOKENMINT_TEST_BROWSER to require it)")
-	return ""
-}
-
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 // TestBrowserAuthorization signs in through /login.html in headless
 // chromium as a Workplace JavaScript app would send its user: the five
@@ -61,7 +23,7 @@ func newBrowser(t *testing.T) context.Context {
 // parameter". The code from the fragment is then exchanged with the
 // article's headers, without PKCE and without a secret.
 func TestBrowserAuthorization(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write([]byte("<!doctype html><title>app</title><p>reading the code from location.hash</p>"))
