@@ -46,23 +46,39 @@ func setIf(m map[string]any, k, v string) {
 	}
 }
 
-// introspect serves RFC 7662 §2.
-func (a *API) introspect(w http.ResponseWriter, r *http.Request) {
-	form, err := ParseForm(w, r, a.cfg.MaxBodyBytes)
+// TokenForm is the decoded body of an introspection (RFC 7662 §2.1) or
+// revocation (RFC 7009 §2.1) request.
+type TokenForm struct {
+	Client grant.Credentials
+	Token  string
+	Hint   string // token_type_hint
+}
+
+// DecodeTokenForm reads the form of introspection and revocation: client
+// credentials (Basic, or in the body) and a required token.
+func DecodeTokenForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (TokenForm, error) {
+	form, err := ParseForm(w, r, maxBytes)
 	if err != nil {
-		WriteError(w, r, a.log, err)
-		return
+		return TokenForm{}, err
 	}
 	cred, err := ClientCredentials(r, form)
 	if err != nil {
+		return TokenForm{}, err
+	}
+	if form.Get("token") == "" {
+		return TokenForm{}, oauth.NewError(oauth.InvalidRequest, "missing token")
+	}
+	return TokenForm{Client: cred, Token: form.Get("token"), Hint: form.Get("token_type_hint")}, nil
+}
+
+// introspect serves RFC 7662 §2.
+func (a *API) introspect(w http.ResponseWriter, r *http.Request) {
+	f, err := DecodeTokenForm(w, r, a.cfg.MaxBodyBytes)
+	if err != nil {
 		WriteError(w, r, a.log, err)
 		return
 	}
-	if form.Get("token") == "" {
-		WriteError(w, r, a.log, oauth.NewError(oauth.InvalidRequest, "missing token"))
-		return
-	}
-	in, err := a.cfg.Engine.Introspect(r.Context(), grant.IntrospectRequest{Client: cred, Token: form.Get("token"), TokenTypeHint: form.Get("token_type_hint")})
+	in, err := a.cfg.Engine.Introspect(r.Context(), grant.IntrospectRequest{Client: f.Client, Token: f.Token, TokenTypeHint: f.Hint})
 	if err != nil {
 		WriteError(w, r, a.log, err)
 		return
@@ -73,21 +89,12 @@ func (a *API) introspect(w http.ResponseWriter, r *http.Request) {
 // revoke serves RFC 7009 §2: 200 with an empty body on success, also for
 // unknown tokens (§2.2).
 func (a *API) revoke(w http.ResponseWriter, r *http.Request) {
-	form, err := ParseForm(w, r, a.cfg.MaxBodyBytes)
+	f, err := DecodeTokenForm(w, r, a.cfg.MaxBodyBytes)
 	if err != nil {
 		WriteError(w, r, a.log, err)
 		return
 	}
-	cred, err := ClientCredentials(r, form)
-	if err != nil {
-		WriteError(w, r, a.log, err)
-		return
-	}
-	if form.Get("token") == "" {
-		WriteError(w, r, a.log, oauth.NewError(oauth.InvalidRequest, "missing token"))
-		return
-	}
-	if err := a.cfg.Engine.Revoke(r.Context(), grant.RevokeRequest{Client: cred, Token: form.Get("token"), TokenTypeHint: form.Get("token_type_hint")}); err != nil {
+	if err := a.cfg.Engine.Revoke(r.Context(), grant.RevokeRequest{Client: f.Client, Token: f.Token, TokenTypeHint: f.Hint}); err != nil {
 		WriteError(w, r, a.log, err)
 		return
 	}

@@ -89,11 +89,12 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 // let an expired token through; with this answer both a partner that
 // checks the status and one that checks "active" reject the token.
 func (h *handler) introspect(w http.ResponseWriter, r *http.Request) {
-	cred, tok, ok := h.tokenForm(w, r)
-	if !ok {
+	f, err := httpapi.DecodeTokenForm(w, r, h.d.BodyLimit())
+	if err != nil {
+		h.d.WriteError(w, r, err)
 		return
 	}
-	in, err := h.d.Engine.Introspect(r.Context(), grant.IntrospectRequest{Client: cred, Token: tok, TokenTypeHint: r.PostForm.Get("token_type_hint")})
+	in, err := h.d.Engine.Introspect(r.Context(), grant.IntrospectRequest{Client: f.Client, Token: f.Token, TokenTypeHint: f.Hint})
 	if err != nil {
 		h.d.WriteError(w, r, err)
 		return
@@ -131,37 +132,16 @@ func introspectionBody(in *grant.Introspection) map[string]any {
 // returned." As RFC 7009 §2.2 says, an unknown or already revoked token
 // counts as revoked.
 func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
-	cred, tok, ok := h.tokenForm(w, r)
-	if !ok {
+	f, err := httpapi.DecodeTokenForm(w, r, h.d.BodyLimit())
+	if err != nil {
+		h.d.WriteError(w, r, err)
 		return
 	}
-	err := h.d.Engine.Revoke(r.Context(), grant.RevokeRequest{Client: cred, Token: tok, TokenTypeHint: r.PostForm.Get("token_type_hint")})
+	err = h.d.Engine.Revoke(r.Context(), grant.RevokeRequest{Client: f.Client, Token: f.Token, TokenTypeHint: f.Hint})
 	if err != nil {
 		h.d.WriteError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// tokenForm decodes the form of introspection and revocation: client
-// credentials (Basic, or in the body) and token=. On failure it has
-// written the error.
-func (h *handler) tokenForm(w http.ResponseWriter, r *http.Request) (grant.Credentials, string, bool) {
-	form, err := httpapi.ParseForm(w, r, h.d.BodyLimit())
-	if err != nil {
-		h.d.WriteError(w, r, err)
-		return grant.Credentials{}, "", false
-	}
-	cred, err := httpapi.ClientCredentials(r, form)
-	if err != nil {
-		h.d.WriteError(w, r, err)
-		return grant.Credentials{}, "", false
-	}
-	tok := form.Get("token")
-	if tok == "" {
-		h.d.WriteError(w, r, oauth.NewError(oauth.InvalidRequest, "missing token"))
-		return grant.Credentials{}, "", false
-	}
-	return cred, tok, true
 }
