@@ -48,7 +48,10 @@ type scenarioResult struct {
 	// loop; GenCPUPer1k the load generator's own.
 	CPUPer1k    float64 `json:"server_cpu_s_per_1k"`
 	GenCPUPer1k float64 `json:"generator_cpu_s_per_1k"`
-	PeakRSS     int64   `json:"peak_rss_bytes"`
+	// The same in the open loop, warm-up included.
+	OpenCPUPer1k    float64 `json:"open_server_cpu_s_per_1k"`
+	OpenGenCPUPer1k float64 `json:"open_generator_cpu_s_per_1k"`
+	PeakRSS         int64   `json:"peak_rss_bytes"`
 	// PeakIsLifetime is set when the peak could not be reset before the
 	// scenario, so PeakRSS is the process's peak so far.
 	PeakIsLifetime bool    `json:"peak_is_lifetime,omitempty"`
@@ -101,13 +104,10 @@ func (m *measurer) measure(ctx context.Context, s scenario) (scenarioResult, err
 		return res, fmt.Errorf("%s closed loop: %w", s.name, err)
 	}
 	m.maxRate[s.name] = res.Closed.Throughput
-	rate := m.opts.loadFraction * res.Closed.Throughput
-	if rate >= 1 {
-		r, err := m.run(ctx, s, m.opts.openConns, m.opts.warmup, m.opts.duration, rate)
-		if err != nil {
+	if rate := m.opts.loadFraction * res.Closed.Throughput; rate >= 1 {
+		if err := m.openLoop(ctx, s, rate, &res); err != nil {
 			return res, fmt.Errorf("%s open loop: %w", s.name, err)
 		}
-		res.Open = newPhaseResult(r, rate)
 	}
 	if m.prof != nil {
 		top, err := m.profile(ctx, s)
@@ -160,6 +160,33 @@ func (m *measurer) closedLoop(ctx context.Context, s scenario, res *scenarioResu
 	return nil
 }
 
+// openLoop measures latency at rate, and the CPU the server and the
+// generator spend per request at that rate.
+func (m *measurer) openLoop(ctx context.Context, s scenario, rate float64, res *scenarioResult) error {
+	newSource, err := s.sources(ctx, m.fix, m.opts.openConns, m.need(s, m.opts.warmup+m.opts.duration, rate))
+	if err != nil {
+		return err
+	}
+	before, err := sampleUsage(m.srv.pid())
+	if err != nil {
+		return err
+	}
+	r, err := load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: m.opts.openConns, Warmup: m.opts.warmup, Duration: m.opts.duration, Rate: rate}, newSource)
+	if err != nil {
+		return err
+	}
+	after, err := sampleUsage(m.srv.pid())
+	if err != nil {
+		return err
+	}
+	res.Open = newPhaseResult(r, rate)
+	wall := after.at.Sub(before.at)
+	sent := rate * (m.opts.warmup + m.opts.duration).Seconds() // every scheduled request
+	res.OpenCPUPer1k = perThousand(after.serverCPU-before.serverCPU, wall, sent/wall.Seconds())
+	res.OpenGenCPUPer1k = perThousand(after.genCPU-before.genCPU, wall, sent/wall.Seconds())
+	return nil
+}
+
 // run is one load phase with freshly prepared sources.
 func (m *measurer) run(ctx context.Context, s scenario, conns int, warmup, duration time.Duration, rate float64) (*load.Result, error) {
 	newSource, err := s.sources(ctx, m.fix, conns, m.need(s, warmup+duration, rate))
@@ -169,28 +196,35 @@ func (m *measurer) run(ctx context.Context, s scenario, conns int, warmup, durat
 	return load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: conns, Warmup: warmup, Duration: duration, Rate: rate}, newSource)
 }
 
-// need estimates how many requests a phase of length d sends, for
-// scenarios that spend a minted credential per request. The closed loop
-// of such a scenario does not know its maximum yet: it borrows the
-// closest scenario already measured (refresh, then cc-opaque, both one
-// write transaction per request) with half again as margin. A pool that
-// still runs out ends the phase early and the report says so.
+// need estimates how many requests a phase of length d at rate (0: the
+// closed loop) sends, for scenarios that spend a minted credential per
+// request. A closed loop uses the scenario's own maximum when it is
+// known (the profiling pass) with a fifth as margin; before that it
+// borrows the closest scenario already measured (refresh, then
+// cc-opaque, both one write transaction per request) with half again as
+// margin. A pool that still runs out ends the phase early, and the
+// report says so.
 func (m *measurer) need(s scenario, d time.Duration, rate float64) int {
 	if !s.singleUse {
 		return 0
 	}
 	if rate <= 0 {
-		rate = 2000
-		for _, hint := range []string{scenarioRefresh, scenarioCCOpaque} {
-			if r, ok := m.maxRate[hint]; ok && r > 0 {
-				rate = r
-				break
-			}
-		}
-		rate *= 1.5
+		rate = m.estimate(s.name)
 	}
 	n := int(rate*d.Seconds()) + 2*max(m.opts.conns, m.opts.openConns)
 	return min(n, 500_000)
+}
+
+func (m *measurer) estimate(name string) float64 {
+	if r := m.maxRate[name]; r > 0 {
+		return 1.2 * r
+	}
+	for _, hint := range []string{scenarioRefresh, scenarioCCOpaque} {
+		if r := m.maxRate[hint]; r > 0 {
+			return 1.5 * r
+		}
+	}
+	return 3000
 }
 
 func coalesce(errs ...error) error {

@@ -52,6 +52,8 @@ type soakResult struct {
 	Settle   time.Duration `json:"settle_ns"`
 	Judged   bool          `json:"judged"` // long enough to judge flatness
 	Verdicts []verdict     `json:"verdicts,omitempty"`
+	// ProfileTop is the -top listing of a CPU profile taken mid-soak.
+	ProfileTop string `json:"profile_top,omitempty"`
 }
 
 // Flat reports whether every judged metric stayed flat.
@@ -110,6 +112,7 @@ func (m *measurer) soak(ctx context.Context, s scenario, rate float64, size dbSi
 		r, err := load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: o.openConns, Duration: o.soak, Rate: rate}, newSource)
 		done <- outcome{r, err}
 	}()
+	prof := m.soakProfile(ctx, s.name)
 	tick := time.NewTicker(o.soakInterval)
 	defer tick.Stop()
 	for {
@@ -120,6 +123,9 @@ func (m *measurer) soak(ctx context.Context, s scenario, rate float64, size dbSi
 			}
 			res.Load = newPhaseResult(out.r, rate)
 			res.judge(o.soak)
+			if res.ProfileTop, err = prof(); err != nil {
+				return nil, err
+			}
 			return res, nil
 		case <-tick.C:
 			smp, err := m.sampleServer(ctx, size, time.Since(start))
@@ -128,6 +134,35 @@ func (m *measurer) soak(ctx context.Context, s scenario, rate float64, size dbSi
 			}
 			res.Samples = append(res.Samples, smp)
 		}
+	}
+}
+
+// soakProfile starts a CPU profile of the middle of the soak, when
+// profiling is on; the returned function waits for it and saves it.
+func (m *measurer) soakProfile(ctx context.Context, name string) func() (string, error) {
+	if m.prof == nil {
+		return func() (string, error) { return "", nil }
+	}
+	d := min(m.opts.profile, m.opts.soak/2)
+	type captured struct {
+		data []byte
+		err  error
+	}
+	got := make(chan captured, 1)
+	go func() {
+		if !sleepCtx(ctx, m.opts.soak/2-d/2) {
+			got <- captured{err: ctx.Err()}
+			return
+		}
+		data, err := fetchProfile(ctx, m.srv.base, d)
+		got <- captured{data, err}
+	}()
+	return func() (string, error) {
+		c := <-got
+		if c.err != nil {
+			return "", fmt.Errorf("soak profile: %w", c.err)
+		}
+		return m.prof.save(ctx, "soak-"+name, c.data)
 	}
 }
 
