@@ -41,12 +41,20 @@ func (b *bench) run(ctx context.Context) (*report, error) {
 			return nil, err
 		}
 	}
-	b.log.Info("building the server", "repo", repo)
+	commit := gitCommit(ctx, repo)
+	if b.opts.ref != "" {
+		src := filepath.Join(tmp, "src")
+		if commit, err = exportRef(ctx, repo, b.opts.ref, src); err != nil {
+			return nil, err
+		}
+		repo = src
+	}
+	b.log.Info("building the server", "repo", repo, "commit", commit)
 	bin, err := buildServer(ctx, b.opts.gobin, repo, tmp)
 	if err != nil {
 		return nil, err
 	}
-	rep := newReport(ctx, b.opts, repo)
+	rep := newReport(b.opts, commit)
 	if b.opts.sqlite {
 		dir := filepath.Join(tmp, "sqlite")
 		p, err := b.pass(ctx, "sqlite", bin, dir, "sqlite:"+filepath.Join(dir, "tokenmint.db"), sqliteSize(filepath.Join(dir, "tokenmint.db")))

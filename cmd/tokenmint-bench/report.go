@@ -48,11 +48,11 @@ type settings struct {
 	Profile      string  `json:"profile"`
 }
 
-func newReport(ctx context.Context, o options, repo string) *report {
+func newReport(o options, commit string) *report {
 	return &report{
 		Started: time.Now().UTC(),
 		Command: "go run ./cmd/tokenmint-bench " + strings.Join(os.Args[1:], " "),
-		Commit:  gitCommit(ctx, repo),
+		Commit:  commit,
 		Machine: machine{CPUs: runtime.NumCPU(), CPUModel: procField("/proc/cpuinfo", "model name"),
 			MemTotal: procField("/proc/meminfo", "MemTotal"), GoVersion: runtime.Version(), LoadBefore: loadavg()},
 		Settings: settings{Warmup: o.warmup.String(), Duration: o.duration.String(), Conns: o.conns,
