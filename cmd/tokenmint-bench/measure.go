@@ -187,15 +187,6 @@ func (m *measurer) openLoop(ctx context.Context, s scenario, rate float64, res *
 	return nil
 }
 
-// run is one load phase with freshly prepared sources.
-func (m *measurer) run(ctx context.Context, s scenario, conns int, warmup, duration time.Duration, rate float64) (*load.Result, error) {
-	newSource, err := s.sources(ctx, m.fix, conns, m.need(s, warmup+duration, rate))
-	if err != nil {
-		return nil, err
-	}
-	return load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: conns, Warmup: warmup, Duration: duration, Rate: rate}, newSource)
-}
-
 // need estimates how many requests a phase of length d at rate (0: the
 // closed loop) sends, for scenarios that spend a minted credential per
 // request. A closed loop uses the scenario's own maximum when it is

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/tokenmint/tokenmint/cmd/tokenmint-bench/internal/load"
 )
 
 // profiler captures CPU profiles of the server under load from its
@@ -26,9 +28,13 @@ type profiler struct {
 // It returns the path of the listing. The profiling pass is separate from
 // the measured phases so that profiling's own cost never skews a figure.
 func (m *measurer) profile(ctx context.Context, s scenario) (string, error) {
-	p := m.prof
 	lead := 500 * time.Millisecond // load runs before and after the profile
 	d := m.opts.profile
+	// Sources first: minting codes must not land in the profile.
+	newSource, err := s.sources(ctx, m.fix, m.opts.conns, m.need(s, d+2*lead, 0))
+	if err != nil {
+		return "", err
+	}
 	type captured struct {
 		data []byte
 		err  error
@@ -42,15 +48,15 @@ func (m *measurer) profile(ctx context.Context, s scenario) (string, error) {
 		data, err := fetchProfile(ctx, m.srv.base, d)
 		got <- captured{data, err}
 	}()
-	if _, err := m.run(ctx, s, m.opts.conns, 0, d+2*lead, 0); err != nil {
-		<-got
+	_, err = load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: m.opts.conns, Duration: d + 2*lead}, newSource)
+	c := <-got
+	if err != nil {
 		return "", err
 	}
-	c := <-got
 	if c.err != nil {
 		return "", c.err
 	}
-	return p.save(ctx, s.name, c.data)
+	return m.prof.save(ctx, s.name, c.data)
 }
 
 func fetchProfile(ctx context.Context, base string, d time.Duration) ([]byte, error) {
