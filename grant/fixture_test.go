@@ -2,6 +2,7 @@ package grant_test
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -43,7 +44,7 @@ var cheap = password.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, Sal
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "t.db"), sqlstore.Options{})
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "t.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		tb.Fatal(err)
 	}

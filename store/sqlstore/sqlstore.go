@@ -84,6 +84,7 @@ type DB struct {
 
 	queries sync.Map // ? query -> $n query, PostgreSQL only
 	hot     hotStmts
+	tokens  *committer // group commit of opaque access token inserts
 }
 
 // MemoryPath is the SQLite path of a private in-memory database, for
@@ -199,6 +200,7 @@ func OpenPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 
 // start migrates a freshly opened DB, closing it on failure.
 func (db *DB) start(ctx context.Context, opts Options) (*DB, error) {
+	db.tokens = newCommitter(db, &db.hot.createAccessToken, db.committers(opts))
 	if opts.NoMigrate {
 		return db, nil
 	}
@@ -207,6 +209,17 @@ func (db *DB) start(ctx context.Context, opts Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// committers is how many group-commit lanes insert tokens: one for
+// SQLite, whose writes go through one connection anyway; a few for
+// PostgreSQL, so groups commit in parallel on separate connections while
+// leaving most of the pool to everything else.
+func (db *DB) committers(opts Options) int {
+	if !db.flavor.dollar {
+		return 1
+	}
+	return max(1, min(4, opts.MaxOpenConns/4))
 }
 
 // Flavor returns FlavorSQLite or FlavorPostgres.
