@@ -39,11 +39,18 @@ func (k *Keyset) Sign(alg string, c *Claims, opts SignOptions) (string, error) {
 	if e == nil {
 		return "", fmt.Errorf("sign: %w for alg %q", ErrNoSigningKey, alg)
 	}
-	signer, err := e.signer(opts)
+	payload, err := c.MarshalJSON()
 	if err != nil {
 		return "", fmt.Errorf("sign: %w", err)
 	}
-	payload, err := c.MarshalJSON()
+	if fast := e.cachedSigner(opts); fast != nil {
+		return fast.Sign(payload)
+	}
+	typ := opts.Type
+	if typ == "" {
+		typ = TypeAccessToken
+	}
+	signer, err := e.newSigner(typ, opts.ExtraHeaders)
 	if err != nil {
 		return "", fmt.Errorf("sign: %w", err)
 	}
@@ -63,11 +70,11 @@ func (e *keyEntry) buildSigners() error {
 	if e.atSigner != nil {
 		return nil
 	}
-	at, err := e.newSigner(TypeAccessToken, nil)
+	at, err := newCompactSigner(e.rec.Alg, e.rec.ID, TypeAccessToken, e.priv)
 	if err != nil {
 		return err
 	}
-	id, err := e.newSigner(TypeJWT, nil)
+	id, err := newCompactSigner(e.rec.Alg, e.rec.ID, TypeJWT, e.priv)
 	if err != nil {
 		return err
 	}
@@ -75,22 +82,20 @@ func (e *keyEntry) buildSigners() error {
 	return nil
 }
 
-// signer returns the cached signer for the common headers, or a fresh one
-// for any other "typ" or when extra headers are asked for.
-func (e *keyEntry) signer(opts SignOptions) (jose.Signer, error) {
-	typ := opts.Type
-	if typ == "" {
-		typ = TypeAccessToken
+// cachedSigner returns the fixed-header signer for the common headers, or
+// nil when the token needs another "typ" or extra headers (go-jose then
+// builds a signer for it).
+func (e *keyEntry) cachedSigner(opts SignOptions) *compactSigner {
+	if len(opts.ExtraHeaders) > 0 {
+		return nil
 	}
-	if len(opts.ExtraHeaders) == 0 {
-		switch typ {
-		case TypeAccessToken:
-			return e.atSigner, nil
-		case TypeJWT:
-			return e.jwtSigner, nil
-		}
+	switch opts.Type {
+	case "", TypeAccessToken:
+		return e.atSigner
+	case TypeJWT:
+		return e.jwtSigner
 	}
-	return e.newSigner(typ, opts.ExtraHeaders)
+	return nil
 }
 
 func (e *keyEntry) newSigner(typ string, extra map[string]any) (jose.Signer, error) {

@@ -224,7 +224,7 @@ type keyEntry struct {
 	public crypto.PublicKey
 	// Signers with a fixed header, built for the current key of an alg
 	// only: "typ":"at+jwt" (RFC 9068 §2.1) and "typ":"JWT" (ID tokens).
-	atSigner, jwtSigner jose.Signer
+	atSigner, jwtSigner *compactSigner
 }
 
 func emptySnapshot() *snapshot {
