@@ -150,6 +150,9 @@ func (k *Keyset) Verify(raw string, wantType string) (*Claims, error) {
 	if len(s.algs) == 0 {
 		return nil, fmt.Errorf("%w: no verification keys loaded", ErrInvalidJWT)
 	}
+	if c, ok := s.verified.get(raw, wantType); ok {
+		return c, nil
+	}
 	jws, err := jose.ParseSignedCompact(raw, s.algs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidJWT, err)
@@ -169,6 +172,7 @@ func (k *Keyset) Verify(raw string, wantType string) (*Claims, error) {
 	if err := c.UnmarshalJSON(payload); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidJWT, err)
 	}
+	s.verified.put(raw, wantType, c)
 	return c, nil
 }
 

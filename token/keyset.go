@@ -214,6 +214,8 @@ type snapshot struct {
 	// validUntil is the earliest RetireAt of a published key; zero when
 	// no published key is due to retire.
 	validUntil time.Time
+	// verified caches tokens this snapshot's keys have verified.
+	verified *verifiedCache
 }
 
 // keyEntry is one loaded key.
@@ -229,9 +231,10 @@ type keyEntry struct {
 
 func emptySnapshot() *snapshot {
 	return &snapshot{
-		byKid:   map[string]*keyEntry{},
-		signing: map[string]*keyEntry{},
-		jwks:    []byte(`{"keys":[]}`),
+		byKid:    map[string]*keyEntry{},
+		signing:  map[string]*keyEntry{},
+		jwks:     []byte(`{"keys":[]}`),
+		verified: newVerifiedCache(),
 	}
 }
 
@@ -325,7 +328,8 @@ func (s *snapshot) finish(prev *snapshot) error {
 		}
 	}
 	if sameKids(s, prev) {
-		s.jwks = prev.jwks
+		// The same keys verify: the JWKS and what they verified hold.
+		s.jwks, s.verified = prev.jwks, prev.verified
 		return nil
 	}
 	jwks, err := marshalJWKS(s.keys)

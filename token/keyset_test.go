@@ -841,13 +841,25 @@ func BenchmarkVerify(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Run(alg, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := k.Verify(raw, ""); err != nil {
-					b.Fatal(err)
-				}
+		// cold: the signature is checked every time (a token seen for
+		// the first time); cached: the same token again.
+		for _, cached := range []bool{false, true} {
+			name := alg + "/cold"
+			if cached {
+				name = alg + "/cached"
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				s := k.snap.Load()
+				b.ReportAllocs()
+				for b.Loop() {
+					if !cached {
+						s.verified.m.Store(new(sync.Map))
+					}
+					if _, err := k.Verify(raw, ""); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
