@@ -35,6 +35,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if opts.render != "" {
+		return rerender(opts.render)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	b := &bench{opts: opts, log: log, out: stdout}
 	res, err := b.run(ctx)

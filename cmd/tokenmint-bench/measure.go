@@ -114,7 +114,7 @@ func (m *measurer) measure(ctx context.Context, s scenario) (scenarioResult, err
 		if err != nil {
 			return res, fmt.Errorf("%s profile: %w", s.name, err)
 		}
-		res.ProfileTop = top
+		res.ProfileTop = relPath(m.opts.out, top)
 	}
 	return res, nil
 }

@@ -30,12 +30,13 @@ type options struct {
 	soakFraction float64
 	soakInterval time.Duration
 
-	repo  string // module root to build ./cmd/tokenmint from
-	ref   string // git ref to build instead of the work tree
-	keep  bool   // keep the temporary directory
-	quick bool
-	gobin string // the go command
-	stamp string // timestamp naming the default results directory
+	repo   string // module root to build ./cmd/tokenmint from
+	ref    string // git ref to build instead of the work tree
+	render string // re-render results.md and chart.png of this results directory
+	keep   bool   // keep the temporary directory
+	quick  bool
+	gobin  string // the go command
+	stamp  string // timestamp naming the default results directory
 }
 
 // usageError marks a bad command line (exit status 2).
@@ -70,6 +71,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.DurationVar(&o.soakInterval, "soak-interval", 10*time.Second, "soak sampling interval")
 	fs.StringVar(&o.repo, "repo", "", "module root to build the server from (default: found from the working directory)")
 	fs.StringVar(&o.ref, "ref", "", "build the server from this git `REF` (e.g. HEAD), exported to a temporary directory, instead of the work tree")
+	fs.StringVar(&o.render, "render", "", "only rewrite results.md and chart.png of results `DIR` from its results.json")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (database, server log)")
 	fs.BoolVar(&o.quick, "quick", false, "a few seconds per scenario, no profiles: a smoke run")
 	fs.StringVar(&o.gobin, "go", "go", "the go `COMMAND` used to build the server")

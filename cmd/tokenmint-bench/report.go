@@ -138,6 +138,20 @@ func (r *report) write(dir string) error {
 	return f.Close()
 }
 
+// rerender rewrites a results directory's results.md and chart.png from
+// its results.json (after a change to how they are drawn).
+func rerender(dir string) error {
+	js, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		return fmt.Errorf("read results: %w", err)
+	}
+	var r report
+	if err := json.Unmarshal(js, &r); err != nil {
+		return fmt.Errorf("decode results.json: %w", err)
+	}
+	return r.write(dir)
+}
+
 // markdown writes the report as Markdown tables.
 func (r *report) markdown(w io.Writer) {
 	fmt.Fprintf(w, "# tokenmint-bench results\n\n")
@@ -149,17 +163,17 @@ func (r *report) markdown(w io.Writer) {
 	fmt.Fprintf(w, "- closed loop: %d connections, %s warm-up + %s measured; open loop: %d connections at %.0f%% of each maximum, same durations\n\n",
 		s.Conns, s.Warmup, s.Duration, s.OpenConns, s.LoadFraction*100)
 	for _, p := range r.Passes {
-		p.markdown(w, s.LoadFraction)
+		p.markdown(w, r.dir, s.LoadFraction)
 	}
 	r.targets(w)
 	for _, p := range r.Passes {
 		if p.Soak != nil {
-			p.Soak.markdown(w)
+			p.Soak.markdown(w, r.dir)
 		}
 	}
 }
 
-func (p *passResult) markdown(w io.Writer, frac float64) {
+func (p *passResult) markdown(w io.Writer, dir string, frac float64) {
 	fmt.Fprintf(w, "## %s: maximum (closed loop)\n\n", p.Backend)
 	fmt.Fprintf(w, "| scenario | req/s | × floor | p50 | p99 | p99.9 | non-2xx | server CPU s/1k req | generator CPU s/1k req | peak RSS |\n")
 	fmt.Fprintf(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
@@ -189,7 +203,7 @@ func (p *passResult) markdown(w io.Writer, frac float64) {
 			}
 		}
 		if s.ProfileTop != "" {
-			fmt.Fprintf(w, "- %s: CPU profile `%s`\n", s.Name, s.ProfileTop)
+			fmt.Fprintf(w, "- %s: CPU profile `%s`\n", s.Name, relPath(dir, s.ProfileTop))
 		}
 	}
 	fmt.Fprintln(w)
@@ -249,7 +263,7 @@ func (r *report) targets(w io.Writer) {
 	fmt.Fprintln(w)
 }
 
-func (s *soakResult) markdown(w io.Writer) {
+func (s *soakResult) markdown(w io.Writer, dir string) {
 	fmt.Fprintf(w, "## Soak (%s, %s)\n\n", s.Backend, s.Scenario)
 	fmt.Fprintf(w, "%s at %.0f requests/s (open loop): %d requests, %d non-2xx, %d 5xx, %d transport errors; p50 %s, p99 %s, p99.9 %s.\n\n",
 		s.Duration, s.Rate, s.Load.Requests, s.Load.NonOK, s.Load.Count5xx, s.Load.Errors,
@@ -259,7 +273,7 @@ func (s *soakResult) markdown(w io.Writer) {
 		s.Load.Throughput, max(lag, 0).Round(time.Millisecond), map[bool]string{true: " (the server fell behind the schedule)", false: ""}[lag > time.Second])
 	fmt.Fprintf(w, "- zero 5xx: %s\n", yesNo(s.Zero5xx()))
 	if s.ProfileTop != "" {
-		fmt.Fprintf(w, "- CPU profile mid-soak: `%s`\n", s.ProfileTop)
+		fmt.Fprintf(w, "- CPU profile mid-soak: `%s`\n", relPath(dir, s.ProfileTop))
 	}
 	switch {
 	case !s.Judged:
@@ -285,8 +299,8 @@ func (s *soakResult) markdown(w io.Writer) {
 func (r *report) chart() chart.Chart {
 	c := chart.Chart{Title: fmt.Sprintf("tokenmint-bench %s, commit %s, %d CPUs", r.Started.Format("2006-01-02"), r.Commit, r.Machine.CPUs)}
 	tput := chart.Panel{Title: "Maximum throughput, requests/s (closed loop)", Unit: "/s"}
-	lat := chart.Panel{Title: fmt.Sprintf("p99 latency at %.0f%% of maximum, ms (open loop)", r.Settings.LoadFraction*100),
-		Unit: " ms", Target: 10, TargetLabel: "target 10 ms"}
+	lat := chart.Panel{Title: fmt.Sprintf("p99 latency at %.0f%% of maximum, ms, log scale (open loop)", r.Settings.LoadFraction*100),
+		Unit: " ms", Target: 10, TargetLabel: "target 10 ms", Log: true}
 	for _, p := range r.Passes {
 		c.Series = append(c.Series, p.Backend)
 	}
@@ -320,6 +334,15 @@ func (r *report) scenarioNames() []string {
 		}
 	}
 	return names
+}
+
+// relPath shows path relative to the results directory when it is inside
+// it, so that a moved results folder still reads right.
+func relPath(dir, path string) string {
+	if rel, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return path
 }
 
 func yesNo(b bool) string {

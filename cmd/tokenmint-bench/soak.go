@@ -162,7 +162,8 @@ func (m *measurer) soakProfile(ctx context.Context, name string) func() (string,
 		if c.err != nil {
 			return "", fmt.Errorf("soak profile: %w", c.err)
 		}
-		return m.prof.save(ctx, "soak-"+name, c.data)
+		top, err := m.prof.save(ctx, "soak-"+name, c.data)
+		return relPath(m.opts.out, top), err
 	}
 }
 

@@ -31,6 +31,8 @@ type Panel struct {
 	// Target draws a dashed line at this value (0: none).
 	Target      float64
 	TargetLabel string
+	// Log draws a logarithmic axis, for latencies that span decades.
+	Log bool
 }
 
 // Bar is a row of the panel. Values[i] belongs to Series[i]; NaN means
@@ -126,9 +128,9 @@ func (p Panel) draw(img *image.RGBA, y, series int) int {
 	left := margin + labelWidth
 	plotW := width - left - margin - valueWidth
 	top, bottom := y, y+len(p.Bars)*p.rowHeight(series)
-	scale := niceMax(max(p.maxValue(), p.Target*1.1))
-	x := func(v float64) int { return left + int(math.Round(v/scale*float64(plotW))) }
-	for _, t := range ticks(scale) {
+	ax := p.axis()
+	x := func(v float64) int { return left + int(math.Round(ax.pos(v)*float64(plotW))) }
+	for _, t := range ax.ticks {
 		fill(img, image.Rect(x(t), top, x(t)+1, bottom), grid)
 		label := formatValue(t)
 		text(img, x(t)-textWidth(label)/2, bottom+lineH+2, label, ink)
@@ -150,12 +152,66 @@ func (p Panel) draw(img *image.RGBA, y, series int) int {
 
 func (p Panel) bar(img *image.RGBA, x func(float64) int, y int, v float64, c color.RGBA) {
 	if math.IsNaN(v) {
-		text(img, x(0)+4, y+barHeight-3, "n/a", ink)
+		text(img, x(math.Inf(-1))+4, y+barHeight-3, "n/a", ink)
 		return
 	}
-	end := max(x(v), x(0)+1)
-	fill(img, image.Rect(x(0), y+1, end, y+barHeight-1), c)
+	start := x(math.Inf(-1))
+	end := max(x(v), start+1)
+	fill(img, image.Rect(start, y+1, end, y+barHeight-1), c)
 	text(img, end+4, y+barHeight-3, formatValue(v)+p.Unit, ink)
+}
+
+// axis maps values to [0, 1] across the plot.
+type axis struct {
+	lo, hi float64 // the ends; lo > 0 on a log axis
+	log    bool
+	ticks  []float64
+}
+
+func (a axis) pos(v float64) float64 {
+	if a.log {
+		v = math.Max(v, a.lo)
+		return math.Log10(v/a.lo) / math.Log10(a.hi/a.lo)
+	}
+	return math.Max(v, 0) / a.hi
+}
+
+// axis is linear from 0 to a round maximum, or logarithmic between the
+// powers of ten around every value.
+func (p Panel) axis() axis {
+	hi := max(p.maxValue(), p.Target*1.1)
+	if !p.Log {
+		a := axis{hi: niceMax(hi)}
+		a.ticks = ticks(a.hi)
+		return a
+	}
+	lo := p.minPositive()
+	if p.Target > 0 {
+		lo = math.Min(lo, p.Target)
+	}
+	a := axis{log: true, lo: math.Pow(10, math.Floor(math.Log10(lo))), hi: math.Pow(10, math.Ceil(math.Log10(hi)))}
+	if a.hi <= a.lo {
+		a.hi = a.lo * 10
+	}
+	for t := a.lo; t <= a.hi*1.0001; t *= 10 {
+		a.ticks = append(a.ticks, t)
+	}
+	return a
+}
+
+func (p Panel) minPositive() float64 {
+	m := math.Inf(1)
+	for _, b := range p.Bars {
+		for _, v := range b.Values {
+			if v > 0 && !math.IsInf(v, 0) {
+				m = math.Min(m, v)
+			}
+		}
+	}
+	if math.IsInf(m, 1) {
+		return 1
+	}
+	return m
 }
 
 func (p Panel) maxValue() float64 {

@@ -16,7 +16,7 @@ func sample() Chart {
 				{Label: "floor", Values: []float64{20000, 19000}},
 				{Label: "cc-opaque", Values: []float64{4000, math.NaN()}},
 			}},
-			{Title: "p99 at 80%", Unit: " ms", Target: 10, TargetLabel: "target", Bars: []Bar{
+			{Title: "p99 at 80%", Unit: " ms", Target: 10, TargetLabel: "target", Log: true, Bars: []Bar{
 				{Label: "floor", Values: []float64{0.8, 0.9}},
 				{Label: "cc-opaque", Values: []float64{3.2, 25}},
 			}},
@@ -105,5 +105,27 @@ func TestFormatValue(t *testing.T) {
 		if got := formatValue(tt.in); got != tt.want {
 			t.Errorf("formatValue(%v) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestLogAxis(t *testing.T) {
+	p := Panel{Log: true, Target: 10, Bars: []Bar{{Values: []float64{0.5, 2215, math.NaN(), 0}}}}
+	a := p.axis()
+	if a.lo != 0.1 || a.hi != 10000 || len(a.ticks) != 6 {
+		t.Fatalf("axis %+v, want 0.1 to 10000 with 6 ticks", a)
+	}
+	tests := []struct {
+		v, want float64
+	}{
+		{0.1, 0}, {1, 0.2}, {10000, 1}, {0, 0}, {math.Inf(-1), 0},
+	}
+	for _, tt := range tests {
+		if got := a.pos(tt.v); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("pos(%v) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+	lin := Panel{Bars: []Bar{{Values: []float64{3100}}}}.axis()
+	if lin.log || lin.hi != 4000 || lin.pos(2000) != 0.5 {
+		t.Errorf("linear axis %+v", lin)
 	}
 }
