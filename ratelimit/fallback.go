@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,17 +58,30 @@ func ParsePolicy(s string) (Policy, error) {
 // An error caused by the caller's own context being cancelled (the client
 // went away) is not a backend failure and is not passed to onError; the
 // policy still applies.
+//
+// After a backend failure the primary is left alone for Cooldown: the
+// policy answers at once instead of every request paying for another
+// failed attempt (dial timeouts, retries) while the backend is down.
 func WithFallback(primary Limiter, policy Policy, onError func(error)) Limiter {
-	return &fallback{primary: primary, policy: policy, onError: onError}
+	return &fallback{primary: primary, policy: policy, onError: onError, now: time.Now}
 }
 
+// Cooldown is how long WithFallback answers by policy alone after a
+// failure of its primary.
+const Cooldown = time.Second
+
 type fallback struct {
-	primary Limiter
-	policy  Policy
-	onError func(error)
+	primary   Limiter
+	policy    Policy
+	onError   func(error)
+	now       func() time.Time
+	skipUntil atomic.Int64 // unix nanoseconds; the primary is skipped before it
 }
 
 func (f *fallback) Allow(ctx context.Context, key string, l Limit) (Decision, error) {
+	if f.cooling() {
+		return f.policyDecision(), nil
+	}
 	d, err := f.primary.Allow(ctx, key, l)
 	if err != nil {
 		return f.fail(ctx, err), nil
@@ -76,12 +90,17 @@ func (f *fallback) Allow(ctx context.Context, key string, l Limit) (Decision, er
 }
 
 func (f *fallback) Peek(ctx context.Context, key string, l Limit) (Decision, error) {
+	if f.cooling() {
+		return f.policyDecision(), nil
+	}
 	d, err := f.primary.Peek(ctx, key, l)
 	if err != nil {
 		return f.fail(ctx, err), nil
 	}
 	return d, nil
 }
+
+func (f *fallback) cooling() bool { return f.now().UnixNano() < f.skipUntil.Load() }
 
 func (f *fallback) Reset(ctx context.Context, key string) error {
 	if err := f.primary.Reset(ctx, key); err != nil {
@@ -90,9 +109,17 @@ func (f *fallback) Reset(ctx context.Context, key string) error {
 	return nil
 }
 
-// fail reports err and returns the policy's Decision.
+// fail reports err, rests the primary for Cooldown (unless the caller
+// merely gave up), and returns the policy's Decision.
 func (f *fallback) fail(ctx context.Context, err error) Decision {
 	f.report(ctx, err)
+	if ctx.Err() == nil {
+		f.skipUntil.Store(f.now().Add(Cooldown).UnixNano())
+	}
+	return f.policyDecision()
+}
+
+func (f *fallback) policyDecision() Decision {
 	if f.policy == FailClosed {
 		return Decision{Allowed: false, RetryAfter: failClosedRetry, ResetAfter: failClosedRetry}
 	}

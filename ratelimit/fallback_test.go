@@ -33,11 +33,13 @@ func TestWithFallback(t *testing.T) {
 		want       Decision
 		wantReport int
 	}{
-		{"open allows", FailOpen, errBackend, false, Decision{Allowed: true}, 3},
-		{"closed denies for a second", FailClosed, errBackend, false, closed, 3},
+		// Allow fails and is reported; Peek is answered by the policy
+		// during the cooldown without asking the backend; Reset reports.
+		{"open allows", FailOpen, errBackend, false, Decision{Allowed: true}, 2},
+		{"closed denies for a second", FailClosed, errBackend, false, closed, 2},
 		{"cancelled caller is not reported", FailClosed, context.Canceled, true, closed, 0},
-		{"backend cancellation is reported", FailOpen, context.Canceled, false, Decision{Allowed: true}, 3},
-		{"deadline is reported", FailOpen, context.DeadlineExceeded, false, Decision{Allowed: true}, 3},
+		{"backend cancellation is reported", FailOpen, context.Canceled, false, Decision{Allowed: true}, 2},
+		{"deadline is reported", FailOpen, context.DeadlineExceeded, false, Decision{Allowed: true}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +68,44 @@ func TestWithFallback(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// countingLimiter fails while down and counts the calls that reach it.
+type countingLimiter struct {
+	down  bool
+	calls int
+}
+
+func (c *countingLimiter) Allow(context.Context, string, Limit) (Decision, error) {
+	c.calls++
+	if c.down {
+		return Decision{}, errBackend
+	}
+	return Decision{Allowed: true, Remaining: 7}, nil
+}
+func (c *countingLimiter) Peek(ctx context.Context, k string, l Limit) (Decision, error) {
+	return c.Allow(ctx, k, l)
+}
+func (c *countingLimiter) Reset(context.Context, string) error { return nil }
+
+// TestWithFallbackCooldown: after a failure the backend is left alone for
+// Cooldown, then tried again, and answers again once it is back.
+func TestWithFallbackCooldown(t *testing.T) {
+	clock := newFakeClock()
+	backend := &countingLimiter{down: true}
+	f := WithFallback(backend, FailOpen, nil).(*fallback)
+	f.now = clock.Now
+	for range 5 {
+		f.Allow(t.Context(), "k", threeAMinute)
+	}
+	if backend.calls != 1 {
+		t.Fatalf("backend asked %d times during the cooldown, want 1", backend.calls)
+	}
+	clock.Advance(Cooldown)
+	backend.down = false
+	if d, _ := f.Allow(t.Context(), "k", threeAMinute); backend.calls != 2 || d.Remaining != 7 {
+		t.Fatalf("after the cooldown: calls %d, decision %+v; want the backend's answer", backend.calls, d)
 	}
 }
 

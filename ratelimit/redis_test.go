@@ -176,8 +176,8 @@ func TestRedisUnreachable(t *testing.T) {
 			if err := l.Reset(t.Context(), "a"); err != nil {
 				t.Errorf("Reset = %v, want nil", err)
 			}
-			if len(reported) != 3 {
-				t.Errorf("onError called %d times, want 3: %v", len(reported), reported)
+			if len(reported) != 2 { // Allow and Reset; Peek fell in the cooldown
+				t.Errorf("onError called %d times, want 2: %v", len(reported), reported)
 			}
 		})
 	}

@@ -55,6 +55,7 @@ func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *ht
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
+	tightenRedis(opts)
 	l.redis = redis.NewClient(opts)
 	policy := ratelimit.FailClosed
 	if cfg.RateLimitFailOpen {
@@ -133,4 +134,33 @@ func (t throttle) Failed(ctx context.Context, username, ip string) {
 
 func (t throttle) Succeeded(ctx context.Context, username, _ string) {
 	t.t.Succeed(ctx, userKey(username))
+}
+
+// tightenRedis bounds how long a rate-limit decision may wait on Redis,
+// unless the URL chose otherwise: a limiter sits in front of every token
+// request, so when Redis is down the fail policy must decide within
+// milliseconds, not after go-redis's default three retries with backoff
+// (seconds per request).
+func tightenRedis(o *redis.Options) {
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 1
+	}
+	if o.MaxRetryBackoff == 0 {
+		o.MinRetryBackoff, o.MaxRetryBackoff = 2*time.Millisecond, 20*time.Millisecond
+	}
+	if o.DialerRetries == 0 {
+		o.DialerRetries, o.DialerRetryTimeout = 1, 10*time.Millisecond
+	}
+	if o.DialTimeout == 0 {
+		o.DialTimeout = 250 * time.Millisecond
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = 250 * time.Millisecond
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = 250 * time.Millisecond
+	}
+	if o.PoolTimeout == 0 {
+		o.PoolTimeout = 500 * time.Millisecond
+	}
 }
