@@ -48,6 +48,9 @@ type Config struct {
 	Now            func() time.Time
 	// MaxBodyBytes bounds every form body (default 64 KiB).
 	MaxBodyBytes int64
+	// Instrument, when set, wraps each route with the named endpoint's
+	// metrics (the server passes (*httpapi.Metrics).Wrap).
+	Instrument func(endpoint string, h http.Handler) http.Handler
 }
 
 // Pages serves the authorization endpoint and the pages around it. It is
@@ -92,15 +95,21 @@ func New(cfg Config) *Pages {
 // Register mounts the authorization endpoint, the login, consent and
 // logout handlers and the stylesheet on mux.
 func (p *Pages) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+httpapi.PathAuthorize, p.authorizeGET)
-	mux.HandleFunc("POST "+httpapi.PathAuthorize, p.authorizePOST)
+	handle := func(pattern, endpoint string, h http.Handler) {
+		if p.cfg.Instrument != nil {
+			h = p.cfg.Instrument(endpoint, h)
+		}
+		mux.Handle(pattern, h)
+	}
+	handle("GET "+httpapi.PathAuthorize, "authorize", http.HandlerFunc(p.authorizeGET))
+	handle("POST "+httpapi.PathAuthorize, "authorize", http.HandlerFunc(p.authorizePOST))
 	// The pages' forms carry CSRF tokens; Fetch metadata (or Origin)
 	// checks refuse cross-site posts before any of that runs.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.csrfFailed(w) }))
-	mux.Handle("POST "+PathLogin, cop.Handler(http.HandlerFunc(p.login)))
-	mux.Handle("POST "+PathConsent, cop.Handler(http.HandlerFunc(p.consent)))
-	mux.HandleFunc("GET "+httpapi.PathLogout, p.logout)
-	mux.HandleFunc("POST "+httpapi.PathLogout, p.logout)
+	handle("POST "+PathLogin, "login", cop.Handler(http.HandlerFunc(p.login)))
+	handle("POST "+PathConsent, "consent", cop.Handler(http.HandlerFunc(p.consent)))
+	handle("GET "+httpapi.PathLogout, "logout", http.HandlerFunc(p.logout))
+	handle("POST "+httpapi.PathLogout, "logout", http.HandlerFunc(p.logout))
 	mux.HandleFunc("GET "+PathStylesheet, serveStylesheet)
 }

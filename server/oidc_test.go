@@ -150,4 +150,17 @@ func TestOIDCInterop(t *testing.T) {
 	if resp.StatusCode != http.StatusFound || loc.Query().Get("code") == "" || loc.Query().Get("state") != "s3" {
 		t.Fatalf("second authorize: %d %s, want a redirect with a code", resp.StatusCode, resp.Header.Get("Location"))
 	}
+
+	// The pages are counted in the metrics like every other endpoint.
+	mresp, err := http.Get(in.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mresp.Body.Close()
+	m, _ := io.ReadAll(mresp.Body)
+	for _, want := range []string{`tokenmint_http_requests_total{code="303",endpoint="login"}`, `tokenmint_http_requests_total{code="302",endpoint="authorize"}`} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }

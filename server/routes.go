@@ -46,6 +46,7 @@ func (s *Server) routes(mk token.MasterKey) (http.Handler, error) {
 		Logger:         s.log,
 		Now:            s.now,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+		Instrument:     s.metrics.Wrap,
 	})
 	pages.Register(mux)
 	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
