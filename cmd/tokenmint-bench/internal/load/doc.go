@@ -14,9 +14,11 @@
 // The client writes pre-built request bytes and parses only the status
 // line, Content-Length or chunked framing and Connection: close, so that
 // on a two-core machine shared with the server the generator spends as
-// little CPU per request as it can: net/http's client costs several times
-// more, which would lower the HTTP floor more than the heavier scenarios
-// and flatter their ratios to it. Each worker owns its connection, its
+// little CPU per request as it can. net/http's client does more per
+// request (header maps, a reader and a writer goroutine per connection);
+// every CPU-second the generator takes is one the server does not get,
+// which lowers the cheap HTTP floor more than the heavier scenarios
+// and so flatters their ratios to it. Each worker owns its connection, its
 // buffers and its histogram; nothing is shared on the hot path but an
 // atomic schedule counter.
 package load
