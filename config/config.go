@@ -83,7 +83,7 @@ func Default() Config {
 		CodeTTL:             5 * time.Minute,
 		SessionTTL:          24 * time.Hour,
 		KeyRetireAfter:      24 * time.Hour,
-		JanitorInterval:     time.Minute,
+		JanitorInterval:     10 * time.Second,
 		ReadTimeout:         10 * time.Second,
 		WriteTimeout:        10 * time.Second,
 		IdleTimeout:         60 * time.Second,

@@ -200,7 +200,9 @@ func OpenPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 
 // start migrates a freshly opened DB, closing it on failure.
 func (db *DB) start(ctx context.Context, opts Options) (*DB, error) {
-	db.tokens = newCommitter(db, &db.hot.createAccessToken, db.committers(opts))
+	if n := db.committers(opts); n > 0 {
+		db.tokens = newCommitter(db, &db.hot.createAccessToken, n)
+	}
 	if opts.NoMigrate {
 		return db, nil
 	}
@@ -211,15 +213,17 @@ func (db *DB) start(ctx context.Context, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// committers is how many group-commit lanes insert tokens: one for
-// SQLite, whose writes go through one connection anyway; a few for
-// PostgreSQL, so groups commit in parallel on separate connections while
-// leaving most of the pool to everything else.
-func (db *DB) committers(opts Options) int {
-	if !db.flavor.dollar {
-		return 1
+// committers is how many group-commit lanes insert tokens: one on
+// SQLite, whose writes go through one connection anyway, and none on
+// PostgreSQL, which already shares WAL flushes among concurrent commits
+// on its own connections: there, grouping rows into one transaction on
+// fewer connections measured slower (6.7k against 8.7k opaque tokens/s,
+// BENCHMARKS.md), as each row is still a round trip.
+func (db *DB) committers(Options) int {
+	if db.flavor.dollar {
+		return 0
 	}
-	return max(1, min(4, opts.MaxOpenConns/4))
+	return 1
 }
 
 // Flavor returns FlavorSQLite or FlavorPostgres.

@@ -62,7 +62,15 @@ func (db *DB) CreateAccessToken(ctx context.Context, t tokenmint.AccessToken) er
 	if err != nil {
 		return db.wrap("create access token", err)
 	}
-	return db.wrap("create access token", db.tokens.insert(ctx, args))
+	if db.tokens != nil {
+		return db.wrap("create access token", db.tokens.insert(ctx, args))
+	}
+	s, err := db.hot.createAccessToken.get(ctx, db)
+	if err != nil {
+		return db.wrap("create access token", err)
+	}
+	_, err = s.ExecContext(ctx, args...)
+	return db.wrap("create access token", err)
 }
 
 // GetAccessToken returns the access token record with that ID.
