@@ -162,11 +162,7 @@ func runClientList(c *cli, ctx context.Context, cmd command, args []string) (err
 	f := c.newFlags(cmd)
 	out := f.output("table")
 	cf := config.Register(f.FlagSet, "database")
-	cfg, err := parseAndLoad(c, f, cf, args)
-	if err != nil {
-		return err
-	}
-	db, err := c.openStore(ctx, cfg, mustExist)
+	_, _, db, err := c.openFor(ctx, f, cf, args, mustExist)
 	if err != nil {
 		return err
 	}
@@ -194,15 +190,12 @@ func runClientGet(c *cli, ctx context.Context, cmd command, args []string) (err 
 	f := c.newFlags(cmd)
 	out := f.output("json")
 	cf := config.Register(f.FlagSet, "database")
-	id, cfg, err := parseOneAndLoad(c, f, cf, args, "client ID")
-	if err != nil {
-		return err
-	}
-	db, err := c.openStore(ctx, cfg, mustExist)
+	pos, _, db, err := c.openFor(ctx, f, cf, args, mustExist, "client ID")
 	if err != nil {
 		return err
 	}
 	defer closeStore(db, &err)
+	id := pos[0]
 	client, err := db.GetClient(ctx, id)
 	if err != nil {
 		return notFound(err, "client", id)
@@ -214,15 +207,12 @@ func runClientDelete(c *cli, ctx context.Context, cmd command, args []string) (e
 	f := c.newFlags(cmd)
 	out := f.output("table")
 	cf := config.Register(f.FlagSet, "database")
-	id, cfg, err := parseOneAndLoad(c, f, cf, args, "client ID")
-	if err != nil {
-		return err
-	}
-	db, err := c.openStore(ctx, cfg, mustExist)
+	pos, _, db, err := c.openFor(ctx, f, cf, args, mustExist, "client ID")
 	if err != nil {
 		return err
 	}
 	defer closeStore(db, &err)
+	id := pos[0]
 	if err := db.DeleteClient(ctx, id); err != nil {
 		return notFound(err, "client", id)
 	}
@@ -248,15 +238,12 @@ func rotateCredential(c *cli, ctx context.Context, cmd command, args []string, k
 	f := c.newFlags(cmd)
 	out := f.output("json")
 	cf := config.Register(f.FlagSet, "database", "master-key-file")
-	id, cfg, err := parseOneAndLoad(c, f, cf, args, "client ID")
-	if err != nil {
-		return err
-	}
-	db, err := c.openStore(ctx, cfg, mustExist)
+	pos, cfg, db, err := c.openFor(ctx, f, cf, args, mustExist, "client ID")
 	if err != nil {
 		return err
 	}
 	defer closeStore(db, &err)
+	id := pos[0]
 	reg, err := c.clientRegistry(db, cfg)
 	if err != nil {
 		return err
@@ -278,15 +265,4 @@ func parseAndLoad(c *cli, f *flags, cf *config.Flags, args []string) (config.Con
 		return config.Config{}, err
 	}
 	return cf.Load(c.env)
-}
-
-// parseOneAndLoad parses a command taking one positional argument (named
-// what in errors) and loads its configuration.
-func parseOneAndLoad(c *cli, f *flags, cf *config.Flags, args []string, what string) (string, config.Config, error) {
-	pos, err := f.parse(args, what)
-	if err != nil {
-		return "", config.Config{}, err
-	}
-	cfg, err := cf.Load(c.env)
-	return pos[0], cfg, err
 }

@@ -48,11 +48,7 @@ func runKeysList(c *cli, ctx context.Context, cmd command, args []string) (err e
 	f := c.newFlags(cmd)
 	out := f.output("table")
 	cf := config.Register(f.FlagSet, "database")
-	cfg, err := parseAndLoad(c, f, cf, args)
-	if err != nil {
-		return err
-	}
-	db, err := c.openStore(ctx, cfg, mustExist)
+	_, _, db, err := c.openFor(ctx, f, cf, args, mustExist)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,25 @@ const (
 
 // openStore opens and migrates the configured database. Administrative
 // commands log only warnings, so that their standard error stays quiet.
+// openFor parses a command's flags and its positional arguments (named
+// in errors by want), loads its settings and opens the store in mode. The
+// caller closes the store with closeStore.
+func (c *cli) openFor(ctx context.Context, f *flags, cf *config.Flags, args []string, mode openMode, want ...string) ([]string, config.Config, *sqlstore.DB, error) {
+	pos, err := f.parse(args, want...)
+	if err != nil {
+		return nil, config.Config{}, nil, err
+	}
+	cfg, err := cf.Load(c.env)
+	if err != nil {
+		return nil, config.Config{}, nil, err
+	}
+	db, err := c.openStore(ctx, cfg, mode)
+	if err != nil {
+		return nil, config.Config{}, nil, err
+	}
+	return pos, cfg, db, nil
+}
+
 func (c *cli) openStore(ctx context.Context, cfg config.Config, mode openMode) (*sqlstore.DB, error) {
 	if mode == mustExist {
 		if err := sqliteExists(cfg.Database); err != nil {

@@ -119,11 +119,7 @@ func runUserList(c *cli, ctx context.Context, cmd command, args []string) (err e
 	f := c.newFlags(cmd)
 	out := f.output("table")
 	cf := config.Register(f.FlagSet, "database")
-	cfg, err := parseAndLoad(c, f, cf, args)
-	if err != nil {
-		return err
-	}
-	db, err := c.openStore(ctx, cfg, mustExist)
+	_, _, db, err := c.openFor(ctx, f, cf, args, mustExist)
 	if err != nil {
 		return err
 	}
@@ -149,15 +145,12 @@ func runUserGet(c *cli, ctx context.Context, cmd command, args []string) (err er
 	f := c.newFlags(cmd)
 	out := f.output("json")
 	cf := config.Register(f.FlagSet, "database")
-	username, cfg, err := parseOneAndLoad(c, f, cf, args, "USERNAME")
-	if err != nil {
-		return err
-	}
-	db, err := c.openStore(ctx, cfg, mustExist)
+	pos, _, db, err := c.openFor(ctx, f, cf, args, mustExist, "USERNAME")
 	if err != nil {
 		return err
 	}
 	defer closeStore(db, &err)
+	username := pos[0]
 	u, err := db.GetUserByUsername(ctx, username)
 	if err != nil {
 		return notFound(err, "user", username)
