@@ -85,16 +85,35 @@ func runKeysRotate(c *cli, ctx context.Context, cmd command, args []string) (err
 		return err
 	}
 	defer closeStore(db, &err)
-	rotated, err := c.rotateKeys(ctx, db, cfg, algs)
+	retire, err := retireAfter(ctx, db, cfg.KeyRetireAfter)
+	if err != nil {
+		return err
+	}
+	rotated, err := c.rotateKeys(ctx, db, cfg, algs, retire)
 	if err != nil {
 		return err
 	}
 	return c.printKeys(*out, rotated)
 }
 
+// retireAfter is how long a replaced key stays published: key-retire-after,
+// raised to the longest access token lifetime of any client, so that no
+// token signed by the old key outlives the key that verifies it.
+func retireAfter(ctx context.Context, db tokenmint.ClientStore, configured time.Duration) (time.Duration, error) {
+	clients, err := db.ListClients(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list clients: %w", err)
+	}
+	longest := configured
+	for _, cl := range clients {
+		longest = max(longest, cl.EffectiveAccessTTL())
+	}
+	return longest, nil
+}
+
 // rotateKeys loads the keyset first, which decrypts every stored key: a
 // wrong master key fails there, before anything is written.
-func (c *cli) rotateKeys(ctx context.Context, db tokenmint.KeyStore, cfg config.Config, algs []string) ([]tokenmint.SigningKey, error) {
+func (c *cli) rotateKeys(ctx context.Context, db tokenmint.KeyStore, cfg config.Config, algs []string, retire time.Duration) ([]tokenmint.SigningKey, error) {
 	mk, err := c.masterKey(cfg)
 	if err != nil {
 		return nil, err
@@ -105,7 +124,7 @@ func (c *cli) rotateKeys(ctx context.Context, db tokenmint.KeyStore, cfg config.
 	}
 	out := make([]tokenmint.SigningKey, 0, len(algs))
 	for _, alg := range algs {
-		k, err := ks.Rotate(ctx, alg, cfg.KeyRetireAfter)
+		k, err := ks.Rotate(ctx, alg, retire)
 		if err != nil {
 			return out, err
 		}

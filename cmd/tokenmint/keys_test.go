@@ -70,3 +70,18 @@ func TestKeysRotateWrongMasterKey(t *testing.T) {
 		t.Errorf("a failed rotation wrote keys: %+v", keys)
 	}
 }
+
+// TestKeysRotateOutlivesLongestToken: a replaced key stays published at
+// least as long as the longest-lived access token any client gets, even
+// when key-retire-after is shorter, so no token outlives its key.
+func TestKeysRotateOutlivesLongestToken(t *testing.T) {
+	e := testEnv(t)
+	e.ok(t, "", "keys", "rotate")
+	e.ok(t, "", "client", "create", "--name", "long", "--access-ttl", "48h", "--output", "json")
+	e.ok(t, "", "keys", "rotate", "--key-retire-after", "2h")
+	for _, k := range decode[[]keyView](t, e.ok(t, "", "keys", "list", "--output", "json")) {
+		if k.State == "previous" && !k.RetireAt.Equal(testNow.Add(48*time.Hour)) {
+			t.Errorf("previous key retires at %s, want %s (the 48h client's tokens)", k.RetireAt, testNow.Add(48*time.Hour))
+		}
+	}
+}
