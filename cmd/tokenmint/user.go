@@ -93,11 +93,8 @@ func runUserCreate(c *cli, ctx context.Context, cmd command, args []string) (err
 	if err := requirePasswordStdin(fromStdin); err != nil {
 		return err
 	}
-	pw, err := c.readPassword()
+	pw, err := c.newPassword()
 	if err != nil {
-		return err
-	}
-	if err := registry.ValidatePassword(pw); err != nil {
 		return err
 	}
 	db, err := c.openStore(ctx, cfg, mayCreate)
@@ -206,11 +203,8 @@ func runUserSetPassword(c *cli, ctx context.Context, cmd command, args []string)
 	if err != nil {
 		return err
 	}
-	pw, err := c.readPassword()
+	pw, err := c.newPassword()
 	if err != nil {
-		return err
-	}
-	if err := registry.ValidatePassword(pw); err != nil {
 		return err
 	}
 	db, err := c.openStore(ctx, cfg, mustExist)
@@ -230,4 +224,17 @@ func runUserSetPassword(c *cli, ctx context.Context, cmd command, args []string)
 	}
 	_, err = fmt.Fprintf(c.stdout, "changed the password of user %s\n", sanitize(u.Username))
 	return err
+}
+
+// newPassword reads a new password from standard input and checks it
+// meets the registry's rules, before anything is opened or written.
+func (c *cli) newPassword() (string, error) {
+	pw, err := c.readPassword()
+	if err != nil {
+		return "", err
+	}
+	if err := registry.ValidatePassword(pw); err != nil {
+		return "", err
+	}
+	return pw, nil
 }
