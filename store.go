@@ -67,6 +67,13 @@ type TokenStore interface {
 
 	RevokeJWT(ctx context.Context, r RevokedJWT) error // idempotent
 	IsJWTRevoked(ctx context.Context, jti string) (bool, error)
+	// RevokedJWTsSince returns the JWT revocations committed after
+	// cursor, in commit order, with the cursor to pass next time; -1
+	// reads them all. Every write that records revocations (RevokeJWT,
+	// RevokeFamily, DeleteClient, DeleteUser) is in the feed, so a
+	// process can keep the revoked jtis in memory (package denylist).
+	// Rows the janitor deleted are gone from it.
+	RevokedJWTsSince(ctx context.Context, cursor int64) ([]RevokedJWT, int64, error)
 
 	CreateFamily(ctx context.Context, f Family) error
 	GetFamily(ctx context.Context, id string) (Family, error)

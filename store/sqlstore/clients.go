@@ -137,8 +137,10 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 		if err := mustAffect(tx.ExecContext(ctx, db.q(`DELETE FROM clients WHERE id = ?`), id)); err != nil {
 			return err
 		}
+		if err := db.recordJWTRevocations(ctx, tx, `client_id = ?`, id); err != nil {
+			return err
+		}
 		stmts := []string{
-			revokeJWTsWhere(`client_id = ?`),
 			`DELETE FROM access_tokens WHERE client_id = ?`,
 			`DELETE FROM refresh_tokens WHERE client_id = ?`,
 			`DELETE FROM families WHERE client_id = ?`,

@@ -67,16 +67,14 @@ func (db *DB) revokeFamilies(ctx context.Context, tx *sql.Tx, famCond, tokCond s
 	if _, err := tx.ExecContext(ctx, db.q(markRevoked+famCond), micros(now), arg); err != nil {
 		return err
 	}
-	for _, s := range []string{
-		`DELETE FROM refresh_tokens WHERE ` + tokCond,
-		revokeJWTsWhere(tokCond),
-		`DELETE FROM access_tokens WHERE ` + tokCond,
-	} {
-		if _, err := tx.ExecContext(ctx, db.q(s), arg); err != nil {
-			return err
-		}
+	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM refresh_tokens WHERE `+tokCond), arg); err != nil {
+		return err
 	}
-	return nil
+	if err := db.recordJWTRevocations(ctx, tx, tokCond, arg); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, db.q(`DELETE FROM access_tokens WHERE `+tokCond), arg)
+	return err
 }
 
 const refreshCols = `id, family_id, client_id, subject, scopes, issued_at, expires_at, used_at`

@@ -110,10 +110,49 @@ func (db *DB) DeleteAccessToken(ctx context.Context, id string) error {
 // RevokeJWT records a JWT as revoked until it expires. Revoking it again
 // changes nothing.
 func (db *DB) RevokeJWT(ctx context.Context, r tokenmint.RevokedJWT) error {
-	const q = `INSERT INTO revoked_jwts (jti, client_id, expires_at) VALUES (?, ?, ?)
+	const q = `INSERT INTO revoked_jwts (jti, client_id, expires_at, seq)
+		VALUES (?, ?, ?, (SELECT value FROM revision WHERE id = 2))
 		ON CONFLICT (jti) DO NOTHING`
-	_, err := db.w.ExecContext(ctx, db.q(q), r.JTI, r.ClientID, deadline(r.ExpiresAt))
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := bumpRevocationSeq(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, db.q(q), r.JTI, r.ClientID, deadline(r.ExpiresAt))
+		return err
+	})
 	return db.wrap("revoke jwt", err)
+}
+
+// bumpRevocationSeq starts the revocation feed's next entry inside tx:
+// the rows the transaction then inserts into revoked_jwts carry the new
+// value (see migration 0002). On PostgreSQL the row lock it takes until
+// commit orders concurrent revokers, so sequence order is commit order.
+func bumpRevocationSeq(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE revision SET value = value + 1 WHERE id = 2`)
+	return err
+}
+
+// RevokedJWTsSince returns the revocations with a sequence after cursor.
+func (db *DB) RevokedJWTsSince(ctx context.Context, cursor int64) ([]tokenmint.RevokedJWT, int64, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT jti, client_id, expires_at, seq
+		FROM revoked_jwts WHERE seq > ? ORDER BY seq`), cursor)
+	if err != nil {
+		return nil, cursor, db.wrap("revoked jwts since", err)
+	}
+	defer rows.Close()
+	var out []tokenmint.RevokedJWT
+	next := cursor
+	for rows.Next() {
+		var r tokenmint.RevokedJWT
+		if err := rows.Scan(&r.JTI, &r.ClientID, timeCol{&r.ExpiresAt}, &next); err != nil {
+			return nil, cursor, db.wrap("revoked jwts since", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, cursor, db.wrap("revoked jwts since", err)
+	}
+	return out, next, nil
 }
 
 // IsJWTRevoked reports whether the JWT with that jti is revoked.
@@ -130,11 +169,19 @@ func (db *DB) IsJWTRevoked(ctx context.Context, jti string) (bool, error) {
 	return err == nil, db.wrap("is jwt revoked", err)
 }
 
-// revokeJWTsWhere records as revoked every JWT access token matching cond
-// (a condition on access_tokens), keeping the revocations already there.
-func revokeJWTsWhere(cond string) string {
-	return `INSERT INTO revoked_jwts (jti, client_id, expires_at)
-		SELECT id, client_id, expires_at FROM access_tokens
+// recordJWTRevocations records as revoked, inside tx, every JWT access
+// token matching cond (a condition on access_tokens taking arg as its one
+// parameter), keeping the revocations already there, as one entry of the
+// revocation feed.
+func (db *DB) recordJWTRevocations(ctx context.Context, tx *sql.Tx, cond string, arg any) error {
+	if err := bumpRevocationSeq(ctx, tx); err != nil {
+		return err
+	}
+	q := `INSERT INTO revoked_jwts (jti, client_id, expires_at, seq)
+		SELECT id, client_id, expires_at, (SELECT value FROM revision WHERE id = 2)
+		FROM access_tokens
 		WHERE format = '` + tokenmint.FormatJWT + `' AND ` + cond + `
 		ON CONFLICT (jti) DO NOTHING`
+	_, err := tx.ExecContext(ctx, db.q(q), arg)
+	return err
 }

@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"Users", userTests()},
 		{"AccessTokens", accessTokenTests()},
 		{"RevokedJWTs", revokedJWTTests()},
+		{"RevocationFeed", revocationFeedTests()},
 		{"Families", familyTests()},
 		{"RefreshTokens", refreshTokenTests()},
 		{"AuthCodes", authCodeTests()},

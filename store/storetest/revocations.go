@@ -1,0 +1,190 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+)
+
+// The revocation feed (Store.RevokedJWTsSince) lets every process keep
+// the revoked jtis in memory; a revocation missing from it would leave a
+// revoked JWT active on every instance but the one that revoked it.
+func revocationFeedTests() []test {
+	return []test{
+		{"EmptyKeepsCursor", testFeedEmpty},
+		{"RevokeJWTInOrder", testFeedRevokeJWT},
+		{"Idempotent", testFeedIdempotent},
+		{"CascadesAreInTheFeed", testFeedCascades},
+		{"JanitorRemoves", testFeedJanitor},
+		{"ConcurrentWritersNoGap", testFeedConcurrent},
+	}
+}
+
+// since reads the feed after cursor, failing t on error.
+func since(t *testing.T, s tokenmint.Store, cursor int64) ([]tokenmint.RevokedJWT, int64) {
+	t.Helper()
+	got, next, err := s.RevokedJWTsSince(t.Context(), cursor)
+	ok(t, err, fmt.Sprintf("revoked jwts since %d", cursor))
+	if next < cursor {
+		t.Fatalf("cursor went back from %d to %d", cursor, next)
+	}
+	return got, next
+}
+
+func jtis(rs []tokenmint.RevokedJWT) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.JTI
+	}
+	return out
+}
+
+func testFeedEmpty(t *testing.T, s tokenmint.Store) {
+	got, next := since(t, s, -1)
+	if len(got) != 0 || next != -1 {
+		t.Fatalf("empty feed = %v, cursor %d; want nothing and cursor -1", got, next)
+	}
+}
+
+func testFeedRevokeJWT(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	first := tokenmint.RevokedJWT{JTI: "j1", ClientID: "c1", ExpiresAt: at(time.Hour)}
+	ok(t, s.RevokeJWT(ctx, first), "revoke j1")
+	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "j2", ClientID: "c2", ExpiresAt: at(2 * time.Hour)}), "revoke j2")
+	got, cur := since(t, s, -1)
+	if !slices.Equal(jtis(got), []string{"j1", "j2"}) {
+		t.Fatalf("feed = %v, want [j1 j2] in revocation order", jtis(got))
+	}
+	got[0].ExpiresAt, first.ExpiresAt = ts(got[0].ExpiresAt), ts(first.ExpiresAt)
+	same(t, "first feed entry", got[0], first)
+	if again, next := since(t, s, cur); len(again) != 0 || next != cur {
+		t.Fatalf("feed after its own cursor = %v (cursor %d), want nothing (cursor %d)", jtis(again), next, cur)
+	}
+	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "j3", ClientID: "c1", ExpiresAt: at(time.Hour)}), "revoke j3")
+	if got, _ := since(t, s, cur); !slices.Equal(jtis(got), []string{"j3"}) {
+		t.Fatalf("feed after cursor = %v, want only [j3]", jtis(got))
+	}
+}
+
+func testFeedIdempotent(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	r := tokenmint.RevokedJWT{JTI: "j1", ClientID: "c", ExpiresAt: at(time.Hour)}
+	ok(t, s.RevokeJWT(ctx, r), "revoke")
+	_, cur := since(t, s, -1)
+	ok(t, s.RevokeJWT(ctx, r), "revoke again")
+	if got, _ := since(t, s, cur); len(got) != 0 {
+		t.Fatalf("a second revocation of j1 added %v to the feed", jtis(got))
+	}
+}
+
+// testFeedCascades: revocations recorded by RevokeFamily, DeleteClient
+// and DeleteUser reach the feed like RevokeJWT's.
+func testFeedCascades(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	ok(t, s.CreateClient(ctx, minimalClient("gone")), "create client")
+	ok(t, s.CreateUser(ctx, fullUser("u2", "bob")), "create user")
+	for _, f := range []tokenmint.Family{
+		family("f1", "c", "u1", at(24*time.Hour)),
+		family("f2", "gone", "u1", at(24*time.Hour)),
+		family("f3", "c", "u2", at(24*time.Hour)),
+	} {
+		ok(t, s.CreateFamily(ctx, f), "create family "+f.ID)
+	}
+	for _, tok := range []tokenmint.AccessToken{
+		jwtToken("jwt-f1", "c", "f1", at(time.Hour)),
+		jwtToken("jwt-gone", "gone", "f2", at(time.Hour)),
+		jwtToken("jwt-u2", "c", "f3", at(time.Hour)),
+		opaqueToken("opaque-f1", "c", "f1", at(time.Hour)), // deleted, not in the feed
+	} {
+		ok(t, s.CreateAccessToken(ctx, tok), "create token "+tok.ID)
+	}
+	_, cur := since(t, s, -1)
+	steps := []struct {
+		name string
+		do   func() error
+		want string
+	}{
+		{"RevokeFamily", func() error { return s.RevokeFamily(ctx, "f1", at(0)) }, "jwt-f1"},
+		{"DeleteClient", func() error { return s.DeleteClient(ctx, "gone") }, "jwt-gone"},
+		{"DeleteUser", func() error { return s.DeleteUser(ctx, "u2") }, "jwt-u2"},
+	}
+	for _, st := range steps {
+		ok(t, st.do(), st.name)
+		var got []tokenmint.RevokedJWT
+		got, cur = since(t, s, cur)
+		if !slices.Equal(jtis(got), []string{st.want}) {
+			t.Fatalf("feed after %s = %v, want [%s]", st.name, jtis(got), st.want)
+		}
+		if got[0].ExpiresAt.IsZero() || got[0].ClientID == "" {
+			t.Fatalf("feed entry after %s = %+v, want its client and expiry", st.name, got[0])
+		}
+	}
+}
+
+func testFeedJanitor(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "short", ClientID: "c", ExpiresAt: at(time.Hour)}), "revoke short")
+	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "long", ClientID: "c", ExpiresAt: at(3 * time.Hour)}), "revoke long")
+	_, err := s.DeleteExpired(ctx, at(2*time.Hour))
+	ok(t, err, "delete expired")
+	if got, _ := since(t, s, -1); !slices.Equal(jtis(got), []string{"long"}) {
+		t.Fatalf("feed after the janitor = %v, want [long]", jtis(got))
+	}
+}
+
+// testFeedConcurrentWriters: a reader following the cursor while several
+// writers revoke at once ends up with every revocation. Sequence numbers
+// taken in one order but committed in another would make it skip some.
+func testFeedConcurrent(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	const writers, each = 6, 15
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				r := tokenmint.RevokedJWT{JTI: fmt.Sprintf("w%d-%d", w, i), ClientID: "c", ExpiresAt: at(time.Hour)}
+				if err := s.RevokeJWT(ctx, r); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	seen := map[string]int{}
+	cur := int64(-1)
+	read := func() {
+		var got []tokenmint.RevokedJWT
+		got, cur = since(t, s, cur)
+		for _, r := range got {
+			seen[r.JTI]++
+		}
+	}
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+			read()
+		}
+	}
+	read()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("concurrent revoke: %v", err)
+	}
+	if len(seen) != writers*each {
+		t.Fatalf("reader following the cursor saw %d of %d revocations", len(seen), writers*each)
+	}
+	for jti, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s read %d times, want once", jti, n)
+		}
+	}
+}
