@@ -80,3 +80,18 @@ func httpGet(u string) (int, error) {
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }
+
+// metricsText returns the Prometheus exposition of the server at base.
+func metricsText(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf strings.Builder
+	if _, err := copyBody(&buf, resp); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}

@@ -13,12 +13,21 @@ import (
 // key changed anywhere reaches this instance within two polls.
 const revisionPoll = time.Second
 
+// revocationPoll is how often the revocation feed is read: a JWT revoked
+// by another instance or the CLI introspects inactive here within it
+// (revocations made here, at once).
+const revocationPoll = 250 * time.Millisecond
+
 // startJobs runs the background jobs until ctx ends.
 func (s *Server) startJobs(ctx context.Context, wg *sync.WaitGroup) {
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		clientcache.Watch(ctx, s.store, s.rev0, revisionPoll, s.log, s.onRevision)
+	}()
+	go func() {
+		defer wg.Done()
+		s.revoked.Watch(ctx, revocationPoll)
 	}()
 	go func() {
 		defer wg.Done()

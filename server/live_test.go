@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,38 @@ func TestClientChangesFromAnotherProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 2*time.Second, "deleted client refused", func() bool { return tokenStatus("a") == 401 })
+}
+
+// TestJWTRevokedByAnotherProcess: the server answers JWT revocation
+// checks from memory (package denylist) and follows the store's
+// revocation feed, so a JWT revoked through a second handle on the
+// database (another instance, the CLI) turns inactive within a poll; the
+// list's size is exported.
+func TestJWTRevokedByAnotherProcess(t *testing.T) {
+	in := servertest.Start(t)
+	ctx := context.Background()
+	other, err := store.Open(ctx, in.Config.Database, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	c := in.CreateClient(t, registry.ClientSpec{})
+	tok := issue(t, in, c, "")
+	body := introspectActive(t, in, c, tok)
+	r := tokenmint.RevokedJWT{JTI: body["jti"].(string), ClientID: c.ID, ExpiresAt: time.Unix(int64(body["exp"].(float64)), 0)}
+	if !strings.Contains(metricsText(t, in.URL), "tokenmint_revoked_jwts 0") {
+		t.Fatal("tokenmint_revoked_jwts is not 0 before any revocation")
+	}
+	if err := other.RevokeJWT(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "JWT revoked by another process inactive", func() bool {
+		s, _, b := post(t, in.URL+"/oauth2/introspect", url.Values{"token": {tok}}, c.ID, c.Secret)
+		return s == 200 && b["active"] == false
+	})
+	if !strings.Contains(metricsText(t, in.URL), "tokenmint_revoked_jwts 1") {
+		t.Fatal("tokenmint_revoked_jwts is not 1 after a revocation")
+	}
 }
 
 // TestJanitorDeletesExpiredRows: the janitor removes expired opaque

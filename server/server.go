@@ -10,9 +10,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/clientcache"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/denylist"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/password"
@@ -25,7 +28,8 @@ import (
 type Server struct {
 	cfg     config.Config
 	log     *slog.Logger
-	store   tokenmint.Store
+	store   tokenmint.Store // the database, behind the revocation list
+	revoked *denylist.Store
 	keys    *token.Keyset
 	clients *clientcache.Cache
 	engine  *grant.Engine
@@ -60,7 +64,10 @@ func (s *Server) open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
-	s.store = db
+	// Everything goes through the revocation list: revocations made here
+	// are in it at once, the others arrive by Watch (jobs.go).
+	s.revoked = denylist.New(db, denylist.Options{Logger: s.log, Now: s.now})
+	s.store = s.revoked
 	mk, created, err := s.cfg.MasterKeyValue()
 	if err != nil {
 		return fmt.Errorf("master key: %w", err)
@@ -78,13 +85,19 @@ func (s *Server) open(ctx context.Context) error {
 	if err := s.keys.Load(ctx, tokenmint.KnownAlgs...); err != nil {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
-	s.clients = clientcache.New(db)
+	if err := s.revoked.Load(ctx); err != nil {
+		return fmt.Errorf("load revoked jwts: %w", err)
+	}
+	s.metrics.Registry().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tokenmint_revoked_jwts", Help: "Revoked JWTs not yet expired, held in memory for introspection.",
+	}, func() float64 { return float64(s.revoked.Len()) }))
+	s.clients = clientcache.New(s.store)
 	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now); err != nil {
 		return err
 	}
 	s.engine, err = grant.New(grant.Config{
 		Issuer:      s.cfg.Issuer,
-		Store:       db,
+		Store:       s.store,
 		Clients:     s.clients,
 		Keys:        s.keys,
 		Secrets:     token.NewHasher(mk.Derive(token.PurposeSecretHash)),

@@ -1,0 +1,200 @@
+// Package denylist keeps every revoked JWT ID in memory, so that
+// introspection and UserInfo learn whether a JWT is revoked without a
+// store round trip on each request.
+//
+// A JWT is verified by its signature; what the server must still look up
+// is whether it was revoked (RFC 7009). Revocations are rare and the set
+// is small (revoked JWTs that have not expired yet), so each process keeps
+// all of them and follows the store's revocation feed
+// (Store.RevokedJWTsSince):
+//
+//   - revocations made through this Store are in memory when the call
+//     returns: the same instance never reports a JWT it revoked as active;
+//   - revocations made by other processes sharing the database (other
+//     instances, the CLI) arrive with the next poll of Watch, so another
+//     instance may answer "active" for up to one poll interval after the
+//     revocation committed. Opaque tokens are unaffected: they are read
+//     from the store on every introspection.
+//
+// When the store is unreachable the set stays as it was: nobody can
+// revoke anything meanwhile, since revocations go through the store.
+package denylist
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+)
+
+// pruneEvery is how often entries of expired JWTs are dropped, and
+// pruneMargin how long after its expiry an entry is kept: a JWT past its
+// expiry is inactive whatever the set says, and the margin keeps clock
+// differences between instances out of the question.
+const (
+	pruneEvery  = time.Minute
+	pruneMargin = time.Minute
+)
+
+// Store is a tokenmint.Store whose IsJWTRevoked answers from memory once
+// Load has succeeded. Every other method is the wrapped store's; the
+// revoking ones also update the set.
+type Store struct {
+	tokenmint.Store
+	log *slog.Logger
+	now func() time.Time
+
+	loaded  atomic.Bool
+	revoked sync.Map // jti -> expiry (time.Time)
+	size    atomic.Int64
+
+	mu        sync.Mutex // serialises reads of the feed; guards cursor, lastPrune
+	cursor    int64
+	lastPrune time.Time
+}
+
+// Options are the optional parts of New.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// New wraps store. Until Load succeeds, IsJWTRevoked asks the store.
+func New(store tokenmint.Store, opts Options) *Store {
+	s := &Store{Store: store, log: opts.Logger, now: opts.Now, cursor: -1}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// Load reads every revocation in the store; from then on IsJWTRevoked
+// answers from memory.
+func (s *Store) Load(ctx context.Context) error {
+	if err := s.Sync(ctx); err != nil {
+		return err
+	}
+	s.loaded.Store(true)
+	return nil
+}
+
+// Sync reads the revocations committed since the last read.
+func (s *Store) Sync(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs, next, err := s.Store.RevokedJWTsSince(ctx, s.cursor)
+	if err != nil {
+		return fmt.Errorf("read revocation feed: %w", err)
+	}
+	for _, r := range rs {
+		s.add(r.JTI, r.ExpiresAt)
+	}
+	s.cursor = next
+	if now := s.now(); now.Sub(s.lastPrune) >= pruneEvery {
+		s.prune(now)
+		s.lastPrune = now
+	}
+	return nil
+}
+
+func (s *Store) add(jti string, exp time.Time) {
+	if _, loaded := s.revoked.Swap(jti, exp); !loaded {
+		s.size.Add(1)
+	}
+}
+
+func (s *Store) prune(now time.Time) {
+	s.revoked.Range(func(k, v any) bool {
+		if v.(time.Time).Add(pruneMargin).Before(now) && s.revoked.CompareAndDelete(k, v) {
+			s.size.Add(-1)
+		}
+		return true
+	})
+}
+
+// Len is how many revoked JWTs are held.
+func (s *Store) Len() int { return int(s.size.Load()) }
+
+// Watch calls Sync every interval until ctx ends. A failed read is logged
+// and retried at the next tick.
+func (s *Store) Watch(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "revocation poll failed", "err", err)
+		}
+	}
+}
+
+// IsJWTRevoked answers from memory once loaded.
+func (s *Store) IsJWTRevoked(ctx context.Context, jti string) (bool, error) {
+	if !s.loaded.Load() {
+		return s.Store.IsJWTRevoked(ctx, jti)
+	}
+	if s.size.Load() == 0 {
+		return false, nil
+	}
+	_, ok := s.revoked.Load(jti)
+	return ok, nil
+}
+
+// RevokeJWT records the revocation and holds it at once.
+func (s *Store) RevokeJWT(ctx context.Context, r tokenmint.RevokedJWT) error {
+	if err := s.Store.RevokeJWT(ctx, r); err != nil {
+		return err
+	}
+	s.add(r.JTI, r.ExpiresAt)
+	return nil
+}
+
+// RevokeFamily revokes the family and reads the JWT revocations it
+// recorded before returning.
+func (s *Store) RevokeFamily(ctx context.Context, id string, now time.Time) error {
+	if err := s.Store.RevokeFamily(ctx, id, now); err != nil {
+		return err
+	}
+	s.syncAfter(ctx, "revoke family")
+	return nil
+}
+
+// DeleteClient deletes the client and reads the JWT revocations it
+// recorded before returning.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	if err := s.Store.DeleteClient(ctx, id); err != nil {
+		return err
+	}
+	s.syncAfter(ctx, "delete client")
+	return nil
+}
+
+// DeleteUser deletes the user and reads the JWT revocations it recorded
+// before returning.
+func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	if err := s.Store.DeleteUser(ctx, id); err != nil {
+		return err
+	}
+	s.syncAfter(ctx, "delete user")
+	return nil
+}
+
+// syncAfter reads the feed after a committed write that revoked. The
+// write stands whatever happens here: a failed read is logged and the
+// next poll brings the revocations in.
+func (s *Store) syncAfter(ctx context.Context, op string) {
+	if err := s.Sync(ctx); err != nil {
+		s.log.WarnContext(ctx, "revocation feed read after "+op+" failed; the next poll retries", "err", err)
+	}
+}
