@@ -17,6 +17,18 @@ import (
 	"github.com/tokenmint/tokenmint/token"
 )
 
+// openOther opens a second handle on the instance's database, as another
+// process (the CLI, another instance) would.
+func openOther(t *testing.T, in *servertest.Instance) tokenmint.Store {
+	t.Helper()
+	other, err := store.Open(t.Context(), in.Config.Database, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return other
+}
+
 // TestClientChangesFromAnotherProcess: a client created, changed and
 // deleted through a second handle on the SQLite file (what the CLI does
 // while the server runs) takes effect on the server within two seconds,
@@ -24,11 +36,7 @@ import (
 func TestClientChangesFromAnotherProcess(t *testing.T) {
 	in := servertest.Start(t)
 	ctx := context.Background()
-	other, err := store.Open(ctx, in.Config.Database, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := openOther(t, in)
 	cli := &registry.Registry{Store: other, Secrets: token.NewHasher(servertest.TestMasterKey.Derive(token.PurposeSecretHash)),
 		Passwords: password.NewHasher(servertest.TestPasswordParams), Now: time.Now}
 	c, cred, err := cli.CreateClient(ctx, registry.ClientSpec{Name: "live", Scopes: []string{"a"}})
@@ -61,11 +69,7 @@ func TestClientChangesFromAnotherProcess(t *testing.T) {
 func TestJWTRevokedByAnotherProcess(t *testing.T) {
 	in := servertest.Start(t)
 	ctx := context.Background()
-	other, err := store.Open(ctx, in.Config.Database, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := openOther(t, in)
 	c := in.CreateClient(t, registry.ClientSpec{})
 	tok := issue(t, in, c, "")
 	body := introspectActive(t, in, c, tok)
