@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/periodic"
 )
 
 // Cache is a read-through cache of clients. Unknown client IDs are cached
@@ -95,20 +96,13 @@ func Watch(ctx context.Context, src RevisionSource, since int64, interval time.D
 		log = slog.New(slog.DiscardHandler)
 	}
 	last := since
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	periodic.Run(ctx, interval, func(ctx context.Context) {
 		rev, err := src.Revision(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				log.WarnContext(ctx, "cache revision poll failed", "err", err)
 			}
-			continue
+			return
 		}
 		if rev != last {
 			last = rev
@@ -116,5 +110,5 @@ func Watch(ctx context.Context, src RevisionSource, since int64, interval time.D
 				f(ctx)
 			}
 		}
-	}
+	})
 }

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/periodic"
 )
 
 // pruneEvery is how often entries of expired JWTs are dropped, and
@@ -125,18 +126,11 @@ func (s *Store) Len() int { return int(s.size.Load()) }
 // Watch calls Sync every interval until ctx ends. A failed read is logged
 // and retried at the next tick.
 func (s *Store) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	periodic.Run(ctx, interval, func(ctx context.Context) {
 		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "revocation poll failed", "err", err)
 		}
-	}
+	})
 }
 
 // IsJWTRevoked answers from memory once loaded.

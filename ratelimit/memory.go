@@ -5,6 +5,8 @@ import (
 	"hash/maphash"
 	"sync"
 	"time"
+
+	"github.com/tokenmint/tokenmint/periodic"
 )
 
 // shardCount spreads keys over independently locked maps so that
@@ -110,16 +112,7 @@ func (m *Memory) Sweep(now time.Time) int {
 // Run calls Sweep every interval (which must be positive) until ctx is
 // done. Start it once per Memory: go mem.Run(ctx, time.Minute).
 func (m *Memory) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			m.Sweep(m.now())
-		}
-	}
+	periodic.Run(ctx, interval, func(context.Context) { m.Sweep(m.now()) })
 }
 
 // Len returns how many keys are held, for a gauge.

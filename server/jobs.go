@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint/clientcache"
+	"github.com/tokenmint/tokenmint/periodic"
 )
 
 // revisionPoll is how often the store's revision is checked: a client or
@@ -50,14 +51,7 @@ func (s *Server) onRevision(ctx context.Context) {
 // janitor deletes expired rows every JanitorInterval, so the database
 // stays as large as the set of live tokens.
 func (s *Server) janitor(ctx context.Context) {
-	t := time.NewTicker(s.cfg.JanitorInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	periodic.Run(ctx, s.cfg.JanitorInterval, func(ctx context.Context) {
 		n, err := s.store.DeleteExpired(ctx, s.now())
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -65,7 +59,7 @@ func (s *Server) janitor(ctx context.Context) {
 		case n > 0:
 			s.log.DebugContext(ctx, "janitor deleted expired rows", "rows", n)
 		}
-	}
+	})
 }
 
 // announce logs where the server listens and, on an empty database, how
