@@ -88,13 +88,32 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // whose clients expect one (Epicollect5 answers application/vnd.api+json).
 func WriteJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
 	body, err := json.Marshal(v)
+	writeJSONBody(w, status, contentType, body, err)
+}
+
+// Header values of every JSON answer, assigned whole to each response's
+// header map instead of allocated by Header.Set for each. Never modified
+// (a later Header.Add copies, as each has no spare capacity).
+var (
+	jsonContentType = []string{"application/json"}
+	noStore         = []string{"no-store"}
+	noCache         = []string{"no-cache"}
+)
+
+// writeJSONBody writes an encoded JSON body and a final newline, or, when
+// encoding failed (err), a bare 500 server_error.
+func writeJSONBody(w http.ResponseWriter, status int, contentType string, body []byte, err error) {
 	if err != nil {
 		status, body = http.StatusInternalServerError, []byte(`{"error":"server_error"}`)
 	}
 	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
+	if contentType == "application/json" {
+		h["Content-Type"] = jsonContentType
+	} else {
+		h.Set("Content-Type", contentType)
+	}
+	h["Cache-Control"] = noStore
+	h["Pragma"] = noCache
 	w.WriteHeader(status)
 	w.Write(append(body, '\n'))
 }
