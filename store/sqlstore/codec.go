@@ -69,15 +69,24 @@ func (c durCol) Scan(src any) error {
 }
 
 // jsonCol scans JSON text into the list or map p points to; JSON null
-// leaves it nil.
+// leaves it nil. A list of strings in the shape the encoder writes
+// (["a","b"], no escapes, ASCII) is split without encoding/json, which
+// costs a reading of a token row a few dozen allocations; anything else
+// goes through json.Unmarshal.
 type jsonCol struct{ p any }
 
 func (c jsonCol) Scan(src any) error {
 	var err error
 	switch v := src.(type) {
 	case string:
+		if scanPlainList(c.p, v) {
+			return nil
+		}
 		err = json.Unmarshal([]byte(v), c.p)
 	case []byte:
+		if scanPlainList(c.p, v) {
+			return nil
+		}
 		err = json.Unmarshal(v, c.p)
 	default:
 		return fmt.Errorf("json column: unexpected %T", src)
@@ -86,6 +95,84 @@ func (c jsonCol) Scan(src any) error {
 		return fmt.Errorf("json column: %w", err)
 	}
 	return nil
+}
+
+// scanPlainList stores text in p when p is a *[]string and text a plain
+// list (parsePlainList); it reports whether it did.
+func scanPlainList[T string | []byte](p any, text T) bool {
+	lp, ok := p.(*[]string)
+	if !ok {
+		return false
+	}
+	l, ok := parsePlainList(text)
+	if ok {
+		*lp = l
+	}
+	return ok
+}
+
+// parsePlainList decodes JSON null or an array of strings made only of
+// printable ASCII without quotes or backslashes (so nothing to unescape
+// or to replace), with JSON whitespace anywhere between tokens (as
+// PostgreSQL's jsonb prints it), giving what json.Unmarshal into a
+// []string gives: nil for null, a non-nil empty slice for []. For any
+// other text it reports false and json.Unmarshal decides.
+// FuzzParsePlainList holds it to json.Unmarshal.
+func parsePlainList[T string | []byte](text T) ([]string, bool) {
+	i := skipSpace(text, 0)
+	if len(text)-i >= 4 && string(text[i:i+4]) == "null" {
+		return nil, skipSpace(text, i+4) == len(text)
+	}
+	if i == len(text) || text[i] != '[' {
+		return nil, false
+	}
+	n := 1 // elements at most: one more than the commas
+	for j := i; j < len(text); j++ {
+		if text[j] == ',' {
+			n++
+		}
+	}
+	l := make([]string, 0, n)
+	i = skipSpace(text, i+1)
+	if i < len(text) && text[i] == ']' {
+		return l, skipSpace(text, i+1) == len(text)
+	}
+	for {
+		if i == len(text) || text[i] != '"' {
+			return nil, false
+		}
+		start := i + 1
+		for i = start; i < len(text) && text[i] != '"'; i++ {
+			if c := text[i]; c < 0x20 || c == '\\' || c >= 0x80 {
+				return nil, false
+			}
+		}
+		if i == len(text) {
+			return nil, false
+		}
+		l = append(l, string(text[start:i]))
+		i = skipSpace(text, i+1)
+		if i == len(text) {
+			return nil, false
+		}
+		switch text[i] {
+		case ',':
+			i = skipSpace(text, i+1)
+		case ']':
+			return l, skipSpace(text, i+1) == len(text)
+		default:
+			return nil, false
+		}
+	}
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func skipSpace[T string | []byte](text T, i int) int {
+	for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // blobCol scans a byte string, copying it out of the driver's buffer;

@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -104,5 +106,83 @@ func TestScanners(t *testing.T) {
 	var ts time.Time
 	if err := (timeCol{&ts}).Scan("2031-01-01"); err == nil {
 		t.Error("time column accepted text")
+	}
+}
+
+// plainListCases are list columns as the encoder writes them, as
+// PostgreSQL's jsonb prints them, and texts the fast path must leave to
+// encoding/json (escapes, non-ASCII, invalid or not a list of strings).
+var plainListCases = []string{
+	`null`, ` null `, `[]`, ` [ ] `, `["a"]`, `["read","write"]`, `["read", "write"]`,
+	"[\n\t\"a\" ,\r\"b\"\n]", `["https://api.example.com/x?y=1&z=2"]`, `[""]`, `["",""]`,
+	`["a\"b"]`, `["a\\b"]`, `["\u00e9"]`, `["é"]`, "[\"\xff\"]", `["a\nb"]`, "[\"a\x7fb\"]",
+	`[1]`, `["a",1]`, `[null]`, `["a",]`, `[,"a"]`, `["a" "b"]`, `["a"`, `["a`, `[`, `]`,
+	`nul`, `nullx`, `null]`, `[]]`, `["a"]x`, `{}`, `""`, ``, ` `, `[[]]`, `["a"],`,
+}
+
+func TestParsePlainList(t *testing.T) {
+	for _, text := range plainListCases {
+		checkPlainList(t, text)
+	}
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{`["read","write"]`, []string{"read", "write"}},
+		{`[ "a" , "b" ]`, []string{"a", "b"}},
+		{`[]`, []string{}},
+		{`null`, nil},
+	} {
+		got, ok := parsePlainList(tc.text)
+		if !ok || !reflect.DeepEqual(got, tc.want) || (got == nil) != (tc.want == nil) {
+			t.Errorf("parsePlainList(%q) = %#v, %v; want %#v by the fast path", tc.text, got, ok, tc.want)
+		}
+	}
+	for _, text := range []string{`["a\"b"]`, `["é"]`, `[1]`, `nullx`} {
+		if _, ok := parsePlainList(text); ok {
+			t.Errorf("parsePlainList(%q) took the fast path", text)
+		}
+	}
+}
+
+// TestJSONColumnAllocs: a plain list read from a string column allocates
+// only its slice; the strings are the column's own.
+func TestJSONColumnAllocs(t *testing.T) {
+	src := any(`["read","write","admin"]`)
+	var l []string
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := (jsonCol{&l}).Scan(src); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 1 || len(l) != 3 {
+		t.Errorf("scan of a plain list: %v allocations, %q; want 1", allocs, l)
+	}
+}
+
+func FuzzParsePlainList(f *testing.F) {
+	for _, text := range plainListCases {
+		f.Add(text)
+	}
+	f.Fuzz(checkPlainList)
+}
+
+// checkPlainList holds the fast path to encoding/json: whatever it
+// accepts, json.Unmarshal decodes to the same list (nil-ness included),
+// and jsonCol gives for either kind of source what json.Unmarshal gives.
+func checkPlainList(t *testing.T, text string) {
+	var want []string
+	wantErr := json.Unmarshal([]byte(text), &want)
+	if got, ok := parsePlainList(text); ok {
+		if wantErr != nil || !reflect.DeepEqual(got, want) || (got == nil) != (want == nil) {
+			t.Fatalf("parsePlainList(%q) = %#v; json.Unmarshal gives %#v, %v", text, got, want, wantErr)
+		}
+	}
+	for _, src := range []any{text, []byte(text)} {
+		var got []string
+		err := (jsonCol{&got}).Scan(src)
+		if (err != nil) != (wantErr != nil) || !reflect.DeepEqual(got, want) || (got == nil) != (want == nil) {
+			t.Fatalf("jsonCol.Scan(%T %q) = %#v, %v; json.Unmarshal gives %#v, %v", src, text, got, err, want, wantErr)
+		}
 	}
 }
