@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -83,11 +84,19 @@ func (m *Metrics) Wrap(endpoint string, next http.Handler) http.Handler {
 		return next
 	}
 	obs := m.latency.WithLabelValues(endpoint)
+	// The counter of successes, looked up once, on the first success (so
+	// that the series appears when it did before): most answers are 200,
+	// and the lookup by label values hashes them and formats the code.
+	ok := sync.OnceValue(func() prometheus.Counter { return m.requests.WithLabelValues(endpoint, "200") })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		obs.Observe(time.Since(start).Seconds())
+		if sw.status == http.StatusOK {
+			ok().Inc()
+			return
+		}
 		m.requests.WithLabelValues(endpoint, strconv.Itoa(sw.status)).Inc()
 	})
 }
