@@ -18,16 +18,21 @@ func scanFamily(r row) (tokenmint.Family, error) {
 	return f, err
 }
 
-// CreateFamily stores a new family; ErrConflict when the ID exists.
-func (db *DB) CreateFamily(ctx context.Context, f tokenmint.Family) error {
+const insertFamily = `INSERT INTO families (` + familyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+func familyArgs(f *tokenmint.Family) ([]any, error) {
 	var e encoder
 	args := []any{f.ID, f.ClientID, f.Subject, e.json(f.Scopes), micros(f.AuthTime),
 		micros(f.CreatedAt), deadline(f.ExpiresAt), micros(f.RevokedAt)}
-	if e.err != nil {
-		return db.wrap("create family", e.err)
+	return args, e.err
+}
+
+// CreateFamily stores a new family; ErrConflict when the ID exists.
+func (db *DB) CreateFamily(ctx context.Context, f tokenmint.Family) error {
+	args, err := familyArgs(&f)
+	if err == nil {
+		_, err = db.w.ExecContext(ctx, db.q(insertFamily), args...)
 	}
-	const q = `INSERT INTO families (` + familyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	_, err := db.w.ExecContext(ctx, db.q(q), args...)
 	return db.wrap("create family", err)
 }
 
@@ -114,14 +119,15 @@ func (db *DB) GetRefreshToken(ctx context.Context, id string) (tokenmint.Refresh
 	return t, db.wrap("get refresh token", err)
 }
 
-// RotateRefreshToken marks oldID used at now and stores next, in one
-// transaction; it returns the old record as it now is. The conditional
-// UPDATE decides between concurrent rotations: the row lock it takes makes
-// the loser re-check used_at and change nothing. The loser gets the old
-// record and ErrAlreadyUsed, and nothing is stored; an unknown oldID is
-// ErrNotFound.
-func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next tokenmint.RefreshToken) (tokenmint.RefreshToken, error) {
-	args, err := refreshArgs(&next)
+// RotateRefreshToken marks oldID used at now and stores next and access
+// (when not nil), in one transaction; it returns the old record as it now
+// is. The conditional UPDATE decides between concurrent rotations: the row
+// lock it takes makes the loser re-check used_at and change nothing. The
+// loser gets the old record and ErrAlreadyUsed, and nothing is stored; an
+// unknown oldID is ErrNotFound. The rows are encoded before the
+// transaction, so that the writer is held for the statements only.
+func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next tokenmint.RefreshToken, access *tokenmint.AccessToken) (tokenmint.RefreshToken, error) {
+	rows, err := issuanceRows(&tokenmint.Issuance{Refresh: &next, Access: access})
 	if err != nil {
 		return tokenmint.RefreshToken{}, db.wrap("rotate refresh token", err)
 	}
@@ -131,8 +137,7 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, now time.Tim
 		if old, err = db.useRefresh(ctx, tx, oldID, now); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, db.q(insertRefresh), args...)
-		return err
+		return db.insertRows(ctx, tx, rows)
 	})
 	if err != nil && !errors.Is(err, tokenmint.ErrAlreadyUsed) {
 		old = tokenmint.RefreshToken{}
@@ -153,4 +158,47 @@ func (db *DB) useRefresh(ctx context.Context, tx *sql.Tx, id string, now time.Ti
 		return t, err
 	}
 	return t, tokenmint.ErrAlreadyUsed
+}
+
+// insertRow is one INSERT of an issuance with its arguments.
+type insertRow struct {
+	query string
+	args  []any
+}
+
+// issuanceRows encodes the records of is as INSERTs, family first.
+func issuanceRows(is *tokenmint.Issuance) ([]insertRow, error) {
+	rows := make([]insertRow, 0, 3)
+	if is.Family != nil {
+		args, err := familyArgs(is.Family)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, insertRow{insertFamily, args})
+	}
+	if is.Refresh != nil {
+		args, err := refreshArgs(is.Refresh)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, insertRow{insertRefresh, args})
+	}
+	if is.Access != nil {
+		args, err := accessTokenArgs(is.Access)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, insertRow{insertAccessToken, args})
+	}
+	return rows, nil
+}
+
+// insertRows runs the INSERTs in tx.
+func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, rows []insertRow) error {
+	for _, r := range rows {
+		if _, err := tx.ExecContext(ctx, db.q(r.query), r.args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
