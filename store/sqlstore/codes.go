@@ -12,6 +12,8 @@ import (
 const codeCols = `id, family_id, client_id, redirect_uri, subject, scopes, nonce,
 	code_challenge, code_challenge_method, auth_time, issued_at, expires_at, used_at`
 
+const useAuthCode = `UPDATE auth_codes SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING ` + codeCols
+
 func scanCode(r row) (tokenmint.AuthCode, error) {
 	var c tokenmint.AuthCode
 	err := r.Scan(&c.ID, &c.FamilyID, &c.ClientID, &c.RedirectURI, &c.Subject,
@@ -44,6 +46,9 @@ func (db *DB) CreateAuthCode(ctx context.Context, c tokenmint.AuthCode) error {
 // ErrNotFound. An error from issue commits the spending alone and is
 // returned as is.
 func (db *DB) ExchangeAuthCode(ctx context.Context, id string, now time.Time, issue func(tokenmint.AuthCode) (tokenmint.Issuance, error)) (tokenmint.AuthCode, error) {
+	if err := db.prepareGrantStmts(ctx); err != nil {
+		return tokenmint.AuthCode{}, db.wrap("exchange auth code", err)
+	}
 	var c tokenmint.AuthCode
 	var issueErr error
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -56,7 +61,7 @@ func (db *DB) ExchangeAuthCode(ctx context.Context, id string, now time.Time, is
 			issueErr = err
 			return nil // the code stays spent
 		}
-		rows, err := issuanceRows(&is)
+		rows, err := db.issuanceRows(&is)
 		if err != nil {
 			return err
 		}
@@ -74,8 +79,7 @@ func (db *DB) ExchangeAuthCode(ctx context.Context, id string, now time.Time, is
 // useCode marks a code used, returning it, or returns it with
 // ErrAlreadyUsed when it was.
 func (db *DB) useCode(ctx context.Context, tx *sql.Tx, id string, now time.Time) (tokenmint.AuthCode, error) {
-	const use = `UPDATE auth_codes SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING ` + codeCols
-	c, err := scanCode(tx.QueryRowContext(ctx, db.q(use), now.UnixMicro(), id))
+	c, err := scanCode(db.txQueryRow(ctx, tx, &db.hot.useCode, now.UnixMicro(), id))
 	if !errors.Is(err, sql.ErrNoRows) {
 		return c, err
 	}
