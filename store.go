@@ -85,19 +85,41 @@ type TokenStore interface {
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	GetRefreshToken(ctx context.Context, id string) (RefreshToken, error)
 	// RotateRefreshToken atomically marks refresh token oldID used at now
-	// and stores next in its place. When oldID was already used it
-	// returns the old record and ErrAlreadyUsed and stores nothing; when
-	// oldID is unknown, ErrNotFound.
-	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next RefreshToken) (RefreshToken, error)
+	// and stores next in its place, with access (when not nil), the record
+	// of the access token issued beside next: one transaction, so that
+	// either all of it is stored or nothing. It returns the old record.
+	// When oldID was already used it returns the old record and
+	// ErrAlreadyUsed and stores nothing; when oldID is unknown,
+	// ErrNotFound; when next or access cannot be stored (ErrConflict),
+	// oldID stays unused.
+	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next RefreshToken, access *AccessToken) (RefreshToken, error)
 }
 
 // CodeStore keeps authorization codes.
 type CodeStore interface {
 	CreateAuthCode(ctx context.Context, c AuthCode) error
-	// ConsumeAuthCode atomically marks the code used at now and returns
-	// it. A second consumption returns the record with ErrAlreadyUsed;
-	// an unknown code, ErrNotFound. Expiry is the caller's to check.
-	ConsumeAuthCode(ctx context.Context, id string, now time.Time) (AuthCode, error)
+	// ExchangeAuthCode marks the code used at now and stores what issue
+	// returns for it, in one transaction, and returns the code.
+	//
+	// A code already used is returned with ErrAlreadyUsed, an unknown
+	// one gives ErrNotFound; either way issue is not called and nothing
+	// is written. Otherwise issue (which may be nil: spend the code
+	// only) is called once, inside the transaction, with the code as
+	// used: it must be quick and do no I/O. An error from it is
+	// returned as is, with the code spent and nothing else stored (a
+	// code is good for one attempt). When what it returned cannot be
+	// stored (ErrConflict), nothing is: the code stays unused. Expiry
+	// and the code's bindings are issue's to check.
+	ExchangeAuthCode(ctx context.Context, id string, now time.Time, issue func(AuthCode) (Issuance, error)) (AuthCode, error)
+}
+
+// Issuance is what one token request stores when it spends its grant: a
+// new family, a refresh token and the access token's record. A nil field
+// stores nothing.
+type Issuance struct {
+	Family  *Family
+	Refresh *RefreshToken
+	Access  *AccessToken
 }
 
 // KeyStore keeps signing keys.

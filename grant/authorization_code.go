@@ -13,13 +13,26 @@ import (
 // one attempt only; presenting a consumed code revokes every token issued
 // from it (§4.1.2: "the authorization server ... SHOULD revoke (when
 // possible) all tokens previously issued based on that authorization
-// code").
+// code"). Spending the code and recording the family and its tokens is one
+// transaction; JWTs are signed after it, as their claims come from the
+// code.
 func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req *TokenRequest) (*TokenResponse, error) {
 	if req.Code == "" {
 		return nil, oauth.NewError(oauth.InvalidRequest, "missing code")
 	}
-	code, err := e.cfg.Store.ConsumeAuthCode(ctx, e.cfg.Tokens.ID(req.Code), e.now())
+	var u userIssue
+	var rejected error
+	code, err := e.cfg.Store.ExchangeAuthCode(ctx, e.cfg.Tokens.ID(req.Code), e.now(), func(code tokenmint.AuthCode) (tokenmint.Issuance, error) {
+		if rejected = e.checkCode(c, &code, req); rejected != nil {
+			return tokenmint.Issuance{}, rejected
+		}
+		f := e.family(c, code.FamilyID, code.Subject, code.Scopes, code.AuthTime)
+		u = e.newUserIssue(c, f, code.Scopes, code.Nonce)
+		return u.issuance(), nil
+	})
 	switch {
+	case rejected != nil && errors.Is(err, rejected):
+		return nil, rejected
 	case errors.Is(err, tokenmint.ErrNotFound):
 		return nil, invalidGrant("the authorization code is invalid or expired")
 	case errors.Is(err, tokenmint.ErrAlreadyUsed):
@@ -29,16 +42,9 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 		e.log.WarnContext(ctx, "authorization code replayed: its tokens are revoked", "client_id", code.ClientID, "family_id", code.FamilyID)
 		return nil, invalidGrant("the authorization code was already used")
 	case err != nil:
-		return nil, storeError("consume authorization code", err)
+		return nil, storeError("exchange authorization code", err)
 	}
-	if err := e.checkCode(c, &code, req); err != nil {
-		return nil, err
-	}
-	fam, err := e.newFamily(ctx, c, code.FamilyID, code.Subject, code.Scopes, code.AuthTime)
-	if err != nil {
-		return nil, err
-	}
-	return e.userTokens(ctx, c, fam, code.Scopes, code.Nonce, req.Shape)
+	return e.userResponse(ctx, c, &u, req.Shape)
 }
 
 // checkCode verifies the bindings of a consumed code.

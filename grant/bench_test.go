@@ -95,3 +95,114 @@ func BenchmarkIssueOpaqueParallel(b *testing.B) {
 		}
 	})
 }
+
+// benchUserClient is a client of the user-facing grants, like the load
+// benchmark's bench-app (JWTs signed ES256, scope without "openid").
+func benchUserClient(b *testing.B, f *fixture, format string) (tokenmint.Client, grant.Credentials) {
+	return f.client(b, registry.ClientSpec{
+		GrantTypes:   []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken},
+		Scopes:       []string{"api"},
+		RedirectURIs: []string{"https://app.example/cb"},
+		TokenFormat:  format,
+		SigningAlg:   tokenmint.AlgES256,
+	})
+}
+
+// benchCode issues an authorization code for user of c.
+func benchCode(b *testing.B, f *fixture, c tokenmint.Client, userID string) string {
+	ctx := context.Background()
+	a, err := f.e.ValidateAuthorize(ctx, grant.AuthorizeRequest{ResponseType: "code", ClientID: c.ID,
+		RedirectURI: "https://app.example/cb", Scope: "api", State: "s"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	code, err := f.e.IssueCode(ctx, a, userID, f.clock())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return code
+}
+
+var userFormats = []string{tokenmint.FormatJWT, tokenmint.FormatOpaque}
+
+// BenchmarkAuthorizationCode issues a code and exchanges it, as a
+// browser login ends: the code's write and the exchange's.
+func BenchmarkAuthorizationCode(b *testing.B) {
+	for _, format := range userFormats {
+		b.Run(format, func(b *testing.B) {
+			f := newFixture(b)
+			c, cred := benchUserClient(b, f, format)
+			u := f.user(b, "alice", "correct horse battery")
+			ctx := context.Background()
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				req := grant.TokenRequest{GrantType: tokenmint.GrantAuthorizationCode, Client: cred,
+					Code: benchCode(b, f, c, u.ID), RedirectURI: "https://app.example/cb"}
+				if _, err := f.e.Token(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// benchRefreshChain rotates one refresh token chain n times per loop.
+func benchRefreshChain(b *testing.B, f *fixture, c tokenmint.Client, cred grant.Credentials, userID string, loop func() bool) {
+	ctx := context.Background()
+	resp, err := f.e.Token(ctx, grant.TokenRequest{GrantType: tokenmint.GrantAuthorizationCode, Client: cred,
+		Code: benchCode(b, f, c, userID), RedirectURI: "https://app.example/cb"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rt := resp.RefreshToken
+	for loop() {
+		resp, err := f.e.Token(ctx, grant.TokenRequest{GrantType: tokenmint.GrantRefreshToken, Client: cred, RefreshToken: rt})
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		rt = resp.RefreshToken
+	}
+}
+
+// BenchmarkRefreshRotation rotates one refresh token chain.
+func BenchmarkRefreshRotation(b *testing.B) {
+	for _, format := range userFormats {
+		b.Run(format, func(b *testing.B) {
+			f := newFixture(b)
+			c, cred := benchUserClient(b, f, format)
+			u := f.user(b, "alice", "correct horse battery")
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			benchRefreshChain(b, f, c, cred, u.ID, b.Loop)
+		})
+	}
+}
+
+// BenchmarkRefreshRotationParallel rotates 32 chains at once, as the load
+// benchmark's connections do, on the single SQLite writer.
+func BenchmarkRefreshRotationParallel(b *testing.B) {
+	f := newFixture(b)
+	c, cred := benchUserClient(b, f, tokenmint.FormatJWT)
+	u := f.user(b, "alice", "correct horse battery")
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	defer reportCPU(b)()
+	b.RunParallel(func(pb *testing.PB) {
+		benchRefreshChain(b, f, c, cred, u.ID, pb.Next)
+	})
+}
+
+// reportCPU reports the process's CPU time (user and system, every
+// thread) per operation from now until the returned function runs: on a
+// shared machine it varies less than wall time. Where the platform has no
+// getrusage it reports nothing.
+func reportCPU(b *testing.B) func() {
+	start, ok := processCPU()
+	return func() {
+		if end, _ := processCPU(); ok && b.N > 0 {
+			b.ReportMetric(float64((end-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		}
+	}
+}

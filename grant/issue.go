@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"slices"
 	"time"
 
@@ -25,9 +26,26 @@ type accessGrant struct {
 // a JWT of a family is recorded (by jti) so that revoking the family can
 // revoke it; an opaque token is always recorded, by keyed hash only.
 func (e *Engine) issueAccess(ctx context.Context, c *tokenmint.Client, g accessGrant, shape func(*JWT)) (*TokenResponse, error) {
+	raw, rec := e.newAccess(c, g)
+	resp, err := e.accessResponse(c, raw, &rec, shape)
+	if err != nil {
+		return nil, err
+	}
+	if recorded(&rec) {
+		if err := e.cfg.Store.CreateAccessToken(ctx, rec); err != nil {
+			return nil, storeError("store access token", err)
+		}
+	}
+	return resp, nil
+}
+
+// newAccess returns the record of a new access token of the client's
+// format and, for an opaque token, the token, whose keyed hash is the
+// record's ID. A JWT's ID is its jti, chosen here so that the record can
+// be stored before or after accessResponse signs it.
+func (e *Engine) newAccess(c *tokenmint.Client, g accessGrant) (raw string, rec tokenmint.AccessToken) {
 	now := e.now()
-	ttl := c.EffectiveAccessTTL()
-	rec := tokenmint.AccessToken{
+	rec = tokenmint.AccessToken{
 		Format:     c.TokenFormat,
 		ClientID:   c.ID,
 		Subject:    g.subject,
@@ -35,36 +53,49 @@ func (e *Engine) issueAccess(ctx context.Context, c *tokenmint.Client, g accessG
 		Audience:   e.audience(c),
 		FamilyID:   g.familyID,
 		IssuedAt:   now,
-		ExpiresAt:  now.Add(ttl),
+		ExpiresAt:  now.Add(c.EffectiveAccessTTL()),
 		IdleTTL:    c.IdleTTL,
 		LastUsedAt: now,
 	}
-	var raw string
 	if c.TokenFormat == tokenmint.FormatOpaque {
 		raw = token.Generate(token.PrefixAccessToken)
 		rec.ID = e.cfg.Tokens.ID(raw)
 	} else {
-		var err error
-		if raw, rec.ID, err = e.signAccessJWT(c, &rec, shape); err != nil {
-			return nil, err
-		}
+		rec.ID = token.NewID()
 	}
-	if rec.Format == tokenmint.FormatOpaque || rec.FamilyID != "" {
-		if err := e.cfg.Store.CreateAccessToken(ctx, rec); err != nil {
-			return nil, storeError("store access token", err)
+	return raw, rec
+}
+
+// recorded reports whether an access token's record is stored: always
+// for an opaque token, for a JWT only when it belongs to a family.
+func recorded(rec *tokenmint.AccessToken) bool {
+	return rec.Format == tokenmint.FormatOpaque || rec.FamilyID != ""
+}
+
+// accessResponse answers with the access token of rec: raw when opaque,
+// else the JWT signed now.
+func (e *Engine) accessResponse(c *tokenmint.Client, raw string, rec *tokenmint.AccessToken, shape func(*JWT)) (*TokenResponse, error) {
+	if rec.Format != tokenmint.FormatOpaque {
+		var err error
+		if raw, err = e.signAccessJWT(c, rec, shape); err != nil {
+			return nil, err
 		}
 	}
 	return &TokenResponse{
 		AccessToken: raw,
 		TokenType:   "Bearer",
-		ExpiresIn:   ttl,
-		Scopes:      g.scopes,
+		ExpiresIn:   c.EffectiveAccessTTL(),
+		Scopes:      rec.Scopes,
 		Format:      rec.Format,
 	}, nil
 }
 
-// signAccessJWT signs an RFC 9068 access token for rec.
-func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, shape func(*JWT)) (raw, jti string, err error) {
+// errJTIChanged: a Shape changed the jti its token is recorded by.
+var errJTIChanged = errors.New("shape changed the jti of an access token")
+
+// signAccessJWT signs an RFC 9068 access token for rec, with rec.ID as
+// its jti.
+func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, shape func(*JWT)) (string, error) {
 	claims := &token.Claims{
 		Issuer:    e.cfg.Issuer,
 		Subject:   rec.Subject,
@@ -72,7 +103,7 @@ func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, 
 		ExpiresAt: rec.ExpiresAt,
 		IssuedAt:  rec.IssuedAt,
 		NotBefore: rec.IssuedAt,
-		ID:        token.NewID(),
+		ID:        rec.ID,
 		ClientID:  c.ID,
 		Scope:     oauth.JoinScope(rec.Scopes),
 		Extra:     customClaims(c),
@@ -80,12 +111,15 @@ func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, 
 	j := &JWT{Alg: e.alg(c), Claims: claims}
 	if shape != nil {
 		shape(j)
+		if j.Claims.ID != rec.ID {
+			return "", serverError("sign access token", errJTIChanged)
+		}
 	}
-	raw, err = e.cfg.Keys.Sign(j.Alg, j.Claims, j.Options)
+	raw, err := e.cfg.Keys.Sign(j.Alg, j.Claims, j.Options)
 	if err != nil {
-		return "", "", serverError("sign access token", err)
+		return "", serverError("sign access token", err)
 	}
-	return raw, claims.ID, nil
+	return raw, nil
 }
 
 func (e *Engine) alg(c *tokenmint.Client) string {
@@ -114,10 +148,10 @@ func customClaims(c *tokenmint.Client) map[string]any {
 	return m
 }
 
-// newFamily starts a family for an authorization by subject of c.
-func (e *Engine) newFamily(ctx context.Context, c *tokenmint.Client, id, subject string, scopes []string, authTime time.Time) (tokenmint.Family, error) {
+// family returns a new family for an authorization by subject of c.
+func (e *Engine) family(c *tokenmint.Client, id, subject string, scopes []string, authTime time.Time) tokenmint.Family {
 	now := e.now()
-	f := tokenmint.Family{
+	return tokenmint.Family{
 		ID:        id,
 		ClientID:  c.ID,
 		Subject:   subject,
@@ -126,6 +160,12 @@ func (e *Engine) newFamily(ctx context.Context, c *tokenmint.Client, id, subject
 		CreatedAt: now,
 		ExpiresAt: now.Add(c.EffectiveRefreshTTL()),
 	}
+}
+
+// newFamily starts and stores a family for an authorization by subject
+// of c.
+func (e *Engine) newFamily(ctx context.Context, c *tokenmint.Client, id, subject string, scopes []string, authTime time.Time) (tokenmint.Family, error) {
+	f := e.family(c, id, subject, scopes, authTime)
 	if err := e.cfg.Store.CreateFamily(ctx, f); err != nil {
 		return f, storeError("create token family", err)
 	}
@@ -147,24 +187,66 @@ func (e *Engine) newRefreshToken(f tokenmint.Family, scopes []string) (string, t
 	}
 }
 
-// userTokens issues what a user-facing grant returns: an access token of
-// the family, a refresh token when the client has that grant, and an ID
-// token when "openid" was granted (OIDC Core §3.1.3.3).
-func (e *Engine) userTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, nonce string, shape func(*JWT)) (*TokenResponse, error) {
-	resp, err := e.issueAccess(ctx, c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID}, shape)
+// userIssue is what a user-facing grant issues for a family: the records
+// to store and the credentials to answer with.
+type userIssue struct {
+	family     tokenmint.Family
+	scopes     []string
+	nonce      string
+	access     tokenmint.AccessToken
+	accessRaw  string                  // an opaque token; a JWT is signed by userResponse
+	refresh    *tokenmint.RefreshToken // nil without the refresh_token grant
+	refreshRaw string
+}
+
+// newUserIssue prepares an access token of family f, and a refresh token
+// when the client has that grant. It does no I/O.
+func (e *Engine) newUserIssue(c *tokenmint.Client, f tokenmint.Family, scopes []string, nonce string) userIssue {
+	u := userIssue{family: f, scopes: scopes, nonce: nonce}
+	u.accessRaw, u.access = e.newAccess(c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID})
+	if c.HasGrant(tokenmint.GrantRefreshToken) {
+		raw, rec := e.newRefreshToken(f, scopes)
+		u.refreshRaw, u.refresh = raw, &rec
+	}
+	return u
+}
+
+// issuance is what the store keeps of u, family included.
+func (u *userIssue) issuance() tokenmint.Issuance {
+	return tokenmint.Issuance{Family: &u.family, Refresh: u.refresh, Access: &u.access}
+}
+
+// userResponse answers with what a user-facing grant returns: the access
+// token, the refresh token if any, and an ID token when "openid" was
+// granted (OIDC Core §3.1.3.3).
+func (e *Engine) userResponse(ctx context.Context, c *tokenmint.Client, u *userIssue, shape func(*JWT)) (*TokenResponse, error) {
+	resp, err := e.accessResponse(c, u.accessRaw, &u.access, shape)
 	if err != nil {
 		return nil, err
 	}
-	if c.HasGrant(tokenmint.GrantRefreshToken) {
-		raw, rec := e.newRefreshToken(f, scopes)
-		if err := e.cfg.Store.CreateRefreshToken(ctx, rec); err != nil {
-			return nil, storeError("store refresh token", err)
-		}
-		resp.RefreshToken = raw
-	}
-	if slices.Contains(scopes, "openid") {
-		if resp.IDToken, err = e.idToken(ctx, c, f, scopes, nonce, resp.AccessToken); err != nil {
+	resp.RefreshToken = u.refreshRaw
+	if slices.Contains(u.scopes, "openid") {
+		if resp.IDToken, err = e.idToken(ctx, c, u.family, u.scopes, u.nonce, resp.AccessToken); err != nil {
 			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// userTokens issues the tokens of a family already stored (the password
+// grant): signed first, then recorded.
+func (e *Engine) userTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, nonce string, shape func(*JWT)) (*TokenResponse, error) {
+	u := e.newUserIssue(c, f, scopes, nonce)
+	resp, err := e.userResponse(ctx, c, &u, shape)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.cfg.Store.CreateAccessToken(ctx, u.access); err != nil {
+		return nil, storeError("store access token", err)
+	}
+	if u.refresh != nil {
+		if err := e.cfg.Store.CreateRefreshToken(ctx, *u.refresh); err != nil {
+			return nil, storeError("store refresh token", err)
 		}
 	}
 	return resp, nil

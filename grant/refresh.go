@@ -38,8 +38,20 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 	if err != nil {
 		return nil, err
 	}
+	// Everything is minted (and signed) first, so that one transaction
+	// spends the old token and records the new ones, or does nothing.
 	raw, next := e.newRefreshToken(fam, scopes)
-	if _, err := e.cfg.Store.RotateRefreshToken(ctx, id, e.now(), next); err != nil {
+	accessRaw, access := e.newAccess(c, accessGrant{subject: fam.Subject, scopes: scopes, familyID: fam.ID})
+	resp, err := e.accessResponse(c, accessRaw, &access, req.Shape)
+	if err != nil {
+		return nil, err
+	}
+	if containsOpenID(scopes) {
+		if resp.IDToken, err = e.idToken(ctx, c, fam, scopes, "", resp.AccessToken); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := e.cfg.Store.RotateRefreshToken(ctx, id, e.now(), next, &access); err != nil {
 		if errors.Is(err, tokenmint.ErrAlreadyUsed) {
 			return nil, e.reused(ctx, old) // lost a race with another use
 		}
@@ -48,16 +60,7 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 		}
 		return nil, storeError("rotate refresh token", err)
 	}
-	resp, err := e.issueAccess(ctx, c, accessGrant{subject: fam.Subject, scopes: scopes, familyID: fam.ID}, req.Shape)
-	if err != nil {
-		return nil, err
-	}
 	resp.RefreshToken = raw
-	if containsOpenID(scopes) {
-		if resp.IDToken, err = e.idToken(ctx, c, fam, scopes, "", resp.AccessToken); err != nil {
-			return nil, err
-		}
-	}
 	return resp, nil
 }
 

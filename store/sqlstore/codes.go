@@ -12,6 +12,8 @@ import (
 const codeCols = `id, family_id, client_id, redirect_uri, subject, scopes, nonce,
 	code_challenge, code_challenge_method, auth_time, issued_at, expires_at, used_at`
 
+const useAuthCode = `UPDATE auth_codes SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING ` + codeCols
+
 func scanCode(r row) (tokenmint.AuthCode, error) {
 	var c tokenmint.AuthCode
 	err := r.Scan(&c.ID, &c.FamilyID, &c.ClientID, &c.RedirectURI, &c.Subject,
@@ -35,22 +37,55 @@ func (db *DB) CreateAuthCode(ctx context.Context, c tokenmint.AuthCode) error {
 	return db.wrap("create auth code", err)
 }
 
-// ConsumeAuthCode marks the code used at now and returns it (RFC 6749
-// §4.1.2: a code is single-use). One conditional UPDATE decides between
-// concurrent consumptions; the loser gets the record and ErrAlreadyUsed,
-// so that the caller can revoke what the first use produced. An unknown
-// code is ErrNotFound.
-func (db *DB) ConsumeAuthCode(ctx context.Context, id string, now time.Time) (tokenmint.AuthCode, error) {
-	const use = `UPDATE auth_codes SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING ` + codeCols
-	c, err := scanCode(db.w.QueryRowContext(ctx, db.q(use), now.UnixMicro(), id))
-	if errors.Is(err, sql.ErrNoRows) {
-		const get = `SELECT ` + codeCols + ` FROM auth_codes WHERE id = ?`
-		if c, err = scanCode(db.r.QueryRowContext(ctx, db.q(get), id)); err == nil {
-			err = tokenmint.ErrAlreadyUsed
+// ExchangeAuthCode marks the code used at now and stores what issue
+// returns for it, in one transaction (RFC 6749 §4.1.2: a code is
+// single-use; a crash can no longer leave a spent code without its
+// tokens). One conditional UPDATE decides between concurrent exchanges;
+// the loser gets the record and ErrAlreadyUsed and writes nothing, so that
+// the caller can revoke what the first use produced. An unknown code is
+// ErrNotFound. An error from issue commits the spending alone and is
+// returned as is.
+func (db *DB) ExchangeAuthCode(ctx context.Context, id string, now time.Time, issue func(tokenmint.AuthCode) (tokenmint.Issuance, error)) (tokenmint.AuthCode, error) {
+	if err := db.prepareGrantStmts(ctx); err != nil {
+		return tokenmint.AuthCode{}, db.wrap("exchange auth code", err)
+	}
+	var c tokenmint.AuthCode
+	var issueErr error
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if c, err = db.useCode(ctx, tx, id, now); err != nil || issue == nil {
+			return err
 		}
-	}
+		is, err := issue(c)
+		if err != nil {
+			issueErr = err
+			return nil // the code stays spent
+		}
+		rows, err := db.issuanceRows(&is)
+		if err != nil {
+			return err
+		}
+		return db.insertRows(ctx, tx, rows)
+	})
 	if err != nil && !errors.Is(err, tokenmint.ErrAlreadyUsed) {
-		c = tokenmint.AuthCode{}
+		return tokenmint.AuthCode{}, db.wrap("exchange auth code", err)
 	}
-	return c, db.wrap("consume auth code", err)
+	if issueErr != nil {
+		return c, issueErr
+	}
+	return c, db.wrap("exchange auth code", err)
+}
+
+// useCode marks a code used, returning it, or returns it with
+// ErrAlreadyUsed when it was.
+func (db *DB) useCode(ctx context.Context, tx *sql.Tx, id string, now time.Time) (tokenmint.AuthCode, error) {
+	c, err := scanCode(db.txQueryRow(ctx, tx, &db.hot.useCode, now.UnixMicro(), id))
+	if !errors.Is(err, sql.ErrNoRows) {
+		return c, err
+	}
+	const get = `SELECT ` + codeCols + ` FROM auth_codes WHERE id = ?`
+	if c, err = scanCode(tx.QueryRowContext(ctx, db.q(get), id)); err != nil {
+		return c, err
+	}
+	return c, tokenmint.ErrAlreadyUsed
 }

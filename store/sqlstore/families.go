@@ -18,23 +18,31 @@ func scanFamily(r row) (tokenmint.Family, error) {
 	return f, err
 }
 
-// CreateFamily stores a new family; ErrConflict when the ID exists.
-func (db *DB) CreateFamily(ctx context.Context, f tokenmint.Family) error {
+const insertFamily = `INSERT INTO families (` + familyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+func familyArgs(f *tokenmint.Family) ([]any, error) {
 	var e encoder
 	args := []any{f.ID, f.ClientID, f.Subject, e.json(f.Scopes), micros(f.AuthTime),
 		micros(f.CreatedAt), deadline(f.ExpiresAt), micros(f.RevokedAt)}
-	if e.err != nil {
-		return db.wrap("create family", e.err)
+	return args, e.err
+}
+
+// CreateFamily stores a new family; ErrConflict when the ID exists.
+func (db *DB) CreateFamily(ctx context.Context, f tokenmint.Family) error {
+	args, err := familyArgs(&f)
+	if err == nil {
+		_, err = db.w.ExecContext(ctx, db.q(insertFamily), args...)
 	}
-	const q = `INSERT INTO families (` + familyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	_, err := db.w.ExecContext(ctx, db.q(q), args...)
 	return db.wrap("create family", err)
 }
 
 // GetFamily returns the family with that ID.
 func (db *DB) GetFamily(ctx context.Context, id string) (tokenmint.Family, error) {
-	const q = `SELECT ` + familyCols + ` FROM families WHERE id = ?`
-	f, err := scanFamily(db.r.QueryRowContext(ctx, db.q(q), id))
+	s, err := db.hot.getFamily.get(ctx, db)
+	if err != nil {
+		return tokenmint.Family{}, db.wrap("get family", err)
+	}
+	f, err := scanFamily(s.QueryRowContext(ctx, id))
 	return f, db.wrap("get family", err)
 }
 
@@ -81,6 +89,8 @@ const refreshCols = `id, family_id, client_id, subject, scopes, issued_at, expir
 
 const insertRefresh = `INSERT INTO refresh_tokens (` + refreshCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
+const useRefreshToken = `UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING ` + refreshCols
+
 func refreshArgs(t *tokenmint.RefreshToken) ([]any, error) {
 	var e encoder
 	args := []any{t.ID, t.FamilyID, t.ClientID, t.Subject, e.json(t.Scopes),
@@ -107,19 +117,27 @@ func (db *DB) CreateRefreshToken(ctx context.Context, t tokenmint.RefreshToken) 
 
 // GetRefreshToken returns the refresh token with that ID.
 func (db *DB) GetRefreshToken(ctx context.Context, id string) (tokenmint.RefreshToken, error) {
-	const q = `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE id = ?`
-	t, err := scanRefresh(db.r.QueryRowContext(ctx, db.q(q), id))
+	s, err := db.hot.getRefresh.get(ctx, db)
+	if err != nil {
+		return tokenmint.RefreshToken{}, db.wrap("get refresh token", err)
+	}
+	t, err := scanRefresh(s.QueryRowContext(ctx, id))
 	return t, db.wrap("get refresh token", err)
 }
 
-// RotateRefreshToken marks oldID used at now and stores next, in one
-// transaction; it returns the old record as it now is. The conditional
-// UPDATE decides between concurrent rotations: the row lock it takes makes
-// the loser re-check used_at and change nothing. The loser gets the old
-// record and ErrAlreadyUsed, and nothing is stored; an unknown oldID is
-// ErrNotFound.
-func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next tokenmint.RefreshToken) (tokenmint.RefreshToken, error) {
-	args, err := refreshArgs(&next)
+// RotateRefreshToken marks oldID used at now and stores next and access
+// (when not nil), in one transaction; it returns the old record as it now
+// is. The conditional UPDATE decides between concurrent rotations: the row
+// lock it takes makes the loser re-check used_at and change nothing. The
+// loser gets the old record and ErrAlreadyUsed, and nothing is stored; an
+// unknown oldID is ErrNotFound. The rows are encoded and the statements
+// prepared before the transaction, so that it holds the writer for the
+// statements alone.
+func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next tokenmint.RefreshToken, access *tokenmint.AccessToken) (tokenmint.RefreshToken, error) {
+	rows, err := db.issuanceRows(&tokenmint.Issuance{Refresh: &next, Access: access})
+	if err == nil {
+		err = db.prepareGrantStmts(ctx)
+	}
 	if err != nil {
 		return tokenmint.RefreshToken{}, db.wrap("rotate refresh token", err)
 	}
@@ -129,8 +147,7 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, now time.Tim
 		if old, err = db.useRefresh(ctx, tx, oldID, now); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, db.q(insertRefresh), args...)
-		return err
+		return db.insertRows(ctx, tx, rows)
 	})
 	if err != nil && !errors.Is(err, tokenmint.ErrAlreadyUsed) {
 		old = tokenmint.RefreshToken{}
@@ -141,8 +158,7 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, now time.Tim
 // useRefresh marks a refresh token used, returning it, or returns it with
 // ErrAlreadyUsed when it was.
 func (db *DB) useRefresh(ctx context.Context, tx *sql.Tx, id string, now time.Time) (tokenmint.RefreshToken, error) {
-	const use = `UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING ` + refreshCols
-	t, err := scanRefresh(tx.QueryRowContext(ctx, db.q(use), now.UnixMicro(), id))
+	t, err := scanRefresh(db.txQueryRow(ctx, tx, &db.hot.useRefresh, now.UnixMicro(), id))
 	if !errors.Is(err, sql.ErrNoRows) {
 		return t, err
 	}
@@ -151,4 +167,103 @@ func (db *DB) useRefresh(ctx context.Context, tx *sql.Tx, id string, now time.Ti
 		return t, err
 	}
 	return t, tokenmint.ErrAlreadyUsed
+}
+
+// insertRow is one INSERT of an issuance: its statement and arguments.
+type insertRow struct {
+	stmt *stmt
+	args []any
+}
+
+// issuanceRows encodes the records of is as INSERTs, family first.
+func (db *DB) issuanceRows(is *tokenmint.Issuance) ([]insertRow, error) {
+	rows := make([]insertRow, 0, 3)
+	if is.Family != nil {
+		args, err := familyArgs(is.Family)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, insertRow{&db.hot.insertFamily, args})
+	}
+	if is.Refresh != nil {
+		args, err := refreshArgs(is.Refresh)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, insertRow{&db.hot.insertRefresh, args})
+	}
+	if is.Access != nil {
+		args, err := accessTokenArgs(is.Access)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, insertRow{&db.hot.insertAccess, args})
+	}
+	return rows, nil
+}
+
+// insertRows runs the INSERTs in tx.
+func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, rows []insertRow) error {
+	for _, r := range rows {
+		if _, err := db.txExec(ctx, tx, r.stmt, r.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// grantStmts are the statements of refresh rotation and code exchange:
+// the reads before and the writes of the one transaction. SQLite parsing
+// them anew took about a quarter of the refresh path's CPU.
+type grantStmts struct {
+	getFamily, getRefresh                     stmt // reader
+	useRefresh, useCode                       stmt // writer
+	insertFamily, insertRefresh, insertAccess stmt // writer
+}
+
+func newGrantStmts() grantStmts {
+	return grantStmts{
+		getFamily:     stmt{pool: reader, query: `SELECT ` + familyCols + ` FROM families WHERE id = ?`},
+		getRefresh:    stmt{pool: reader, query: `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE id = ?`},
+		useRefresh:    stmt{pool: writer, query: useRefreshToken},
+		useCode:       stmt{pool: writer, query: useAuthCode},
+		insertFamily:  stmt{pool: writer, query: insertFamily},
+		insertRefresh: stmt{pool: writer, query: insertRefresh},
+		insertAccess:  stmt{pool: writer, query: insertAccessToken},
+	}
+}
+
+func (g *grantStmts) close() error {
+	return errors.Join(g.getFamily.close(), g.getRefresh.close(), g.useRefresh.close(),
+		g.useCode.close(), g.insertFamily.close(), g.insertRefresh.close(), g.insertAccess.close())
+}
+
+// prepareGrantStmts prepares the writer statements of grantStmts (once).
+// It runs before a transaction begins: on SQLite the writer pool is one
+// connection, which preparing inside the transaction would wait for.
+func (db *DB) prepareGrantStmts(ctx context.Context) error {
+	h := &db.hot
+	for _, s := range []*stmt{&h.useRefresh, &h.useCode, &h.insertFamily, &h.insertRefresh, &h.insertAccess} {
+		if _, err := s.get(ctx, db); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// txExec runs s in tx: as prepared when it has been (prepareGrantStmts),
+// else parsed, never waiting for the writer tx holds.
+func (db *DB) txExec(ctx context.Context, tx *sql.Tx, s *stmt, args ...any) (sql.Result, error) {
+	if p := s.p.Load(); p != nil {
+		return tx.StmtContext(ctx, p).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, db.q(s.query), args...)
+}
+
+// txQueryRow is txExec for a statement returning one row.
+func (db *DB) txQueryRow(ctx context.Context, tx *sql.Tx, s *stmt, args ...any) *sql.Row {
+	if p := s.p.Load(); p != nil {
+		return tx.StmtContext(ctx, p).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, db.q(s.query), args...)
 }

@@ -191,7 +191,7 @@ func writeMix(ctx context.Context, db *DB, w, i int) error {
 		}
 		next := r
 		next.ID = id + "-r2"
-		_, err := db.RotateRefreshToken(ctx, r.ID, now, next)
+		_, err := db.RotateRefreshToken(ctx, r.ID, now, next, nil)
 		return err
 	}
 }
@@ -222,7 +222,7 @@ func TestRotateRace(t *testing.T) {
 					wg.Go(func() {
 						next := r
 						next.ID = fmt.Sprintf("%s-next%d", old, i)
-						_, err := db.RotateRefreshToken(ctx, old, now, next)
+						_, err := db.RotateRefreshToken(ctx, old, now, next, nil)
 						mu.Lock()
 						defer mu.Unlock()
 						switch {

@@ -116,13 +116,15 @@ func reader(db *DB) *sql.DB { return db.r }
 func writer(db *DB) *sql.DB { return db.w }
 
 // hotStmts are the statements of the per-request paths: authenticating a
-// client, issuing and introspecting tokens, checking JWT revocation.
+// client, issuing and introspecting tokens, checking JWT revocation, and
+// the user grants' reads and transactions (grantStmts).
 type hotStmts struct {
 	getClient         stmt
 	createAccessToken stmt
 	getAccessToken    stmt
 	touchAccessToken  stmt
 	isJWTRevoked      stmt
+	grantStmts
 }
 
 func newHotStmts() hotStmts {
@@ -132,12 +134,14 @@ func newHotStmts() hotStmts {
 		getAccessToken:    stmt{pool: reader, query: selectAccessToken + ` WHERE id = ?`},
 		touchAccessToken:  stmt{pool: writer, query: touchAccessToken},
 		isJWTRevoked:      stmt{pool: reader, query: `SELECT 1 FROM revoked_jwts WHERE jti = ?`},
+		grantStmts:        newGrantStmts(),
 	}
 }
 
 func (h *hotStmts) close() error {
 	return errors.Join(h.getClient.close(), h.createAccessToken.close(),
-		h.getAccessToken.close(), h.touchAccessToken.close(), h.isJWTRevoked.close())
+		h.getAccessToken.close(), h.touchAccessToken.close(), h.isJWTRevoked.close(),
+		h.grantStmts.close())
 }
 
 // queryAll runs a query and scans every row.

@@ -245,7 +245,7 @@ func checkGone(t *testing.T, s tokenmint.Store, is issued) {
 	wantErr(t, err, tokenmint.ErrNotFound, "get refresh token")
 	_, err = s.GetAccessToken(ctx, is.opaque.ID)
 	wantErr(t, err, tokenmint.ErrNotFound, "get opaque token")
-	_, err = s.RotateRefreshToken(ctx, is.refresh.ID, at(0), refreshToken("never", is.family))
+	_, err = s.RotateRefreshToken(ctx, is.refresh.ID, at(0), refreshToken("never", is.family), nil)
 	wantErr(t, err, tokenmint.ErrNotFound, "rotate refresh token")
 	revoked, err := s.IsJWTRevoked(ctx, is.jwt.ID)
 	ok(t, err, "is jwt revoked")
@@ -275,7 +275,7 @@ func checkIntact(t *testing.T, s tokenmint.Store, is issued) {
 	if revoked {
 		t.Fatal("a JWT of an untouched authorization is revoked")
 	}
-	c, err := s.ConsumeAuthCode(ctx, is.code.ID, at(time.Second))
+	c, err := s.ExchangeAuthCode(ctx, is.code.ID, at(time.Second), nil)
 	ok(t, err, "consume auth code")
 	want := is.code
 	want.UsedAt = at(time.Second)
@@ -293,7 +293,7 @@ func testClientDeleteCascades(t *testing.T, s tokenmint.Store) {
 	wantErr(t, err, tokenmint.ErrNotFound, "get family of deleted client")
 	_, err = s.GetAccessToken(ctx, gone.jwt.ID)
 	wantErr(t, err, tokenmint.ErrNotFound, "get jwt record of deleted client")
-	_, err = s.ConsumeAuthCode(ctx, gone.code.ID, at(0))
+	_, err = s.ExchangeAuthCode(ctx, gone.code.ID, at(0), nil)
 	wantErr(t, err, tokenmint.ErrNotFound, "consume auth code of deleted client")
 	checkGone(t, s, gone)
 	checkIntact(t, s, kept)

@@ -25,12 +25,12 @@ func testCodeConsume(t *testing.T, s tokenmint.Store) {
 	c := authCode("code1", "c", "f1", at(time.Minute))
 	ok(t, s.CreateAuthCode(ctx, c), "create auth code")
 	ok(t, s.CreateAuthCode(ctx, authCode("code2", "c", "f2", at(time.Minute))), "create other auth code")
-	got, err := s.ConsumeAuthCode(ctx, "code1", at(0))
+	got, err := s.ExchangeAuthCode(ctx, "code1", at(0), nil)
 	ok(t, err, "consume auth code")
 	want := c
 	want.UsedAt = at(0)
 	same(t, "consumed code", normCode(got), normCode(want))
-	_, err = s.ConsumeAuthCode(ctx, "code2", at(0))
+	_, err = s.ExchangeAuthCode(ctx, "code2", at(0), nil)
 	ok(t, err, "consume other auth code")
 }
 
@@ -38,7 +38,7 @@ func testCodeConsumeMinimal(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
 	c := tokenmint.AuthCode{ID: "code1", FamilyID: "f1", ClientID: "c", RedirectURI: "https://a/cb", Subject: "u", ExpiresAt: at(time.Minute)}
 	ok(t, s.CreateAuthCode(ctx, c), "create auth code")
-	got, err := s.ConsumeAuthCode(ctx, "code1", at(0))
+	got, err := s.ExchangeAuthCode(ctx, "code1", at(0), nil)
 	ok(t, err, "consume auth code")
 	c.UsedAt = at(0)
 	same(t, "consumed code", normCode(got), normCode(c))
@@ -49,7 +49,7 @@ func testCodeConflict(t *testing.T, s tokenmint.Store) {
 	c := authCode("code1", "c", "f1", at(time.Minute))
 	ok(t, s.CreateAuthCode(ctx, c), "create auth code")
 	wantErr(t, s.CreateAuthCode(ctx, authCode("code1", "d", "f2", at(time.Hour))), tokenmint.ErrConflict, "create duplicate auth code")
-	got, err := s.ConsumeAuthCode(ctx, "code1", at(0))
+	got, err := s.ExchangeAuthCode(ctx, "code1", at(0), nil)
 	ok(t, err, "consume auth code")
 	if got.ClientID != "c" || got.FamilyID != "f1" {
 		t.Fatalf("a conflicting create changed the code: %s", show(got))
@@ -57,7 +57,7 @@ func testCodeConflict(t *testing.T, s tokenmint.Store) {
 }
 
 func testCodeUnknown(t *testing.T, s tokenmint.Store) {
-	_, err := s.ConsumeAuthCode(t.Context(), "nope", at(0))
+	_, err := s.ExchangeAuthCode(t.Context(), "nope", at(0), nil)
 	wantErr(t, err, tokenmint.ErrNotFound, "consume unknown auth code")
 }
 
@@ -65,10 +65,10 @@ func testCodeReplay(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
 	c := authCode("code1", "c", "f1", at(time.Minute))
 	ok(t, s.CreateAuthCode(ctx, c), "create auth code")
-	_, err := s.ConsumeAuthCode(ctx, "code1", at(0))
+	_, err := s.ExchangeAuthCode(ctx, "code1", at(0), nil)
 	ok(t, err, "consume auth code")
 	for range 2 {
-		got, err := s.ConsumeAuthCode(ctx, "code1", at(10*time.Second))
+		got, err := s.ExchangeAuthCode(ctx, "code1", at(10*time.Second), nil)
 		wantErr(t, err, tokenmint.ErrAlreadyUsed, "consume auth code again")
 		want := c
 		want.UsedAt = at(0) // the first use, which the caller revokes by
@@ -88,7 +88,7 @@ func testCodeConcurrent(t *testing.T, s tokenmint.Store) {
 		wg.Go(func() {
 			<-start
 			var c tokenmint.AuthCode
-			c, errs[i] = s.ConsumeAuthCode(ctx, "code1", at(time.Duration(i)*time.Millisecond))
+			c, errs[i] = s.ExchangeAuthCode(ctx, "code1", at(time.Duration(i)*time.Millisecond), nil)
 			used[i] = c.UsedAt
 		})
 	}
@@ -106,7 +106,7 @@ func testCodeExpired(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
 	c := authCode("code1", "c", "f1", at(-time.Minute))
 	ok(t, s.CreateAuthCode(ctx, c), "create auth code")
-	got, err := s.ConsumeAuthCode(ctx, "code1", at(0))
+	got, err := s.ExchangeAuthCode(ctx, "code1", at(0), nil)
 	ok(t, err, "consume expired auth code")
 	if !got.ExpiresAt.Equal(at(-time.Minute)) {
 		t.Fatalf("ExpiresAt = %v, want %v", got.ExpiresAt, at(-time.Minute))

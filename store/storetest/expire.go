@@ -103,9 +103,9 @@ func (f *expiryFixture) families(t *testing.T, s tokenmint.Store) {
 	ok(t, s.CreateRefreshToken(ctx, refreshToken("rt-live-2", live)), "create refresh token")
 	// A used refresh token of a live family stays: a replay of it must
 	// still be recognised.
-	_, err := s.RotateRefreshToken(ctx, "rt-live-1", at(-time.Minute), refreshToken("rt-live-3", live))
+	_, err := s.RotateRefreshToken(ctx, "rt-live-1", at(-time.Minute), refreshToken("rt-live-3", live), nil)
 	ok(t, err, "rotate refresh token")
-	_, err = s.RotateRefreshToken(ctx, "rt-expired-1", at(-2*time.Second), refreshToken("rt-expired-3", expired))
+	_, err = s.RotateRefreshToken(ctx, "rt-expired-1", at(-2*time.Second), refreshToken("rt-expired-3", expired), nil)
 	ok(t, err, "rotate refresh token")
 	f.liveFamilies, f.goneFams = []string{"f-live", "f-revoked"}, []string{"f-expired"}
 	f.liveRefresh = []string{"rt-live-1", "rt-live-2", "rt-live-3"}
@@ -122,7 +122,7 @@ func (f *expiryFixture) codes(t *testing.T, s tokenmint.Store) {
 		ok(t, s.CreateAuthCode(ctx, authCode(id, "c", "f-"+id, at(exp))), "create auth code")
 	}
 	for _, id := range []string{"code-used-live", "code-used-expired"} {
-		_, err := s.ConsumeAuthCode(ctx, id, at(-2*time.Second))
+		_, err := s.ExchangeAuthCode(ctx, id, at(-2*time.Second), nil)
 		ok(t, err, "consume auth code")
 	}
 	f.liveCodes = []string{"code-live", "code-used-live"}
@@ -199,12 +199,12 @@ func (f *expiryFixture) check(t *testing.T, s tokenmint.Store) {
 func (f *expiryFixture) checkCodes(t *testing.T, s tokenmint.Store) {
 	t.Helper()
 	for _, id := range f.liveCodes {
-		if _, err := s.ConsumeAuthCode(t.Context(), id, at(0)); err != nil && !errors.Is(err, tokenmint.ErrAlreadyUsed) {
+		if _, err := s.ExchangeAuthCode(t.Context(), id, at(0), nil); err != nil && !errors.Is(err, tokenmint.ErrAlreadyUsed) {
 			t.Errorf("live auth code %s: %v", id, err)
 		}
 	}
 	for _, id := range f.goneCodes {
-		if _, err := s.ConsumeAuthCode(t.Context(), id, at(0)); !errors.Is(err, tokenmint.ErrNotFound) {
+		if _, err := s.ExchangeAuthCode(t.Context(), id, at(0), nil); !errors.Is(err, tokenmint.ErrNotFound) {
 			t.Errorf("expired auth code %s: error = %v, want ErrNotFound", id, err)
 		}
 	}

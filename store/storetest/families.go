@@ -55,7 +55,7 @@ func testFamilyRevoke(t *testing.T, s tokenmint.Store) {
 	kept := issue(t, s, "c", "u2")
 	// A rotated chain: both the used and the current refresh token go.
 	next := refreshToken("c/u1/rt2", gone.family)
-	_, err := s.RotateRefreshToken(ctx, gone.refresh.ID, at(time.Minute), next)
+	_, err := s.RotateRefreshToken(ctx, gone.refresh.ID, at(time.Minute), next, nil)
 	ok(t, err, "rotate refresh token")
 	now := at(2 * time.Minute)
 	ok(t, s.RevokeFamily(ctx, gone.family.ID, now), "revoke family")
@@ -163,7 +163,7 @@ func testRefreshRotate(t *testing.T, s tokenmint.Store) {
 	next.Scopes, next.IssuedAt = []string{"narrower"}, at(time.Minute)
 	now := at(time.Minute)
 
-	got, err := s.RotateRefreshToken(ctx, "rt1", now, next)
+	got, err := s.RotateRefreshToken(ctx, "rt1", now, next, nil)
 	ok(t, err, "rotate refresh token")
 	wantOld := old
 	wantOld.UsedAt = now
@@ -176,7 +176,7 @@ func testRefreshRotate(t *testing.T, s tokenmint.Store) {
 	same(t, "stored new token", normRefresh(stored), normRefresh(next))
 
 	// The chain goes on from the new token.
-	_, err = s.RotateRefreshToken(ctx, "rt2", at(2*time.Minute), refreshToken("rt3", f))
+	_, err = s.RotateRefreshToken(ctx, "rt2", at(2*time.Minute), refreshToken("rt3", f), nil)
 	ok(t, err, "rotate new refresh token")
 }
 
@@ -186,10 +186,10 @@ func testRefreshReplay(t *testing.T, s tokenmint.Store) {
 	old := refreshToken("rt1", f)
 	ok(t, s.CreateRefreshToken(ctx, old), "create refresh token")
 	first := at(time.Minute)
-	_, err := s.RotateRefreshToken(ctx, "rt1", first, refreshToken("rt2", f))
+	_, err := s.RotateRefreshToken(ctx, "rt1", first, refreshToken("rt2", f), nil)
 	ok(t, err, "first rotation")
 
-	got, err := s.RotateRefreshToken(ctx, "rt1", at(5*time.Minute), refreshToken("rt3", f))
+	got, err := s.RotateRefreshToken(ctx, "rt1", at(5*time.Minute), refreshToken("rt3", f), nil)
 	wantErr(t, err, tokenmint.ErrAlreadyUsed, "second rotation")
 	want := old
 	want.UsedAt = first
@@ -204,7 +204,7 @@ func testRefreshReplay(t *testing.T, s tokenmint.Store) {
 func testRefreshRotateUnknown(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
 	f := family("f1", "c", "u1", at(time.Hour))
-	_, err := s.RotateRefreshToken(ctx, "nope", at(0), refreshToken("rt2", f))
+	_, err := s.RotateRefreshToken(ctx, "nope", at(0), refreshToken("rt2", f), nil)
 	wantErr(t, err, tokenmint.ErrNotFound, "rotate unknown refresh token")
 	_, err = s.GetRefreshToken(ctx, "rt2")
 	wantErr(t, err, tokenmint.ErrNotFound, "get token of a refused rotation")
@@ -223,7 +223,7 @@ func testRefreshRotateConcurrent(t *testing.T, s tokenmint.Store) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = s.RotateRefreshToken(ctx, "rt1", at(time.Minute), refreshToken(fmt.Sprintf("next-%02d", i), f))
+			_, errs[i] = s.RotateRefreshToken(ctx, "rt1", at(time.Minute), refreshToken(fmt.Sprintf("next-%02d", i), f), nil)
 		})
 	}
 	close(start)
@@ -248,12 +248,12 @@ func testRefreshRotateAtomic(t *testing.T, s tokenmint.Store) {
 	ok(t, s.CreateRefreshToken(ctx, old), "create refresh token")
 	taken := refreshToken("rt-taken", f)
 	ok(t, s.CreateRefreshToken(ctx, taken), "create refresh token")
-	_, err := s.RotateRefreshToken(ctx, "rt1", at(time.Minute), refreshToken("rt-taken", f))
+	_, err := s.RotateRefreshToken(ctx, "rt1", at(time.Minute), refreshToken("rt-taken", f), nil)
 	wantErr(t, err, tokenmint.ErrConflict, "rotate into a taken ID")
 	got, err := s.GetRefreshToken(ctx, "rt1")
 	ok(t, err, "get old refresh token")
 	same(t, "old token after a failed rotation", normRefresh(got), normRefresh(old))
-	_, err = s.RotateRefreshToken(ctx, "rt1", at(2*time.Minute), refreshToken("rt2", f))
+	_, err = s.RotateRefreshToken(ctx, "rt1", at(2*time.Minute), refreshToken("rt2", f), nil)
 	ok(t, err, "rotate after a failed rotation")
 }
 

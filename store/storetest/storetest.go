@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"Families", familyTests()},
 		{"RefreshTokens", refreshTokenTests()},
 		{"AuthCodes", authCodeTests()},
+		{"Issuance", issuanceTests()},
 		{"SigningKeys", signingKeyTests()},
 		{"LoginSessions", loginSessionTests()},
 		{"Revision", revisionTests()},
