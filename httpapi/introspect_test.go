@@ -149,31 +149,3 @@ func FuzzIntrospectionBody(f *testing.F) {
 		checkIntrospectionBody(t, in)
 	})
 }
-
-var jsonStringCases = []string{
-	"", "plain", "quote\"backslash\\", "<script>&amp;</script>", "\b\f\n\r\t", "\x00\x01\x1f\x7f",
-	"é ü 日本", "\u2028\u2029", "bad \xff\xfe utf8", "\xed\xa0\x80", "truncated \xe6\x97", "\U0001F600",
-}
-
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range jsonStringCases {
-		checkJSONString(t, s)
-	}
-}
-
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range jsonStringCases {
-		f.Add(s)
-	}
-	f.Fuzz(checkJSONString)
-}
-
-func checkJSONString(t *testing.T, s string) {
-	want, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := appendJSONString(nil, s); string(got) != string(want) {
-		t.Fatalf("appendJSONString(%q) = %s, json.Marshal gives %s", s, got, want)
-	}
-}

@@ -9,7 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/tokenmint/tokenmint/jsonstring"
 )
 
 // Claims is the payload of a JWT (RFC 7519 §4): the registered claims,
@@ -93,7 +94,7 @@ func (w *objectWriter) key(name string) {
 		w.b = append(w.b, ',')
 	}
 	w.n++
-	w.b = appendJSONString(w.b, name)
+	w.b = jsonstring.Append(w.b, name)
 	w.b = append(w.b, ':')
 }
 
@@ -102,7 +103,7 @@ func (w *objectWriter) str(name, v string) {
 		return
 	}
 	w.key(name)
-	w.b = appendJSONString(w.b, v)
+	w.b = jsonstring.Append(w.b, v)
 }
 
 func (w *objectWriter) date(name string, t time.Time) {
@@ -119,7 +120,7 @@ func (w *objectWriter) audience(aud []string) {
 		return
 	case 1:
 		w.key("aud")
-		w.b = appendJSONString(w.b, aud[0])
+		w.b = jsonstring.Append(w.b, aud[0])
 		return
 	}
 	w.key("aud")
@@ -128,7 +129,7 @@ func (w *objectWriter) audience(aud []string) {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = appendJSONString(w.b, a)
+		w.b = jsonstring.Append(w.b, a)
 	}
 	w.b = append(w.b, ']')
 }
@@ -153,58 +154,6 @@ func (w *objectWriter) extra(m map[string]any) error {
 		w.b = append(w.b, v...)
 	}
 	return nil
-}
-
-// appendJSONString appends s as a JSON string (RFC 8259 §7), escaping
-// quotes, backslashes, control characters and U+2028/U+2029, and replacing
-// invalid UTF-8 with U+FFFD as encoding/json does.
-func appendJSONString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // UnmarshalJSON decodes a JWT claims set. The payload must be a JSON
