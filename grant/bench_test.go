@@ -6,6 +6,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
+	"github.com/tokenmint/tokenmint/internal/benchcpu"
 	"github.com/tokenmint/tokenmint/registry"
 )
 
@@ -135,7 +136,7 @@ func BenchmarkAuthorizationCode(b *testing.B) {
 			u := f.user(b, "alice", "correct horse battery")
 			ctx := context.Background()
 			b.ReportAllocs()
-			defer reportCPU(b)()
+			defer benchcpu.Start(b)()
 			for b.Loop() {
 				req := grant.TokenRequest{GrantType: tokenmint.GrantAuthorizationCode, Client: cred,
 					Code: benchCode(b, f, c, u.ID), RedirectURI: "https://app.example/cb"}
@@ -174,7 +175,7 @@ func BenchmarkRefreshRotation(b *testing.B) {
 			c, cred := benchUserClient(b, f, format)
 			u := f.user(b, "alice", "correct horse battery")
 			b.ReportAllocs()
-			defer reportCPU(b)()
+			defer benchcpu.Start(b)()
 			benchRefreshChain(b, f, c, cred, u.ID, b.Loop)
 		})
 	}
@@ -188,21 +189,8 @@ func BenchmarkRefreshRotationParallel(b *testing.B) {
 	u := f.user(b, "alice", "correct horse battery")
 	b.ReportAllocs()
 	b.SetParallelism(16)
-	defer reportCPU(b)()
+	defer benchcpu.Start(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		benchRefreshChain(b, f, c, cred, u.ID, pb.Next)
 	})
-}
-
-// reportCPU reports the process's CPU time (user and system, every
-// thread) per operation from now until the returned function runs: on a
-// shared machine it varies less than wall time. Where the platform has no
-// getrusage it reports nothing.
-func reportCPU(b *testing.B) func() {
-	start, ok := processCPU()
-	return func() {
-		if end, _ := processCPU(); ok && b.N > 0 {
-			b.ReportMetric(float64((end-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
-		}
-	}
 }

@@ -1,5 +1,3 @@
-//go:build unix
-
 package server_test
 
 import (
@@ -10,11 +8,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/internal/benchcpu"
 	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/server"
 	"github.com/tokenmint/tokenmint/server/servertest"
@@ -71,24 +68,15 @@ func BenchmarkHandlers(b *testing.B) {
 				b.Fatalf("%s: not active: %s", tc.name, w.body.Bytes())
 			}
 			b.ReportAllocs()
-			cpu0 := processCPU(b)
+			stop := benchcpu.Start(b)
 			i := 0
 			for b.Loop() {
 				serve(i)
 				i++
 			}
-			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
+			stop()
 		})
 	}
-}
-
-// processCPU is the user and system CPU time the process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatalf("getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchIssue obtains an access token for c through the token endpoint.

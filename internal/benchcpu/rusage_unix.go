@@ -1,6 +1,6 @@
 //go:build unix
 
-package grant_test
+package benchcpu
 
 import (
 	"syscall"

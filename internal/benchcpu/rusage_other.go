@@ -1,8 +1,8 @@
 //go:build !unix
 
-package grant_test
+package benchcpu
 
 import "time"
 
-// processCPU is unknown here: reportCPU reports nothing.
+// processCPU is unknown here: Start reports nothing.
 func processCPU() (time.Duration, bool) { return 0, false }
