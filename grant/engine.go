@@ -126,7 +126,10 @@ type TokenRequest struct {
 	// ClientIP is the caller's address, for sign-in throttling.
 	ClientIP string
 	// Shape, when set, adjusts each JWT access token before it is signed:
-	// a dialect uses it to reproduce a platform's token layout.
+	// a dialect uses it to reproduce a platform's token layout. It must
+	// keep the jti: a user-grant token is recorded under it (for family
+	// revocation) in the same transaction, and a changed one is refused
+	// as a server error.
 	Shape func(*JWT)
 }
 
