@@ -245,6 +245,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close releases the prepared statements and the pools.
 func (db *DB) Close() error {
 	err := db.hot.close()
+	if db.tokens != nil {
+		err = errors.Join(err, db.tokens.close())
+	}
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
