@@ -12,7 +12,9 @@ import (
 
 // The hot paths: issuing (CreateAccessToken), introspecting
 // (GetAccessToken, TouchAccessToken), authenticating a client (GetClient)
-// and checking a JWT (IsJWTRevoked). Run with
+// and checking a JWT (IsJWTRevoked). The Parallel variants issue from
+// GOMAXPROCS goroutines, Parallel16 from 16 per GOMAXPROCS, about what a
+// loaded server has waiting, so that inserts form groups. Run with
 //
 //	go test -run x -bench . -benchmem ./store/...
 //
@@ -24,6 +26,10 @@ func BenchmarkSQLiteCreateAccessToken(b *testing.B) { benchCreateAccessToken(b, 
 func BenchmarkSQLiteCreateAccessTokenParallel(b *testing.B) {
 	benchCreateAccessTokenParallel(b, openSQLiteBench(b))
 }
+func BenchmarkSQLiteCreateAccessTokenParallel16(b *testing.B) {
+	b.SetParallelism(16)
+	benchCreateAccessTokenParallel(b, openSQLiteBench(b))
+}
 func BenchmarkSQLiteGetAccessToken(b *testing.B)   { benchGetAccessToken(b, openSQLiteBench(b)) }
 func BenchmarkSQLiteTouchAccessToken(b *testing.B) { benchTouchAccessToken(b, openSQLiteBench(b)) }
 func BenchmarkSQLiteGetClient(b *testing.B)        { benchGetClient(b, openSQLiteBench(b)) }
@@ -31,6 +37,10 @@ func BenchmarkSQLiteIsJWTRevoked(b *testing.B)     { benchIsJWTRevoked(b, openSQ
 
 func BenchmarkPostgresCreateAccessToken(b *testing.B) { benchCreateAccessToken(b, openPostgres(b)) }
 func BenchmarkPostgresCreateAccessTokenParallel(b *testing.B) {
+	benchCreateAccessTokenParallel(b, openPostgres(b))
+}
+func BenchmarkPostgresCreateAccessTokenParallel16(b *testing.B) {
+	b.SetParallelism(16)
 	benchCreateAccessTokenParallel(b, openPostgres(b))
 }
 func BenchmarkPostgresGetAccessToken(b *testing.B)   { benchGetAccessToken(b, openPostgres(b)) }

@@ -2,35 +2,65 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
+	"errors"
+	"math/bits"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // Group commit for the one write on the hot path: storing an opaque
-// access token. Each insert in its own transaction costs a commit (on
-// SQLite, lock and WAL syscalls on the single writer connection; on
-// PostgreSQL, a WAL flush of about a millisecond). Under concurrency the
-// inserts that queue up while a commit is running go into the next
-// transaction together, so they share its cost.
+// access token. Each insert on its own costs a commit (on SQLite, lock
+// and WAL syscalls on the single writer connection; on PostgreSQL, a
+// round trip and a WAL flush). Under concurrency the inserts that queue
+// up while a statement is running go into the next one together: a group
+// is ONE multi-row INSERT, so it costs one round trip and one commit, with
+// no BEGIN or COMMIT around it.
 //
 // It is the classic leader scheme: a caller appends its row to the
-// pending list and takes the lane's lock; whoever holds it commits
-// everything pending, so a caller often finds its row already committed
-// by the previous holder. An insert arriving alone takes the lock at once
-// and commits by itself in its own goroutine: no waiting for company, no
-// hand-off, so latency at low load is unchanged. Every caller returns
-// only after the commit that holds its row, so a token is never answered
-// before it is durable.
+// pending list and tries to become the lane's leader; the leader writes
+// what is pending, group after group, until its own row is written, while
+// the other callers wait for their answer or for the lead. An insert
+// arriving alone becomes leader at once and writes its row by itself in
+// its own goroutine: no waiting for company, no hand-off, so latency at
+// low load is unchanged. Every caller returns only after the commit that
+// holds its row, so a token is never answered before it is durable.
 
 const (
-	// maxBatch bounds a group so one commit stays short.
-	maxBatch = 256
-	// batchTimeout bounds one group's transaction; it is independent of
+	// maxBatch bounds a group so one statement stays short.
+	maxBatch = 64
+	// batchTimeout bounds one group's statement; it is independent of
 	// the callers' contexts, which only decide whether they still wait.
 	batchTimeout = 10 * time.Second
 )
+
+// groupSize is the number of rows of the group statement used when n
+// (at least 1) are pending: the largest of 1, 2, 3, 4, 6, 8, 12, ... 48,
+// 64 not above n. Statements are prepared per size, so a connection holds
+// a dozen of them rather than one per count, and the rows left for the
+// next group are fewer than a third of those pending.
+func groupSize(n int) int {
+	n = min(n, maxBatch)
+	p := 1 << (bits.Len(uint(n)) - 1) // largest power of two ≤ n
+	if q := p + p/2; p >= 2 && q <= n {
+		return q
+	}
+	return p
+}
+
+// insertRows is insertAccessToken with n rows in its VALUES.
+func insertRows(n int) string {
+	_, values, _ := strings.Cut(insertAccessToken, "VALUES")
+	values = strings.TrimSpace(values)
+	var b strings.Builder
+	b.WriteString(insertAccessToken)
+	for range n - 1 {
+		b.WriteString(",\n\t")
+		b.WriteString(values)
+	}
+	return b.String()
+}
 
 type insertReq struct {
 	ctx  context.Context
@@ -38,26 +68,60 @@ type insertReq struct {
 	done chan error // buffered: the committer never blocks on it
 }
 
-// lane is one leader lock with its queue. SQLite has one (one writer
-// connection); PostgreSQL a few, committing in parallel.
+// lane is one leader slot with its queue. SQLite has one (one writer
+// connection); PostgreSQL may have a few, writing in parallel.
 type lane struct {
-	leader  sync.Mutex
+	leader  chan struct{} // holds a token while a caller leads the lane
 	mu      sync.Mutex
 	pending []*insertReq
 }
 
+// take removes the next group from the pending rows, answering the
+// callers that gave up before their row was written.
+func (l *lane) take() []*insertReq {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	live := l.pending[:0]
+	for _, r := range l.pending {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		l.pending = nil
+		return nil
+	}
+	n := groupSize(len(live))
+	batch := make([]*insertReq, n)
+	copy(batch, live)
+	l.pending = append(live[:0], live[n:]...)
+	return batch
+}
+
 type committer struct {
 	db    *DB
-	query *stmt // prepared once on the writer pool, reused by every group
+	one   *stmt // the single-row insert, shared with the direct path
+	rows  [maxBatch + 1]stmt
 	lanes []lane
 	next  atomic.Uint32
 }
 
-func newCommitter(db *DB, query *stmt, lanes int) *committer {
-	return &committer{db: db, query: query, lanes: make([]lane, lanes)}
+func newCommitter(db *DB, one *stmt, lanes int) *committer {
+	c := &committer{db: db, one: one, lanes: make([]lane, lanes)}
+	for i := range c.lanes {
+		c.lanes[i].leader = make(chan struct{}, 1)
+	}
+	for n := 2; n <= maxBatch; n++ {
+		if groupSize(n) == n {
+			c.rows[n] = stmt{pool: writer, query: insertRows(n)}
+		}
+	}
+	return c
 }
 
-// insert runs the statement with args inside some group's transaction.
+// insert writes the row args, alone or in a group with others.
 func (c *committer) insert(ctx context.Context, args []any) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -68,75 +132,75 @@ func (c *committer) insert(ctx context.Context, args []any) error {
 	l.pending = append(l.pending, r)
 	l.mu.Unlock()
 
-	l.leader.Lock()
-	defer l.leader.Unlock()
 	select {
-	case err := <-r.done: // the previous leader committed it
+	case err := <-r.done: // a leader wrote it
 		return err
-	default:
+	case l.leader <- struct{}{}:
 	}
+	defer func() { <-l.leader }()
 	for {
-		l.mu.Lock()
-		batch := l.pending
-		if len(batch) > maxBatch {
-			batch = batch[:maxBatch]
-		}
-		l.pending = l.pending[len(batch):]
-		l.mu.Unlock()
-		c.commit(batch)
 		select {
 		case err := <-r.done:
 			return err
-		default: // more than maxBatch were ahead of us: go again
+		default: // ours is still pending: write the next group
+		}
+		if batch := l.take(); len(batch) > 0 {
+			c.commit(batch)
 		}
 	}
 }
 
-// commit writes the group in one transaction (a group of one without
-// one). If the transaction fails as a whole, each row is retried alone,
-// so one bad row (a duplicate ID) fails only its own caller.
+// commit writes a group of groupSize rows in one statement. The
+// statement is atomic: if it fails, nothing of it was written and each
+// row is retried alone, so one bad row (a duplicate ID) fails only its
+// own caller.
 func (c *committer) commit(batch []*insertReq) {
-	live := batch[:0:0]
-	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.done <- err // gave up before anything was written
-			continue
-		}
-		live = append(live, r)
-	}
-	if len(live) == 0 {
-		return
-	}
-	prepared, err := c.query.get(live[0].ctx, c.db) // before a transaction takes the writer
-	if err != nil {
-		reply(live, err)
-		return
-	}
-	if len(live) == 1 { // alone: the caller's own statement, no transaction
-		_, err := prepared.ExecContext(live[0].ctx, live[0].args...)
-		live[0].done <- err
+	if len(batch) == 1 { // alone: the caller's own statement and context
+		r := batch[0]
+		r.done <- c.exec(r.ctx, 1, r.args)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	err = c.db.inTx(ctx, func(tx *sql.Tx) error {
-		st := tx.StmtContext(ctx, prepared) // reuses the connection's statement
-		defer st.Close()
-		for _, r := range live {
-			if _, err := st.ExecContext(ctx, r.args...); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		reply(live, nil)
+	args := make([]any, 0, len(batch)*len(batch[0].args))
+	for _, r := range batch {
+		args = append(args, r.args...)
+	}
+	if c.exec(ctx, len(batch), args) == nil {
+		reply(batch, nil)
 		return
 	}
-	for _, r := range live {
-		_, err := prepared.ExecContext(ctx, r.args...)
-		r.done <- err
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err // gave up meanwhile: write nothing
+			continue
+		}
+		r.done <- c.exec(ctx, 1, r.args)
 	}
+}
+
+// exec runs the n-row insert, prepared once on the writer pool.
+func (c *committer) exec(ctx context.Context, n int, args []any) error {
+	s := c.one
+	if n > 1 {
+		s = &c.rows[n]
+	}
+	prepared, err := s.get(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	_, err = prepared.ExecContext(ctx, args...)
+	return err
+}
+
+// close releases the group statements (the single-row one belongs to
+// the DB's hot statements).
+func (c *committer) close() error {
+	var err error
+	for i := range c.rows {
+		err = errors.Join(err, c.rows[i].close())
+	}
+	return err
 }
 
 func reply(rs []*insertReq, err error) {
