@@ -46,7 +46,20 @@ type Options struct {
 	Now func() time.Time
 	// NoMigrate skips applying migrations on open.
 	NoMigrate bool
+
+	// checkpointEvery and walPages tune the WAL checkpoints of a SQLite
+	// file (checkpoint.go); tests shrink them.
+	checkpointEvery time.Duration
+	walPages        int
 }
+
+// Checkpoint defaults of a SQLite file: a background PASSIVE checkpoint
+// every checkpointEvery, and a RESTART on the writer when the WAL is
+// still past walPages pages (4 KiB each) after one.
+const (
+	checkpointEvery = 100 * time.Millisecond
+	walPages        = 4000
+)
 
 func (o Options) withDefaults() Options {
 	if o.MaxOpenConns <= 0 {
@@ -70,6 +83,12 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.checkpointEvery <= 0 {
+		o.checkpointEvery = checkpointEvery
+	}
+	if o.walPages <= 0 {
+		o.walPages = walPages
+	}
 	return o
 }
 
@@ -84,7 +103,8 @@ type DB struct {
 
 	queries sync.Map // ? query -> $n query, PostgreSQL only
 	hot     hotStmts
-	tokens  *committer // group commit of opaque access token inserts
+	tokens  *committer    // group commit of opaque access token inserts
+	ckpt    *checkpointer // background WAL checkpoints of a SQLite file
 }
 
 // MemoryPath is the SQLite path of a private in-memory database, for
@@ -125,6 +145,9 @@ func sqliteDSN(path string, opts Options, writer bool) string {
 		// where SQLite answers SQLITE_BUSY at once to avoid deadlock.
 		q.Set("_txlock", "immediate")
 		q.Add("_pragma", "journal_mode(WAL)")
+		// The checkpointer keeps the WAL below walPages; the writer's
+		// own checkpoints, inside commits, are only a backstop.
+		q.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(4*opts.walPages)+")")
 	} else {
 		q.Add("_pragma", "query_only(1)")
 	}
@@ -132,8 +155,8 @@ func sqliteDSN(path string, opts Options, writer bool) string {
 }
 
 // openSQLiteFile opens the writer pool (one connection: SQLite has one
-// writer, so queueing in database/sql beats spinning on the lock) and the
-// read pool. WAL lets readers run beside the writer.
+// writer, so queueing in database/sql beats spinning on the lock), the
+// read pool and the checkpointer. WAL lets readers run beside the writer.
 func (db *DB) openSQLiteFile(ctx context.Context, path string, opts Options) error {
 	w, err := sql.Open("sqlite", sqliteDSN(path, opts, true))
 	if err != nil {
@@ -157,7 +180,13 @@ func (db *DB) openSQLiteFile(ctx context.Context, path string, opts Options) err
 	r.SetMaxOpenConns(opts.MaxOpenConns)
 	r.SetMaxIdleConns(opts.MaxIdleConns)
 	r.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
-	db.w, db.r = w, r
+	ckpt, err := startCheckpointer(ctx, path, w, opts)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return db.wrap("open sqlite", err)
+	}
+	db.w, db.r, db.ckpt = w, r, ckpt
 	return nil
 }
 
@@ -249,9 +278,14 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the prepared statements and the pools.
+// Close stops the background checkpoints and releases the prepared
+// statements and the pools.
 func (db *DB) Close() error {
-	err := db.hot.close()
+	var err error
+	if db.ckpt != nil {
+		err = db.ckpt.close()
+	}
+	err = errors.Join(err, db.hot.close())
 	if db.tokens != nil {
 		err = errors.Join(err, db.tokens.close())
 	}
