@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tokenmint/tokenmint/periodic"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -79,26 +80,18 @@ func startCheckpointer(ctx context.Context, path string, w *sql.DB, opts Options
 // interrupts a checkpoint in progress.
 func (c *checkpointer) run(ctx context.Context, every time.Duration) {
 	defer close(c.done)
-	t := time.NewTicker(every)
-	defer t.Stop()
 	failing := false
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	periodic.Run(ctx, every, func(ctx context.Context) {
 		err := c.checkpoint(ctx)
 		switch {
 		case err == nil:
 			failing = false
 		case ctx.Err() != nil:
-			return
 		case !failing: // once per run of failures, not every tick
 			failing = true
 			c.log.Warn("sqlite: WAL checkpoint failed", "err", err)
 		}
-	}
+	})
 }
 
 // checkpoint copies what it can of the WAL into the database file without
