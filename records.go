@@ -47,6 +47,17 @@ func (t *AccessToken) ActiveAt(now time.Time) bool {
 	return t.IdleTTL <= 0 || now.Before(t.LastUsedAt.Add(t.IdleTTL))
 }
 
+// TouchDue reports whether a use of the token at now should be written
+// back to slide its idle expiry: a token with an idle lifetime is written
+// at most once per 1/100 of it (9 s for 15 min), so that busy tokens do
+// not turn every introspection into a write. A token may therefore expire
+// up to that much earlier than exactly IdleTTL after its last use, never
+// later. A record whose use is not due to be written is active by its
+// idle expiry, however old the copy.
+func (t *AccessToken) TouchDue(now time.Time) bool {
+	return t.IdleTTL > 0 && now.Sub(t.LastUsedAt) >= t.IdleTTL/100
+}
+
 // EffectiveExpiry is the instant the token stops being active if it is not
 // used again: the earlier of the absolute and the idle expiry.
 func (t *AccessToken) EffectiveExpiry() time.Time {
@@ -102,9 +113,12 @@ type AuthCode struct {
 	UsedAt              time.Time
 }
 
-// RevokedJWT marks a JWT (by "jti") revoked until it would have expired.
-type RevokedJWT struct {
-	JTI       string
+// RevokedToken marks an access token revoked until it would have expired:
+// a JWT by its "jti", an opaque token by its record ID (AccessToken.ID).
+// Both live in one set (the revocation feed, package denylist), so that a
+// process can answer "is this token revoked?" from memory.
+type RevokedToken struct {
+	ID        string
 	ClientID  string
 	ExpiresAt time.Time
 }

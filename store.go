@@ -55,25 +55,31 @@ type UserStore interface {
 }
 
 // TokenStore keeps access token records, refresh tokens, their families
-// and JWT revocations.
+// and the revocation feed.
 type TokenStore interface {
 	CreateAccessToken(ctx context.Context, t AccessToken) error
 	GetAccessToken(ctx context.Context, id string) (AccessToken, error)
 	// TouchAccessToken sets LastUsedAt (sliding expiry) when later than
 	// the stored value.
 	TouchAccessToken(ctx context.Context, id string, usedAt time.Time) error
-	// DeleteAccessToken revokes an opaque token.
+	// DeleteAccessToken revokes an opaque token: it deletes the record
+	// and, in the same transaction, records its ID as revoked in the
+	// feed (ErrNotFound when there is no record, and nothing recorded).
 	DeleteAccessToken(ctx context.Context, id string) error
 
-	RevokeJWT(ctx context.Context, r RevokedJWT) error // idempotent
-	IsJWTRevoked(ctx context.Context, jti string) (bool, error)
-	// RevokedJWTsSince returns the JWT revocations committed after
-	// cursor, in commit order, with the cursor to pass next time; -1
-	// reads them all. Every write that records revocations (RevokeJWT,
-	// RevokeFamily, DeleteClient, DeleteUser) is in the feed, so a
-	// process can keep the revoked jtis in memory (package denylist).
-	// Rows the janitor deleted are gone from it.
-	RevokedJWTsSince(ctx context.Context, cursor int64) ([]RevokedJWT, int64, error)
+	// RevokeJWT records a JWT as revoked by its jti; idempotent.
+	RevokeJWT(ctx context.Context, r RevokedToken) error
+	// IsRevoked reports whether the access token with that ID (a JWT's
+	// jti, an opaque token's record ID) is recorded as revoked.
+	IsRevoked(ctx context.Context, id string) (bool, error)
+	// RevocationsSince returns the revocations committed after cursor,
+	// in commit order, with the cursor to pass next time; -1 reads them
+	// all. Every write that revokes access tokens (RevokeJWT,
+	// DeleteAccessToken, RevokeFamily, DeleteClient, DeleteUser) is in the
+	// feed, JWTs and opaque tokens alike, so a process can keep the
+	// revoked IDs in memory (package denylist) and cache token records
+	// (package tokencache). Rows the janitor deleted are gone from it.
+	RevocationsSince(ctx context.Context, cursor int64) ([]RevokedToken, int64, error)
 
 	CreateFamily(ctx context.Context, f Family) error
 	GetFamily(ctx context.Context, id string) (Family, error)

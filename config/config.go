@@ -46,6 +46,10 @@ type Config struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
 	DBMaxConns      int           `yaml:"db_max_conns"`
+	// TokenCacheEntries bounds the opaque token records each instance
+	// keeps in memory (package tokencache); 0 reads every one from the
+	// database.
+	TokenCacheEntries int `yaml:"token_cache_entries"`
 
 	Argon2Memory      uint32 `yaml:"argon2_memory"` // KiB
 	Argon2Iterations  uint32 `yaml:"argon2_iterations"`
@@ -89,6 +93,7 @@ func Default() Config {
 		IdleTimeout:         60 * time.Second,
 		ShutdownTimeout:     15 * time.Second,
 		MaxBodyBytes:        64 << 10,
+		TokenCacheEntries:   50_000,
 		Argon2Memory:        password.DefaultParams.Memory,
 		Argon2Iterations:    password.DefaultParams.Iterations,
 		Argon2Parallelism:   password.DefaultParams.Parallelism,

@@ -55,6 +55,7 @@ func (c *Config) checks() []check {
 		{"shutdown_timeout", positive(&c.ShutdownTimeout)},
 		{"max_body_bytes", func(c *Config) error { return atLeast(c.MaxBodyBytes, 1024) }},
 		{"db_max_conns", func(c *Config) error { return atLeast(int64(c.DBMaxConns), 0) }},
+		{"token_cache_entries", func(c *Config) error { return atLeast(int64(c.TokenCacheEntries), 0) }},
 		{"argon2_parallelism", func(c *Config) error { return atLeast(int64(c.Argon2Parallelism), 1) }},
 		{"argon2_iterations", func(c *Config) error { return validIterations(c.Argon2Iterations) }},
 		{"argon2_memory", func(c *Config) error { return c.PasswordParams().Validate() }},

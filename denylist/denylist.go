@@ -1,20 +1,21 @@
-// Package denylist keeps every revoked JWT ID in memory, so that
-// introspection and UserInfo learn whether a JWT is revoked without a
+// Package denylist keeps every revoked access token ID in memory, so that
+// introspection and UserInfo learn whether a token is revoked without a
 // store round trip on each request.
 //
 // A JWT is verified by its signature; what the server must still look up
-// is whether it was revoked (RFC 7009). Revocations are rare and the set
-// is small (revoked JWTs that have not expired yet), so each process keeps
-// all of them and follows the store's revocation feed
-// (Store.RevokedJWTsSince):
+// is whether it was revoked (RFC 7009). An opaque token's record may be
+// cached (package tokencache); what must then be looked up is whether it
+// was revoked since. Revocations are rare and the set is small (revoked
+// tokens that have not expired yet), so each process keeps all of them
+// and follows the store's revocation feed (Store.RevocationsSince):
 //
 //   - revocations made through this Store are in memory when the call
-//     returns: the same instance never reports a JWT it revoked as active;
+//     returns: the same instance never reports a token it revoked as
+//     active;
 //   - revocations made by other processes sharing the database (other
 //     instances, the CLI) arrive with the next poll of Watch, so another
 //     instance may answer "active" for up to one poll interval after the
-//     revocation committed. Opaque tokens are unaffected: they are read
-//     from the store on every introspection.
+//     revocation committed.
 //
 // When the store is unreachable the set stays as it was: nobody can
 // revoke anything meanwhile, since revocations go through the store.
@@ -32,8 +33,8 @@ import (
 	"github.com/tokenmint/tokenmint/periodic"
 )
 
-// pruneEvery is how often entries of expired JWTs are dropped, and
-// pruneMargin how long after its expiry an entry is kept: a JWT past its
+// pruneEvery is how often entries of expired tokens are dropped, and
+// pruneMargin how long after its expiry an entry is kept: a token past its
 // expiry is inactive whatever the set says, and the margin keeps clock
 // differences between instances out of the question.
 const (
@@ -41,7 +42,7 @@ const (
 	pruneMargin = time.Minute
 )
 
-// Store is a tokenmint.Store whose IsJWTRevoked answers from memory once
+// Store is a tokenmint.Store whose IsRevoked answers from memory once
 // Load has succeeded. Every other method is the wrapped store's; the
 // revoking ones also update the set.
 type Store struct {
@@ -50,7 +51,7 @@ type Store struct {
 	now func() time.Time
 
 	loaded  atomic.Bool
-	revoked sync.Map // jti -> expiry (time.Time)
+	revoked sync.Map // token ID -> expiry (time.Time)
 	size    atomic.Int64
 
 	mu        sync.Mutex // serialises reads of the feed; guards cursor, lastPrune
@@ -64,7 +65,7 @@ type Options struct {
 	Now    func() time.Time
 }
 
-// New wraps store. Until Load succeeds, IsJWTRevoked asks the store.
+// New wraps store. Until Load succeeds, IsRevoked asks the store.
 func New(store tokenmint.Store, opts Options) *Store {
 	s := &Store{Store: store, log: opts.Logger, now: opts.Now, cursor: -1}
 	if s.log == nil {
@@ -76,7 +77,7 @@ func New(store tokenmint.Store, opts Options) *Store {
 	return s
 }
 
-// Load reads every revocation in the store; from then on IsJWTRevoked
+// Load reads every revocation in the store; from then on IsRevoked
 // answers from memory.
 func (s *Store) Load(ctx context.Context) error {
 	if err := s.Sync(ctx); err != nil {
@@ -90,12 +91,12 @@ func (s *Store) Load(ctx context.Context) error {
 func (s *Store) Sync(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rs, next, err := s.Store.RevokedJWTsSince(ctx, s.cursor)
+	rs, next, err := s.Store.RevocationsSince(ctx, s.cursor)
 	if err != nil {
 		return fmt.Errorf("read revocation feed: %w", err)
 	}
 	for _, r := range rs {
-		s.add(r.JTI, r.ExpiresAt)
+		s.add(r.ID, r.ExpiresAt)
 	}
 	s.cursor = next
 	if now := s.now(); now.Sub(s.lastPrune) >= pruneEvery {
@@ -105,8 +106,8 @@ func (s *Store) Sync(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) add(jti string, exp time.Time) {
-	if _, loaded := s.revoked.Swap(jti, exp); !loaded {
+func (s *Store) add(id string, exp time.Time) {
+	if _, loaded := s.revoked.Swap(id, exp); !loaded {
 		s.size.Add(1)
 	}
 }
@@ -120,7 +121,7 @@ func (s *Store) prune(now time.Time) {
 	})
 }
 
-// Len is how many revoked JWTs are held.
+// Len is how many revoked tokens are held.
 func (s *Store) Len() int { return int(s.size.Load()) }
 
 // Watch calls Sync every interval until ctx ends. A failed read is logged
@@ -133,29 +134,39 @@ func (s *Store) Watch(ctx context.Context, interval time.Duration) {
 	})
 }
 
-// IsJWTRevoked answers from memory once loaded.
-func (s *Store) IsJWTRevoked(ctx context.Context, jti string) (bool, error) {
+// IsRevoked answers from memory once loaded.
+func (s *Store) IsRevoked(ctx context.Context, id string) (bool, error) {
 	if !s.loaded.Load() {
-		return s.Store.IsJWTRevoked(ctx, jti)
+		return s.Store.IsRevoked(ctx, id)
 	}
 	if s.size.Load() == 0 {
 		return false, nil
 	}
-	_, ok := s.revoked.Load(jti)
+	_, ok := s.revoked.Load(id)
 	return ok, nil
 }
 
-// RevokeJWT records the revocation and holds it at once.
-func (s *Store) RevokeJWT(ctx context.Context, r tokenmint.RevokedJWT) error {
-	if err := s.Store.RevokeJWT(ctx, r); err != nil {
+// DeleteAccessToken revokes the opaque token and reads the revocation it
+// recorded before returning.
+func (s *Store) DeleteAccessToken(ctx context.Context, id string) error {
+	if err := s.Store.DeleteAccessToken(ctx, id); err != nil {
 		return err
 	}
-	s.add(r.JTI, r.ExpiresAt)
+	s.syncAfter(ctx, "delete access token")
 	return nil
 }
 
-// RevokeFamily revokes the family and reads the JWT revocations it
-// recorded before returning.
+// RevokeJWT records the revocation and holds it at once.
+func (s *Store) RevokeJWT(ctx context.Context, r tokenmint.RevokedToken) error {
+	if err := s.Store.RevokeJWT(ctx, r); err != nil {
+		return err
+	}
+	s.add(r.ID, r.ExpiresAt)
+	return nil
+}
+
+// RevokeFamily revokes the family and reads the revocations it recorded
+// before returning.
 func (s *Store) RevokeFamily(ctx context.Context, id string, now time.Time) error {
 	if err := s.Store.RevokeFamily(ctx, id, now); err != nil {
 		return err
@@ -164,8 +175,8 @@ func (s *Store) RevokeFamily(ctx context.Context, id string, now time.Time) erro
 	return nil
 }
 
-// DeleteClient deletes the client and reads the JWT revocations it
-// recorded before returning.
+// DeleteClient deletes the client and reads the revocations it recorded
+// before returning.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	if err := s.Store.DeleteClient(ctx, id); err != nil {
 		return err
@@ -174,7 +185,7 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	return nil
 }
 
-// DeleteUser deletes the user and reads the JWT revocations it recorded
+// DeleteUser deletes the user and reads the revocations it recorded
 // before returning.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	if err := s.Store.DeleteUser(ctx, id); err != nil {

@@ -45,16 +45,16 @@ func openPair(t *testing.T) (mine, other tokenmint.Store) {
 
 func revoked(t *testing.T, s tokenmint.Store, jti string) bool {
 	t.Helper()
-	got, err := s.IsJWTRevoked(t.Context(), jti)
+	got, err := s.IsRevoked(t.Context(), jti)
 	if err != nil {
-		t.Fatalf("IsJWTRevoked(%q): %v", jti, err)
+		t.Fatalf("IsRevoked(%q): %v", jti, err)
 	}
 	return got
 }
 
 func revoke(t *testing.T, s tokenmint.Store, jti string, exp time.Time) {
 	t.Helper()
-	if err := s.RevokeJWT(t.Context(), tokenmint.RevokedJWT{JTI: jti, ClientID: "c", ExpiresAt: exp}); err != nil {
+	if err := s.RevokeJWT(t.Context(), tokenmint.RevokedToken{ID: jti, ClientID: "c", ExpiresAt: exp}); err != nil {
 		t.Fatalf("revoke %s: %v", jti, err)
 	}
 }
@@ -117,14 +117,19 @@ func TestOwnRevocationsAtOnce(t *testing.T) {
 			FamilyID: f.ID, IssuedAt: t0, ExpiresAt: t0.Add(time.Hour),
 		}))
 	}
+	must("create opaque record", d.CreateAccessToken(ctx, tokenmint.AccessToken{
+		ID: "opaque-1", Format: tokenmint.FormatOpaque, ClientID: "c", Subject: "c",
+		IssuedAt: t0, ExpiresAt: t0.Add(time.Hour), LastUsedAt: t0,
+	}))
 	steps := []struct {
 		name string
 		do   func() error
 		jti  string
 	}{
 		{"RevokeJWT", func() error {
-			return d.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "direct", ClientID: "c", ExpiresAt: t0.Add(time.Hour)})
+			return d.RevokeJWT(ctx, tokenmint.RevokedToken{ID: "direct", ClientID: "c", ExpiresAt: t0.Add(time.Hour)})
 		}, "direct"},
+		{"DeleteAccessToken", func() error { return d.DeleteAccessToken(ctx, "opaque-1") }, "opaque-1"},
 		{"RevokeFamily", func() error { return d.RevokeFamily(ctx, "f1", t0) }, "jwt-f1"},
 		{"DeleteClient", func() error { return d.DeleteClient(ctx, "gone") }, "jwt-f2"},
 		{"DeleteUser", func() error { return d.DeleteUser(ctx, "u2") }, "jwt-f3"},
@@ -180,7 +185,7 @@ func TestWatchPolls(t *testing.T) {
 	<-done
 }
 
-func BenchmarkIsJWTRevoked(b *testing.B) {
+func BenchmarkIsRevoked(b *testing.B) {
 	ctx := b.Context()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "b.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -191,13 +196,13 @@ func BenchmarkIsJWTRevoked(b *testing.B) {
 	if err := d.Load(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if err := d.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "r", ClientID: "c", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+	if err := d.RevokeJWT(ctx, tokenmint.RevokedToken{ID: "r", ClientID: "c", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if ok, _ := d.IsJWTRevoked(ctx, "some-live-jti-0123456789"); ok {
+			if ok, _ := d.IsRevoked(ctx, "some-live-jti-0123456789"); ok {
 				b.Fatal("live jti reported revoked")
 			}
 		}

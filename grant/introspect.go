@@ -87,7 +87,7 @@ func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection,
 	if !rec.ActiveAt(now) {
 		return inactive, nil
 	}
-	if rec.IdleTTL > 0 && now.Sub(rec.LastUsedAt) >= touchGranularity(rec.IdleTTL) {
+	if rec.TouchDue(now) {
 		if err := e.cfg.Store.TouchAccessToken(ctx, rec.ID, now); err != nil {
 			return nil, storeError("record token use", err)
 		}
@@ -113,15 +113,6 @@ func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection,
 	return info, nil
 }
 
-// touchGranularity bounds how often a sliding-expiry token is written
-// back: at most once per 1/100 of its idle lifetime (9 s for 15 min), so
-// busy tokens do not turn every introspection into a write. A token may
-// therefore expire up to that much earlier than exactly IdleTTL after its
-// last use, never later.
-func touchGranularity(idle time.Duration) time.Duration {
-	return idle / 100
-}
-
 func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, error) {
 	c, err := e.cfg.Keys.Verify(raw, "at+jwt")
 	if err != nil {
@@ -131,7 +122,7 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 	if c.Issuer != e.cfg.Issuer || !now.Before(c.ExpiresAt) || (!c.NotBefore.IsZero() && now.Before(c.NotBefore)) {
 		return inactive, nil
 	}
-	revoked, err := e.cfg.Store.IsJWTRevoked(ctx, c.ID)
+	revoked, err := e.cfg.Store.IsRevoked(ctx, c.ID)
 	if err != nil {
 		return nil, storeError("check jwt revocation", err)
 	}

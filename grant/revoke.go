@@ -113,7 +113,7 @@ func (e *Engine) revokeJWT(ctx context.Context, caller *tokenmint.Client, raw st
 	if !e.now().Before(c.ExpiresAt) {
 		return nil
 	}
-	r := tokenmint.RevokedJWT{JTI: c.ID, ClientID: c.ClientID, ExpiresAt: c.ExpiresAt}
+	r := tokenmint.RevokedToken{ID: c.ID, ClientID: c.ClientID, ExpiresAt: c.ExpiresAt}
 	if err := e.cfg.Store.RevokeJWT(ctx, r); err != nil {
 		return storeError("revoke jwt", err)
 	}

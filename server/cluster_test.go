@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -63,32 +64,48 @@ func introspectOn(t *testing.T, in *servertest.Instance, c servertest.Client, to
 	return body["active"] == true
 }
 
-// TestClusterBehavesAsOne: issue on A, introspect on B, revoke on C,
-// inactive on A — for both token formats. An opaque token is read from
-// the database on each introspection, so it is inactive everywhere at
-// once; a JWT's revocation is inactive at once on C and reaches the other
-// instances' revocation lists with their next poll (package denylist,
-// every 250 ms).
+// TestClusterBehavesAsOne: issue on A, introspect everywhere, revoke on
+// C: inactive on C at once, and on A and B, which cached what they read,
+// once they have read the revocation feed (package denylist, every
+// 250 ms) — for both token formats. Without the opaque token cache
+// (token_cache_entries 0) an opaque token is read from the database on
+// each introspection, and its revocation is seen everywhere at once.
 func TestClusterBehavesAsOne(t *testing.T) {
-	n := cluster(t)
-	a, b, c := n[0], n[1], n[2]
-	for _, format := range []string{tokenmint.FormatJWT, tokenmint.FormatOpaque} {
-		cl := a.CreateClient(t, registry.ClientSpec{TokenFormat: format})
-		tok := issue(t, a, cl, "")
-		if !introspectOn(t, b, cl, tok) {
-			t.Fatalf("%s token issued on A inactive on B", format)
-		}
-		if status, _, body := post(t, c.URL+"/oauth2/revoke", url.Values{"token": {tok}}, cl.ID, cl.Secret); status != 200 {
-			t.Fatalf("revoke on C: %d %v", status, body)
-		}
-		if introspectOn(t, c, cl, tok) {
-			t.Fatalf("%s token revoked on C still active on C", format)
-		}
-		if format == tokenmint.FormatOpaque && introspectOn(t, a, cl, tok) {
-			t.Fatal("opaque token revoked on C still active on A")
-		}
-		eventually(t, 2*time.Second, format+" token revoked on C inactive on A", func() bool {
-			return !introspectOn(t, a, cl, tok)
+	for _, cached := range []bool{true, false} {
+		t.Run(map[bool]string{true: "token cache", false: "no token cache"}[cached], func(t *testing.T) {
+			n := cluster(t, func(c *config.Config) {
+				if !cached {
+					c.TokenCacheEntries = 0
+				}
+			})
+			a, b, c := n[0], n[1], n[2]
+			for _, format := range []string{tokenmint.FormatJWT, tokenmint.FormatOpaque} {
+				cl := a.CreateClient(t, registry.ClientSpec{TokenFormat: format})
+				tok := issue(t, a, cl, "")
+				for i, in := range n {
+					if !introspectOn(t, in, cl, tok) {
+						t.Fatalf("%s token issued on A inactive on instance %d", format, i)
+					}
+				}
+				if status, _, body := post(t, c.URL+"/oauth2/revoke", url.Values{"token": {tok}}, cl.ID, cl.Secret); status != 200 {
+					t.Fatalf("revoke on C: %d %v", status, body)
+				}
+				if introspectOn(t, c, cl, tok) {
+					t.Fatalf("%s token revoked on C still active on C", format)
+				}
+				if format == tokenmint.FormatOpaque && !cached {
+					for i, in := range n[:2] {
+						if introspectOn(t, in, cl, tok) {
+							t.Fatalf("opaque token revoked on C still active on instance %d without the token cache", i)
+						}
+					}
+				}
+				for i, in := range []*servertest.Instance{a, b} {
+					eventually(t, 2*time.Second, fmt.Sprintf("%s token revoked on C inactive on instance %d", format, i), func() bool {
+						return !introspectOn(t, in, cl, tok)
+					})
+				}
+			}
 		})
 	}
 }
@@ -120,8 +137,8 @@ func TestClusterRefreshReuseAcrossInstances(t *testing.T) {
 	if status, body := refresh(n[2], second["refresh_token"].(string)); status != 400 {
 		t.Fatalf("family survived reuse: refresh on C %d %v", status, body)
 	}
-	// B revoked the family: its JWTs reach C's revocation list by C's
-	// next poll.
+	// B revoked the family: its access tokens reach C's revocation list
+	// by C's next poll.
 	eventually(t, 2*time.Second, "access token of the family revoked on B inactive on C", func() bool {
 		return !introspectOn(t, n[2], cl, second["access_token"].(string))
 	})

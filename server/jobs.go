@@ -14,8 +14,9 @@ import (
 // key changed anywhere reaches this instance within two polls.
 const revisionPoll = time.Second
 
-// revocationPoll is how often the revocation feed is read: a JWT revoked
-// by another instance or the CLI introspects inactive here within it
+// revocationPoll is how often the revocation feed is read: a token (JWT,
+// or opaque token whose record this instance has cached) revoked by
+// another instance or the CLI introspects inactive here within it
 // (revocations made here, at once).
 const revocationPoll = 250 * time.Millisecond
 

@@ -73,9 +73,9 @@ func TestJWTRevokedByAnotherProcess(t *testing.T) {
 	c := in.CreateClient(t, registry.ClientSpec{})
 	tok := issue(t, in, c, "")
 	body := introspectActive(t, in, c, tok)
-	r := tokenmint.RevokedJWT{JTI: body["jti"].(string), ClientID: c.ID, ExpiresAt: time.Unix(int64(body["exp"].(float64)), 0)}
-	if !strings.Contains(metricsText(t, in.URL), "tokenmint_revoked_jwts 0") {
-		t.Fatal("tokenmint_revoked_jwts is not 0 before any revocation")
+	r := tokenmint.RevokedToken{ID: body["jti"].(string), ClientID: c.ID, ExpiresAt: time.Unix(int64(body["exp"].(float64)), 0)}
+	if !strings.Contains(metricsText(t, in.URL), "tokenmint_revoked_tokens 0") {
+		t.Fatal("tokenmint_revoked_tokens is not 0 before any revocation")
 	}
 	if err := other.RevokeJWT(ctx, r); err != nil {
 		t.Fatal(err)
@@ -84,8 +84,43 @@ func TestJWTRevokedByAnotherProcess(t *testing.T) {
 		s, _, b := post(t, in.URL+"/oauth2/introspect", url.Values{"token": {tok}}, c.ID, c.Secret)
 		return s == 200 && b["active"] == false
 	})
-	if !strings.Contains(metricsText(t, in.URL), "tokenmint_revoked_jwts 1") {
-		t.Fatal("tokenmint_revoked_jwts is not 1 after a revocation")
+	if !strings.Contains(metricsText(t, in.URL), "tokenmint_revoked_tokens 1") {
+		t.Fatal("tokenmint_revoked_tokens is not 1 after a revocation")
+	}
+}
+
+// TestOpaqueTokenCachedAndRevokedByAnotherProcess: the server reads an
+// opaque token's record once and then answers from memory, and a
+// revocation by a second handle on the database (another instance, the
+// CLI) reaches it through the revocation feed within a poll.
+func TestOpaqueTokenCachedAndRevokedByAnotherProcess(t *testing.T) {
+	in := servertest.Start(t)
+	other := openOther(t, in)
+	c := in.CreateClient(t, registry.ClientSpec{TokenFormat: tokenmint.FormatOpaque})
+	tok := issue(t, in, c, "")
+	for range 3 {
+		introspectActive(t, in, c, tok)
+	}
+	m := metricsText(t, in.URL)
+	for _, want := range []string{
+		`tokenmint_token_cache_lookups_total{result="miss"} 1`,
+		`tokenmint_token_cache_lookups_total{result="hit"} 2`,
+		"tokenmint_token_cache_entries 1",
+	} {
+		if !strings.Contains(m, want) {
+			t.Fatalf("metrics lack %q after three introspections of one token", want)
+		}
+	}
+	id := token.NewHasher(servertest.TestMasterKey.Derive(token.PurposeTokenHash)).ID(tok)
+	if err := other.DeleteAccessToken(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "opaque token revoked by another process inactive", func() bool {
+		s, _, b := post(t, in.URL+"/oauth2/introspect", url.Values{"token": {tok}}, c.ID, c.Secret)
+		return s == 200 && b["active"] == false
+	})
+	if !strings.Contains(metricsText(t, in.URL), "tokenmint_revoked_tokens 1") {
+		t.Fatal("tokenmint_revoked_tokens is not 1 after the revocation")
 	}
 }
 

@@ -22,14 +22,16 @@ import (
 	"github.com/tokenmint/tokenmint/store"
 	"github.com/tokenmint/tokenmint/store/sqlstore"
 	"github.com/tokenmint/tokenmint/token"
+	"github.com/tokenmint/tokenmint/tokencache"
 )
 
 // Server is a configured tokenmint, ready to serve.
 type Server struct {
 	cfg     config.Config
 	log     *slog.Logger
-	store   tokenmint.Store // the database, behind the revocation list
+	store   tokenmint.Store // the database, behind the revocation list and the token cache
 	revoked *denylist.Store
+	tokens  *tokencache.Store // nil when token_cache_entries is 0
 	keys    *token.Keyset
 	clients *clientcache.Cache
 	engine  *grant.Engine
@@ -65,9 +67,14 @@ func (s *Server) open(ctx context.Context) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	// Everything goes through the revocation list: revocations made here
-	// are in it at once, the others arrive by Watch (jobs.go).
+	// are in it at once, the others arrive by Watch (jobs.go). The token
+	// cache sits in front of it and asks it before serving a record.
 	s.revoked = denylist.New(db, denylist.Options{Logger: s.log, Now: s.now})
 	s.store = s.revoked
+	if n := s.cfg.TokenCacheEntries; n > 0 {
+		s.tokens = tokencache.New(s.revoked, tokencache.Options{Entries: n, Now: s.now})
+		s.store = s.tokens
+	}
 	mk, created, err := s.cfg.MasterKeyValue()
 	if err != nil {
 		return fmt.Errorf("master key: %w", err)
@@ -86,11 +93,9 @@ func (s *Server) open(ctx context.Context) error {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
 	if err := s.revoked.Load(ctx); err != nil {
-		return fmt.Errorf("load revoked jwts: %w", err)
+		return fmt.Errorf("load revoked tokens: %w", err)
 	}
-	s.metrics.Registry().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "tokenmint_revoked_jwts", Help: "Revoked JWTs not yet expired, held in memory for introspection.",
-	}, func() float64 { return float64(s.revoked.Len()) }))
+	s.registerStoreMetrics()
 	s.clients = clientcache.New(s.store)
 	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now); err != nil {
 		return err
@@ -188,4 +193,34 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	return s.Serve(ctx, ln)
+}
+
+// registerStoreMetrics exposes the sizes of the revocation list and the
+// token cache, and the cache's hits and misses.
+func (s *Server) registerStoreMetrics() {
+	reg := s.metrics.Registry()
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tokenmint_revoked_tokens",
+		Help: "Revoked access tokens not yet expired, held in memory for introspection.",
+	}, func() float64 { return float64(s.revoked.Len()) }))
+	if s.tokens == nil {
+		return
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tokenmint_token_cache_entries",
+		Help: "Opaque token records held in memory.",
+	}, func() float64 { return float64(s.tokens.Stats().Entries) }))
+	for _, r := range []struct {
+		result string
+		count  func(tokencache.Stats) uint64
+	}{
+		{"hit", func(st tokencache.Stats) uint64 { return st.Hits }},
+		{"miss", func(st tokencache.Stats) uint64 { return st.Misses }},
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "tokenmint_token_cache_lookups_total",
+			Help:        "Opaque token record lookups, by whether memory answered (hit) or the database (miss).",
+			ConstLabels: prometheus.Labels{"result": r.result},
+		}, func() float64 { return float64(r.count(s.tokens.Stats())) }))
+	}
 }

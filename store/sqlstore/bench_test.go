@@ -12,7 +12,7 @@ import (
 
 // The hot paths: issuing (CreateAccessToken), introspecting
 // (GetAccessToken, TouchAccessToken), authenticating a client (GetClient)
-// and checking a JWT (IsJWTRevoked). The Parallel variants issue from
+// and checking a JWT (IsRevoked). The Parallel variants issue from
 // GOMAXPROCS goroutines, Parallel16 from 16 per GOMAXPROCS, about what a
 // loaded server has waiting, so that inserts form groups. Run with
 //
@@ -33,7 +33,7 @@ func BenchmarkSQLiteCreateAccessTokenParallel16(b *testing.B) {
 func BenchmarkSQLiteGetAccessToken(b *testing.B)   { benchGetAccessToken(b, openSQLiteBench(b)) }
 func BenchmarkSQLiteTouchAccessToken(b *testing.B) { benchTouchAccessToken(b, openSQLiteBench(b)) }
 func BenchmarkSQLiteGetClient(b *testing.B)        { benchGetClient(b, openSQLiteBench(b)) }
-func BenchmarkSQLiteIsJWTRevoked(b *testing.B)     { benchIsJWTRevoked(b, openSQLiteBench(b)) }
+func BenchmarkSQLiteIsRevoked(b *testing.B)        { benchIsRevoked(b, openSQLiteBench(b)) }
 
 func BenchmarkPostgresCreateAccessToken(b *testing.B) { benchCreateAccessToken(b, openPostgres(b)) }
 func BenchmarkPostgresCreateAccessTokenParallel(b *testing.B) {
@@ -46,7 +46,7 @@ func BenchmarkPostgresCreateAccessTokenParallel16(b *testing.B) {
 func BenchmarkPostgresGetAccessToken(b *testing.B)   { benchGetAccessToken(b, openPostgres(b)) }
 func BenchmarkPostgresTouchAccessToken(b *testing.B) { benchTouchAccessToken(b, openPostgres(b)) }
 func BenchmarkPostgresGetClient(b *testing.B)        { benchGetClient(b, openPostgres(b)) }
-func BenchmarkPostgresIsJWTRevoked(b *testing.B)     { benchIsJWTRevoked(b, openPostgres(b)) }
+func BenchmarkPostgresIsRevoked(b *testing.B)        { benchIsRevoked(b, openPostgres(b)) }
 
 func benchCreateAccessToken(b *testing.B, db *DB) {
 	ctx := context.Background()
@@ -134,9 +134,9 @@ func benchGetClient(b *testing.B, db *DB) {
 	}
 }
 
-func benchIsJWTRevoked(b *testing.B, db *DB) {
+func benchIsRevoked(b *testing.B, db *DB) {
 	ctx := context.Background()
-	if err := db.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "revoked", ClientID: "c", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+	if err := db.RevokeJWT(ctx, tokenmint.RevokedToken{ID: "revoked", ClientID: "c", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -147,8 +147,8 @@ func benchIsJWTRevoked(b *testing.B, db *DB) {
 		if i%2 == 0 {
 			jti = "revoked"
 		}
-		if revoked, err := db.IsJWTRevoked(ctx, jti); err != nil || revoked != (i%2 == 0) {
-			b.Fatalf("IsJWTRevoked(%s) = %v, %v", jti, revoked, err)
+		if revoked, err := db.IsRevoked(ctx, jti); err != nil || revoked != (i%2 == 0) {
+			b.Fatalf("IsRevoked(%s) = %v, %v", jti, revoked, err)
 		}
 	}
 }

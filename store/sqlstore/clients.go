@@ -129,15 +129,16 @@ func (db *DB) writeClient(ctx context.Context, tx *sql.Tx, id string, c *tokenmi
 }
 
 // DeleteClient removes the client and everything issued to it: access
-// tokens, refresh tokens, families and codes. Its JWTs still in the
-// database are recorded as revoked first, so they stop introspecting as
-// active although resource servers may hold them.
+// tokens, refresh tokens, families and codes. Its access tokens still in
+// the database enter the revocation feed first, so that its JWTs stop
+// introspecting as active although resource servers may hold them, and
+// other processes drop their cached opaque records.
 func (db *DB) DeleteClient(ctx context.Context, id string) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := mustAffect(tx.ExecContext(ctx, db.q(`DELETE FROM clients WHERE id = ?`), id)); err != nil {
 			return err
 		}
-		if err := db.recordJWTRevocations(ctx, tx, `client_id = ?`, id); err != nil {
+		if err := db.recordRevocations(ctx, tx, `client_id = ?`, id); err != nil {
 			return err
 		}
 		stmts := []string{

@@ -67,9 +67,10 @@ func (db *DB) revokeSubjectFamilies(ctx context.Context, tx *sql.Tx, subject str
 }
 
 // revokeFamilies revokes the families matching famCond and the tokens
-// matching tokCond, each condition taking arg as its one parameter. JWT
-// records become revoked_jwts rows before the records go, so that a JWT
-// already handed out stops introspecting as active.
+// matching tokCond, each condition taking arg as its one parameter. The
+// access tokens enter the revocation feed before their records go, so
+// that a JWT already handed out stops introspecting as active, and so do
+// opaque records other processes hold in their caches.
 func (db *DB) revokeFamilies(ctx context.Context, tx *sql.Tx, famCond, tokCond string, arg any, now time.Time) error {
 	const markRevoked = `UPDATE families SET revoked_at = ? WHERE revoked_at IS NULL AND `
 	if _, err := tx.ExecContext(ctx, db.q(markRevoked+famCond), micros(now), arg); err != nil {
@@ -78,7 +79,7 @@ func (db *DB) revokeFamilies(ctx context.Context, tx *sql.Tx, famCond, tokCond s
 	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM refresh_tokens WHERE `+tokCond), arg); err != nil {
 		return err
 	}
-	if err := db.recordJWTRevocations(ctx, tx, tokCond, arg); err != nil {
+	if err := db.recordRevocations(ctx, tx, tokCond, arg); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, db.q(`DELETE FROM access_tokens WHERE `+tokCond), arg)

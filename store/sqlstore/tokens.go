@@ -100,16 +100,22 @@ func (db *DB) TouchAccessToken(ctx context.Context, id string, usedAt time.Time)
 	return db.wrap("touch access token", err)
 }
 
-// DeleteAccessToken removes an access token record; ErrNotFound when there
-// is none.
+// DeleteAccessToken revokes an access token: its ID enters the revocation
+// feed and its record goes, in one transaction; ErrNotFound when there is
+// no record.
 func (db *DB) DeleteAccessToken(ctx context.Context, id string) error {
-	err := mustAffect(db.w.ExecContext(ctx, db.q(`DELETE FROM access_tokens WHERE id = ?`), id))
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.recordRevocations(ctx, tx, `id = ?`, id); err != nil {
+			return err
+		}
+		return mustAffect(tx.ExecContext(ctx, db.q(`DELETE FROM access_tokens WHERE id = ?`), id))
+	})
 	return db.wrap("delete access token", err)
 }
 
 // RevokeJWT records a JWT as revoked until it expires. Revoking it again
 // changes nothing.
-func (db *DB) RevokeJWT(ctx context.Context, r tokenmint.RevokedJWT) error {
+func (db *DB) RevokeJWT(ctx context.Context, r tokenmint.RevokedToken) error {
 	const q = `INSERT INTO revoked_jwts (jti, client_id, expires_at, seq)
 		VALUES (?, ?, ?, (SELECT value FROM revision WHERE id = 2))
 		ON CONFLICT (jti) DO NOTHING`
@@ -117,7 +123,7 @@ func (db *DB) RevokeJWT(ctx context.Context, r tokenmint.RevokedJWT) error {
 		if err := bumpRevocationSeq(ctx, tx); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, db.q(q), r.JTI, r.ClientID, deadline(r.ExpiresAt))
+		_, err := tx.ExecContext(ctx, db.q(q), r.ID, r.ClientID, deadline(r.ExpiresAt))
 		return err
 	})
 	return db.wrap("revoke jwt", err)
@@ -132,19 +138,19 @@ func bumpRevocationSeq(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-// RevokedJWTsSince returns the revocations with a sequence after cursor.
-func (db *DB) RevokedJWTsSince(ctx context.Context, cursor int64) ([]tokenmint.RevokedJWT, int64, error) {
+// RevocationsSince returns the revocations with a sequence after cursor.
+func (db *DB) RevocationsSince(ctx context.Context, cursor int64) ([]tokenmint.RevokedToken, int64, error) {
 	rows, err := db.r.QueryContext(ctx, db.q(`SELECT jti, client_id, expires_at, seq
 		FROM revoked_jwts WHERE seq > ? ORDER BY seq`), cursor)
 	if err != nil {
 		return nil, cursor, db.wrap("revoked jwts since", err)
 	}
 	defer rows.Close()
-	var out []tokenmint.RevokedJWT
+	var out []tokenmint.RevokedToken
 	next := cursor
 	for rows.Next() {
-		var r tokenmint.RevokedJWT
-		if err := rows.Scan(&r.JTI, &r.ClientID, timeCol{&r.ExpiresAt}, &next); err != nil {
+		var r tokenmint.RevokedToken
+		if err := rows.Scan(&r.ID, &r.ClientID, timeCol{&r.ExpiresAt}, &next); err != nil {
 			return nil, cursor, db.wrap("revoked jwts since", err)
 		}
 		out = append(out, r)
@@ -155,32 +161,36 @@ func (db *DB) RevokedJWTsSince(ctx context.Context, cursor int64) ([]tokenmint.R
 	return out, next, nil
 }
 
-// IsJWTRevoked reports whether the JWT with that jti is revoked.
-func (db *DB) IsJWTRevoked(ctx context.Context, jti string) (bool, error) {
-	s, err := db.hot.isJWTRevoked.get(ctx, db)
+// IsRevoked reports whether the access token with that ID is revoked.
+func (db *DB) IsRevoked(ctx context.Context, id string) (bool, error) {
+	s, err := db.hot.isRevoked.get(ctx, db)
 	if err != nil {
 		return false, db.wrap("is jwt revoked", err)
 	}
 	var one int
-	err = s.QueryRowContext(ctx, jti).Scan(&one)
+	err = s.QueryRowContext(ctx, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	return err == nil, db.wrap("is jwt revoked", err)
 }
 
-// recordJWTRevocations records as revoked, inside tx, every JWT access
-// token matching cond (a condition on access_tokens taking arg as its one
-// parameter), keeping the revocations already there, as one entry of the
-// revocation feed.
-func (db *DB) recordJWTRevocations(ctx context.Context, tx *sql.Tx, cond string, arg any) error {
+// recordRevocations records as revoked, inside tx, every access token
+// (JWT or opaque) matching cond (a condition on access_tokens taking arg
+// as its one parameter), keeping the revocations already there, as one
+// entry of the revocation feed. Callers delete the records afterwards.
+//
+// The table keeps the name it had when it held JWTs only (revoked_jwts,
+// keyed by jti): renaming it would break instances of the previous
+// version still running during a rolling upgrade.
+func (db *DB) recordRevocations(ctx context.Context, tx *sql.Tx, cond string, arg any) error {
 	if err := bumpRevocationSeq(ctx, tx); err != nil {
 		return err
 	}
 	q := `INSERT INTO revoked_jwts (jti, client_id, expires_at, seq)
 		SELECT id, client_id, expires_at, (SELECT value FROM revision WHERE id = 2)
 		FROM access_tokens
-		WHERE format = '` + tokenmint.FormatJWT + `' AND ` + cond + `
+		WHERE ` + cond + `
 		ON CONFLICT (jti) DO NOTHING`
 	_, err := tx.ExecContext(ctx, db.q(q), arg)
 	return err

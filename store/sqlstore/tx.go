@@ -123,7 +123,7 @@ type hotStmts struct {
 	createAccessToken stmt
 	getAccessToken    stmt
 	touchAccessToken  stmt
-	isJWTRevoked      stmt
+	isRevoked         stmt
 	grantStmts
 }
 
@@ -133,14 +133,14 @@ func newHotStmts() hotStmts {
 		createAccessToken: stmt{pool: writer, query: insertAccessToken},
 		getAccessToken:    stmt{pool: reader, query: selectAccessToken + ` WHERE id = ?`},
 		touchAccessToken:  stmt{pool: writer, query: touchAccessToken},
-		isJWTRevoked:      stmt{pool: reader, query: `SELECT 1 FROM revoked_jwts WHERE jti = ?`},
+		isRevoked:         stmt{pool: reader, query: `SELECT 1 FROM revoked_jwts WHERE jti = ?`},
 		grantStmts:        newGrantStmts(),
 	}
 }
 
 func (h *hotStmts) close() error {
 	return errors.Join(h.getClient.close(), h.createAccessToken.close(),
-		h.getAccessToken.close(), h.touchAccessToken.close(), h.isJWTRevoked.close(),
+		h.getAccessToken.close(), h.touchAccessToken.close(), h.isRevoked.close(),
 		h.grantStmts.close())
 }
 

@@ -247,7 +247,7 @@ func checkGone(t *testing.T, s tokenmint.Store, is issued) {
 	wantErr(t, err, tokenmint.ErrNotFound, "get opaque token")
 	_, err = s.RotateRefreshToken(ctx, is.refresh.ID, at(0), refreshToken("never", is.family), nil)
 	wantErr(t, err, tokenmint.ErrNotFound, "rotate refresh token")
-	revoked, err := s.IsJWTRevoked(ctx, is.jwt.ID)
+	revoked, err := s.IsRevoked(ctx, is.jwt.ID)
 	ok(t, err, "is jwt revoked")
 	if !revoked {
 		t.Fatal("a JWT of the removed authorization is not revoked")
@@ -270,7 +270,7 @@ func checkIntact(t *testing.T, s tokenmint.Store, is issued) {
 	a, err = s.GetAccessToken(ctx, is.jwt.ID)
 	ok(t, err, "get jwt record")
 	same(t, "jwt record", normAccess(a), normAccess(is.jwt))
-	revoked, err := s.IsJWTRevoked(ctx, is.jwt.ID)
+	revoked, err := s.IsRevoked(ctx, is.jwt.ID)
 	ok(t, err, "is jwt revoked")
 	if revoked {
 		t.Fatal("a JWT of an untouched authorization is revoked")

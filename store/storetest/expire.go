@@ -82,7 +82,7 @@ func (f *expiryFixture) accessTokens(t *testing.T, s tokenmint.Store) {
 func (f *expiryFixture) revokedJWTs(t *testing.T, s tokenmint.Store) {
 	t.Helper()
 	for jti, exp := range map[string]time.Duration{"rj-expired": -time.Second, "rj-boundary": 0, "rj-live": time.Millisecond} {
-		ok(t, s.RevokeJWT(t.Context(), tokenmint.RevokedJWT{JTI: jti, ClientID: "c", ExpiresAt: at(exp)}), "revoke jwt")
+		ok(t, s.RevokeJWT(t.Context(), tokenmint.RevokedToken{ID: jti, ClientID: "c", ExpiresAt: at(exp)}), "revoke jwt")
 	}
 	f.liveJTIs, f.goneJTIs = []string{"rj-live"}, []string{"rj-expired", "rj-boundary"}
 }
@@ -217,10 +217,10 @@ func (f *expiryFixture) checkJTIs(t *testing.T, s tokenmint.Store) {
 		want bool
 	}{{f.liveJTIs, true}, {f.goneJTIs, false}} {
 		for _, jti := range c.jtis {
-			got, err := s.IsJWTRevoked(t.Context(), jti)
+			got, err := s.IsRevoked(t.Context(), jti)
 			ok(t, err, "is jwt revoked")
 			if got != c.want {
-				t.Errorf("IsJWTRevoked(%q) = %v after the janitor, want %v", jti, got, c.want)
+				t.Errorf("IsRevoked(%q) = %v after the janitor, want %v", jti, got, c.want)
 			}
 		}
 	}

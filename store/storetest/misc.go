@@ -95,6 +95,6 @@ func issueAndUse(ctx context.Context, s tokenmint.Store, id string) error {
 	if err := s.TouchAccessToken(ctx, id, at(0)); err != nil {
 		return err
 	}
-	_, err := s.IsJWTRevoked(ctx, id)
+	_, err := s.IsRevoked(ctx, id)
 	return err
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -10,24 +11,26 @@ import (
 	"github.com/tokenmint/tokenmint"
 )
 
-// The revocation feed (Store.RevokedJWTsSince) lets every process keep
-// the revoked jtis in memory; a revocation missing from it would leave a
-// revoked JWT active on every instance but the one that revoked it.
+// The revocation feed (Store.RevocationsSince) lets every process keep
+// the revoked token IDs in memory and cache opaque token records; a
+// revocation missing from it would leave a revoked token active on every
+// instance but the one that revoked it.
 func revocationFeedTests() []test {
 	return []test{
 		{"EmptyKeepsCursor", testFeedEmpty},
 		{"RevokeJWTInOrder", testFeedRevokeJWT},
 		{"Idempotent", testFeedIdempotent},
 		{"CascadesAreInTheFeed", testFeedCascades},
+		{"DeleteAccessTokenIsInTheFeed", testFeedDeleteAccessToken},
 		{"JanitorRemoves", testFeedJanitor},
 		{"ConcurrentWritersNoGap", testFeedConcurrent},
 	}
 }
 
 // since reads the feed after cursor, failing t on error.
-func since(t *testing.T, s tokenmint.Store, cursor int64) ([]tokenmint.RevokedJWT, int64) {
+func since(t *testing.T, s tokenmint.Store, cursor int64) ([]tokenmint.RevokedToken, int64) {
 	t.Helper()
-	got, next, err := s.RevokedJWTsSince(t.Context(), cursor)
+	got, next, err := s.RevocationsSince(t.Context(), cursor)
 	ok(t, err, fmt.Sprintf("revoked jwts since %d", cursor))
 	if next < cursor {
 		t.Fatalf("cursor went back from %d to %d", cursor, next)
@@ -35,10 +38,10 @@ func since(t *testing.T, s tokenmint.Store, cursor int64) ([]tokenmint.RevokedJW
 	return got, next
 }
 
-func jtis(rs []tokenmint.RevokedJWT) []string {
+func jtis(rs []tokenmint.RevokedToken) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
-		out[i] = r.JTI
+		out[i] = r.ID
 	}
 	return out
 }
@@ -52,9 +55,9 @@ func testFeedEmpty(t *testing.T, s tokenmint.Store) {
 
 func testFeedRevokeJWT(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
-	first := tokenmint.RevokedJWT{JTI: "j1", ClientID: "c1", ExpiresAt: at(time.Hour)}
+	first := tokenmint.RevokedToken{ID: "j1", ClientID: "c1", ExpiresAt: at(time.Hour)}
 	ok(t, s.RevokeJWT(ctx, first), "revoke j1")
-	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "j2", ClientID: "c2", ExpiresAt: at(2 * time.Hour)}), "revoke j2")
+	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedToken{ID: "j2", ClientID: "c2", ExpiresAt: at(2 * time.Hour)}), "revoke j2")
 	got, cur := since(t, s, -1)
 	if !slices.Equal(jtis(got), []string{"j1", "j2"}) {
 		t.Fatalf("feed = %v, want [j1 j2] in revocation order", jtis(got))
@@ -64,7 +67,7 @@ func testFeedRevokeJWT(t *testing.T, s tokenmint.Store) {
 	if again, next := since(t, s, cur); len(again) != 0 || next != cur {
 		t.Fatalf("feed after its own cursor = %v (cursor %d), want nothing (cursor %d)", jtis(again), next, cur)
 	}
-	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "j3", ClientID: "c1", ExpiresAt: at(time.Hour)}), "revoke j3")
+	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedToken{ID: "j3", ClientID: "c1", ExpiresAt: at(time.Hour)}), "revoke j3")
 	if got, _ := since(t, s, cur); !slices.Equal(jtis(got), []string{"j3"}) {
 		t.Fatalf("feed after cursor = %v, want only [j3]", jtis(got))
 	}
@@ -72,7 +75,7 @@ func testFeedRevokeJWT(t *testing.T, s tokenmint.Store) {
 
 func testFeedIdempotent(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
-	r := tokenmint.RevokedJWT{JTI: "j1", ClientID: "c", ExpiresAt: at(time.Hour)}
+	r := tokenmint.RevokedToken{ID: "j1", ClientID: "c", ExpiresAt: at(time.Hour)}
 	ok(t, s.RevokeJWT(ctx, r), "revoke")
 	_, cur := since(t, s, -1)
 	ok(t, s.RevokeJWT(ctx, r), "revoke again")
@@ -98,7 +101,9 @@ func testFeedCascades(t *testing.T, s tokenmint.Store) {
 		jwtToken("jwt-f1", "c", "f1", at(time.Hour)),
 		jwtToken("jwt-gone", "gone", "f2", at(time.Hour)),
 		jwtToken("jwt-u2", "c", "f3", at(time.Hour)),
-		opaqueToken("opaque-f1", "c", "f1", at(time.Hour)), // deleted, not in the feed
+		opaqueToken("opaque-f1", "c", "f1", at(time.Hour)),
+		opaqueToken("opaque-gone", "gone", "f2", at(time.Hour)),
+		opaqueToken("opaque-u2", "c", "f3", at(time.Hour)),
 	} {
 		ok(t, s.CreateAccessToken(ctx, tok), "create token "+tok.ID)
 	}
@@ -106,29 +111,60 @@ func testFeedCascades(t *testing.T, s tokenmint.Store) {
 	steps := []struct {
 		name string
 		do   func() error
-		want string
+		want []string
 	}{
-		{"RevokeFamily", func() error { return s.RevokeFamily(ctx, "f1", at(0)) }, "jwt-f1"},
-		{"DeleteClient", func() error { return s.DeleteClient(ctx, "gone") }, "jwt-gone"},
-		{"DeleteUser", func() error { return s.DeleteUser(ctx, "u2") }, "jwt-u2"},
+		{"RevokeFamily", func() error { return s.RevokeFamily(ctx, "f1", at(0)) }, []string{"jwt-f1", "opaque-f1"}},
+		{"DeleteClient", func() error { return s.DeleteClient(ctx, "gone") }, []string{"jwt-gone", "opaque-gone"}},
+		{"DeleteUser", func() error { return s.DeleteUser(ctx, "u2") }, []string{"jwt-u2", "opaque-u2"}},
 	}
 	for _, st := range steps {
 		ok(t, st.do(), st.name)
-		var got []tokenmint.RevokedJWT
+		var got []tokenmint.RevokedToken
 		got, cur = since(t, s, cur)
-		if !slices.Equal(jtis(got), []string{st.want}) {
-			t.Fatalf("feed after %s = %v, want [%s]", st.name, jtis(got), st.want)
+		if ids := jtis(got); !slices.Equal(slices.Sorted(slices.Values(ids)), st.want) {
+			t.Fatalf("feed after %s = %v, want %v", st.name, ids, st.want)
 		}
-		if got[0].ExpiresAt.IsZero() || got[0].ClientID == "" {
-			t.Fatalf("feed entry after %s = %+v, want its client and expiry", st.name, got[0])
+		for _, r := range got {
+			if r.ExpiresAt.IsZero() || r.ClientID == "" {
+				t.Fatalf("feed entry after %s = %+v, want its client and expiry", st.name, r)
+			}
 		}
+	}
+}
+
+// testFeedDeleteAccessToken: revoking an opaque token puts its ID in the
+// feed with its client and expiry, so that other processes drop their
+// cached copy of the record; an unknown ID adds nothing.
+func testFeedDeleteAccessToken(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	tok := opaqueToken("opaque-1", "c", "", at(time.Hour))
+	ok(t, s.CreateAccessToken(ctx, tok), "create token")
+	_, cur := since(t, s, -1)
+	ok(t, s.DeleteAccessToken(ctx, tok.ID), "delete token")
+	got, cur := since(t, s, cur)
+	want := tokenmint.RevokedToken{ID: tok.ID, ClientID: "c", ExpiresAt: ts(tok.ExpiresAt)}
+	if len(got) != 1 {
+		t.Fatalf("feed after DeleteAccessToken = %v, want [%s]", jtis(got), tok.ID)
+	}
+	got[0].ExpiresAt = ts(got[0].ExpiresAt)
+	same(t, "feed entry", got[0], want)
+	revoked, err := s.IsRevoked(ctx, tok.ID)
+	ok(t, err, "is revoked")
+	if !revoked {
+		t.Fatal("IsRevoked = false for a deleted opaque token")
+	}
+	if err := s.DeleteAccessToken(ctx, tok.ID); !errors.Is(err, tokenmint.ErrNotFound) {
+		t.Fatalf("second delete = %v, want ErrNotFound", err)
+	}
+	if got, _ := since(t, s, cur); len(got) != 0 {
+		t.Fatalf("deleting an unknown token added %v to the feed", jtis(got))
 	}
 }
 
 func testFeedJanitor(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
-	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "short", ClientID: "c", ExpiresAt: at(time.Hour)}), "revoke short")
-	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "long", ClientID: "c", ExpiresAt: at(3 * time.Hour)}), "revoke long")
+	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedToken{ID: "short", ClientID: "c", ExpiresAt: at(time.Hour)}), "revoke short")
+	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedToken{ID: "long", ClientID: "c", ExpiresAt: at(3 * time.Hour)}), "revoke long")
 	_, err := s.DeleteExpired(ctx, at(2*time.Hour))
 	ok(t, err, "delete expired")
 	if got, _ := since(t, s, -1); !slices.Equal(jtis(got), []string{"long"}) {
@@ -147,7 +183,7 @@ func testFeedConcurrent(t *testing.T, s tokenmint.Store) {
 	for w := range writers {
 		wg.Go(func() {
 			for i := range each {
-				r := tokenmint.RevokedJWT{JTI: fmt.Sprintf("w%d-%d", w, i), ClientID: "c", ExpiresAt: at(time.Hour)}
+				r := tokenmint.RevokedToken{ID: fmt.Sprintf("w%d-%d", w, i), ClientID: "c", ExpiresAt: at(time.Hour)}
 				if err := s.RevokeJWT(ctx, r); err != nil {
 					errs <- err
 					return
@@ -160,10 +196,10 @@ func testFeedConcurrent(t *testing.T, s tokenmint.Store) {
 	seen := map[string]int{}
 	cur := int64(-1)
 	read := func() {
-		var got []tokenmint.RevokedJWT
+		var got []tokenmint.RevokedToken
 		got, cur = since(t, s, cur)
 		for _, r := range got {
-			seen[r.JTI]++
+			seen[r.ID]++
 		}
 	}
 	for running := true; running; {

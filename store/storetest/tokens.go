@@ -140,24 +140,24 @@ func revokedJWTTests() []test {
 
 func testRevokeJWT(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
-	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedJWT{JTI: "j1", ClientID: "c", ExpiresAt: at(time.Hour)}), "revoke jwt")
+	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedToken{ID: "j1", ClientID: "c", ExpiresAt: at(time.Hour)}), "revoke jwt")
 	for jti, want := range map[string]bool{"j1": true, "j2": false, "J1": false} {
-		got, err := s.IsJWTRevoked(ctx, jti)
+		got, err := s.IsRevoked(ctx, jti)
 		ok(t, err, "is jwt revoked")
 		if got != want {
-			t.Errorf("IsJWTRevoked(%q) = %v, want %v", jti, got, want)
+			t.Errorf("IsRevoked(%q) = %v, want %v", jti, got, want)
 		}
 	}
 }
 
 func testRevokeJWTIdempotent(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
-	r := tokenmint.RevokedJWT{JTI: "j1", ClientID: "c", ExpiresAt: at(time.Hour)}
+	r := tokenmint.RevokedToken{ID: "j1", ClientID: "c", ExpiresAt: at(time.Hour)}
 	ok(t, s.RevokeJWT(ctx, r), "revoke jwt")
 	ok(t, s.RevokeJWT(ctx, r), "revoke jwt again")
 	r.ExpiresAt = at(2 * time.Hour)
 	ok(t, s.RevokeJWT(ctx, r), "revoke jwt again with another expiry")
-	got, err := s.IsJWTRevoked(ctx, "j1")
+	got, err := s.IsRevoked(ctx, "j1")
 	ok(t, err, "is jwt revoked")
 	if !got {
 		t.Fatal("revoked jwt not reported revoked")
@@ -168,7 +168,7 @@ func testJWTNotRevoked(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
 	// A JWT access token record is not a revocation.
 	ok(t, s.CreateAccessToken(ctx, jwtToken("j1", "c", "fam", at(time.Hour))), "create jwt record")
-	got, err := s.IsJWTRevoked(ctx, "j1")
+	got, err := s.IsRevoked(ctx, "j1")
 	ok(t, err, "is jwt revoked")
 	if got {
 		t.Fatal("a live JWT is reported revoked")
