@@ -17,17 +17,39 @@ import (
 // RESTART checkpoints it reached 30,000 to 35,000 pages here, and with
 // SQLite's default automatic checkpoints alone (the configuration before
 // the checkpointer) about 30,000; with them, 2,000 to 5,000.
+//
+// A RESTART gives up after restartWait and is retried, so on a machine so
+// loaded that readers or the writer stall for longer the WAL can grow
+// further (12,845 pages seen once with a load benchmark running beside
+// the tests). The run is therefore tried up to three times: without the
+// RESTART checkpoints every run reaches 29,000 to 41,000 pages and the
+// test fails, while a loaded machine rarely stalls three runs in a row.
 func TestWALBounded(t *testing.T) {
+	const walPages, attempts = 500, 3
+	for i := range attempts {
+		pages, inserts := walPeak(t, walPages)
+		t.Logf("attempt %d: WAL peak %d pages for %d inserts", i+1, pages, inserts)
+		if pages <= 16*walPages {
+			return
+		}
+	}
+	t.Errorf("WAL grew past %d pages in %d runs out of %d", 16*walPages, attempts, attempts)
+}
+
+// walPeak runs the workload of TestWALBounded on a new file and returns
+// the largest the WAL has been, in pages, and the number of inserts.
+func walPeak(t *testing.T, walPages int) (pages int64, inserts int) {
+	t.Helper()
 	ctx := context.Background()
 	path := sqlitePath(t)
 	opts := quietOptions()
-	opts.walPages = 500
+	opts.walPages = walPages
 	opts.checkpointEvery = time.Millisecond
 	db, err := OpenSQLite(ctx, path, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	defer db.Close()
 	var pageSize int64
 	if err := db.r.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize); err != nil {
 		t.Fatal(err)
@@ -73,11 +95,7 @@ func TestWALBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages := st.Size() / pageSize
-	t.Logf("WAL peak %d pages for %d inserts", pages, writers*perWriter)
-	if limit := int64(16 * opts.walPages); pages > limit {
-		t.Errorf("WAL grew to %d pages, want at most %d", pages, limit)
-	}
+	return st.Size() / pageSize, writers * perWriter
 }
 
 // readTwice reads in one transaction, holding its snapshot for hold.
