@@ -18,22 +18,24 @@ import (
 // SQLite's default automatic checkpoints alone (the configuration before
 // the checkpointer) about 30,000; with them, 2,000 to 5,000.
 //
-// A RESTART gives up after restartWait and is retried, so on a machine so
-// loaded that readers or the writer stall for longer the WAL can grow
-// further (12,845 pages seen once with a load benchmark running beside
-// the tests). The run is therefore tried up to three times: without the
-// RESTART checkpoints every run reaches 29,000 to 41,000 pages and the
-// test fails, while a loaded machine rarely stalls three runs in a row.
+// A RESTART gives up after restartWait and is retried, so on a loaded
+// machine, where readers and the writer stall for longer, the WAL grows
+// further: 11,000 to 12,900 pages when the whole test suite or a load
+// benchmark runs beside this test on two cores. The bound is therefore 40
+// times walPages (20,000 pages), and the run is tried up to three times:
+// without the RESTART checkpoints every run reaches 29,000 to 41,000
+// pages and the test fails.
 func TestWALBounded(t *testing.T) {
 	const walPages, attempts = 500, 3
+	const limit = 40 * walPages
 	for i := range attempts {
 		pages, inserts := walPeak(t, walPages)
 		t.Logf("attempt %d: WAL peak %d pages for %d inserts", i+1, pages, inserts)
-		if pages <= 16*walPages {
+		if pages <= limit {
 			return
 		}
 	}
-	t.Errorf("WAL grew past %d pages in %d runs out of %d", 16*walPages, attempts, attempts)
+	t.Errorf("WAL grew past %d pages in %d runs out of %d", limit, attempts, attempts)
 }
 
 // walPeak runs the workload of TestWALBounded on a new file and returns
