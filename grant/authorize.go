@@ -129,8 +129,8 @@ func (e *Engine) checkAuthorizeParams(c *tokenmint.Client, req AuthorizeRequest,
 // (RFC 6749 §4.1.2), bound to the client, redirect URI, PKCE challenge,
 // scopes, user and nonce. It returns the code to send to the client.
 func (e *Engine) IssueCode(ctx context.Context, a *Authorization, userID string, authTime time.Time) (string, error) {
-	raw := token.Generate(token.PrefixAuthCode)
 	now := e.now()
+	raw := token.GenerateTimed(token.PrefixAuthCode, now)
 	code := tokenmint.AuthCode{
 		ID:                  e.cfg.Tokens.ID(raw),
 		FamilyID:            token.NewID(),

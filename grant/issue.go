@@ -58,7 +58,7 @@ func (e *Engine) newAccess(c *tokenmint.Client, g accessGrant) (raw string, rec 
 		LastUsedAt: now,
 	}
 	if c.TokenFormat == tokenmint.FormatOpaque {
-		raw = token.Generate(token.PrefixAccessToken)
+		raw = token.GenerateTimed(token.PrefixAccessToken, now)
 		rec.ID = e.cfg.Tokens.ID(raw)
 	} else {
 		rec.ID = token.NewID()
@@ -175,14 +175,15 @@ func (e *Engine) newFamily(ctx context.Context, c *tokenmint.Client, id, subject
 // newRefreshToken returns a fresh refresh token of family f and its
 // record; the record ends with the family.
 func (e *Engine) newRefreshToken(f tokenmint.Family, scopes []string) (string, tokenmint.RefreshToken) {
-	raw := token.Generate(token.PrefixRefreshToken)
+	now := e.now()
+	raw := token.GenerateTimed(token.PrefixRefreshToken, now)
 	return raw, tokenmint.RefreshToken{
 		ID:        e.cfg.Tokens.ID(raw),
 		FamilyID:  f.ID,
 		ClientID:  f.ClientID,
 		Subject:   f.Subject,
 		Scopes:    scopes,
-		IssuedAt:  e.now(),
+		IssuedAt:  now,
 		ExpiresAt: f.ExpiresAt,
 	}
 }

@@ -3,11 +3,13 @@ package token
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestGenerate(t *testing.T) {
@@ -31,6 +33,31 @@ func TestGenerate(t *testing.T) {
 				seen[s] = true
 			}
 		})
+	}
+}
+
+func TestGenerateTimed(t *testing.T) {
+	at := time.Date(2031, 1, 2, 3, 4, 5, 6000, time.UTC)
+	seen := map[string]bool{}
+	for _, prefix := range []string{PrefixAccessToken, PrefixRefreshToken, PrefixAuthCode} {
+		for range 200 {
+			s := GenerateTimed(prefix, at)
+			body, ok := strings.CutPrefix(s, prefix)
+			if !ok || len(body) != 54 {
+				t.Fatalf("%q: want %q and 54 characters", s, prefix)
+			}
+			tb, err := base64.RawURLEncoding.Strict().DecodeString(body[:11])
+			if err != nil || len(tb) != 8 || int64(binary.BigEndian.Uint64(tb)) != at.UnixMicro() {
+				t.Fatalf("%q: time field %x (%v), want %d", s, tb, err, at.UnixMicro())
+			}
+			if raw, err := base64.RawURLEncoding.Strict().DecodeString(body[11:]); err != nil || len(raw) != 32 {
+				t.Fatalf("%q: random field is not base64url of 32 bytes (%v)", s, err)
+			}
+			if seen[s] {
+				t.Fatalf("%q generated twice", s)
+			}
+			seen[s] = true
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"hash"
 	"log/slog"
@@ -78,14 +79,23 @@ func (h *Hasher) Sum(secret string) []byte {
 	return sum
 }
 
-// ID returns Sum(secret) in unpadded base64url: the record ID under which
-// an opaque token, refresh token, authorization code or session is stored.
+// ID returns the record ID under which an opaque token, refresh token,
+// authorization code or session is stored: Sum(secret) in unpadded
+// base64url (43 characters), preceded for a credential made by
+// GenerateTimed by its time in 16 hexadecimal digits, so that such IDs
+// sort by issuance time. Credentials made by Generate, including tokens
+// issued before GenerateTimed existed, keep their 43-character ID.
 func (h *Hasher) ID(secret string) string {
+	t, timed := timedPart(secret)
 	st := h.compute(secret)
-	var enc [base64Len32]byte
-	base64.RawURLEncoding.Encode(enc[:], st.out[:])
+	var enc [2*timeBytes + base64Len32]byte
+	n := 0
+	if timed {
+		n = hex.Encode(enc[:], t[:])
+	}
+	base64.RawURLEncoding.Encode(enc[n:], st.out[:])
 	h.pool.Put(st)
-	return string(enc[:])
+	return string(enc[:n+base64Len32])
 }
 
 // Verify reports, in constant time, whether sum is the keyed hash of

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func referenceHMAC(key []byte, s string) []byte {
@@ -48,6 +49,41 @@ func TestHasher(t *testing.T) {
 			}
 			checkVerify(t, h, tt.secret, sum)
 		})
+	}
+}
+
+// TestTimedID: the ID of a GenerateTimed credential is its time in hex
+// followed by the keyed hash, so IDs sort by issuance time whatever their
+// random parts; anything shaped otherwise keeps the plain keyed hash.
+func TestTimedID(t *testing.T) {
+	h := NewHasher(testKeyBytes())
+	t0 := time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
+	var prev string
+	for i, at := range []time.Time{t0, t0.Add(time.Microsecond), t0.Add(time.Second), t0.Add(time.Hour), t0.AddDate(1, 0, 0)} {
+		for range 50 {
+			tok := GenerateTimed(PrefixAccessToken, at)
+			id := h.ID(tok)
+			want := fmt.Sprintf("%016x", at.UnixMicro()) + base64.RawURLEncoding.EncodeToString(referenceHMAC(testKeyBytes(), tok))
+			if id != want {
+				t.Fatalf("ID(%q) = %q, want %q", tok, id, want)
+			}
+			if i > 0 && id <= prev {
+				t.Fatalf("ID issued at %v sorts before one issued earlier: %q <= %q", at, id, prev)
+			}
+		}
+		prev = h.ID(GenerateTimed(PrefixAccessToken, at))
+	}
+	tok := GenerateTimed(PrefixRefreshToken, t0)
+	for name, s := range map[string]string{
+		"untimed":            Generate(PrefixAccessToken),
+		"time field invalid": tok[:5] + "*" + tok[6:],
+		"non-canonical time": tok[:15] + string(tok[15]^1) + tok[16:], // low bits of the last time character
+		"no prefix":          "abcde" + tok[6:] + "x",
+		"one character more": tok + "x",
+	} {
+		if id, want := h.ID(s), base64.RawURLEncoding.EncodeToString(referenceHMAC(testKeyBytes(), s)); id != want {
+			t.Errorf("%s: ID = %q, want the plain keyed hash %q", name, id, want)
+		}
 	}
 }
 

@@ -3,11 +3,14 @@ package sqlstore
 import (
 	"context"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/internal/benchcpu"
+	"github.com/tokenmint/tokenmint/token"
 )
 
 // The hot paths: issuing (CreateAccessToken), introspecting
@@ -150,5 +153,62 @@ func benchIsRevoked(b *testing.B, db *DB) {
 		if revoked, err := db.IsRevoked(ctx, jti); err != nil || revoked != (i%2 == 0) {
 			b.Fatalf("IsRevoked(%s) = %v, %v", jti, revoked, err)
 		}
+	}
+}
+
+// BenchmarkSQLiteCreateAccessTokenIDs inserts opaque token records, as a
+// loaded server does (16 goroutines per GOMAXPROCS), into a table that
+// already holds 100,000, with the IDs the server computes: "random" are
+// keyed hashes of token.Generate credentials (every token before
+// GenerateTimed), "timed" of token.GenerateTimed ones, which sort by
+// issuance time and so are inserted at the right-hand edge of the ID
+// index instead of on a random leaf page.
+func BenchmarkSQLiteCreateAccessTokenIDs(b *testing.B) {
+	benchCreateAccessTokenIDs(b, func(tb testing.TB) *DB { return openSQLite(tb, sqlitePath(tb)) })
+}
+
+func BenchmarkPostgresCreateAccessTokenIDs(b *testing.B) {
+	benchCreateAccessTokenIDs(b, openPostgres)
+}
+
+func benchCreateAccessTokenIDs(b *testing.B, open func(testing.TB) *DB) {
+	h := token.NewHasher(token.GenerateMasterKey().Derive(token.PurposeTokenHash))
+	for _, tc := range []struct {
+		name string
+		id   func() string
+	}{
+		{"random", func() string { return h.ID(token.Generate(token.PrefixAccessToken)) }},
+		{"timed", func() string { return h.ID(token.GenerateTimed(token.PrefixAccessToken, time.Now())) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			db := open(b)
+			ctx := context.Background()
+			now := time.Now()
+			var wg sync.WaitGroup
+			for range 64 {
+				wg.Go(func() {
+					for range 100_000 / 64 {
+						if err := db.CreateAccessToken(ctx, testAccessToken(tc.id(), now)); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportAllocs()
+			b.SetParallelism(16)
+			b.ResetTimer()
+			stop := benchcpu.Start(b)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := db.CreateAccessToken(ctx, testAccessToken(tc.id(), now)); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			stop()
+		})
 	}
 }
