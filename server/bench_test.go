@@ -52,6 +52,7 @@ func BenchmarkHandlers(b *testing.B) {
 		{"introspect-opaque", introspect(opaque), true},
 		{"introspect-jwt", introspect(es256), true},
 		{"cc-jwt-es256", []*benchRequest{newBenchRequest(http.MethodPost, "/oauth2/token", es256, "grant_type=client_credentials")}, false},
+		{"cc-opaque", []*benchRequest{newBenchRequest(http.MethodPost, "/oauth2/token", opaque, "grant_type=client_credentials")}, false},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
