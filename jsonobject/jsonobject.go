@@ -85,7 +85,13 @@ func (w *Writer) Strings(name string, v []string) {
 
 // Value writes v encoded by json.Marshal, for a member of no fixed type.
 // When v cannot be encoded it writes nothing, and End reports the error.
+// A string (a client's custom claims are strings) is written as String
+// writes it, the same bytes without encoding/json's allocation.
 func (w *Writer) Value(name string, v any) {
+	if s, ok := v.(string); ok {
+		w.String(name, s)
+		return
+	}
 	enc, err := json.Marshal(v)
 	if err != nil {
 		if w.err == nil {

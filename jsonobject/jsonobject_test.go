@@ -132,7 +132,11 @@ func FuzzMerge(f *testing.F) {
 		}
 		e := map[string]any{}
 		for i, k := range strings.Fields(extra) {
-			e[k] = []any{value, i}
+			if i%2 == 0 {
+				e[k] = value + k // a string, written without encoding/json
+			} else {
+				e[k] = []any{value, i}
+			}
 		}
 		checkMerge(t, o, e)
 	})
