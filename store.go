@@ -99,6 +99,11 @@ type TokenStore interface {
 	// ErrNotFound; when next or access cannot be stored (ErrConflict),
 	// oldID stays unused.
 	RotateRefreshToken(ctx context.Context, oldID string, now time.Time, next RefreshToken, access *AccessToken) (RefreshToken, error)
+	// CreateIssuance stores the records of is in one transaction, for a
+	// grant that starts a family without spending a code or a refresh
+	// token (the password grant). When one of them cannot be stored
+	// (ErrConflict), none is.
+	CreateIssuance(ctx context.Context, is Issuance) error
 }
 
 // CodeStore keeps authorization codes.
@@ -119,9 +124,10 @@ type CodeStore interface {
 	ExchangeAuthCode(ctx context.Context, id string, now time.Time, issue func(AuthCode) (Issuance, error)) (AuthCode, error)
 }
 
-// Issuance is what one token request stores when it spends its grant: a
-// new family, a refresh token and the access token's record. A nil field
-// stores nothing.
+// Issuance is what one token request stores when it spends its grant (a
+// code, a refresh token) or starts a family (a password): a new family, a
+// refresh token and the access token's record. A nil field stores
+// nothing.
 type Issuance struct {
 	Family  *Family
 	Refresh *RefreshToken

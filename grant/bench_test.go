@@ -7,6 +7,7 @@ import (
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/internal/benchcpu"
+	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/registry"
 )
 
@@ -193,4 +194,38 @@ func BenchmarkRefreshRotationParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		benchRefreshChain(b, f, c, cred, u.ID, pb.Next)
 	})
+}
+
+// benchPasswords are argon2id parameters of negligible cost (8 KiB, one
+// pass), for benchmarks only: with real ones the hash is all a password
+// grant measures.
+var benchPasswords = password.Params{Memory: 8, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+// BenchmarkPasswordGrant issues a family, a refresh and an access token
+// for a user's password, with argon2id made cheap so that the store's
+// writes show.
+func BenchmarkPasswordGrant(b *testing.B) {
+	for _, format := range userFormats {
+		b.Run(format, func(b *testing.B) {
+			f := newFixtureParams(b, benchPasswords)
+			_, cred := f.client(b, registry.ClientSpec{
+				GrantTypes:  []string{tokenmint.GrantPassword, tokenmint.GrantRefreshToken},
+				Scopes:      []string{"api"},
+				TokenFormat: format,
+				SigningAlg:  tokenmint.AlgES256,
+			})
+			f.user(b, "alice", "correct horse battery")
+			ctx := context.Background()
+			req := grant.TokenRequest{GrantType: tokenmint.GrantPassword, Client: cred,
+				Username: "alice", Password: "correct horse battery", Scope: "api"}
+			b.ReportAllocs()
+			defer benchcpu.Start(b)()
+			for b.Loop() {
+				resp, err := f.e.Token(ctx, req)
+				if err != nil || resp.RefreshToken == "" {
+					b.Fatal(resp, err)
+				}
+			}
+		})
+	}
 }

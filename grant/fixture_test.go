@@ -43,6 +43,12 @@ var cheap = password.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, Sal
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
+	return newFixtureParams(tb, cheap)
+}
+
+// newFixtureParams is newFixture hashing user passwords with params.
+func newFixtureParams(tb testing.TB, params password.Params) *fixture {
+	tb.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "t.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -56,7 +62,7 @@ func newFixture(tb testing.TB) *fixture {
 		tb.Fatal(err)
 	}
 	secrets := token.NewHasher(mk.Derive(token.PurposeSecretHash))
-	pw := password.NewHasher(cheap)
+	pw := password.NewHasher(params)
 	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: st, Clients: clientcache.New(st), Keys: keys, Secrets: secrets,
 		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Now: f.clock})
 	if err != nil {

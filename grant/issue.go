@@ -162,16 +162,6 @@ func (e *Engine) family(c *tokenmint.Client, id, subject string, scopes []string
 	}
 }
 
-// newFamily starts and stores a family for an authorization by subject
-// of c.
-func (e *Engine) newFamily(ctx context.Context, c *tokenmint.Client, id, subject string, scopes []string, authTime time.Time) (tokenmint.Family, error) {
-	f := e.family(c, id, subject, scopes, authTime)
-	if err := e.cfg.Store.CreateFamily(ctx, f); err != nil {
-		return f, storeError("create token family", err)
-	}
-	return f, nil
-}
-
 // newRefreshToken returns a fresh refresh token of family f and its
 // record; the record ends with the family.
 func (e *Engine) newRefreshToken(f tokenmint.Family, scopes []string) (string, tokenmint.RefreshToken) {
@@ -234,21 +224,17 @@ func (e *Engine) userResponse(ctx context.Context, c *tokenmint.Client, u *userI
 	return resp, nil
 }
 
-// userTokens issues the tokens of a family already stored (the password
-// grant): signed first, then recorded.
-func (e *Engine) userTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, nonce string, shape func(*JWT)) (*TokenResponse, error) {
-	u := e.newUserIssue(c, f, scopes, nonce)
+// familyTokens issues the tokens of a new family f, not yet stored (the
+// password grant): signed first, then the family and its records stored
+// in one transaction, so that a failure leaves no family without tokens.
+func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, shape func(*JWT)) (*TokenResponse, error) {
+	u := e.newUserIssue(c, f, scopes, "")
 	resp, err := e.userResponse(ctx, c, &u, shape)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.cfg.Store.CreateAccessToken(ctx, u.access); err != nil {
-		return nil, storeError("store access token", err)
-	}
-	if u.refresh != nil {
-		if err := e.cfg.Store.CreateRefreshToken(ctx, *u.refresh); err != nil {
-			return nil, storeError("store refresh token", err)
-		}
+	if err := e.cfg.Store.CreateIssuance(ctx, u.issuance()); err != nil {
+		return nil, storeError("store token family", err)
 	}
 	return resp, nil
 }

@@ -79,11 +79,7 @@ func (e *Engine) password(ctx context.Context, c *tokenmint.Client, req *TokenRe
 	if err != nil {
 		return nil, userAuthError(err)
 	}
-	fam, err := e.newFamily(ctx, c, token.NewID(), u.ID, scopes, e.now())
-	if err != nil {
-		return nil, err
-	}
-	return e.userTokens(ctx, c, fam, scopes, "", req.Shape)
+	return e.familyTokens(ctx, c, e.family(c, token.NewID(), u.ID, scopes, e.now()), scopes, req.Shape)
 }
 
 // userAuthError maps AuthenticateUser failures to token endpoint errors.

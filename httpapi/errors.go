@@ -91,6 +91,13 @@ func WriteJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
 	writeJSONBody(w, status, contentType, body, err)
 }
 
+// WriteJSONBody is WriteJSON for a body already encoded, by hand (package
+// jsonobject) rather than by json.Marshal; err is the encoder's, answered
+// as WriteJSON answers a value it cannot encode.
+func WriteJSONBody(w http.ResponseWriter, status int, body []byte, err error) {
+	writeJSONBody(w, status, "application/json", body, err)
+}
+
 // Header values of every JSON answer, assigned whole to each response's
 // header map instead of allocated by Header.Set for each. Never modified
 // (a later Header.Add copies, as each has no spare capacity).

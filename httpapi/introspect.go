@@ -2,9 +2,9 @@ package httpapi
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/tokenmint/tokenmint/grant"
+	"github.com/tokenmint/tokenmint/jsonobject"
 	"github.com/tokenmint/tokenmint/oauth"
 )
 
@@ -25,47 +25,44 @@ func appendIntrospection(b []byte, in *grant.Introspection) ([]byte, error) {
 	if !in.Active {
 		return append(b, `{"active":false}`...), nil
 	}
-	o := jsonObject{b: append(b, '{')}
-	x := customMembers{o: &o, in: in, names: customNames(in)}
-	x.before("active")
-	o.bool("active", true)
+	w := jsonobject.Start(b)
+	x := w.Merge(in.Extra, func(name string) bool { return registeredPresent(in, name) })
+	x.Before("active")
+	w.Bool("active", true)
 	if len(in.Audience) > 0 {
-		x.before("aud")
+		x.Before("aud")
 		if len(in.Audience) == 1 {
-			o.str("aud", in.Audience[0])
+			w.String("aud", in.Audience[0])
 		} else {
-			o.strs("aud", in.Audience)
+			w.Strings("aud", in.Audience)
 		}
 	}
-	x.before("client_id")
-	o.str("client_id", in.ClientID)
-	x.before("exp")
-	o.int("exp", in.ExpiresAt.Unix())
-	x.before("iat")
-	o.int("iat", in.IssuedAt.Unix())
-	x.before("iss")
-	o.str("iss", in.Issuer)
+	x.Before("client_id")
+	w.String("client_id", in.ClientID)
+	x.Before("exp")
+	w.Int("exp", in.ExpiresAt.Unix())
+	x.Before("iat")
+	w.Int("iat", in.IssuedAt.Unix())
+	x.Before("iss")
+	w.String("iss", in.Issuer)
 	if in.JTI != "" {
-		x.before("jti")
-		o.str("jti", in.JTI)
+		x.Before("jti")
+		w.String("jti", in.JTI)
 	}
 	if !in.NotBefore.IsZero() {
-		x.before("nbf")
-		o.int("nbf", in.NotBefore.Unix())
+		x.Before("nbf")
+		w.Int("nbf", in.NotBefore.Unix())
 	}
-	x.before("scope")
-	o.str("scope", oauth.JoinScope(in.Scopes))
+	x.Before("scope")
+	w.String("scope", oauth.JoinScope(in.Scopes))
 	if in.Subject != "" {
-		x.before("sub")
-		o.str("sub", in.Subject)
+		x.Before("sub")
+		w.String("sub", in.Subject)
 	}
-	x.before("token_type")
-	o.str("token_type", in.TokenType)
-	x.before("")
-	if x.err != nil {
-		return nil, x.err
-	}
-	return append(o.b, '}'), nil
+	x.Before("token_type")
+	w.String("token_type", in.TokenType)
+	x.Rest()
+	return w.End()
 }
 
 // registeredPresent reports whether in has the registered member name,
@@ -84,43 +81,6 @@ func registeredPresent(in *grant.Introspection, name string) bool {
 		return in.Subject != ""
 	}
 	return false
-}
-
-// customNames are the names of in's custom claims that no registered
-// member hides, sorted as encoding/json sorts map keys.
-func customNames(in *grant.Introspection) []string {
-	if len(in.Extra) == 0 {
-		return nil
-	}
-	names := make([]string, 0, len(in.Extra))
-	for k := range in.Extra {
-		if !registeredPresent(in, k) {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
-	return names
-}
-
-// customMembers interleaves the custom claims with the registered members
-// in name order, keeping the first encoding error.
-type customMembers struct {
-	o     *jsonObject
-	in    *grant.Introspection
-	names []string // sorted, not yet written
-	err   error
-}
-
-// before writes the custom claims whose names sort before name; an empty
-// name writes all that are left.
-func (x *customMembers) before(name string) {
-	for len(x.names) > 0 && (name == "" || x.names[0] < name) {
-		k := x.names[0]
-		x.names = x.names[1:]
-		if err := x.o.value(k, x.in.Extra[k]); err != nil && x.err == nil {
-			x.err = err
-		}
-	}
 }
 
 // TokenForm is the decoded body of an introspection (RFC 7662 §2.1) or

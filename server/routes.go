@@ -117,12 +117,22 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusNotFound, httpapi.ErrorBody{Error: "not_found", Description: "no such endpoint"})
 }
 
+// Values of the headers every response carries, assigned whole to each
+// response's header map (under canonical keys) instead of allocated by
+// Header.Set per request. They are shared and never modified: a later
+// Header.Set replaces the slice, and a Header.Add appends to a copy, since
+// a slice literal has no spare capacity (the login pages Set both again).
+var (
+	nosniff    = []string{"nosniff"}
+	noReferrer = []string{"no-referrer"}
+)
+
 // securityHeaders sets the headers every response carries.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		h["X-Content-Type-Options"] = nosniff
+		h["Referrer-Policy"] = noReferrer
 		next.ServeHTTP(w, r)
 	})
 }

@@ -6,11 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"time"
 
-	"github.com/tokenmint/tokenmint/jsonstring"
+	"github.com/tokenmint/tokenmint/jsonobject"
 )
 
 // Claims is the payload of a JWT (RFC 7519 §4): the registered claims,
@@ -58,102 +57,43 @@ func registeredClaim(name string) bool {
 // MarshalJSON encodes the claims as one JSON object with the registered
 // claims first and the custom ones after, sorted by name.
 func (c Claims) MarshalJSON() ([]byte, error) {
-	w := objectWriter{b: make([]byte, 0, 512)}
-	w.b = append(w.b, '{')
-	w.str("iss", c.Issuer)
-	if c.Subject == "" && c.KeepEmptySubject {
-		w.key("sub")
-		w.b = append(w.b, `""`...)
-	} else {
-		w.str("sub", c.Subject)
+	w := jsonobject.Start(make([]byte, 0, 512))
+	optString(&w, "iss", c.Issuer)
+	if c.Subject != "" || c.KeepEmptySubject {
+		w.String("sub", c.Subject)
 	}
-	w.audience(c.Audience)
-	w.date("exp", c.ExpiresAt)
-	w.date("iat", c.IssuedAt)
-	w.date("nbf", c.NotBefore)
-	w.str("jti", c.ID)
-	w.str("client_id", c.ClientID)
-	w.str("scope", c.Scope)
-	w.date("auth_time", c.AuthTime)
-	w.str("nonce", c.Nonce)
-	w.str("at_hash", c.AtHash)
-	if err := w.extra(c.Extra); err != nil {
-		return nil, err
-	}
-	return append(w.b, '}'), nil
-}
-
-// objectWriter appends the members of one JSON object.
-type objectWriter struct {
-	b []byte
-	n int // members written
-}
-
-func (w *objectWriter) key(name string) {
-	if w.n > 0 {
-		w.b = append(w.b, ',')
-	}
-	w.n++
-	w.b = jsonstring.Append(w.b, name)
-	w.b = append(w.b, ':')
-}
-
-func (w *objectWriter) str(name, v string) {
-	if v == "" {
-		return
-	}
-	w.key(name)
-	w.b = jsonstring.Append(w.b, v)
-}
-
-func (w *objectWriter) date(name string, t time.Time) {
-	if t.IsZero() {
-		return
-	}
-	w.key(name)
-	w.b = strconv.AppendInt(w.b, t.Unix(), 10)
-}
-
-func (w *objectWriter) audience(aud []string) {
-	switch len(aud) {
+	switch len(c.Audience) {
 	case 0:
-		return
 	case 1:
-		w.key("aud")
-		w.b = jsonstring.Append(w.b, aud[0])
-		return
+		w.String("aud", c.Audience[0])
+	default:
+		w.Strings("aud", c.Audience)
 	}
-	w.key("aud")
-	w.b = append(w.b, '[')
-	for i, a := range aud {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.b = jsonstring.Append(w.b, a)
-	}
-	w.b = append(w.b, ']')
+	optDate(&w, "exp", c.ExpiresAt)
+	optDate(&w, "iat", c.IssuedAt)
+	optDate(&w, "nbf", c.NotBefore)
+	optString(&w, "jti", c.ID)
+	optString(&w, "client_id", c.ClientID)
+	optString(&w, "scope", c.Scope)
+	optDate(&w, "auth_time", c.AuthTime)
+	optString(&w, "nonce", c.Nonce)
+	optString(&w, "at_hash", c.AtHash)
+	w.Members(c.Extra, registeredClaim)
+	return w.End()
 }
 
-func (w *objectWriter) extra(m map[string]any) error {
-	if len(m) == 0 {
-		return nil
+// optString writes a string claim unless it is empty.
+func optString(w *jsonobject.Writer, name, v string) {
+	if v != "" {
+		w.String(name, v)
 	}
-	names := make([]string, 0, len(m))
-	for name := range m {
-		if !registeredClaim(name) {
-			names = append(names, name)
-		}
+}
+
+// optDate writes a NumericDate claim unless t is zero.
+func optDate(w *jsonobject.Writer, name string, t time.Time) {
+	if !t.IsZero() {
+		w.Int(name, t.Unix())
 	}
-	slices.Sort(names)
-	for _, name := range names {
-		v, err := json.Marshal(m[name])
-		if err != nil {
-			return fmt.Errorf("marshal claim %q: %w", name, err)
-		}
-		w.key(name)
-		w.b = append(w.b, v...)
-	}
-	return nil
 }
 
 // UnmarshalJSON decodes a JWT claims set. The payload must be a JSON

@@ -8,6 +8,7 @@ import (
 	"github.com/tokenmint/tokenmint/dialect"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/jsonobject"
 	"github.com/tokenmint/tokenmint/oauth"
 )
 
@@ -104,7 +105,8 @@ func (h *handler) introspect(w http.ResponseWriter, r *http.Request) {
 			Description: "the token is not active: it is invalid, expired or revoked"})
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, introspectionBody(in))
+	body, err := appendIntrospection(make([]byte, 0, 512), in)
+	httpapi.WriteJSONBody(w, http.StatusOK, body, err)
 }
 
 type inactiveBody struct {
@@ -113,18 +115,38 @@ type inactiveBody struct {
 	Description string `json:"error_description"`
 }
 
-// introspectionBody is the documented response of an active token.
-func introspectionBody(in *grant.Introspection) map[string]any {
-	m := make(map[string]any, 5+len(in.Extra))
-	for k, v := range in.Extra {
-		m[k] = v
+// appendIntrospection appends the documented response of an active
+// token: active, client_id, exp, scope and token_type, and the client's
+// custom claims at the top level, a documented member winning over a
+// custom claim of its name. The body is, byte for byte, what json.Marshal
+// gave for the map[string]any this replaced (members sorted by name,
+// encoding/json's escaping); TestIntrospectionBody and
+// FuzzIntrospectionBody hold it to that map.
+func appendIntrospection(b []byte, in *grant.Introspection) ([]byte, error) {
+	w := jsonobject.Start(b)
+	x := w.Merge(in.Extra, documented)
+	x.Before("active")
+	w.Bool("active", true)
+	x.Before("client_id")
+	w.String("client_id", in.ClientID)
+	x.Before("exp")
+	w.Int("exp", in.ExpiresAt.Unix())
+	x.Before("scope")
+	w.String("scope", oauth.JoinScope(in.Scopes))
+	x.Before("token_type")
+	w.String("token_type", in.TokenType)
+	x.Rest()
+	return w.End()
+}
+
+// documented reports whether name is a member appendIntrospection writes
+// itself.
+func documented(name string) bool {
+	switch name {
+	case "active", "client_id", "exp", "scope", "token_type":
+		return true
 	}
-	m["active"] = true
-	m["scope"] = oauth.JoinScope(in.Scopes)
-	m["client_id"] = in.ClientID
-	m["token_type"] = in.TokenType
-	m["exp"] = in.ExpiresAt.Unix()
-	return m
+	return false
 }
 
 // revoke serves "Token Revocation": "If the token is successfully

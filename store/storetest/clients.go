@@ -276,7 +276,7 @@ func checkIntact(t *testing.T, s tokenmint.Store, is issued) {
 		t.Fatal("a JWT of an untouched authorization is revoked")
 	}
 	c, err := s.ExchangeAuthCode(ctx, is.code.ID, at(time.Second), nil)
-	ok(t, err, "consume auth code")
+	ok(t, err, "exchange auth code")
 	want := is.code
 	want.UsedAt = at(time.Second)
 	same(t, "auth code", normCode(c), normCode(want))
@@ -294,7 +294,7 @@ func testClientDeleteCascades(t *testing.T, s tokenmint.Store) {
 	_, err = s.GetAccessToken(ctx, gone.jwt.ID)
 	wantErr(t, err, tokenmint.ErrNotFound, "get jwt record of deleted client")
 	_, err = s.ExchangeAuthCode(ctx, gone.code.ID, at(0), nil)
-	wantErr(t, err, tokenmint.ErrNotFound, "consume auth code of deleted client")
+	wantErr(t, err, tokenmint.ErrNotFound, "exchange auth code of deleted client")
 	checkGone(t, s, gone)
 	checkIntact(t, s, kept)
 }

@@ -10,38 +10,38 @@ import (
 
 func authCodeTests() []test {
 	return []test{
-		{"ConsumeRoundTrip", testCodeConsume},
-		{"ConsumeRoundTripNoPKCE", testCodeConsumeMinimal},
+		{"ExchangeRoundTrip", testCodeExchange},
+		{"ExchangeRoundTripNoPKCE", testCodeExchangeMinimal},
 		{"CreateConflict", testCodeConflict},
-		{"ConsumeUnknown", testCodeUnknown},
-		{"ConsumeTwiceIsReplay", testCodeReplay},
-		{"ConsumeConcurrent", testCodeConcurrent},
-		{"ConsumeExpiredIsCallersCheck", testCodeExpired},
+		{"ExchangeUnknown", testCodeUnknown},
+		{"ExchangeTwiceIsReplay", testCodeReplay},
+		{"ExchangeConcurrent", testCodeConcurrent},
+		{"ExchangeExpiredIsCallersCheck", testCodeExpired},
 	}
 }
 
-func testCodeConsume(t *testing.T, s tokenmint.Store) {
+func testCodeExchange(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
 	c := authCode("code1", "c", "f1", at(time.Minute))
 	ok(t, s.CreateAuthCode(ctx, c), "create auth code")
 	ok(t, s.CreateAuthCode(ctx, authCode("code2", "c", "f2", at(time.Minute))), "create other auth code")
 	got, err := s.ExchangeAuthCode(ctx, "code1", at(0), nil)
-	ok(t, err, "consume auth code")
+	ok(t, err, "exchange auth code")
 	want := c
 	want.UsedAt = at(0)
-	same(t, "consumed code", normCode(got), normCode(want))
+	same(t, "exchanged code", normCode(got), normCode(want))
 	_, err = s.ExchangeAuthCode(ctx, "code2", at(0), nil)
-	ok(t, err, "consume other auth code")
+	ok(t, err, "exchange other auth code")
 }
 
-func testCodeConsumeMinimal(t *testing.T, s tokenmint.Store) {
+func testCodeExchangeMinimal(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
 	c := tokenmint.AuthCode{ID: "code1", FamilyID: "f1", ClientID: "c", RedirectURI: "https://a/cb", Subject: "u", ExpiresAt: at(time.Minute)}
 	ok(t, s.CreateAuthCode(ctx, c), "create auth code")
 	got, err := s.ExchangeAuthCode(ctx, "code1", at(0), nil)
-	ok(t, err, "consume auth code")
+	ok(t, err, "exchange auth code")
 	c.UsedAt = at(0)
-	same(t, "consumed code", normCode(got), normCode(c))
+	same(t, "exchanged code", normCode(got), normCode(c))
 }
 
 func testCodeConflict(t *testing.T, s tokenmint.Store) {
@@ -50,7 +50,7 @@ func testCodeConflict(t *testing.T, s tokenmint.Store) {
 	ok(t, s.CreateAuthCode(ctx, c), "create auth code")
 	wantErr(t, s.CreateAuthCode(ctx, authCode("code1", "d", "f2", at(time.Hour))), tokenmint.ErrConflict, "create duplicate auth code")
 	got, err := s.ExchangeAuthCode(ctx, "code1", at(0), nil)
-	ok(t, err, "consume auth code")
+	ok(t, err, "exchange auth code")
 	if got.ClientID != "c" || got.FamilyID != "f1" {
 		t.Fatalf("a conflicting create changed the code: %s", show(got))
 	}
@@ -58,7 +58,7 @@ func testCodeConflict(t *testing.T, s tokenmint.Store) {
 
 func testCodeUnknown(t *testing.T, s tokenmint.Store) {
 	_, err := s.ExchangeAuthCode(t.Context(), "nope", at(0), nil)
-	wantErr(t, err, tokenmint.ErrNotFound, "consume unknown auth code")
+	wantErr(t, err, tokenmint.ErrNotFound, "exchange unknown auth code")
 }
 
 func testCodeReplay(t *testing.T, s tokenmint.Store) {
@@ -66,10 +66,10 @@ func testCodeReplay(t *testing.T, s tokenmint.Store) {
 	c := authCode("code1", "c", "f1", at(time.Minute))
 	ok(t, s.CreateAuthCode(ctx, c), "create auth code")
 	_, err := s.ExchangeAuthCode(ctx, "code1", at(0), nil)
-	ok(t, err, "consume auth code")
+	ok(t, err, "exchange auth code")
 	for range 2 {
 		got, err := s.ExchangeAuthCode(ctx, "code1", at(10*time.Second), nil)
-		wantErr(t, err, tokenmint.ErrAlreadyUsed, "consume auth code again")
+		wantErr(t, err, tokenmint.ErrAlreadyUsed, "exchange auth code again")
 		want := c
 		want.UsedAt = at(0) // the first use, which the caller revokes by
 		same(t, "record returned with ErrAlreadyUsed", normCode(got), normCode(want))
@@ -107,7 +107,7 @@ func testCodeExpired(t *testing.T, s tokenmint.Store) {
 	c := authCode("code1", "c", "f1", at(-time.Minute))
 	ok(t, s.CreateAuthCode(ctx, c), "create auth code")
 	got, err := s.ExchangeAuthCode(ctx, "code1", at(0), nil)
-	ok(t, err, "consume expired auth code")
+	ok(t, err, "exchange expired auth code")
 	if !got.ExpiresAt.Equal(at(-time.Minute)) {
 		t.Fatalf("ExpiresAt = %v, want %v", got.ExpiresAt, at(-time.Minute))
 	}

@@ -123,7 +123,7 @@ func (f *expiryFixture) codes(t *testing.T, s tokenmint.Store) {
 	}
 	for _, id := range []string{"code-used-live", "code-used-expired"} {
 		_, err := s.ExchangeAuthCode(ctx, id, at(-2*time.Second), nil)
-		ok(t, err, "consume auth code")
+		ok(t, err, "exchange auth code")
 	}
 	f.liveCodes = []string{"code-live", "code-used-live"}
 	f.goneCodes = []string{"code-expired", "code-used-expired", "code-boundary"}
@@ -194,7 +194,7 @@ func (f *expiryFixture) check(t *testing.T, s tokenmint.Store) {
 	f.checkKeys(t, s)
 }
 
-// checkCodes consumes the codes, which is harmless once checked: live
+// checkCodes exchanges the codes, which is harmless once checked: live
 // ones answer (used ones with ErrAlreadyUsed), expired ones are gone.
 func (f *expiryFixture) checkCodes(t *testing.T, s tokenmint.Store) {
 	t.Helper()

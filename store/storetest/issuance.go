@@ -26,6 +26,9 @@ func issuanceTests() []test {
 		{"RotateIsAtomicWithAccess", testRotateAtomicAccess},
 		{"RotateReplayStoresNoAccess", testRotateReplayAccess},
 		{"RotateConcurrentWithAccess", testRotateConcurrentAccess},
+		{"CreateStoresAll", testCreateIssuance},
+		{"CreateIsAtomic", testCreateIssuanceAtomic},
+		{"CreateNilStoresNothing", testCreateIssuanceNil},
 	}
 }
 
@@ -165,32 +168,44 @@ func testExchangeRejected(t *testing.T, s tokenmint.Store) {
 	same(t, "refused code", normCode(got), normCode(want))
 }
 
-// testExchangeAtomic: when any record cannot be stored, none is, and the
-// code is not spent.
-func testExchangeAtomic(t *testing.T, s tokenmint.Store) {
+// storeTaken stores a family, a refresh token and an access token of
+// another client, whose IDs the atomicity tests try to store again.
+func storeTaken(t *testing.T, s tokenmint.Store) tokenmint.Issuance {
+	t.Helper()
 	ctx := t.Context()
 	tf := family("f-taken", "other", "u9", at(2*time.Hour))
 	tr := refreshToken("rt-taken", tf)
 	ta := opaqueToken("at-taken", "other", "f-taken", at(2*time.Hour))
-	taken := tokenmint.Issuance{Family: &tf, Refresh: &tr, Access: &ta}
 	ok(t, s.CreateFamily(ctx, tf), "create family")
 	ok(t, s.CreateRefreshToken(ctx, tr), "create refresh token")
 	ok(t, s.CreateAccessToken(ctx, ta), "create access token")
-	for _, tc := range []struct {
-		name string
-		take func(is *tokenmint.Issuance) // points one record at a taken ID
-	}{
-		{"FamilyTaken", func(is *tokenmint.Issuance) { is.Family.ID = tf.ID }},
-		{"RefreshTaken", func(is *tokenmint.Issuance) { is.Refresh.ID = tr.ID }},
-		{"AccessTaken", func(is *tokenmint.Issuance) { is.Access.ID = ta.ID }},
-	} {
+	return tokenmint.Issuance{Family: &tf, Refresh: &tr, Access: &ta}
+}
+
+// takes are the ways of making an issuance conflict: each points one of
+// its records at the ID of that record of taken.
+var takes = []struct {
+	name string
+	take func(is, taken *tokenmint.Issuance)
+}{
+	{"FamilyTaken", func(is, taken *tokenmint.Issuance) { is.Family.ID = taken.Family.ID }},
+	{"RefreshTaken", func(is, taken *tokenmint.Issuance) { is.Refresh.ID = taken.Refresh.ID }},
+	{"AccessTaken", func(is, taken *tokenmint.Issuance) { is.Access.ID = taken.Access.ID }},
+}
+
+// testExchangeAtomic: when any record cannot be stored, none is, and the
+// code is not spent.
+func testExchangeAtomic(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	taken := storeTaken(t, s)
+	for _, tc := range takes {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.name + "/"
 			c := authCode(p+"code", "c", p+"fam", at(time.Minute))
 			ok(t, s.CreateAuthCode(ctx, c), "create auth code")
 			_, err := s.ExchangeAuthCode(ctx, c.ID, at(0), func(used tokenmint.AuthCode) (tokenmint.Issuance, error) {
 				is := grantFor(used, p)
-				tc.take(&is)
+				tc.take(&is, &taken)
 				return is, nil
 			})
 			wantErr(t, err, tokenmint.ErrConflict, "exchange storing a taken ID")
@@ -368,5 +383,63 @@ func testRotateConcurrentAccess(t *testing.T, s tokenmint.Store) {
 		} else {
 			checkAbsent(t, s, g)
 		}
+	}
+}
+
+// newIssuance is what a password grant stores: a new family with a
+// refresh token and an opaque access token, their IDs prefixed with p.
+func newIssuance(p string) tokenmint.Issuance {
+	f := family(p+"fam", "c", "u1", at(24*time.Hour))
+	r := refreshToken(p+"rt", f)
+	a := opaqueToken(p+"at", "c", f.ID, at(time.Hour))
+	a.Subject = f.Subject
+	return tokenmint.Issuance{Family: &f, Refresh: &r, Access: &a}
+}
+
+func testCreateIssuance(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	is := newIssuance("x/")
+	ok(t, s.CreateIssuance(ctx, is), "create issuance")
+	checkStored(t, s, is)
+	wantErr(t, s.CreateIssuance(ctx, is), tokenmint.ErrConflict, "create the same issuance again")
+	checkStored(t, s, is)
+	// The tokens belong to the family: revoking it takes them.
+	ok(t, s.RevokeFamily(ctx, is.Family.ID, at(time.Minute)), "revoke family")
+	checkAbsent(t, s, tokenmint.Issuance{Refresh: is.Refresh, Access: is.Access})
+}
+
+// testCreateIssuanceAtomic: when any record cannot be stored, none is; in
+// particular no family is left without its tokens.
+func testCreateIssuanceAtomic(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	taken := storeTaken(t, s)
+	for _, tc := range takes {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.name + "/"
+			is := newIssuance(p)
+			tc.take(&is, &taken)
+			wantErr(t, s.CreateIssuance(ctx, is), tokenmint.ErrConflict, "create issuance storing a taken ID")
+			checkAbsent(t, s, newIssuance(p))
+			checkStored(t, s, taken)
+			ok(t, s.CreateIssuance(ctx, newIssuance(p)), "create issuance after a conflict")
+		})
+	}
+}
+
+// testCreateIssuanceNil: a nil field stores nothing. An empty issuance
+// writes no row; one without a refresh token, the family and the access
+// token's record alone (all the janitor finds once they expire).
+func testCreateIssuanceNil(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	ok(t, s.CreateIssuance(ctx, tokenmint.Issuance{}), "create empty issuance")
+	is := newIssuance("x/")
+	jwt := jwtToken("x/jti", "c", is.Family.ID, at(time.Hour))
+	is.Refresh, is.Access = nil, &jwt
+	ok(t, s.CreateIssuance(ctx, is), "create issuance without refresh token")
+	checkStored(t, s, is)
+	n, err := s.DeleteExpired(ctx, at(48*time.Hour))
+	ok(t, err, "delete expired")
+	if n != 2 {
+		t.Fatalf("DeleteExpired removed %d rows, want 2: the family and the access token", n)
 	}
 }
