@@ -61,7 +61,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	noSQLite := fs.Bool("no-sqlite", false, "skip the SQLite pass")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unrecorded load before each measured phase")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each measured phase")
-	fs.IntVar(&o.conns, "conns", 32, "closed-loop keep-alive `CONNECTIONS`")
+	fs.IntVar(&o.conns, "conns", 64, "closed-loop keep-alive `CONNECTIONS`")
 	fs.IntVar(&o.openConns, "open-conns", 64, "open-loop keep-alive `CONNECTIONS`")
 	fs.Float64Var(&o.loadFraction, "load", 0.8, "open-loop rate as a `FRACTION` of each scenario's maximum")
 	fs.DurationVar(&o.profile, "profile", 10*time.Second, "CPU profile captured under load per scenario (0: none)")

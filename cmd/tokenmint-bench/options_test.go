@@ -20,7 +20,7 @@ func TestParseOptions(t *testing.T) {
 		wantErr bool
 	}{
 		{name: "defaults", check: func(t *testing.T, o options) {
-			if !slices.Equal(o.scenarios, allScenarioNames()) || o.duration != 10*time.Second || o.conns != 32 || !o.sqlite || o.postgres != "" || o.out == "" {
+			if !slices.Equal(o.scenarios, allScenarioNames()) || o.duration != 10*time.Second || o.conns != 64 || !o.sqlite || o.postgres != "" || o.out == "" {
 				t.Errorf("defaults: %+v", o)
 			}
 		}},
