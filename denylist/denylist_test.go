@@ -4,23 +4,15 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/denylist"
+	"github.com/tokenmint/tokenmint/internal/fakeclock"
 	"github.com/tokenmint/tokenmint/store"
 	"github.com/tokenmint/tokenmint/store/sqlstore"
 )
-
-// clock is a settable time source.
-type clock struct{ ns atomic.Int64 }
-
-func newClock(t time.Time) *clock    { c := &clock{}; c.set(t); return c }
-func (c *clock) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
-func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
 
 var t0 = time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
 
@@ -62,7 +54,7 @@ func revoke(t *testing.T, s tokenmint.Store, jti string, exp time.Time) {
 func TestAnswersFromMemoryAndFollowsTheFeed(t *testing.T) {
 	mine, other := openPair(t)
 	revoke(t, other, "before-start", t0.Add(time.Hour))
-	d := denylist.New(mine, denylist.Options{Now: newClock(t0).now})
+	d := denylist.New(mine, denylist.Options{Now: fakeclock.New(t0).Now})
 	if !revoked(t, d, "before-start") {
 		t.Fatal("before Load, the list must ask the store")
 	}
@@ -94,7 +86,7 @@ func TestAnswersFromMemoryAndFollowsTheFeed(t *testing.T) {
 func TestOwnRevocationsAtOnce(t *testing.T) {
 	mine, _ := openPair(t)
 	ctx := t.Context()
-	d := denylist.New(mine, denylist.Options{Now: newClock(t0).now})
+	d := denylist.New(mine, denylist.Options{Now: fakeclock.New(t0).Now})
 	if err := d.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -147,14 +139,14 @@ func TestOwnRevocationsAtOnce(t *testing.T) {
 
 func TestPrunesExpired(t *testing.T) {
 	mine, _ := openPair(t)
-	clk := newClock(t0)
-	d := denylist.New(mine, denylist.Options{Now: clk.now})
+	clk := fakeclock.New(t0)
+	d := denylist.New(mine, denylist.Options{Now: clk.Now})
 	if err := d.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	revoke(t, d, "short", t0.Add(time.Minute))
 	revoke(t, d, "long", t0.Add(time.Hour))
-	clk.add(10 * time.Minute)
+	clk.Advance(10 * time.Minute)
 	if err := d.Sync(t.Context()); err != nil {
 		t.Fatal(err)
 	}

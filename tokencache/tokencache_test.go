@@ -13,18 +13,11 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/denylist"
+	"github.com/tokenmint/tokenmint/internal/fakeclock"
 	"github.com/tokenmint/tokenmint/store"
 	"github.com/tokenmint/tokenmint/store/sqlstore"
 	"github.com/tokenmint/tokenmint/tokencache"
 )
-
-// clock is a settable time source.
-type clock struct{ ns atomic.Int64 }
-
-func newClock(t time.Time) *clock    { c := &clock{}; c.set(t); return c }
-func (c *clock) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
-func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
 
 var t0 = time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
 
@@ -43,14 +36,14 @@ func (c *counting) GetAccessToken(ctx context.Context, id string) (tokenmint.Acc
 // fixture is a cache over the revocation list over a SQLite file, as the
 // server stacks them, and "another process" on the same file.
 type fixture struct {
-	clk   *clock
+	clk   *fakeclock.Clock
 	db    *counting
 	deny  *denylist.Store
 	cache *tokencache.Store
 	other tokenmint.Store
 }
 
-func newFixture(t *testing.T, entries int) *fixture {
+func newFixture(t testing.TB, entries int) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "cache.db")
@@ -65,12 +58,12 @@ func newFixture(t *testing.T, entries int) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { other.Close() })
-	f := &fixture{clk: newClock(t0), db: &counting{Store: mine}, other: other}
-	f.deny = denylist.New(f.db, denylist.Options{Now: f.clk.now})
+	f := &fixture{clk: fakeclock.New(t0), db: &counting{Store: mine}, other: other}
+	f.deny = denylist.New(f.db, denylist.Options{Now: f.clk.Now})
 	if err := f.deny.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f.cache = tokencache.New(f.deny, tokencache.Options{Entries: entries, Now: f.clk.now})
+	f.cache = tokencache.New(f.deny, tokencache.Options{Entries: entries, Now: f.clk.Now})
 	return f
 }
 
@@ -82,7 +75,7 @@ func opaque(id string, idle time.Duration) tokenmint.AccessToken {
 	}
 }
 
-func (f *fixture) create(t *testing.T, tok tokenmint.AccessToken) {
+func (f *fixture) create(t testing.TB, tok tokenmint.AccessToken) {
 	t.Helper()
 	if err := f.other.CreateAccessToken(t.Context(), tok); err != nil {
 		t.Fatalf("create %s: %v", tok.ID, err)
@@ -217,7 +210,7 @@ func TestIdleExpirySeesOtherProcessesTouches(t *testing.T) {
 	const idle = 10 * time.Minute
 	f.create(t, opaque("tok", idle))
 	f.get(t, "tok")
-	f.clk.add(idle / 200) // under the write granularity: served from memory
+	f.clk.Advance(idle / 200) // under the write granularity: served from memory
 	if _, _, reads := f.get(t, "tok"); reads != 0 {
 		t.Fatalf("fresh copy took %d reads, want none", reads)
 	}
@@ -225,13 +218,13 @@ func TestIdleExpirySeesOtherProcessesTouches(t *testing.T) {
 	if err := f.other.TouchAccessToken(t.Context(), "tok", touched); err != nil {
 		t.Fatal(err)
 	}
-	f.clk.set(t0.Add(idle + time.Minute)) // idle by the copy, not by the store
+	f.clk.Set(t0.Add(idle + time.Minute)) // idle by the copy, not by the store
 	rec, found, reads := f.get(t, "tok")
-	if !found || reads != 1 || !rec.ActiveAt(f.clk.now()) || !rec.LastUsedAt.Equal(touched) {
-		t.Fatalf("found %v with %d reads, last used %v, active %v; want the stored record, active", found, reads, rec.LastUsedAt, rec.ActiveAt(f.clk.now()))
+	if !found || reads != 1 || !rec.ActiveAt(f.clk.Now()) || !rec.LastUsedAt.Equal(touched) {
+		t.Fatalf("found %v with %d reads, last used %v, active %v; want the stored record, active", found, reads, rec.LastUsedAt, rec.ActiveAt(f.clk.Now()))
 	}
 	// A touch through the cache brings the copy forward.
-	now := f.clk.now()
+	now := f.clk.Now()
 	if err := f.cache.TouchAccessToken(t.Context(), "tok", now); err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +246,7 @@ func TestBoundedAndEvictsExpiredFirst(t *testing.T) {
 	}
 	// Past the expiry of every token but the last: a new entry evicts an
 	// expired one, never the live one, in whichever shard they land.
-	f.clk.set(t0.Add(299 * time.Minute))
+	f.clk.Set(t0.Add(299 * time.Minute))
 	live := opaque("live", 0)
 	live.ExpiresAt = t0.Add(10 * time.Hour)
 	f.create(t, live)
@@ -284,7 +277,7 @@ func TestConcurrentUse(t *testing.T) {
 				case 39:
 					_ = f.cache.DeleteAccessToken(ctx, id)
 				case 17:
-					_ = f.cache.TouchAccessToken(ctx, id, f.clk.now())
+					_ = f.cache.TouchAccessToken(ctx, id, f.clk.Now())
 				default:
 					if _, err := f.cache.GetAccessToken(ctx, id); err != nil && !errors.Is(err, tokenmint.ErrNotFound) {
 						t.Error(err)
@@ -307,26 +300,14 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func BenchmarkGetAccessTokenHit(b *testing.B) {
-	ctx := b.Context()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "b.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	d := denylist.New(st, denylist.Options{})
-	if err := d.Load(ctx); err != nil {
-		b.Fatal(err)
-	}
-	c := tokencache.New(d, tokencache.Options{Entries: 1000})
+	f := newFixture(b, 1000)
 	tok := opaque("some-opaque-token-id-0123456789abcdefghijkl", 0)
-	tok.ExpiresAt = time.Now().Add(time.Hour)
-	if err := st.CreateAccessToken(ctx, tok); err != nil {
-		b.Fatal(err)
-	}
+	f.create(b, tok)
+	ctx := b.Context()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := c.GetAccessToken(ctx, tok.ID); err != nil {
+			if _, err := f.cache.GetAccessToken(ctx, tok.ID); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -12,12 +12,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/internal/fakeclock"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/server"
@@ -25,27 +25,10 @@ import (
 )
 
 // Clock is a settable clock shared by a test and its servers.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type Clock = fakeclock.Clock
 
 // NewClock starts a clock at a fixed instant.
-func NewClock() *Clock { return &Clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func NewClock() *Clock { return fakeclock.New(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)) }
 
 // Instance is one running server.
 type Instance struct {
