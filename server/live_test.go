@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -121,6 +123,37 @@ func TestOpaqueTokenCachedAndRevokedByAnotherProcess(t *testing.T) {
 	})
 	if !strings.Contains(metricsText(t, in.URL), "tokenmint_revoked_tokens 1") {
 		t.Fatal("tokenmint_revoked_tokens is not 1 after the revocation")
+	}
+}
+
+// TestOpaqueTokenOfTheEarlierFormat: opaque tokens issued before tokens
+// carried their issuance time (prefix + 43 characters, stored under the
+// plain keyed hash) still introspect and revoke, and a new token is of the
+// timed format.
+func TestOpaqueTokenOfTheEarlierFormat(t *testing.T) {
+	in := servertest.Start(t)
+	c := in.CreateClient(t, registry.ClientSpec{TokenFormat: tokenmint.FormatOpaque})
+	if tok := issue(t, in, c, ""); len(tok) != len(token.PrefixAccessToken)+54 {
+		t.Fatalf("new opaque token %q: want the prefix and 54 characters", tok)
+	}
+	old := token.Generate(token.PrefixAccessToken)
+	now := in.Clock.Now()
+	rec := tokenmint.AccessToken{
+		ID:     base64.RawURLEncoding.EncodeToString(token.NewHasher(servertest.TestMasterKey.Derive(token.PurposeTokenHash)).Sum(old)),
+		Format: tokenmint.FormatOpaque, ClientID: c.ID, Subject: c.ID,
+		IssuedAt: now, ExpiresAt: now.Add(time.Hour), LastUsedAt: now,
+	}
+	if err := in.Server.Store().CreateAccessToken(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	if body := introspectActive(t, in, c, old); body["client_id"] != c.ID {
+		t.Fatalf("earlier-format token introspected as %v", body)
+	}
+	if status, _, body := post(t, in.URL+"/oauth2/revoke", url.Values{"token": {old}}, c.ID, c.Secret); status != 200 {
+		t.Fatalf("revoke: %d %v", status, body)
+	}
+	if _, err := in.Server.Store().GetAccessToken(context.Background(), rec.ID); !errors.Is(err, tokenmint.ErrNotFound) {
+		t.Fatalf("earlier-format token's record after revocation: %v, want ErrNotFound", err)
 	}
 }
 
