@@ -38,7 +38,16 @@ func since(t *testing.T, s tokenmint.Store, cursor int64) ([]tokenmint.RevokedTo
 	return got, next
 }
 
-func jtis(rs []tokenmint.RevokedToken) []string {
+// isRevoked reports whether the token with that ID is revoked, failing t
+// on error.
+func isRevoked(t *testing.T, s tokenmint.Store, id string) bool {
+	t.Helper()
+	revoked, err := s.IsRevoked(t.Context(), id)
+	ok(t, err, "is revoked "+id)
+	return revoked
+}
+
+func feedIDs(rs []tokenmint.RevokedToken) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = r.ID
@@ -59,17 +68,17 @@ func testFeedRevokeJWT(t *testing.T, s tokenmint.Store) {
 	ok(t, s.RevokeJWT(ctx, first), "revoke j1")
 	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedToken{ID: "j2", ClientID: "c2", ExpiresAt: at(2 * time.Hour)}), "revoke j2")
 	got, cur := since(t, s, -1)
-	if !slices.Equal(jtis(got), []string{"j1", "j2"}) {
-		t.Fatalf("feed = %v, want [j1 j2] in revocation order", jtis(got))
+	if !slices.Equal(feedIDs(got), []string{"j1", "j2"}) {
+		t.Fatalf("feed = %v, want [j1 j2] in revocation order", feedIDs(got))
 	}
 	got[0].ExpiresAt, first.ExpiresAt = ts(got[0].ExpiresAt), ts(first.ExpiresAt)
 	same(t, "first feed entry", got[0], first)
 	if again, next := since(t, s, cur); len(again) != 0 || next != cur {
-		t.Fatalf("feed after its own cursor = %v (cursor %d), want nothing (cursor %d)", jtis(again), next, cur)
+		t.Fatalf("feed after its own cursor = %v (cursor %d), want nothing (cursor %d)", feedIDs(again), next, cur)
 	}
 	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedToken{ID: "j3", ClientID: "c1", ExpiresAt: at(time.Hour)}), "revoke j3")
-	if got, _ := since(t, s, cur); !slices.Equal(jtis(got), []string{"j3"}) {
-		t.Fatalf("feed after cursor = %v, want only [j3]", jtis(got))
+	if got, _ := since(t, s, cur); !slices.Equal(feedIDs(got), []string{"j3"}) {
+		t.Fatalf("feed after cursor = %v, want only [j3]", feedIDs(got))
 	}
 }
 
@@ -80,7 +89,7 @@ func testFeedIdempotent(t *testing.T, s tokenmint.Store) {
 	_, cur := since(t, s, -1)
 	ok(t, s.RevokeJWT(ctx, r), "revoke again")
 	if got, _ := since(t, s, cur); len(got) != 0 {
-		t.Fatalf("a second revocation of j1 added %v to the feed", jtis(got))
+		t.Fatalf("a second revocation of j1 added %v to the feed", feedIDs(got))
 	}
 }
 
@@ -121,7 +130,7 @@ func testFeedCascades(t *testing.T, s tokenmint.Store) {
 		ok(t, st.do(), st.name)
 		var got []tokenmint.RevokedToken
 		got, cur = since(t, s, cur)
-		if ids := jtis(got); !slices.Equal(slices.Sorted(slices.Values(ids)), st.want) {
+		if ids := feedIDs(got); !slices.Equal(slices.Sorted(slices.Values(ids)), st.want) {
 			t.Fatalf("feed after %s = %v, want %v", st.name, ids, st.want)
 		}
 		for _, r := range got {
@@ -144,20 +153,18 @@ func testFeedDeleteAccessToken(t *testing.T, s tokenmint.Store) {
 	got, cur := since(t, s, cur)
 	want := tokenmint.RevokedToken{ID: tok.ID, ClientID: "c", ExpiresAt: ts(tok.ExpiresAt)}
 	if len(got) != 1 {
-		t.Fatalf("feed after DeleteAccessToken = %v, want [%s]", jtis(got), tok.ID)
+		t.Fatalf("feed after DeleteAccessToken = %v, want [%s]", feedIDs(got), tok.ID)
 	}
 	got[0].ExpiresAt = ts(got[0].ExpiresAt)
 	same(t, "feed entry", got[0], want)
-	revoked, err := s.IsRevoked(ctx, tok.ID)
-	ok(t, err, "is revoked")
-	if !revoked {
+	if !isRevoked(t, s, tok.ID) {
 		t.Fatal("IsRevoked = false for a deleted opaque token")
 	}
 	if err := s.DeleteAccessToken(ctx, tok.ID); !errors.Is(err, tokenmint.ErrNotFound) {
 		t.Fatalf("second delete = %v, want ErrNotFound", err)
 	}
 	if got, _ := since(t, s, cur); len(got) != 0 {
-		t.Fatalf("deleting an unknown token added %v to the feed", jtis(got))
+		t.Fatalf("deleting an unknown token added %v to the feed", feedIDs(got))
 	}
 }
 
@@ -167,8 +174,8 @@ func testFeedJanitor(t *testing.T, s tokenmint.Store) {
 	ok(t, s.RevokeJWT(ctx, tokenmint.RevokedToken{ID: "long", ClientID: "c", ExpiresAt: at(3 * time.Hour)}), "revoke long")
 	_, err := s.DeleteExpired(ctx, at(2*time.Hour))
 	ok(t, err, "delete expired")
-	if got, _ := since(t, s, -1); !slices.Equal(jtis(got), []string{"long"}) {
-		t.Fatalf("feed after the janitor = %v, want [long]", jtis(got))
+	if got, _ := since(t, s, -1); !slices.Equal(feedIDs(got), []string{"long"}) {
+		t.Fatalf("feed after the janitor = %v, want [long]", feedIDs(got))
 	}
 }
 
