@@ -131,21 +131,18 @@ func (s *Store) GetAccessToken(ctx context.Context, id string) (tokenmint.Access
 
 // TouchAccessToken slides the stored idle expiry and the cached copy's.
 func (s *Store) TouchAccessToken(ctx context.Context, id string, usedAt time.Time) error {
-	err := s.Store.TouchAccessToken(ctx, id, usedAt)
 	sh := s.shard(id)
+	if err := s.Store.TouchAccessToken(ctx, id, usedAt); err != nil {
+		s.remove(sh, id)
+		return err
+	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	rec, ok := sh.m[id]
-	switch {
-	case !ok:
-	case err != nil:
-		delete(sh.m, id)
-		s.size.Add(-1)
-	case usedAt.After(rec.LastUsedAt):
+	if rec, ok := sh.m[id]; ok && usedAt.After(rec.LastUsedAt) {
 		rec.LastUsedAt = usedAt
 		sh.m[id] = rec
 	}
-	return err
+	return nil
 }
 
 // DeleteAccessToken revokes the token and drops the cached copy.
