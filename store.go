@@ -115,12 +115,14 @@ type CodeStore interface {
 	// A code already used is returned with ErrAlreadyUsed, an unknown
 	// one gives ErrNotFound; either way issue is not called and nothing
 	// is written. Otherwise issue (which may be nil: spend the code
-	// only) is called once, inside the transaction, with the code as
-	// used: it must be quick and do no I/O. An error from it is
-	// returned as is, with the code spent and nothing else stored (a
-	// code is good for one attempt). When what it returned cannot be
-	// stored (ErrConflict), nothing is: the code stays unused. Expiry
-	// and the code's bindings are issue's to check.
+	// only) is called inside the transaction, with the code as used: it
+	// must be quick and do no I/O. A store may call it more than once
+	// for one exchange (it runs the transaction again when a shared one
+	// fails); only the call of the transaction that commits counts. An
+	// error from it is returned as is, with the code spent and nothing
+	// else stored (a code is good for one attempt). When what it
+	// returned cannot be stored (ErrConflict), nothing is: the code
+	// stays unused. Expiry and the code's bindings are issue's to check.
 	ExchangeAuthCode(ctx context.Context, id string, now time.Time, issue func(AuthCode) (Issuance, error)) (AuthCode, error)
 }
 

@@ -51,8 +51,9 @@ func (db *DB) ExchangeAuthCode(ctx context.Context, id string, now time.Time, is
 	}
 	var c tokenmint.AuthCode
 	var issueErr error
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
+		issueErr = nil
 		if c, err = db.useCode(ctx, tx, id, now); err != nil || issue == nil {
 			return err
 		}

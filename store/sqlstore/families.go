@@ -143,7 +143,7 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, now time.Tim
 		return tokenmint.RefreshToken{}, db.wrap("rotate refresh token", err)
 	}
 	var old tokenmint.RefreshToken
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		if old, err = db.useRefresh(ctx, tx, oldID, now); err != nil {
 			return err
@@ -167,7 +167,7 @@ func (db *DB) CreateIssuance(ctx context.Context, is tokenmint.Issuance) error {
 	if err := db.prepareGrantStmts(ctx); err != nil {
 		return db.wrap("create issuance", err)
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error { return db.insertRows(ctx, tx, rows) })
+	err = db.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return db.insertRows(ctx, tx, rows) })
 	return db.wrap("create issuance", err)
 }
 
@@ -259,7 +259,8 @@ func (g *grantStmts) close() error {
 // connection, which preparing inside the transaction would wait for.
 func (db *DB) prepareGrantStmts(ctx context.Context) error {
 	h := &db.hot
-	for _, s := range []*stmt{&h.useRefresh, &h.useCode, &h.insertFamily, &h.insertRefresh, &h.insertAccess} {
+	for _, s := range []*stmt{&h.useRefresh, &h.useCode, &h.insertFamily, &h.insertRefresh, &h.insertAccess,
+		&h.savepoint, &h.rollbackToSavepoint, &h.releaseSavepoint} {
 		if _, err := s.get(ctx, db); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"math/bits"
 	"strings"
@@ -62,10 +63,13 @@ func insertRows(n int) string {
 	return b.String()
 }
 
-type insertReq struct {
+// request is one caller's write waiting for a leader: a row to insert
+// (committer) or the body of a transaction (txGroup).
+type request struct {
 	ctx  context.Context
-	args []any
-	done chan error // buffered: the committer never blocks on it
+	args []any                                // an insert's row
+	fn   func(context.Context, *sql.Tx) error // a transaction's body
+	done chan error                           // buffered: the leader never blocks on it
 }
 
 // lane is one leader slot with its queue. SQLite has one (one writer
@@ -73,61 +77,28 @@ type insertReq struct {
 type lane struct {
 	leader  chan struct{} // holds a token while a caller leads the lane
 	mu      sync.Mutex
-	pending []*insertReq
+	pending []*request
 }
 
-// take removes the next group from the pending rows, answering the
-// callers that gave up before their row was written.
-func (l *lane) take() []*insertReq {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	live := l.pending[:0]
-	for _, r := range l.pending {
-		if err := r.ctx.Err(); err != nil {
-			r.done <- err
-			continue
-		}
-		live = append(live, r)
+func newLanes(n int) []lane {
+	ls := make([]lane, n)
+	for i := range ls {
+		ls[i].leader = make(chan struct{}, 1)
 	}
-	if len(live) == 0 {
-		l.pending = nil
-		return nil
-	}
-	n := groupSize(len(live))
-	batch := make([]*insertReq, n)
-	copy(batch, live)
-	l.pending = append(live[:0], live[n:]...)
-	return batch
+	return ls
 }
 
-type committer struct {
-	db    *DB
-	one   *stmt // the single-row insert, shared with the direct path
-	rows  [maxBatch + 1]stmt
-	lanes []lane
-	next  atomic.Uint32
-}
-
-func newCommitter(db *DB, one *stmt, lanes int) *committer {
-	c := &committer{db: db, one: one, lanes: make([]lane, lanes)}
-	for i := range c.lanes {
-		c.lanes[i].leader = make(chan struct{}, 1)
-	}
-	for n := 2; n <= maxBatch; n++ {
-		if groupSize(n) == n {
-			c.rows[n] = stmt{pool: writer, query: insertRows(n)}
-		}
-	}
-	return c
-}
-
-// insert writes the row args, alone or in a group with others.
-func (c *committer) insert(ctx context.Context, args []any) error {
-	if err := ctx.Err(); err != nil {
+// submit queues r and waits for its answer. The caller that finds the
+// lane without a leader becomes it and writes what is pending, group
+// after group (each group the first size(n) of n pending, written by
+// commit), until its own request is answered; the others wait for their
+// answer or for the lead. A request arriving alone is led at once, in
+// its caller's goroutine.
+func (l *lane) submit(r *request, size func(int) int, commit func([]*request)) error {
+	if err := r.ctx.Err(); err != nil {
 		return err
 	}
-	l := &c.lanes[int(c.next.Add(1))%len(c.lanes)]
-	r := &insertReq{ctx: ctx, args: args, done: make(chan error, 1)}
+	r.done = make(chan error, 1)
 	l.mu.Lock()
 	l.pending = append(l.pending, r)
 	l.mu.Unlock()
@@ -144,17 +115,65 @@ func (c *committer) insert(ctx context.Context, args []any) error {
 			return err
 		default: // ours is still pending: write the next group
 		}
-		if batch := l.take(); len(batch) > 0 {
-			c.commit(batch)
+		if batch := l.take(size); len(batch) > 0 {
+			commit(batch)
 		}
 	}
+}
+
+// take removes the next group from the pending requests, answering the
+// callers that gave up before their request was written.
+func (l *lane) take(size func(int) int) []*request {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	live := l.pending[:0]
+	for _, r := range l.pending {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		l.pending = nil
+		return nil
+	}
+	n := size(len(live))
+	batch := make([]*request, n)
+	copy(batch, live)
+	l.pending = append(live[:0], live[n:]...)
+	return batch
+}
+
+type committer struct {
+	db    *DB
+	one   *stmt // the single-row insert, shared with the direct path
+	rows  [maxBatch + 1]stmt
+	lanes []lane
+	next  atomic.Uint32
+}
+
+func newCommitter(db *DB, one *stmt, lanes int) *committer {
+	c := &committer{db: db, one: one, lanes: newLanes(lanes)}
+	for n := 2; n <= maxBatch; n++ {
+		if groupSize(n) == n {
+			c.rows[n] = stmt{pool: writer, query: insertRows(n)}
+		}
+	}
+	return c
+}
+
+// insert writes the row args, alone or in a group with others.
+func (c *committer) insert(ctx context.Context, args []any) error {
+	l := &c.lanes[int(c.next.Add(1))%len(c.lanes)]
+	return l.submit(&request{ctx: ctx, args: args}, groupSize, c.commit)
 }
 
 // commit writes a group of groupSize rows in one statement. The
 // statement is atomic: if it fails, nothing of it was written and each
 // row is retried alone, so one bad row (a duplicate ID) fails only its
 // own caller.
-func (c *committer) commit(batch []*insertReq) {
+func (c *committer) commit(batch []*request) {
 	if len(batch) == 1 { // alone: the caller's own statement and context
 		r := batch[0]
 		r.done <- c.exec(r.ctx, 1, r.args)
@@ -203,7 +222,7 @@ func (c *committer) close() error {
 	return err
 }
 
-func reply(rs []*insertReq, err error) {
+func reply(rs []*request, err error) {
 	for _, r := range rs {
 		r.done <- err
 	}

@@ -128,12 +128,12 @@ func rowArgs(t *testing.T, id string) []any {
 // queued is a row put in a lane's queue as if its caller were waiting.
 type queued struct {
 	id  string
-	req *insertReq
+	req *request
 }
 
 func enqueue(t *testing.T, l *lane, ctx context.Context, id string) queued {
 	t.Helper()
-	r := &insertReq{ctx: ctx, args: rowArgs(t, id), done: make(chan error, 1)}
+	r := &request{ctx: ctx, args: rowArgs(t, id), done: make(chan error, 1)}
 	l.mu.Lock()
 	l.pending = append(l.pending, r)
 	l.mu.Unlock()

@@ -104,6 +104,7 @@ type DB struct {
 	queries sync.Map // ? query -> $n query, PostgreSQL only
 	hot     hotStmts
 	tokens  *committer    // group commit of opaque access token inserts
+	txs     *txGroup      // group commit of the user grants' transactions; SQLite only
 	ckpt    *checkpointer // background WAL checkpoints of a SQLite file
 }
 
@@ -231,6 +232,9 @@ func OpenPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 func (db *DB) start(ctx context.Context, opts Options) (*DB, error) {
 	if n := db.committers(opts); n > 0 {
 		db.tokens = newCommitter(db, &db.hot.createAccessToken, n)
+	}
+	if !db.flavor.dollar {
+		db.txs = newTxGroup(db)
 	}
 	if opts.NoMigrate {
 		return db, nil

@@ -125,6 +125,8 @@ type hotStmts struct {
 	touchAccessToken  stmt
 	isRevoked         stmt
 	grantStmts
+	// The savepoint of each member of a shared transaction (txgroup.go).
+	savepoint, rollbackToSavepoint, releaseSavepoint stmt
 }
 
 func newHotStmts() hotStmts {
@@ -135,13 +137,17 @@ func newHotStmts() hotStmts {
 		touchAccessToken:  stmt{pool: writer, query: touchAccessToken},
 		isRevoked:         stmt{pool: reader, query: `SELECT 1 FROM revoked_jwts WHERE jti = ?`},
 		grantStmts:        newGrantStmts(),
+
+		savepoint:           stmt{pool: writer, query: `SAVEPOINT member`},
+		rollbackToSavepoint: stmt{pool: writer, query: `ROLLBACK TO member`},
+		releaseSavepoint:    stmt{pool: writer, query: `RELEASE member`},
 	}
 }
 
 func (h *hotStmts) close() error {
 	return errors.Join(h.getClient.close(), h.createAccessToken.close(),
 		h.getAccessToken.close(), h.touchAccessToken.close(), h.isRevoked.close(),
-		h.grantStmts.close())
+		h.grantStmts.close(), h.savepoint.close(), h.rollbackToSavepoint.close(), h.releaseSavepoint.close())
 }
 
 // queryAll runs a query and scans every row.
