@@ -116,7 +116,7 @@ func (b *bench) pass(ctx context.Context, backend, bin, dir, database string, si
 		return nil, err
 	}
 	m := &measurer{opts: b.opts, srv: srv, fix: fix, maxRate: map[string]float64{}}
-	if b.opts.profile > 0 {
+	if b.opts.profile > 0 || b.opts.trace > 0 {
 		m.prof = &profiler{gobin: b.opts.gobin, dir: filepath.Join(b.opts.out, "profiles"), backend: backend}
 	}
 	res = &passResult{Backend: backend}

@@ -90,14 +90,14 @@ type measurer struct {
 	opts options
 	srv  *serverProc
 	fix  *fixture
-	prof *profiler // nil: no profiles
+	prof *profiler // nil: no profiles and no traces
 	// maxRate remembers each scenario's closed-loop maximum, to size the
 	// code pools of single-use scenarios.
 	maxRate map[string]float64
 }
 
 // measure runs scenario s: closed loop for its maximum, open loop at a
-// fraction of it, and an optional profiling pass.
+// fraction of it, and the optional profiling and tracing passes.
 func (m *measurer) measure(ctx context.Context, s scenario) (scenarioResult, error) {
 	res := scenarioResult{Name: s.name}
 	if err := m.closedLoop(ctx, s, &res); err != nil {
@@ -108,8 +108,13 @@ func (m *measurer) measure(ctx context.Context, s scenario) (scenarioResult, err
 		if err := m.openLoop(ctx, s, rate, &res); err != nil {
 			return res, fmt.Errorf("%s open loop: %w", s.name, err)
 		}
+		if m.opts.trace > 0 {
+			if err := m.trace(ctx, s, rate); err != nil {
+				return res, fmt.Errorf("%s trace: %w", s.name, err)
+			}
+		}
 	}
-	if m.prof != nil {
+	if m.opts.profile > 0 {
 		top, err := m.profile(ctx, s)
 		if err != nil {
 			return res, fmt.Errorf("%s profile: %w", s.name, err)

@@ -24,6 +24,7 @@ type options struct {
 	openConns    int           // open-loop connections
 	loadFraction float64       // open-loop rate as a fraction of the maximum
 	profile      time.Duration // CPU profile length per scenario; 0: none
+	trace        time.Duration // execution trace length per scenario; 0: none
 
 	soak         time.Duration
 	soakScenario string
@@ -65,6 +66,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&o.openConns, "open-conns", 64, "open-loop keep-alive `CONNECTIONS`")
 	fs.Float64Var(&o.loadFraction, "load", 0.8, "open-loop rate as a `FRACTION` of each scenario's maximum")
 	fs.DurationVar(&o.profile, "profile", 10*time.Second, "CPU profile captured under load per scenario (0: none)")
+	fs.DurationVar(&o.trace, "trace", 0, "`DURATION` of the execution trace captured per scenario in an extra open-loop pass at the measured rate, for go tool trace (0: none)")
 	fs.DurationVar(&o.soak, "soak", 0, "after the scenarios, hold the soak scenario for this `DURATION` (e.g. 10m)")
 	fs.StringVar(&o.soakScenario, "soak-scenario", "cc-opaque", "scenario the soak drives")
 	fs.Float64Var(&o.soakFraction, "soak-load", 0.7, "soak rate as a `FRACTION` of the scenario's maximum")
@@ -153,8 +155,8 @@ func (o *options) validate() error {
 		return usagef("--conns and --open-conns must be at least 1")
 	case o.loadFraction <= 0 || o.loadFraction > 1 || o.soakFraction <= 0 || o.soakFraction > 1:
 		return usagef("--load and --soak-load must be in (0, 1]")
-	case o.profile < 0 || o.soak < 0 || o.soakInterval <= 0:
-		return usagef("--profile and --soak cannot be negative, --soak-interval must be positive")
+	case o.profile < 0 || o.trace < 0 || o.soak < 0 || o.soakInterval <= 0:
+		return usagef("--profile, --trace and --soak cannot be negative, --soak-interval must be positive")
 	}
 	if o.soak > 0 {
 		if _, ok := scenarioByName(o.soakScenario); !ok || o.soakScenario == scenarioFloor {

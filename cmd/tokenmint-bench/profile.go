@@ -35,47 +35,80 @@ func (m *measurer) profile(ctx context.Context, s scenario) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	wait := capture(ctx, m.srv.base, "profile", lead, d)
+	_, err = load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: m.opts.conns, Duration: d + 2*lead}, newSource)
+	data, cerr := wait()
+	if err = coalesce(err, cerr); err != nil {
+		return "", err
+	}
+	return m.prof.save(ctx, s.name, data)
+}
+
+// trace drives s open loop at rate while the server records an
+// execution trace of opts.trace, and saves it as
+// <backend>-<scenario>.trace for `go tool trace`. Like the profile it is
+// a pass of its own: tracing costs the server CPU, so it never runs in a
+// measured phase.
+func (m *measurer) trace(ctx context.Context, s scenario, rate float64) error {
+	lead := 500 * time.Millisecond
+	d := m.opts.trace
+	newSource, err := s.sources(ctx, m.fix, m.opts.openConns, m.need(s, d+2*lead, rate))
+	if err != nil {
+		return err
+	}
+	wait := capture(ctx, m.srv.base, "trace", lead, d)
+	_, err = load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: m.opts.openConns, Duration: d + 2*lead, Rate: rate}, newSource)
+	data, cerr := wait()
+	if err = coalesce(err, cerr); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(m.prof.dir, 0o755); err != nil {
+		return fmt.Errorf("trace dir: %w", err)
+	}
+	return os.WriteFile(filepath.Join(m.prof.dir, m.prof.backend+"-"+s.name+".trace"), data, 0o644)
+}
+
+// capture starts recording d of the server's /debug/pprof/KIND after
+// delay; the returned function waits for the recording.
+func capture(ctx context.Context, base, kind string, delay, d time.Duration) func() ([]byte, error) {
 	type captured struct {
 		data []byte
 		err  error
 	}
 	got := make(chan captured, 1)
 	go func() {
-		if !sleepCtx(ctx, lead) {
+		if !sleepCtx(ctx, delay) {
 			got <- captured{err: ctx.Err()}
 			return
 		}
-		data, err := fetchProfile(ctx, m.srv.base, d)
+		data, err := fetchPprof(ctx, base, kind, d)
 		got <- captured{data, err}
 	}()
-	_, err = load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: m.opts.conns, Duration: d + 2*lead}, newSource)
-	c := <-got
-	if err != nil {
-		return "", err
+	return func() ([]byte, error) {
+		c := <-got
+		return c.data, c.err
 	}
-	if c.err != nil {
-		return "", c.err
-	}
-	return m.prof.save(ctx, s.name, c.data)
 }
 
-func fetchProfile(ctx context.Context, base string, d time.Duration) ([]byte, error) {
+// fetchPprof records d of the server's /debug/pprof/KIND ("profile"
+// for CPU, "trace" for an execution trace) and returns it.
+func fetchPprof(ctx context.Context, base, kind string, d time.Duration) ([]byte, error) {
 	secs := max(1, int(d.Round(time.Second)/time.Second))
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/debug/pprof/profile?seconds="+strconv.Itoa(secs), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/debug/pprof/"+kind+"?seconds="+strconv.Itoa(secs), nil)
 	if err != nil {
 		return nil, err
 	}
 	resp, err := (&http.Client{Timeout: d + 30*time.Second}).Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch cpu profile: %w", err)
+		return nil, fmt.Errorf("fetch %s: %w", kind, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 512<<20))
 	if err != nil {
-		return nil, fmt.Errorf("read cpu profile: %w", err)
+		return nil, fmt.Errorf("read %s: %w", kind, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch cpu profile: %s (is TOKENMINT_PPROF honoured?): %.200s", resp.Status, data)
+		return nil, fmt.Errorf("fetch %s: %s (is TOKENMINT_PPROF honoured?): %.200s", kind, resp.Status, data)
 	}
 	return data, nil
 }

@@ -111,3 +111,33 @@ func checkChart(t *testing.T, path string) {
 		t.Errorf("chart: %v", err)
 	}
 }
+
+// TestSmokeTrace: --trace saves an execution trace of the server per
+// scenario, in the format `go tool trace` reads.
+func TestSmokeTrace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server for a few seconds")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the server's CPU and memory from /proc")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out := filepath.Join(t.TempDir(), "results")
+	var stdout, stderr bytes.Buffer
+	args := []string{"--quick", "--postgres", "", "--scenarios", "floor,introspect-jwt",
+		"--duration", "500ms", "--warmup", "100ms", "--trace", "1s", "--out", out}
+	if err := run(ctx, args, os.Getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	for _, name := range []string{"floor", "introspect-jwt"} {
+		data, err := os.ReadFile(filepath.Join(out, "profiles", "sqlite-"+name+".trace"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// An execution trace starts "go 1.NN trace\x00\x00\x00".
+		if !bytes.HasPrefix(data, []byte("go 1.")) || !bytes.Contains(data[:min(len(data), 16)], []byte(" trace\x00")) || len(data) < 1<<10 {
+			t.Errorf("%s: %d bytes starting %q: not an execution trace", name, len(data), data[:min(len(data), 16)])
+		}
+	}
+}

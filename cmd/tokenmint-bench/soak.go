@@ -140,29 +140,17 @@ func (m *measurer) soak(ctx context.Context, s scenario, rate float64, size dbSi
 // soakProfile starts a CPU profile of the middle of the soak, when
 // profiling is on; the returned function waits for it and saves it.
 func (m *measurer) soakProfile(ctx context.Context, name string) func() (string, error) {
-	if m.prof == nil {
+	if m.opts.profile == 0 {
 		return func() (string, error) { return "", nil }
 	}
 	d := min(m.opts.profile, m.opts.soak/2)
-	type captured struct {
-		data []byte
-		err  error
-	}
-	got := make(chan captured, 1)
-	go func() {
-		if !sleepCtx(ctx, m.opts.soak/2-d/2) {
-			got <- captured{err: ctx.Err()}
-			return
-		}
-		data, err := fetchProfile(ctx, m.srv.base, d)
-		got <- captured{data, err}
-	}()
+	wait := capture(ctx, m.srv.base, "profile", m.opts.soak/2-d/2, d)
 	return func() (string, error) {
-		c := <-got
-		if c.err != nil {
-			return "", fmt.Errorf("soak profile: %w", c.err)
+		data, err := wait()
+		if err != nil {
+			return "", fmt.Errorf("soak profile: %w", err)
 		}
-		top, err := m.prof.save(ctx, "soak-"+name, c.data)
+		top, err := m.prof.save(ctx, "soak-"+name, data)
 		return relPath(m.opts.out, top), err
 	}
 }
