@@ -133,7 +133,7 @@ func (e *Engine) IssueCode(ctx context.Context, a *Authorization, userID string,
 	raw := token.GenerateTimed(token.PrefixAuthCode, now)
 	code := tokenmint.AuthCode{
 		ID:                  e.cfg.Tokens.ID(raw),
-		FamilyID:            token.NewID(),
+		FamilyID:            token.NewTimedID(now),
 		ClientID:            a.Client.ID,
 		RedirectURI:         a.BoundRedirectURI,
 		Subject:             userID,

@@ -2,6 +2,8 @@ package grant_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -264,4 +266,30 @@ func TestUserInfo(t *testing.T) {
 	}
 	_, err = f.e.UserInfo(ctx, "tmat_bogus")
 	wantOAuth(t, err, oauth.InvalidToken)
+}
+
+// TestTimeOrderedIDs: a JWT's jti and a refresh family's ID start with
+// their issuance time in hex (token.NewTimedID), so that the records of
+// tokens issued one after another are stored in key order.
+func TestTimeOrderedIDs(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c, cred := userClient(t, f, tokenmint.FormatJWT)
+	u := f.user(t, "alice", "correct horse battery")
+	want := fmt.Sprintf("%016x", f.clock().UnixMicro())
+	resp, err := f.exchange(ctx, cred, f.code(t, c, u.ID, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := f.e.Introspect(ctx, grant.IntrospectRequest{Client: cred, Token: resp.AccessToken})
+	if err != nil || !in.Active {
+		t.Fatalf("introspect: %+v, %v", in, err)
+	}
+	rec, err := f.st.GetAccessToken(ctx, in.JTI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(in.JTI, want) || !strings.HasPrefix(rec.FamilyID, want) {
+		t.Errorf("jti %q, family %q: want both to start with the issuance time %s", in.JTI, rec.FamilyID, want)
+	}
 }

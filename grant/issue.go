@@ -61,7 +61,7 @@ func (e *Engine) newAccess(c *tokenmint.Client, g accessGrant) (raw string, rec 
 		raw = token.GenerateTimed(token.PrefixAccessToken, now)
 		rec.ID = e.cfg.Tokens.ID(raw)
 	} else {
-		rec.ID = token.NewID()
+		rec.ID = token.NewTimedID(now)
 	}
 	return raw, rec
 }

@@ -79,7 +79,8 @@ func (e *Engine) password(ctx context.Context, c *tokenmint.Client, req *TokenRe
 	if err != nil {
 		return nil, userAuthError(err)
 	}
-	return e.familyTokens(ctx, c, e.family(c, token.NewID(), u.ID, scopes, e.now()), scopes, req.Shape)
+	now := e.now()
+	return e.familyTokens(ctx, c, e.family(c, token.NewTimedID(now), u.ID, scopes, now), scopes, req.Shape)
 }
 
 // userAuthError maps AuthenticateUser failures to token endpoint errors.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -73,6 +74,37 @@ func TestNewID(t *testing.T) {
 			t.Fatalf("%q generated twice", id)
 		}
 		seen[id] = true
+	}
+}
+
+// TestNewTimedID: 16 hex digits of the time, then NewID's 128 random bits;
+// IDs of later times sort after, whatever their random parts, and IDs of
+// the same time differ.
+func TestNewTimedID(t *testing.T) {
+	at := time.Date(2026, 11, 23, 20, 0, 0, 123456000, time.UTC)
+	var prev string
+	seen := map[string]bool{}
+	for i := range 1000 {
+		id := NewTimedID(at.Add(time.Duration(i) * time.Microsecond))
+		if len(id) != 38 {
+			t.Fatalf("NewTimedID = %q: %d characters, want 38", id, len(id))
+		}
+		ts, err := hex.DecodeString(id[:16])
+		if err != nil || int64(binary.BigEndian.Uint64(ts)) != at.UnixMicro()+int64(i) {
+			t.Fatalf("NewTimedID = %q: time field %x (%v), want %d", id, ts, err, at.UnixMicro()+int64(i))
+		}
+		if raw, err := base64.RawURLEncoding.Strict().DecodeString(id[16:]); err != nil || len(raw) != 16 {
+			t.Fatalf("NewTimedID = %q: random part %v", id, err)
+		}
+		if id <= prev {
+			t.Fatalf("%q sorts before the earlier %q", id, prev)
+		}
+		prev = id
+		same := NewTimedID(at)
+		if seen[same] {
+			t.Fatalf("%q generated twice", same)
+		}
+		seen[same] = true
 	}
 }
 
