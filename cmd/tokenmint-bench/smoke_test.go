@@ -19,21 +19,7 @@ import (
 // report. It asserts that nothing failed and that every scenario sent
 // requests; it asserts no timing, which belongs to BENCHMARKS.md.
 func TestSmoke(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server for about half a minute")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip("reads the server's CPU and memory from /proc")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	out := filepath.Join(t.TempDir(), "results")
-	var stdout, stderr bytes.Buffer
-	args := []string{"--quick", "--duration", "700ms", "--warmup", "200ms", "--soak", "2s", "--out", out}
-	if err := run(ctx, args, os.Getenv, &stdout, &stderr); err != nil {
-		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-	}
-	t.Logf("\n%s", stdout.String())
+	out := runBench(t, "about half a minute", 4*time.Minute, "--quick", "--duration", "700ms", "--warmup", "200ms", "--soak", "2s")
 	rep := readResults(t, out)
 	wantPasses := 1
 	if os.Getenv("TOKENMINT_TEST_POSTGRES") != "" {
@@ -50,6 +36,27 @@ func TestSmoke(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "results.md")); err != nil {
 		t.Error(err)
 	}
+}
+
+// runBench runs the benchmark with args and a fresh results directory,
+// which it returns; it skips in -short mode and off Linux.
+func runBench(t *testing.T, takes string, timeout time.Duration, args ...string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the server for " + takes)
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the server's CPU and memory from /proc")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	out := filepath.Join(t.TempDir(), "results")
+	var stdout, stderr bytes.Buffer
+	if err := run(ctx, append(args, "--out", out), os.Getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	t.Logf("\n%s", stdout.String())
+	return out
 }
 
 func readResults(t *testing.T, dir string) report {
@@ -115,21 +122,8 @@ func checkChart(t *testing.T, path string) {
 // TestSmokeTrace: --trace saves an execution trace of the server per
 // scenario, in the format `go tool trace` reads.
 func TestSmokeTrace(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the server for a few seconds")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip("reads the server's CPU and memory from /proc")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out := filepath.Join(t.TempDir(), "results")
-	var stdout, stderr bytes.Buffer
-	args := []string{"--quick", "--postgres", "", "--scenarios", "floor,introspect-jwt",
-		"--duration", "500ms", "--warmup", "100ms", "--trace", "1s", "--out", out}
-	if err := run(ctx, args, os.Getenv, &stdout, &stderr); err != nil {
-		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-	}
+	out := runBench(t, "a few seconds", 2*time.Minute, "--quick", "--postgres", "", "--scenarios", "floor,introspect-jwt",
+		"--duration", "500ms", "--warmup", "100ms", "--trace", "1s")
 	for _, name := range []string{"floor", "introspect-jwt"} {
 		data, err := os.ReadFile(filepath.Join(out, "profiles", "sqlite-"+name+".trace"))
 		if err != nil {

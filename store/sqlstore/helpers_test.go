@@ -48,15 +48,15 @@ func openPostgres(t testing.TB) *DB {
 
 // backends lists the flavours a test runs against; PostgreSQL skips
 // unless configured.
-func backends() []struct {
-	name string
-	open func(t testing.TB) *DB
-} {
-	return []struct {
-		name string
-		open func(t testing.TB) *DB
-	}{
+func backends() []backend {
+	return []backend{
 		{"SQLite", func(t testing.TB) *DB { return openSQLite(t, sqlitePath(t)) }},
 		{"PostgreSQL", openPostgres},
 	}
+}
+
+// backend names a way to open a store for a test.
+type backend struct {
+	name string
+	open func(t testing.TB) *DB
 }
