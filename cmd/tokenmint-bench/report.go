@@ -287,9 +287,9 @@ func (s *soakResult) markdown(w io.Writer, dir string) {
 			fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %+.1f%% | %s |\n", v.Metric, v.First, v.Last, v.Max, v.Growth*100, yesNo(v.Flat))
 		}
 	}
-	fmt.Fprintf(w, "\n| t | RSS | goroutines | database |\n|--:|--:|--:|--:|\n")
+	fmt.Fprintf(w, "\n| t | RSS | Go runtime | goroutines | database |\n|--:|--:|--:|--:|--:|\n")
 	for _, smp := range s.Samples {
-		fmt.Fprintf(w, "| %s | %s | %d | %s |\n", smp.At.Round(time.Second), fmtBytes(smp.RSS), smp.Goroutines, fmtBytes(smp.DBBytes))
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %s |\n", smp.At.Round(time.Second), fmtBytes(smp.RSS), fmtBytes(smp.GoBytes), smp.Goroutines, fmtBytes(smp.DBBytes))
 	}
 	fmt.Fprintln(w)
 }

@@ -102,7 +102,7 @@ func checkSoak(t *testing.T, s *soakResult) {
 	if !s.Zero5xx() || s.Load.NonOK != 0 {
 		t.Errorf("soak: %d requests, %d non-2xx, %d 5xx, %d errors (%q)", s.Load.Requests, s.Load.NonOK, s.Load.Count5xx, s.Load.Errors, s.Load.FirstError)
 	}
-	if len(s.Samples) == 0 || s.Samples[0].RSS <= 0 || s.Samples[0].Goroutines <= 0 || s.Samples[0].DBBytes <= 0 {
+	if len(s.Samples) == 0 || s.Samples[0].RSS <= 0 || s.Samples[0].GoBytes <= 0 || s.Samples[0].Goroutines <= 0 || s.Samples[0].DBBytes <= 0 {
 		t.Errorf("soak samples incomplete: %+v", s.Samples)
 	}
 }

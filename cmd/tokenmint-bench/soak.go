@@ -26,6 +26,7 @@ const minJudgedSoak = 4 * time.Minute
 type soakSample struct {
 	At         time.Duration `json:"t_ns"` // since the soak began
 	RSS        int64         `json:"rss_bytes"`
+	GoBytes    int64         `json:"go_bytes"` // held by the Go runtime: obtained from the OS less released
 	Goroutines int           `json:"goroutines"`
 	DBBytes    int64         `json:"db_bytes"`
 }
@@ -169,7 +170,7 @@ func (m *measurer) sampleServer(ctx context.Context, size dbSizer, at time.Durat
 	if err != nil {
 		return soakSample{}, err
 	}
-	g, err := goroutines(ctx, m.srv.base)
+	g, err := runtimeGauges(ctx, m.srv.base)
 	if err != nil {
 		return soakSample{}, err
 	}
@@ -177,24 +178,52 @@ func (m *measurer) sampleServer(ctx context.Context, size dbSizer, at time.Durat
 	if err != nil {
 		return soakSample{}, err
 	}
-	return soakSample{At: at, RSS: rss, Goroutines: g, DBBytes: db}, nil
+	return soakSample{At: at, RSS: rss, GoBytes: g.goBytes, Goroutines: g.goroutines, DBBytes: db}, nil
 }
 
-// goroutines reads go_goroutines from the server's Prometheus /metrics.
-func goroutines(ctx context.Context, base string) (int, error) {
+// gauges are the Go runtime's figures a soak samples.
+type gauges struct {
+	goroutines int
+	goBytes    int64
+}
+
+// runtimeGauges reads the Go runtime's gauges from the server's Prometheus
+// /metrics. The runtime's memory is what it obtained from the OS less what
+// it released: RSS growing while it stays flat is memory outside Go (the
+// SQLite driver's C allocator).
+func runtimeGauges(ctx context.Context, base string) (gauges, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
-		return 0, err
+		return gauges{}, err
 	}
 	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("metrics: %w", err)
+		return gauges{}, fmt.Errorf("metrics: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("metrics: %s", resp.Status)
+		return gauges{}, fmt.Errorf("metrics: %s", resp.Status)
 	}
-	return parseGauge(resp.Body, "go_goroutines")
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return gauges{}, fmt.Errorf("read metrics: %w", err)
+	}
+	var g gauges
+	var sys, released int
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{
+		{"go_goroutines", &g.goroutines},
+		{"go_memstats_sys_bytes", &sys},
+		{"go_memstats_heap_released_bytes", &released},
+	} {
+		if *f.v, err = parseGauge(bytes.NewReader(body), f.name); err != nil {
+			return gauges{}, err
+		}
+	}
+	g.goBytes = int64(sys - released)
+	return g, nil
 }
 
 // parseGauge finds an unlabelled sample in the Prometheus text format.
