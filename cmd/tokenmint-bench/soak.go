@@ -170,7 +170,7 @@ func (m *measurer) sampleServer(ctx context.Context, size dbSizer, at time.Durat
 	if err != nil {
 		return soakSample{}, err
 	}
-	g, err := runtimeGauges(ctx, m.srv.base)
+	g, goBytes, err := runtimeGauges(ctx, m.srv.base)
 	if err != nil {
 		return soakSample{}, err
 	}
@@ -178,52 +178,44 @@ func (m *measurer) sampleServer(ctx context.Context, size dbSizer, at time.Durat
 	if err != nil {
 		return soakSample{}, err
 	}
-	return soakSample{At: at, RSS: rss, GoBytes: g.goBytes, Goroutines: g.goroutines, DBBytes: db}, nil
+	return soakSample{At: at, RSS: rss, GoBytes: goBytes, Goroutines: g, DBBytes: db}, nil
 }
 
-// gauges are the Go runtime's figures a soak samples.
-type gauges struct {
-	goroutines int
-	goBytes    int64
-}
-
-// runtimeGauges reads the Go runtime's gauges from the server's Prometheus
-// /metrics. The runtime's memory is what it obtained from the OS less what
-// it released: RSS growing while it stays flat is memory outside Go (the
-// SQLite driver's C allocator).
-func runtimeGauges(ctx context.Context, base string) (gauges, error) {
+// runtimeGauges reads the server's goroutines and the memory its Go
+// runtime holds from its Prometheus /metrics: what the runtime obtained
+// from the OS less what it released. RSS growing while that stays flat is
+// memory outside Go (on SQLite, the driver's C allocator).
+func runtimeGauges(ctx context.Context, base string) (goroutines int, goBytes int64, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
-		return gauges{}, err
+		return 0, 0, err
 	}
 	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
 	if err != nil {
-		return gauges{}, fmt.Errorf("metrics: %w", err)
+		return 0, 0, fmt.Errorf("metrics: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return gauges{}, fmt.Errorf("metrics: %s", resp.Status)
+		return 0, 0, fmt.Errorf("metrics: %s", resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return gauges{}, fmt.Errorf("read metrics: %w", err)
+		return 0, 0, fmt.Errorf("read metrics: %w", err)
 	}
-	var g gauges
 	var sys, released int
 	for _, f := range []struct {
 		name string
 		v    *int
 	}{
-		{"go_goroutines", &g.goroutines},
+		{"go_goroutines", &goroutines},
 		{"go_memstats_sys_bytes", &sys},
 		{"go_memstats_heap_released_bytes", &released},
 	} {
 		if *f.v, err = parseGauge(bytes.NewReader(body), f.name); err != nil {
-			return gauges{}, err
+			return 0, 0, err
 		}
 	}
-	g.goBytes = int64(sys - released)
-	return g, nil
+	return goroutines, int64(sys - released), nil
 }
 
 // parseGauge finds an unlabelled sample in the Prometheus text format.
