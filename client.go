@@ -81,6 +81,25 @@ type Client struct {
 	AllowPlainPKCE bool // accept code_challenge_method=plain (RFC 7636 §4.2)
 	RequireConsent bool // show the consent page on every authorization
 
+	// Profile names the platform whose documented defaults the client was
+	// created with (package registry: "epc", "epicollect", "eptura",
+	// "empowerid"), "" for a standard client. A dialect serves its legacy
+	// flows, the ones weaker than RFC 9700 asks, only to clients of its
+	// own profile: never server-wide.
+	Profile string
+	// AllowNoPKCE lets a public client of a profile whose platform
+	// documents a browser flow without PKCE use that flow, and only that
+	// flow, without code_challenge. It is an explicit, warned-about opt-out
+	// of RFC 9700 §2.1.1; the standard authorization endpoint still
+	// requires PKCE of the client.
+	AllowNoPKCE bool
+	// IntersectScopes grants the allowed part of a requested scope instead
+	// of refusing the request (RFC 6749 §3.3 lets the server "fully or
+	// partially ignore the scope requested"), for platforms whose apps
+	// send any string as scope (Eptura); the response's scope says what
+	// was granted.
+	IntersectScopes bool
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -94,13 +113,16 @@ func (c *Client) HasRedirectURI(uri string) bool { return slices.Contains(c.Redi
 
 // GrantedScopes returns the scopes to grant for a request: the client's
 // default scopes when none were requested, else the requested ones when
-// all of them are allowed. ok is false when a requested scope is not.
+// all of them are allowed. ok is false when a requested scope is not,
+// unless the client has IntersectScopes: it is then granted the allowed
+// part of the request, or its default scopes when no part is allowed
+// (RFC 6749 §3.3).
 func (c *Client) GrantedScopes(requested []string) (scopes []string, ok bool) {
 	if len(requested) == 0 {
-		if c.DefaultScopes != nil {
-			return c.DefaultScopes, true
-		}
-		return c.Scopes, true
+		return c.defaultScopes(), true
+	}
+	if c.IntersectScopes {
+		return IntersectScopes(requested, c.Scopes, c.defaultScopes()), true
 	}
 	for _, s := range requested {
 		if !slices.Contains(c.Scopes, s) {
@@ -108,6 +130,28 @@ func (c *Client) GrantedScopes(requested []string) (scopes []string, ok bool) {
 		}
 	}
 	return requested, true
+}
+
+func (c *Client) defaultScopes() []string {
+	if c.DefaultScopes != nil {
+		return c.DefaultScopes
+	}
+	return c.Scopes
+}
+
+// IntersectScopes returns the scopes of requested that are in allowed, in
+// the order requested, or fallback when there are none.
+func IntersectScopes(requested, allowed, fallback []string) []string {
+	var out []string
+	for _, s := range requested {
+		if slices.Contains(allowed, s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return fallback
+	}
+	return out
 }
 
 // ReservedClaims cannot be set as custom client claims: they are the
@@ -152,6 +196,9 @@ func (c *Client) Validate() error {
 		if !slices.Contains(c.Scopes, s) {
 			return fmt.Errorf("default scope %q is not among the client's scopes", s)
 		}
+	}
+	if c.AllowNoPKCE && (!c.Public || c.Profile == "") {
+		return errors.New("allow-no-pkce is for public clients of a platform profile whose documented browser flow has no PKCE")
 	}
 	if err := c.validateRedirects(); err != nil {
 		return err

@@ -23,11 +23,20 @@ type AuthorizeRequest struct {
 	CodeChallengeMethod string
 	ResponseMode        string // "query" (default) or "fragment"
 	Prompt              string // OIDC: "login", "consent", "none"
-	// LegacyNoPKCE lets a public client authorize without PKCE. Only a
-	// dialect whose platform documents a flow without PKCE sets it (RFC
-	// 9700 §2.1.1 wants PKCE; that platform's apps do not send it). The
-	// standard endpoint never does.
-	LegacyNoPKCE bool
+	// Dialect names the dialect serving the request, "" at the standard
+	// endpoint. A dialect serves only clients created with its profile
+	// (tokenmint.Client.Profile), so that a platform's legacy flows are a
+	// per-client opt-in, never a server-wide switch; a public client of
+	// that profile created with AllowNoPKCE may then go without PKCE
+	// there, and only there (RFC 9700 §2.1.1).
+	Dialect string
+	// Headless marks a request that carries the person's credentials
+	// itself instead of sending a browser to the login page (Eptura's
+	// /external/api/oauth2/auth). It is the password grant under another
+	// name (RFC 9700 §2.4), so only a client allowed the password grant
+	// may use it, never one that requires consent, and PKCE is not asked
+	// of it: the client holds the credentials the code stands for.
+	Headless bool
 }
 
 // Authorization is a validated authorization request, ready for the user
@@ -114,7 +123,10 @@ func (e *Engine) checkAuthorizeParams(c *tokenmint.Client, req AuthorizeRequest,
 		return oauth.NewError(oauth.InvalidScope, "the requested scope exceeds what the client may be granted")
 	}
 	a.Scopes = scopes
-	method, err := checkChallenge(c, req.CodeChallenge, req.CodeChallengeMethod, req.LegacyNoPKCE)
+	if err := checkDialect(c, req); err != nil {
+		return err
+	}
+	method, err := checkChallenge(c, req.CodeChallenge, req.CodeChallengeMethod, pkceOptional(c, req))
 	if err != nil {
 		return err
 	}
@@ -123,6 +135,35 @@ func (e *Engine) checkAuthorizeParams(c *tokenmint.Client, req AuthorizeRequest,
 		return oauth.NewError(oauth.InvalidRequest, "prompt must be none, login or consent")
 	}
 	return nil
+}
+
+// checkDialect applies the per-client opt-in of a dialect's flows: a
+// dialect serves only the clients of its profile, and the headless flow
+// only clients that could use the password grant anyway.
+func checkDialect(c *tokenmint.Client, req AuthorizeRequest) error {
+	if req.Dialect != "" && c.Profile != req.Dialect {
+		return oauth.NewError(oauth.UnauthorizedClient, "this endpoint serves only clients created with --profile %s", req.Dialect)
+	}
+	if !req.Headless {
+		return nil
+	}
+	if !c.HasGrant(tokenmint.GrantPassword) {
+		return oauth.NewError(oauth.UnauthorizedClient, "a code for a username and password needs a client allowed the password grant")
+	}
+	if c.RequireConsent {
+		return oauth.NewError(oauth.UnauthorizedClient, "the client requires the user's consent, which only the browser flow can ask")
+	}
+	return nil
+}
+
+// pkceOptional reports whether a public client may authorize without
+// PKCE: only through the dialect of its profile, when it was created with
+// AllowNoPKCE, or in the headless flow (see AuthorizeRequest.Headless).
+func pkceOptional(c *tokenmint.Client, req AuthorizeRequest) bool {
+	if req.Dialect == "" || req.Dialect != c.Profile {
+		return false
+	}
+	return req.Headless || c.AllowNoPKCE
 }
 
 // IssueCode mints a single-use authorization code for a signed-in user

@@ -16,14 +16,16 @@ const (
 )
 
 // checkChallenge validates a code_challenge at authorization time. Public
-// clients must use PKCE with S256 (RFC 9700 §2.1.1); confidential clients
-// may; plain is refused unless the client was registered to allow it.
-func checkChallenge(c *tokenmint.Client, challenge, method string, legacyNoPKCE bool) (string, error) {
+// clients must use PKCE with S256 (RFC 9700 §2.1.1) unless noPKCE says the
+// request is one of the few that may go without (see pkceOptional);
+// confidential clients may; plain is refused unless the client was
+// registered to allow it.
+func checkChallenge(c *tokenmint.Client, challenge, method string, noPKCE bool) (string, error) {
 	if challenge == "" {
 		if method != "" {
 			return "", oauth.NewError(oauth.InvalidRequest, "code_challenge_method without code_challenge")
 		}
-		if c.Public && !legacyNoPKCE {
+		if c.Public && !noPKCE {
 			return "", oauth.NewError(oauth.InvalidRequest, "public clients must use PKCE: code_challenge with code_challenge_method=S256 is required")
 		}
 		return "", nil

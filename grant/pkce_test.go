@@ -75,14 +75,29 @@ func TestCheckChallenge(t *testing.T) {
 
 func TestNarrowScopes(t *testing.T) {
 	granted := []string{"openid", "read", "write"}
-	if got, err := narrowScopes(granted, ""); err != nil || len(got) != 3 {
+	exact := &tokenmint.Client{}
+	if got, err := narrowScopes(exact, granted, ""); err != nil || len(got) != 3 {
 		t.Fatalf("none requested: %v %v", got, err)
 	}
-	if got, err := narrowScopes(granted, "read"); err != nil || len(got) != 1 || got[0] != "read" {
+	if got, err := narrowScopes(exact, granted, "read"); err != nil || len(got) != 1 || got[0] != "read" {
 		t.Fatalf("narrower: %v %v", got, err)
 	}
-	_, err := narrowScopes(granted, "read admin")
+	_, err := narrowScopes(exact, granted, "read admin")
 	checkCode(t, err, oauth.InvalidScope)
+
+	// RFC 6749 §3.3: a client with IntersectScopes gets the granted part,
+	// or all of the grant when nothing asked for was granted.
+	lenient := &tokenmint.Client{IntersectScopes: true}
+	for _, tc := range []struct{ req, want string }{
+		{"read admin", "read"},
+		{"admin", "openid read write"},
+		{"write read write", "write read"},
+	} {
+		got, err := narrowScopes(lenient, granted, tc.req)
+		if err != nil || strings.Join(got, " ") != tc.want {
+			t.Errorf("intersect %q = %v %v, want %q", tc.req, got, err, tc.want)
+		}
+	}
 }
 
 func checkCode(t *testing.T, err error, want string) {

@@ -34,7 +34,7 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 	if err != nil {
 		return nil, err
 	}
-	scopes, err := narrowScopes(old.Scopes, req.Scope)
+	scopes, err := narrowScopes(c, old.Scopes, req.Scope)
 	if err != nil {
 		return nil, err
 	}
@@ -89,11 +89,16 @@ func (e *Engine) liveFamily(ctx context.Context, id string) (tokenmint.Family, e
 }
 
 // narrowScopes applies RFC 6749 §6: a refresh may ask for the same scope
-// or less, never more; none requested means the same.
-func narrowScopes(granted []string, requested string) ([]string, error) {
+// or less, never more; none requested means the same. A client with
+// IntersectScopes gets the granted part of what it asks for (all of the
+// grant when no part of it was granted), as at authorization.
+func narrowScopes(c *tokenmint.Client, granted []string, requested string) ([]string, error) {
 	req := oauth.ParseScope(requested)
 	if len(req) == 0 {
 		return granted, nil
+	}
+	if c.IntersectScopes {
+		return tokenmint.IntersectScopes(req, granted, granted), nil
 	}
 	for _, s := range req {
 		if !contains(granted, s) {

@@ -58,8 +58,8 @@ func (p *Pages) decodeFailed(w http.ResponseWriter, r *http.Request, req grant.A
 // decoded from the wire: validation, then the existing session or the
 // login page, consent when needed, and finally the redirect with the code
 // in the request's response mode. Dialects with an authorize path of their
-// own call it after their own decoding (and may force ResponseMode or set
-// LegacyNoPKCE); the login and consent forms then post to this package's
+// own call it after their own decoding (and may force ResponseMode and
+// set Dialect); the login and consent forms then post to this package's
 // paths, carrying the request signed, and validate it again.
 func (p *Pages) Authorize(w http.ResponseWriter, r *http.Request, req grant.AuthorizeRequest) {
 	a, ok := p.validate(w, r, req)

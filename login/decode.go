@@ -99,19 +99,20 @@ func encodeAuthorize(req grant.AuthorizeRequest) url.Values {
 	return q
 }
 
-// pendingLegacy is the parameter of a pending request that carries
-// grant.AuthorizeRequest.LegacyNoPKCE. It is read only from a pending
-// request this server signed, never from a client's query.
-const pendingLegacy = "legacy_no_pkce"
+// pendingDialect is the parameter of a pending request that carries
+// grant.AuthorizeRequest.Dialect. It is read only from a pending request
+// this server signed, never from a client's query.
+const pendingDialect = "dialect"
 
 // encodePending serialises an authorization request for the hidden field
 // of the login and consent forms, signed under CSRFKey: the field is
-// validated again on submission anyway, but a dialect's LegacyNoPKCE must
-// not be something a browser can switch on.
+// validated again on submission anyway, but the dialect a request came
+// through (which decides its PKCE rule) must not be something a browser
+// can choose.
 func (p *Pages) encodePending(req grant.AuthorizeRequest) string {
 	q := encodeAuthorize(req)
-	if req.LegacyNoPKCE {
-		q.Set(pendingLegacy, "1")
+	if req.Dialect != "" {
+		q.Set(pendingDialect, req.Dialect)
 	}
 	enc := q.Encode()
 	return base64.RawURLEncoding.EncodeToString(p.mac(labelPending, enc)) + "." + enc
@@ -129,6 +130,6 @@ func (p *Pages) decodePending(field string) (grant.AuthorizeRequest, bool) {
 		return grant.AuthorizeRequest{}, false
 	}
 	req, derr := decodeValues(q, false)
-	req.LegacyNoPKCE = q.Get(pendingLegacy) == "1"
+	req.Dialect = q.Get(pendingDialect)
 	return req, derr == nil
 }

@@ -103,7 +103,7 @@ func testPages() *Pages {
 
 func TestPendingRequest(t *testing.T) {
 	p := testPages()
-	req := grant.AuthorizeRequest{ResponseType: "code", ClientID: "c", RedirectURI: "https://a.test/cb?x=1&y=2", State: "s t", LegacyNoPKCE: true}
+	req := grant.AuthorizeRequest{ResponseType: "code", ClientID: "c", RedirectURI: "https://a.test/cb?x=1&y=2", State: "s t", Dialect: "eptura"}
 	field := p.encodePending(req)
 	got, ok := p.decodePending(field)
 	if !ok || got != req {

@@ -21,7 +21,7 @@
 //   - With a live session cookie (and no prompt=login) the code is issued
 //     at once; otherwise the login page is rendered. It carries the
 //     authorization request in a hidden field, signed (HMAC under the
-//     cookie key) so that nothing a dialect set, such as LegacyNoPKCE, can
+//     cookie key) so that nothing a dialect set, such as the dialect that decides its PKCE rule, can
 //     be forged, and every POST validates that request again from scratch,
 //     so a client changed meanwhile is noticed.
 //   - POST /oauth2/login checks the CSRF token, the credentials (through

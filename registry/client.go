@@ -32,6 +32,14 @@ type ClientSpec struct {
 	Claims         map[string]string
 	AllowPlainPKCE bool
 	RequireConsent bool
+	// Profile names a platform profile whose defaults fill the fields
+	// left unset (see ApplyProfile); AllowNoPKCE and IntersectScopes are
+	// the per-client policy such profiles use (tokenmint.Client).
+	Profile         string
+	AllowNoPKCE     bool
+	IntersectScopes bool
+
+	profileApplied bool
 }
 
 // Credentials are the secrets generated for a client. They are shown to
@@ -45,6 +53,11 @@ type Credentials struct {
 // stores the client. A spec the client record rejects yields an error
 // wrapping ErrInvalid; an ID already taken, tokenmint.ErrConflict.
 func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint.Client, Credentials, error) {
+	if !spec.profileApplied {
+		if err := spec.ApplyProfile(nil); err != nil {
+			return tokenmint.Client{}, Credentials{}, err
+		}
+	}
 	c := spec.client(r.now())
 	creds, err := r.issueCredentials(&c, spec)
 	if err != nil {
@@ -63,6 +76,11 @@ func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint
 // credentials or touching the store, so that a caller can reject bad
 // input before opening anything. Errors wrap ErrInvalid.
 func (spec ClientSpec) Validate() error {
+	if !spec.profileApplied {
+		if err := spec.ApplyProfile(nil); err != nil {
+			return err
+		}
+	}
 	c := spec.client(time.Time{})
 	if !spec.Public {
 		c.SecretHash = []byte("placeholder") // CreateClient generates the real one
@@ -77,24 +95,27 @@ func (spec ClientSpec) Validate() error {
 // the slices and map so the caller's spec stays its own.
 func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 	c := tokenmint.Client{
-		ID:             spec.ID,
-		Name:           spec.Name,
-		Public:         spec.Public,
-		GrantTypes:     slices.Clone(spec.GrantTypes),
-		Scopes:         slices.Clone(spec.Scopes),
-		DefaultScopes:  slices.Clone(spec.DefaultScopes),
-		RedirectURIs:   slices.Clone(spec.RedirectURIs),
-		Audience:       slices.Clone(spec.Audience),
-		TokenFormat:    spec.TokenFormat,
-		SigningAlg:     spec.SigningAlg,
-		AccessTTL:      spec.AccessTTL,
-		IdleTTL:        spec.IdleTTL,
-		RefreshTTL:     spec.RefreshTTL,
-		Claims:         maps.Clone(spec.Claims),
-		AllowPlainPKCE: spec.AllowPlainPKCE,
-		RequireConsent: spec.RequireConsent,
-		CreatedAt:      now,
-		UpdatedAt:      now,
+		ID:              spec.ID,
+		Name:            spec.Name,
+		Public:          spec.Public,
+		GrantTypes:      slices.Clone(spec.GrantTypes),
+		Scopes:          slices.Clone(spec.Scopes),
+		DefaultScopes:   slices.Clone(spec.DefaultScopes),
+		RedirectURIs:    slices.Clone(spec.RedirectURIs),
+		Audience:        slices.Clone(spec.Audience),
+		TokenFormat:     spec.TokenFormat,
+		SigningAlg:      spec.SigningAlg,
+		AccessTTL:       spec.AccessTTL,
+		IdleTTL:         spec.IdleTTL,
+		RefreshTTL:      spec.RefreshTTL,
+		Claims:          maps.Clone(spec.Claims),
+		AllowPlainPKCE:  spec.AllowPlainPKCE,
+		RequireConsent:  spec.RequireConsent,
+		Profile:         spec.Profile,
+		AllowNoPKCE:     spec.AllowNoPKCE,
+		IntersectScopes: spec.IntersectScopes,
+		CreatedAt:       now,
+		UpdatedAt:       now,
 	}
 	if c.ID == "" {
 		c.ID = newClientID()

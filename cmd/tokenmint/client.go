@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"maps"
 	"slices"
@@ -18,27 +19,30 @@ import (
 // clientView is the JSON form of a client. Secrets appear only when just
 // generated; stored hashes never do.
 type clientView struct {
-	ClientID       string            `json:"client_id"`
-	ClientSecret   string            `json:"client_secret,omitempty"`
-	APIKey         string            `json:"api_key,omitempty"`
-	Name           string            `json:"name"`
-	Public         bool              `json:"public"`
-	HasAPIKey      bool              `json:"has_api_key"`
-	GrantTypes     []string          `json:"grant_types"`
-	Scopes         []string          `json:"scopes"`
-	DefaultScopes  []string          `json:"default_scopes"`
-	RedirectURIs   []string          `json:"redirect_uris"`
-	Audience       []string          `json:"audience"`
-	TokenFormat    string            `json:"token_format"`
-	SigningAlg     string            `json:"signing_alg"` // "": the server's default
-	AccessTTL      string            `json:"access_ttl"`
-	IdleTTL        string            `json:"idle_ttl"` // "0s": no idle expiry
-	RefreshTTL     string            `json:"refresh_ttl"`
-	Claims         map[string]string `json:"claims"`
-	AllowPlainPKCE bool              `json:"allow_plain_pkce"`
-	RequireConsent bool              `json:"require_consent"`
-	CreatedAt      time.Time         `json:"created_at"`
-	UpdatedAt      time.Time         `json:"updated_at"`
+	ClientID        string            `json:"client_id"`
+	ClientSecret    string            `json:"client_secret,omitempty"`
+	APIKey          string            `json:"api_key,omitempty"`
+	Name            string            `json:"name"`
+	Public          bool              `json:"public"`
+	HasAPIKey       bool              `json:"has_api_key"`
+	GrantTypes      []string          `json:"grant_types"`
+	Scopes          []string          `json:"scopes"`
+	DefaultScopes   []string          `json:"default_scopes"`
+	RedirectURIs    []string          `json:"redirect_uris"`
+	Audience        []string          `json:"audience"`
+	TokenFormat     string            `json:"token_format"`
+	SigningAlg      string            `json:"signing_alg"` // "": the server's default
+	AccessTTL       string            `json:"access_ttl"`
+	IdleTTL         string            `json:"idle_ttl"` // "0s": no idle expiry
+	RefreshTTL      string            `json:"refresh_ttl"`
+	Claims          map[string]string `json:"claims"`
+	AllowPlainPKCE  bool              `json:"allow_plain_pkce"`
+	RequireConsent  bool              `json:"require_consent"`
+	Profile         string            `json:"profile"`
+	AllowNoPKCE     bool              `json:"allow_no_pkce"`
+	IntersectScopes bool              `json:"intersect_scopes"`
+	CreatedAt       time.Time         `json:"created_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
 }
 
 // newClientView shows effective values: default scopes and lifetimes as
@@ -57,6 +61,7 @@ func newClientView(c tokenmint.Client, creds registry.Credentials) clientView {
 		TokenFormat: c.TokenFormat, SigningAlg: c.SigningAlg,
 		AccessTTL: c.EffectiveAccessTTL().String(), IdleTTL: c.IdleTTL.String(), RefreshTTL: c.EffectiveRefreshTTL().String(),
 		Claims: claims, AllowPlainPKCE: c.AllowPlainPKCE, RequireConsent: c.RequireConsent,
+		Profile: c.Profile, AllowNoPKCE: c.AllowNoPKCE, IntersectScopes: c.IntersectScopes,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 }
@@ -80,7 +85,8 @@ func (v clientView) fields() []field {
 		field{"audience", joinList(v.Audience)}, field{"token_format", v.TokenFormat}, field{"signing_alg", v.SigningAlg},
 		field{"access_ttl", v.AccessTTL}, field{"idle_ttl", v.IdleTTL}, field{"refresh_ttl", v.RefreshTTL},
 		field{"claims", strings.Join(claims, ",")}, field{"allow_plain_pkce", fmt.Sprint(v.AllowPlainPKCE)},
-		field{"require_consent", fmt.Sprint(v.RequireConsent)},
+		field{"require_consent", fmt.Sprint(v.RequireConsent)}, field{"profile", v.Profile},
+		field{"allow_no_pkce", fmt.Sprint(v.AllowNoPKCE)}, field{"intersect_scopes", fmt.Sprint(v.IntersectScopes)},
 		field{"created_at", formatTime(v.CreatedAt)}, field{"updated_at", formatTime(v.UpdatedAt)},
 	)
 }
@@ -118,6 +124,46 @@ func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
 	f.boolean(&spec.APIKey, "api-key", "also generate an API key")
 	f.boolean(&spec.AllowPlainPKCE, "allow-plain-pkce", "accept code_challenge_method=plain (RFC 7636 §4.2)")
 	f.boolean(&spec.RequireConsent, "require-consent", "show the consent page on every authorization")
+	f.choice(&spec.Profile, "profile", "platform `PROFILE` whose documented defaults the client gets: "+
+		orList(registry.ProfileNames())+"; explicit flags override them (see 'Client profiles' in the README)", registry.ProfileNames()...)
+	f.boolean(&spec.AllowNoPKCE, "allow-no-pkce", "INSECURE, legacy: let this public client use its profile's browser flow without PKCE "+
+		"(--profile eptura only; RFC 9700 §2.1.1 requires PKCE, the standard endpoint still does)")
+	f.boolean(&spec.IntersectScopes, "intersect-scopes", "grant the allowed part of a requested scope instead of refusing it (RFC 6749 §3.3)")
+	f.claimFlag(&spec.Claims, "environment", "EPC: the `ENV` of the partner's tokens (--claim environment=ENV; default Test)")
+	f.claimFlag(&spec.Claims, "encompass-instance-id", "EPC: the instance `ID` (--claim encompass_instance_id=ID; default: the environment)")
+	f.claimFlag(&spec.Claims, "encompass-client-id", "EPC: the partner `ID` (--claim encompass_client_id=ID; default: the client ID)")
+}
+
+// profileFields maps the flags of client create onto the fields a client
+// profile fills in, so that an explicit flag overrides the profile.
+var profileFields = map[string]string{
+	"grant-type":       registry.FieldGrantTypes,
+	"scope":            registry.FieldScope,
+	"public":           registry.FieldPublic,
+	"api-key":          registry.FieldAPIKey,
+	"token-format":     registry.FieldTokenFormat,
+	"signing-alg":      registry.FieldSigningAlg,
+	"access-ttl":       registry.FieldAccessTTL,
+	"idle-ttl":         registry.FieldIdleTTL,
+	"intersect-scopes": registry.FieldIntersectScopes,
+}
+
+// applyProfile fills in the defaults of --profile for every field whose
+// flag was not given, and checks the EPC claim flags go with that profile.
+func applyProfile(f *flags, spec *registry.ClientSpec) error {
+	set := map[string]bool{}
+	f.Visit(func(fl *flag.Flag) {
+		set[fl.Name] = true
+		if field, ok := profileFields[fl.Name]; ok {
+			set[field] = true
+		}
+	})
+	for _, name := range []string{"environment", "encompass-instance-id", "encompass-client-id"} {
+		if set[name] && spec.Profile != "epc" {
+			return usagef("--%s goes with --profile epc", name)
+		}
+	}
+	return spec.ApplyProfile(func(field string) bool { return set[field] })
 }
 
 func runClientCreate(c *cli, ctx context.Context, cmd command, args []string) (err error) {
@@ -132,8 +178,15 @@ func runClientCreate(c *cli, ctx context.Context, cmd command, args []string) (e
 	if spec.Name == "" {
 		return usagef("--name is required")
 	}
+	if err := applyProfile(f, &spec); err != nil {
+		return err
+	}
 	if err := spec.Validate(); err != nil {
 		return err
+	}
+	if spec.AllowNoPKCE {
+		fmt.Fprintln(c.stderr, "warning: --allow-no-pkce lets this client get codes without PKCE through the eptura dialect's /login.html; "+
+			"an intercepted code can then be redeemed by anyone (RFC 9700 §2.1.1). Prefer PKCE.")
 	}
 	cfg, err := cf.Load(c.env)
 	if err != nil {

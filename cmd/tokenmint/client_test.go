@@ -14,8 +14,8 @@ import (
 
 // clientJSONKeys is the exact key set of a client object without secrets.
 var clientJSONKeys = []string{
-	"access_ttl", "allow_plain_pkce", "audience", "claims", "client_id", "created_at", "default_scopes",
-	"grant_types", "has_api_key", "idle_ttl", "name", "public", "redirect_uris", "refresh_ttl",
+	"access_ttl", "allow_no_pkce", "allow_plain_pkce", "audience", "claims", "client_id", "created_at", "default_scopes",
+	"grant_types", "has_api_key", "idle_ttl", "intersect_scopes", "name", "profile", "public", "redirect_uris", "refresh_ttl",
 	"require_consent", "scopes", "signing_alg", "token_format", "updated_at",
 }
 

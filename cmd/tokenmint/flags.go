@@ -110,6 +110,31 @@ func (f *flags) claims(p *map[string]string, name, usage string) {
 	})
 }
 
+// claimFlag defines a flag that sets one claim, named after the flag with
+// dashes as underscores, in the map --claim fills: a shorthand for
+// --claim KEY=VALUE.
+func (f *flags) claimFlag(p *map[string]string, name, usage string) {
+	key := strings.ReplaceAll(name, "-", "_")
+	var v string
+	f.define(name, usage, &value{
+		get: func() string { return v },
+		set: func(s string) error {
+			if s == "" {
+				return fmt.Errorf("empty value")
+			}
+			v = s
+			if *p == nil {
+				*p = map[string]string{}
+			}
+			if _, dup := (*p)[key]; dup {
+				return fmt.Errorf("claim %q given twice", key)
+			}
+			(*p)[key] = s
+			return nil
+		},
+	})
+}
+
 // ttl defines a positive duration flag.
 func (f *flags) ttl(p *time.Duration, name, usage string) {
 	f.define(name, usage, &value{

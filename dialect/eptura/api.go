@@ -19,9 +19,12 @@ import (
 // bound to the client, redirect URI and scopes, and "expires after 5
 // minutes" (the engine's CodeTTL).
 //
-// The request is validated before the password is checked, so a
-// malformed request costs no argon2id verification and counts no failed
-// sign-in against the user.
+// It is the password grant by another road, so only clients created with
+// --profile eptura that are allowed the password grant and do not
+// require consent may use it (grant.AuthorizeRequest.Headless); PKCE is
+// not asked of them. The request is validated before the password is
+// checked, so a malformed request costs no argon2id verification and
+// counts no failed sign-in against the user.
 func (h *handler) auth(w http.ResponseWriter, r *http.Request) {
 	hd, err := headers(r, []string{hAuthUsername, hAuthPassword, hClientID, hRedirectURI, hScope, hCodeVerifier},
 		hAuthUsername, hAuthPassword, hClientID, hRedirectURI)
@@ -30,7 +33,8 @@ func (h *handler) auth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := h.d.Engine.ValidateAuthorize(r.Context(), grant.AuthorizeRequest{
-		ResponseType: "code", ClientID: hd[hClientID], RedirectURI: hd[hRedirectURI], Scope: hd[hScope], LegacyNoPKCE: true,
+		ResponseType: "code", ClientID: hd[hClientID], RedirectURI: hd[hRedirectURI], Scope: hd[hScope],
+		Dialect: Profile, Headless: true,
 	})
 	if err != nil {
 		h.writeError(w, r, err)

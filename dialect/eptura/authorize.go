@@ -26,8 +26,10 @@ var optional = []string{"code_challenge", "code_challenge_method", "nonce"}
 // error page naming them, shown to the person and never redirected.
 // Otherwise the request runs the browser flow of package login, with the
 // code returned "in the hash parameter" (response_mode=fragment, OAuth 2.0
-// Multiple Response Type Encoding Practices §2.1) and without requiring
-// PKCE (LegacyNoPKCE), as the article's flow has none. response_type=code
+// Multiple Response Type Encoding Practices §2.1). Only clients created
+// with --profile eptura are served here, and PKCE is required of public
+// ones unless they were also created with --allow-no-pkce, the article's
+// flow having none (grant.AuthorizeRequest.Dialect). response_type=code
 // itself, the client, the registered redirect URI and the scopes are
 // checked by the engine like at the standard endpoint.
 func (h *handler) authorize(w http.ResponseWriter, r *http.Request) {
@@ -46,7 +48,7 @@ func (h *handler) authorize(w http.ResponseWriter, r *http.Request) {
 		CodeChallengeMethod: q.Get("code_challenge_method"),
 		Nonce:               q.Get("nonce"),
 		ResponseMode:        "fragment",
-		LegacyNoPKCE:        true,
+		Dialect:             Profile,
 	})
 }
 

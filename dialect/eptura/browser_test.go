@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/dialect/eptura"
 	"github.com/tokenmint/tokenmint/internal/browsertest"
 	"github.com/tokenmint/tokenmint/registry"
 )
@@ -32,9 +33,8 @@ func TestBrowserAuthorization(t *testing.T) {
 	redirect := cb.URL + "/oauth/callback"
 
 	f := newFixture(t)
-	c := f.in.CreateClient(t, registry.ClientSpec{Name: "Workplace SPA", Public: true,
-		GrantTypes:   []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken},
-		RedirectURIs: []string{redirect}, Scopes: []string{scope}, TokenFormat: tokenmint.FormatOpaque})
+	c := f.in.CreateClient(t, registry.ClientSpec{Name: "Workplace SPA", Profile: eptura.Profile, AllowNoPKCE: true,
+		RedirectURIs: []string{redirect}, TokenFormat: tokenmint.FormatOpaque})
 	q := url.Values{"response_type": {"code"}, "client_id": {c.ID}, "redirect_uri": {redirect}, "scope": {scope}, "state": {"s-42/x y"}}
 	// The first action starts the browser: no timeout on it.
 	if err := chromedp.Do(ctx, chromedp.Navigate(f.in.URL+"/login.html?"+q.Encode())); err != nil {

@@ -6,6 +6,11 @@ import (
 	"github.com/tokenmint/tokenmint/dialect"
 )
 
+// Profile is the client profile (tokenmint.Client.Profile) of the clients
+// this dialect serves: a client made with `client create --profile
+// eptura`.
+const Profile = "eptura"
+
 // Paths of the Eptura Workplace endpoints.
 const (
 	PathLogin  = "/login.html"

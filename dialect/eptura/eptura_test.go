@@ -33,15 +33,27 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{in: in, public: app(t, in, true), user: in.CreateUser(t, username, password)}
 }
 
-// app registers a Workplace app: the authorization code grant with
-// refresh tokens, a redirect URI, the scope it sends. public: "The client
-// secret may not be required unless you are building a web server
-// application".
+// app registers a Workplace app with the eptura profile: the
+// authorization code grant with refresh tokens, a redirect URI, the scope
+// it sends, and the password grant that the header flow (/auth) needs.
+// public: "The client secret may not be required unless you are building
+// a web server application".
 func app(t *testing.T, in *servertest.Instance, public bool) servertest.Client {
 	t.Helper()
-	return in.CreateClient(t, registry.ClientSpec{Name: "Workplace app", Public: public,
-		GrantTypes:   []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken},
-		RedirectURIs: []string{redirectURI}, Scopes: []string{scope}, TokenFormat: tokenmint.FormatOpaque})
+	return in.CreateClient(t, appSpec(t, public))
+}
+
+func appSpec(t *testing.T, public bool) registry.ClientSpec {
+	t.Helper()
+	// AllowNoPKCE: the article's browser flow has no PKCE; the opt-out is
+	// the client's, and pkce_test.go shows what happens without it.
+	spec := registry.ClientSpec{Name: "Workplace app", Profile: eptura.Profile, Public: public, AllowNoPKCE: public,
+		GrantTypes:   []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken, tokenmint.GrantPassword},
+		RedirectURIs: []string{redirectURI}, Scopes: []string{scope}, TokenFormat: tokenmint.FormatOpaque}
+	if err := spec.ApplyProfile(registry.Explicit(registry.FieldPublic)); err != nil {
+		t.Fatal(err)
+	}
+	return spec
 }
 
 func (f *fixture) post(t *testing.T, path string, headers ...string) dialecttest.Response {
@@ -304,7 +316,7 @@ func TestAuthErrors(t *testing.T) {
 		{"missing password and client", map[string]string{"x-auth-password": "", "x-client-id": ""}, 400, "invalid_request", "x-auth-password, x-client-id"},
 		{"unknown client", map[string]string{"x-client-id": "nope"}, 401, "invalid_client", "client"},
 		{"unregistered redirect URI", map[string]string{"x-redirect-uri": "https://evil.example/cb"}, 400, "invalid_request", "redirect_uri"},
-		{"unknown scope", map[string]string{"x-scope": "admin"}, 400, "invalid_scope", "scope"},
+		{"scope with a forbidden character", map[string]string{"x-scope": "email\\"}, 400, "invalid_scope", "scope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,18 +12,19 @@ import (
 
 const clientCols = `id, name, secret_hash, public, api_key_hash, grant_types, scopes,
 	default_scopes, redirect_uris, audience, token_format, signing_alg, access_ttl,
-	idle_ttl, refresh_ttl, claims, allow_plain_pkce, require_consent, created_at, updated_at`
+	idle_ttl, refresh_ttl, claims, allow_plain_pkce, require_consent, created_at, updated_at,
+	profile, allow_no_pkce, intersect_scopes`
 
 const selectClient = `SELECT ` + clientCols + ` FROM clients`
 
 const insertClient = `INSERT INTO clients (` + clientCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	api_key_hash = ?, grant_types = ?, scopes = ?, default_scopes = ?, redirect_uris = ?,
 	audience = ?, token_format = ?, signing_alg = ?, access_ttl = ?, idle_ttl = ?,
 	refresh_ttl = ?, claims = ?, allow_plain_pkce = ?, require_consent = ?,
-	created_at = ?, updated_at = ?
+	created_at = ?, updated_at = ?, profile = ?, allow_no_pkce = ?, intersect_scopes = ?
 	WHERE id = ?`
 
 // clientArgs lists c's columns in clientCols order, the ID first.
@@ -35,6 +36,7 @@ func clientArgs(c *tokenmint.Client) ([]any, error) {
 		e.json(c.RedirectURIs), e.json(c.Audience), c.TokenFormat, c.SigningAlg,
 		int64(c.AccessTTL), int64(c.IdleTTL), int64(c.RefreshTTL), e.json(c.Claims),
 		c.AllowPlainPKCE, c.RequireConsent, micros(c.CreatedAt), micros(c.UpdatedAt),
+		c.Profile, c.AllowNoPKCE, c.IntersectScopes,
 	}
 	return args, e.err
 }
@@ -45,7 +47,8 @@ func scanClient(r row) (tokenmint.Client, error) {
 		jsonCol{&c.GrantTypes}, jsonCol{&c.Scopes}, jsonCol{&c.DefaultScopes},
 		jsonCol{&c.RedirectURIs}, jsonCol{&c.Audience}, &c.TokenFormat, &c.SigningAlg,
 		durCol{&c.AccessTTL}, durCol{&c.IdleTTL}, durCol{&c.RefreshTTL}, jsonCol{&c.Claims},
-		&c.AllowPlainPKCE, &c.RequireConsent, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+		&c.AllowPlainPKCE, &c.RequireConsent, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
+		&c.Profile, &c.AllowNoPKCE, &c.IntersectScopes)
 	return c, err
 }
 

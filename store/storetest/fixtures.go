@@ -28,8 +28,13 @@ func fullClient(id string) tokenmint.Client {
 		Claims:         map[string]string{"tenant": "acme", "tier": "gold \"quoted\" ünïcode"},
 		AllowPlainPKCE: true,
 		RequireConsent: true,
-		CreatedAt:      at(-48 * time.Hour),
-		UpdatedAt:      at(-time.Hour),
+		// Not a valid combination (Client.Validate wants AllowNoPKCE on a
+		// public client), but the store keeps what it is given.
+		Profile:         "eptura",
+		AllowNoPKCE:     true,
+		IntersectScopes: true,
+		CreatedAt:       at(-48 * time.Hour),
+		UpdatedAt:       at(-time.Hour),
 	}
 }
 
