@@ -55,13 +55,19 @@ var profiles = []Profile{
 			// introspection response's environment, encompass_instance_id,
 			// identity_type ("always Partner") and encompass_client_id
 			// (the Partner ID).
+			// An idle lifetime needs opaque tokens: with JWTs chosen
+			// explicitly, the 2 h maximum alone applies.
 			env := cmpOr(spec.Claims["environment"], "Test")
+			idle := 15 * time.Minute
+			if spec.TokenFormat == tokenmint.FormatJWT {
+				idle = 0
+			}
 			return ClientSpec{
 				GrantTypes:  []string{tokenmint.GrantClientCredentials},
 				Scopes:      []string{"pc", "pcapi"},
 				TokenFormat: tokenmint.FormatOpaque,
 				AccessTTL:   2 * time.Hour,
-				IdleTTL:     15 * time.Minute,
+				IdleTTL:     idle,
 				Claims: map[string]string{
 					"environment":           env,
 					"encompass_instance_id": env,
