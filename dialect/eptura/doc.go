@@ -17,10 +17,19 @@
 // Every parameter of the three API calls travels in a request header, as
 // the article shows; there is no body to read. The article leaves public
 // clients (no secret, "The client secret may not be required unless you
-// are building a web server application") and a flow without PKCE, so the
-// browser flow sets grant.AuthorizeRequest.LegacyNoPKCE; an app that does
-// send code_challenge still gets PKCE, and x-code-verifier is accepted at
-// the token endpoint. Everything else (codes valid five minutes and good
+// are building a web server application") and a flow without PKCE. Both
+// flows that are weaker than RFC 9700 asks serve only clients created
+// with `tokenmint client create --profile eptura` (Profile), never every
+// client of a server that enables the dialect: /login.html requires PKCE
+// of a public client unless it was also created with --allow-no-pkce, and
+// /external/api/oauth2/auth, a code for a username and password, serves
+// only clients allowed the password grant that do not require consent
+// (grant.AuthorizeRequest.Dialect and Headless). An app that does send
+// code_challenge gets PKCE, and x-code-verifier is accepted at the token
+// endpoint. "scope ... you can set it to email or any other string": the
+// profile's clients grant the allowed part of any requested scope, their
+// default scopes when no part is allowed (tokenmint.Client.IntersectScopes,
+// RFC 6749 §3.3). Everything else (codes valid five minutes and good
 // once, refresh token rotation with reuse detection, revocation) is the
 // protocol core's.
 //
