@@ -19,10 +19,12 @@ type AuthorizeRequest struct {
 	Scope               string
 	State               string
 	Nonce               string
+	MaxAge              string // OIDC: seconds, "" when absent
+	IDTokenHint         string // OIDC: an ID token this server issued
 	CodeChallenge       string
 	CodeChallengeMethod string
 	ResponseMode        string // "query" (default) or "fragment"
-	Prompt              string // OIDC: "login", "consent", "none"
+	Prompt              string // OIDC: space-separated none, login, consent, select_account
 	// Dialect names the dialect serving the request, "" at the standard
 	// endpoint. A dialect serves only clients created with its profile
 	// (tokenmint.Client.Profile), so that a platform's legacy flows are a
@@ -51,7 +53,14 @@ type Authorization struct {
 	CodeChallenge       string
 	CodeChallengeMethod string
 	ResponseMode        string
-	Prompt              string
+	Prompt              Prompt
+	// MaxAge is the request's max_age when HasMaxAge (OIDC Core
+	// §3.1.2.1); see MaxAgeExceeded.
+	MaxAge    time.Duration
+	HasMaxAge bool
+	// HintSubject is the subject of the request's verified id_token_hint,
+	// "" without one: the user the client expects to be signed in.
+	HintSubject string
 }
 
 // ValidateAuthorize checks an authorization request in the order RFC 6749
@@ -66,7 +75,7 @@ func (e *Engine) ValidateAuthorize(ctx context.Context, req AuthorizeRequest) (*
 		return nil, err
 	}
 	a := &Authorization{Client: c, RedirectURI: redirect, BoundRedirectURI: req.RedirectURI,
-		State: req.State, Nonce: req.Nonce, ResponseMode: "query", Prompt: req.Prompt}
+		State: req.State, Nonce: req.Nonce, ResponseMode: "query"}
 	switch req.ResponseMode {
 	case "", "query":
 	case "fragment":
@@ -131,10 +140,7 @@ func (e *Engine) checkAuthorizeParams(c *tokenmint.Client, req AuthorizeRequest,
 		return err
 	}
 	a.CodeChallenge, a.CodeChallengeMethod = req.CodeChallenge, method
-	if req.Prompt != "" && req.Prompt != "none" && req.Prompt != "login" && req.Prompt != "consent" {
-		return oauth.NewError(oauth.InvalidRequest, "prompt must be none, login or consent")
-	}
-	return nil
+	return e.checkSignInParams(c, req, a)
 }
 
 // checkDialect applies the per-client opt-in of a dialect's flows: a

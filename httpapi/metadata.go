@@ -31,11 +31,20 @@ func (a *API) metadata() map[string]any {
 		"subject_types_supported":                       []string{"public"},
 		"claims_supported":                              []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "preferred_username", "email", "email_verified", "updated_at"},
 		"access_token_signing_alg_values_supported":     a.cfg.Engine.Keys().Algs(),
+		// OpenID Connect Discovery §3: request_uri_parameter_supported
+		// defaults to true when omitted, so every one of these is said
+		// rather than left to a default. Request objects (request,
+		// request_uri) are refused; the claims parameter is ignored.
+		"request_parameter_supported":     false,
+		"request_uri_parameter_supported": false,
+		"claims_parameter_supported":      false,
 	}
 	if a.cfg.Authorize {
 		m["authorization_endpoint"] = iss + PathAuthorize
 		m["end_session_endpoint"] = iss + PathLogout
 		m["authorization_response_iss_parameter_supported"] = true
+		// Defined by OpenID Connect Initiating User Registration 1.0.
+		m["prompt_values_supported"] = grant.PromptValues()
 	}
 	return m
 }

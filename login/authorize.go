@@ -1,6 +1,8 @@
 package login
 
 import (
+	"context"
+	"errors"
 	"net/http"
 
 	"github.com/tokenmint/tokenmint"
@@ -71,15 +73,58 @@ func (p *Pages) Authorize(w http.ResponseWriter, r *http.Request, req grant.Auth
 		p.redirectError(w, r, a, err)
 		return
 	}
-	switch {
-	case live && a.Prompt != "login":
+	switch why := p.signInNeeded(a, sess, live); {
+	case why == "":
 		p.complete(w, r, a, req, sess, false)
-	case a.Prompt == "none":
-		// OIDC Core §3.1.2.6: no UI may be shown.
-		p.redirectError(w, r, a, oauth.NewError(oauth.LoginRequired, "the user is not signed in"))
+	case a.Prompt.Has(grant.PromptNone):
+		// OIDC Core §3.1.2.1, §3.1.2.6: no UI may be shown.
+		p.redirectError(w, r, a, oauth.NewError(oauth.LoginRequired, "%s", why))
 	default:
-		p.showLogin(w, r, a, req, http.StatusOK, "", "")
+		p.showLogin(w, r, a, req, http.StatusOK, p.hintUsername(r.Context(), a), "")
 	}
+}
+
+// signInNeeded says why the browser's session cannot answer a, so that
+// the user must sign in (OIDC Core §3.1.2.1), or "" when it can: no live
+// session, prompt=login, a sign-in older than max_age, or a user other
+// than the one id_token_hint names.
+func (p *Pages) signInNeeded(a *grant.Authorization, sess tokenmint.LoginSession, live bool) string {
+	switch {
+	case !live:
+		return "the user is not signed in"
+	case a.Prompt.Has(grant.PromptLogin):
+		return "prompt=login asks the user to sign in again"
+	case a.MaxAgeExceeded(sess.AuthTime, p.now()):
+		return "the user signed in longer ago than max_age allows"
+	case hintMismatch(a, sess.UserID):
+		return "the signed-in user is not the one id_token_hint names"
+	}
+	return ""
+}
+
+// hintMismatch reports whether userID is not the user a's id_token_hint
+// names. "If the End-User identified by the ID Token is logged in or is
+// logged in by the request, then the Authorization Server returns a
+// positive response; otherwise, it SHOULD return an error, such as
+// login_required" (OIDC Core §3.1.2.1).
+func hintMismatch(a *grant.Authorization, userID string) bool {
+	return a.HintSubject != "" && a.HintSubject != userID
+}
+
+// hintUsername is the username of the user a's id_token_hint names, to
+// fill in on the login page; "" without a hint or when the lookup fails.
+func (p *Pages) hintUsername(ctx context.Context, a *grant.Authorization) string {
+	if a.HintSubject == "" {
+		return ""
+	}
+	u, err := p.cfg.Store.GetUser(ctx, a.HintSubject)
+	if err != nil {
+		if !errors.Is(err, tokenmint.ErrNotFound) {
+			p.log.WarnContext(ctx, "login page: get hinted user", "user_id", a.HintSubject, "err", err)
+		}
+		return ""
+	}
+	return u.Username
 }
 
 // validate runs grant's checks of the request and answers the errors: a
@@ -108,7 +153,7 @@ func (p *Pages) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err e
 // true when the user has just allowed this very request.
 func (p *Pages) complete(w http.ResponseWriter, r *http.Request, a *grant.Authorization, req grant.AuthorizeRequest, sess tokenmint.LoginSession, consented bool) {
 	if !consented && p.needsConsent(r, a, sess) {
-		if a.Prompt == "none" {
+		if a.Prompt.Has(grant.PromptNone) {
 			p.redirectError(w, r, a, oauth.NewError(oauth.ConsentRequired, "the user has not consented to this request"))
 			return
 		}
@@ -128,7 +173,7 @@ func (p *Pages) complete(w http.ResponseWriter, r *http.Request, a *grant.Author
 // client registered with RequireConsent asks once per session, client and
 // set of scopes.
 func (p *Pages) needsConsent(r *http.Request, a *grant.Authorization, sess tokenmint.LoginSession) bool {
-	if a.Prompt == "consent" {
+	if a.Prompt.Has(grant.PromptConsent) {
 		return true
 	}
 	return a.Client.RequireConsent && !p.hasConsent(r, p.consentMark(sess.ID, a.Client.ID, a.Scopes))

@@ -35,6 +35,8 @@ var authorizeParams = []struct {
 	{"code_challenge_method", func(r *grant.AuthorizeRequest) *string { return &r.CodeChallengeMethod }},
 	{"response_mode", func(r *grant.AuthorizeRequest) *string { return &r.ResponseMode }},
 	{"prompt", func(r *grant.AuthorizeRequest) *string { return &r.Prompt }},
+	{"max_age", func(r *grant.AuthorizeRequest) *string { return &r.MaxAge }},
+	{"id_token_hint", func(r *grant.AuthorizeRequest) *string { return &r.IDTokenHint }},
 }
 
 // decodeError is a request that could not be decoded. When trusted is

@@ -18,8 +18,12 @@
 //     client or redirect URI is shown as an error page and never
 //     redirected (RFC 6749 §4.1.2.1); any other error goes back to the
 //     client with state and iss (RFC 9207).
-//   - With a live session cookie (and no prompt=login) the code is issued
-//     at once; otherwise the login page is rendered. It carries the
+//   - With a live session cookie that answers the request the code is
+//     issued at once; otherwise the login page is rendered. A session
+//     does not answer (OIDC Core §3.1.2.1) under prompt=login, when the
+//     sign-in is older than max_age seconds (max_age=0: always), or when
+//     id_token_hint names another user; with prompt=none each of these is
+//     login_required instead of a page. The page carries the
 //     authorization request in a hidden field, signed (HMAC under the
 //     cookie key) so that nothing a dialect set, such as the dialect that decides its PKCE rule, can
 //     be forged, and every POST validates that request again from scratch,
@@ -27,7 +31,20 @@
 //   - POST /oauth2/login checks the CSRF token, the credentials (through
 //     grant.Engine.AuthenticateUser, throttled and without user
 //     enumeration), starts a session, then shows the consent page when the
-//     client requires it or redirects with the code.
+//     client requires it (or prompt has consent) or redirects with the
+//     code. The ID token of that code carries the sign-in's auth_time.
+//
+// prompt is a space-separated list: login, consent and select_account
+// combine ("login consent" shows both pages); none alone; anything else,
+// and none with another value, is invalid_request. select_account is
+// satisfied by the browser's session, as a browser holds one session and
+// so one account; a client that wants the user free to switch sends
+// prompt=login. max_age must be a non-negative integer, else
+// invalid_request. id_token_hint must be an ID token this server signed
+// for the requesting client (it may have expired: it only names the user),
+// else invalid_request. When it names a user other than the session's,
+// the login page asks for that user's username, and signing in as anyone
+// else answers login_required without starting a session.
 //   - POST /oauth2/consent records the user's answer: deny is
 //     access_denied; allow is remembered for that session, client and set
 //     of scopes.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/password"
 )
 
@@ -65,6 +66,12 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	u, err := p.cfg.Engine.AuthenticateUser(r.Context(), username, pw, httpapi.ClientIP(r, p.cfg.TrustedProxies))
 	if err != nil {
 		p.loginFailed(w, r, a, req, username, err)
+		return
+	}
+	if hintMismatch(a, u.ID) {
+		// No session is started: the client asked for another user.
+		p.log.InfoContext(r.Context(), "sign-in as another user than id_token_hint names", "user_id", u.ID, "client_id", a.Client.ID)
+		p.redirectError(w, r, a, oauth.NewError(oauth.LoginRequired, "the user signed in is not the one id_token_hint names"))
 		return
 	}
 	sess, err := p.startSession(r.Context(), w, u.ID)
