@@ -3,7 +3,6 @@ package tokenmint
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -61,7 +60,7 @@ type Client struct {
 	GrantTypes    []string
 	Scopes        []string // scopes the client may be granted
 	DefaultScopes []string // granted when a request names none; nil means Scopes
-	RedirectURIs  []string // compared by exact string match (RFC 9700 §4.1.3)
+	RedirectURIs  []string // see CheckRedirectURI and MatchRedirectURI
 	Audience      []string // "aud" of its access tokens; nil means the issuer
 
 	TokenFormat string // FormatJWT or FormatOpaque
@@ -110,6 +109,28 @@ func (c *Client) HasGrant(grant string) bool { return slices.Contains(c.GrantTyp
 // HasRedirectURI reports whether uri is registered, by exact string
 // comparison as RFC 9700 §4.1.3 requires.
 func (c *Client) HasRedirectURI(uri string) bool { return slices.Contains(c.RedirectURIs, uri) }
+
+// MatchRedirectURI reports whether the redirect URI of an authorization
+// request matches one the client registered: by exact string comparison
+// (RFC 9700 §4.1.3), except that a registered loopback URI matches a
+// request on any port, or none, with everything else equal (RFC 8252
+// §7.3: a native app picks its port at run time; RFC 9700 §2.1 allows
+// this one exception).
+func (c *Client) MatchRedirectURI(uri string) bool {
+	if c.HasRedirectURI(uri) {
+		return true
+	}
+	host, rest, ok := splitLoopback(uri)
+	if !ok {
+		return false
+	}
+	for _, r := range c.RedirectURIs {
+		if h, rr, ok := splitLoopback(r); ok && h == host && rr == rest {
+			return true
+		}
+	}
+	return false
+}
 
 // GrantedScopes returns the scopes to grant for a request: the client's
 // default scopes when none were requested, else the requested ones when
@@ -216,9 +237,8 @@ func (c *Client) Validate() error {
 
 func (c *Client) validateRedirects() error {
 	for _, r := range c.RedirectURIs {
-		u, err := url.Parse(r)
-		if err != nil || !u.IsAbs() || u.Fragment != "" {
-			return fmt.Errorf("invalid redirect URI %q: it must be absolute and carry no fragment (RFC 6749 §3.1.2)", r)
+		if err := CheckRedirectURI(r); err != nil {
+			return err
 		}
 	}
 	if c.HasGrant(GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {

@@ -90,8 +90,12 @@ func (e *Engine) ValidateAuthorize(ctx context.Context, req AuthorizeRequest) (*
 }
 
 // authorizeClient validates client_id and redirect_uri (exact match,
-// RFC 9700 §4.1.3). A request may omit redirect_uri only when the client
-// registered exactly one (RFC 6749 §3.1.2.3).
+// RFC 9700 §4.1.3, but for the port of a loopback URI, RFC 8252 §7.3: see
+// Client.MatchRedirectURI). A request may omit redirect_uri only when the
+// client registered exactly one (RFC 6749 §3.1.2.3). The URI returned is
+// the one requested, so that the answer goes to the port the app listens
+// on and the code is bound to that exact URI, which the token request
+// must repeat (RFC 6749 §4.1.3).
 func (e *Engine) authorizeClient(ctx context.Context, req AuthorizeRequest) (*tokenmint.Client, string, error) {
 	if req.ClientID == "" {
 		return nil, "", oauth.NewError(oauth.InvalidRequest, "missing client_id")
@@ -104,7 +108,7 @@ func (e *Engine) authorizeClient(ctx context.Context, req AuthorizeRequest) (*to
 		return nil, "", storeError("authorize: get client", err)
 	}
 	switch {
-	case req.RedirectURI != "" && c.HasRedirectURI(req.RedirectURI):
+	case req.RedirectURI != "" && c.MatchRedirectURI(req.RedirectURI):
 		return &c, req.RedirectURI, nil
 	case req.RedirectURI == "" && len(c.RedirectURIs) == 1:
 		return &c, c.RedirectURIs[0], nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
@@ -207,7 +206,7 @@ func (e *Engine) admit(ctx context.Context, clientID string) error {
 		return fmt.Errorf("client rate limit: %w", err)
 	}
 	if wait > 0 {
-		return &oauth.Error{Code: oauth.SlowDown, Description: "too many token requests for this client; retry later", RetryAfter: int(math.Ceil(wait.Seconds()))}
+		return oauth.RateLimited(wait, "too many token requests for this client; retry later")
 	}
 	return nil
 }

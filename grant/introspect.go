@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -39,14 +40,27 @@ type Introspection struct {
 
 var inactive = &Introspection{}
 
+// errPublicIntrospection carries a Basic challenge whatever the request
+// sent: a 401 names how to authenticate (RFC 9110 §11.6.1), and that is
+// with a confidential client's credentials.
+var errPublicIntrospection = &oauth.Error{Code: oauth.InvalidClient, Basic: true,
+	Description: "introspection needs a confidential client's credentials; a public client cannot authenticate (RFC 7662 §2.1)"}
+
 // Introspect answers RFC 7662 for an authenticated client. A client sees
 // the tokens issued to it, and tokens whose audience names it (it is
 // their resource server); anything else is reported inactive, so that a
 // client cannot learn about other clients' tokens (§4).
+//
+// A public client is refused: its client_id is public knowledge, not a
+// credential (RFC 6749 §2.1), and §2.1 requires the endpoint to "require
+// some form of authorization to access this endpoint".
 func (e *Engine) Introspect(ctx context.Context, req IntrospectRequest) (*Introspection, error) {
 	caller, err := e.AuthenticateClient(ctx, req.Client)
 	if err != nil {
 		return nil, err
+	}
+	if caller.Public {
+		return nil, errPublicIntrospection
 	}
 	var info *Introspection
 	if strings.HasPrefix(req.Token, token.PrefixRefreshToken) {

@@ -90,8 +90,7 @@ func userAuthError(err error) error {
 	case errors.Is(err, ErrBadCredentials):
 		return invalidGrant("invalid username or password")
 	case errors.As(err, &te):
-		secs := int(te.RetryAfter.Seconds() + 0.999)
-		return &oauth.Error{Code: oauth.SlowDown, Description: te.Error(), RetryAfter: secs}
+		return oauth.RateLimited(te.RetryAfter, te.Error())
 	}
 	return err
 }

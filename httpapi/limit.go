@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"math"
 	"net/http"
 
 	"github.com/tokenmint/tokenmint/oauth"
@@ -13,7 +12,8 @@ import (
 type RateLimitedFunc func(w http.ResponseWriter, r *http.Request, retryAfterSeconds int)
 
 // LimitByIP limits next to l requests per client IP (see ClientIP), under
-// the key space name. Over the limit it answers 429 with Retry-After.
+// the key space name. Over the limit it answers 429 with Retry-After and
+// error temporarily_unavailable (see oauth.RateLimited).
 func (a *API) LimitByIP(name string, l ratelimit.Limit, next http.Handler, refuse RateLimitedFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := name + ":ip:" + ClientIP(r, a.cfg.TrustedProxies)
@@ -24,15 +24,12 @@ func (a *API) LimitByIP(name string, l ratelimit.Limit, next http.Handler, refus
 		}
 		if !d.Allowed {
 			a.cfg.Metrics.RateLimited(name)
-			secs := int(math.Ceil(d.RetryAfter.Seconds()))
-			if secs < 1 {
-				secs = 1
-			}
+			oe := oauth.RateLimited(d.RetryAfter, "too many requests from this address; retry later")
 			if refuse != nil {
-				refuse(w, r, secs)
+				refuse(w, r, oe.RetryAfter)
 				return
 			}
-			WriteError(w, r, a.log, &oauth.Error{Code: oauth.SlowDown, Description: "too many requests from this address; retry later", RetryAfter: secs})
+			WriteError(w, r, a.log, oe)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -3,6 +3,8 @@ package oauth
 import (
 	"errors"
 	"fmt"
+	"math"
+	"time"
 )
 
 // Error codes of RFC 6749 §4.1.2.1, §5.2, RFC 7009 §2.2.1, RFC 6750 §3.1
@@ -23,8 +25,9 @@ const (
 	InsufficientScope       = "insufficient_scope"
 	LoginRequired           = "login_required"
 	ConsentRequired         = "consent_required"
-	// SlowDown is not an RFC 6749 code; tokenmint answers it with 429 when
-	// a rate limit refuses a request (RFC 8628 §3.5 uses the same word).
+	// SlowDown belongs to the device authorization grant only (RFC 8628
+	// §3.5: the device polls too often), a 400 like every §5.2 error. A
+	// rate limit or sign-in throttle answers RateLimited instead.
 	SlowDown = "slow_down"
 )
 
@@ -70,8 +73,6 @@ func StatusFor(code string) int {
 		return 401
 	case InsufficientScope, AccessDenied:
 		return 403
-	case SlowDown:
-		return 429
 	case ServerError:
 		return 500
 	case TemporarilyUnavailable:
@@ -79,6 +80,19 @@ func StatusFor(code string) int {
 	default:
 		return 400
 	}
+}
+
+// RateLimited is the answer of a rate limit or sign-in throttle: 429
+// (RFC 6585 §4) with a Retry-After of retryAfter rounded up to whole
+// seconds, at least 1 (RFC 9110 §10.2.3), and the error code
+// temporarily_unavailable. RFC 6749 has no code for it: §4.1.2.1 defines
+// temporarily_unavailable ("unable to handle the request due to a
+// temporary overloading") for the authorization endpoint, and tokenmint
+// uses it at every endpoint, since §5.2's codes all say the request
+// itself is wrong, which a retry would not mend.
+func RateLimited(retryAfter time.Duration, description string) *Error {
+	secs := max(1, int(math.Ceil(retryAfter.Seconds())))
+	return &Error{Code: TemporarilyUnavailable, Status: 429, Description: description, RetryAfter: secs}
 }
 
 // NewError returns an *Error with the code and a formatted description.

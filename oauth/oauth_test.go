@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestParseScope(t *testing.T) {
@@ -33,7 +34,7 @@ func TestValidScope(t *testing.T) {
 func TestStatusFor(t *testing.T) {
 	want := map[string]int{InvalidRequest: 400, InvalidClient: 401, InvalidGrant: 400, UnauthorizedClient: 400,
 		UnsupportedGrantType: 400, InvalidScope: 400, InvalidToken: 401, InsufficientScope: 403,
-		ServerError: 500, TemporarilyUnavailable: 503, SlowDown: 429}
+		ServerError: 500, TemporarilyUnavailable: 503, SlowDown: 400}
 	for code, status := range want {
 		if got := (&Error{Code: code}).HTTPStatus(); got != status {
 			t.Errorf("%s: status %d, want %d", code, got, status)
@@ -50,5 +51,14 @@ func TestAsFindsWrappedError(t *testing.T) {
 	oe, ok := As(err)
 	if !ok || oe.Code != InvalidGrant || !errors.Is(err, cause) {
 		t.Fatalf("As(%v) = %v, %v", err, oe, ok)
+	}
+}
+
+func TestRateLimited(t *testing.T) {
+	for in, want := range map[time.Duration]int{0: 1, time.Millisecond: 1, time.Second: 1, 1500 * time.Millisecond: 2, time.Minute: 60} {
+		e := RateLimited(in, "wait")
+		if e.HTTPStatus() != 429 || e.Code != TemporarilyUnavailable || e.RetryAfter != want || e.Description != "wait" {
+			t.Errorf("RateLimited(%s) = %+v, want 429 temporarily_unavailable Retry-After %d", in, e, want)
+		}
 	}
 }

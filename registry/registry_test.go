@@ -79,6 +79,10 @@ func TestCreateClientSpecs(t *testing.T) {
 		{name: "auth code without redirect", spec: ClientSpec{Name: "a", GrantTypes: []string{"authorization_code"}}, wantErr: ErrInvalid},
 		{name: "bad format", spec: ClientSpec{Name: "a", TokenFormat: "paseto"}, wantErr: ErrInvalid},
 		{name: "reserved claim", spec: ClientSpec{Name: "a", Claims: map[string]string{"sub": "x"}}, wantErr: ErrInvalid},
+		{name: "native app redirects", spec: ClientSpec{Name: "app", Public: true, GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"http://127.0.0.1:41999/cb", "http://[::1]/cb", "com.example.app:/cb"}}},
+		{name: "http redirect", spec: ClientSpec{Name: "a", GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"http://app.example.com/cb"}}, wantErr: tokenmint.ErrInvalidRedirectURI},
+		{name: "javascript redirect", spec: ClientSpec{Name: "a", GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"javascript:alert(1)"}}, wantErr: tokenmint.ErrInvalidRedirectURI},
+		{name: "data redirect", spec: ClientSpec{Name: "a", GrantTypes: []string{"authorization_code"}, RedirectURIs: []string{"https://app.example/cb", "data:text/html,x"}}, wantErr: ErrInvalid},
 		{name: "default scope not allowed", spec: ClientSpec{Name: "a", Scopes: []string{"a"}, DefaultScopes: []string{"b"}}, wantErr: ErrInvalid},
 	}
 	for _, tt := range tests {
@@ -92,7 +96,7 @@ func TestCreateClientSpecs(t *testing.T) {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tt.wantErr)
 				}
-				if strings.HasPrefix(err.Error(), "invalid") {
+				if strings.HasPrefix(err.Error(), ErrInvalid.Error()+": ") {
 					t.Errorf("message %q repeats the sentinel", err)
 				}
 				return

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -112,7 +113,7 @@ func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
 	f.list(&spec.GrantTypes, "grant-type", "allowed grant `TYPE`, repeatable (default client_credentials)", checkGrantType)
 	f.list(&spec.Scopes, "scope", "allowed `SCOPE`, repeatable", nil)
 	f.list(&spec.DefaultScopes, "default-scope", "`SCOPE` granted when a request names none, repeatable (default: every allowed scope)", nil)
-	f.list(&spec.RedirectURIs, "redirect-uri", "registered redirect `URI`, repeatable, compared exactly", nil)
+	f.list(&spec.RedirectURIs, "redirect-uri", "registered redirect `URI`, repeatable: https, http only to 127.0.0.1, [::1] or localhost, or a reverse-domain scheme (com.example.app:/cb); compared exactly, but for the port of a loopback URI", nil)
 	f.list(&spec.Audience, "audience", "`AUDIENCE` of its access tokens, repeatable (default: the issuer)", nil)
 	f.boolean(&spec.Public, "public", "public client without a secret (browser or native apps; needs PKCE)")
 	f.choice(&spec.TokenFormat, "token-format", "access token `FORMAT`: jwt or opaque (default jwt)", tokenmint.FormatJWT, tokenmint.FormatOpaque)
@@ -208,7 +209,19 @@ func runClientCreate(c *cli, ctx context.Context, cmd command, args []string) (e
 	if err != nil {
 		return err
 	}
+	c.warnLocalhost(spec.RedirectURIs)
 	return c.printClient(*out, newClientView(client, creds))
+}
+
+// warnLocalhost warns of redirect URIs to localhost: accepted, but RFC
+// 8252 §8.3 calls them NOT RECOMMENDED, as the name can resolve to
+// something other than the loopback interface.
+func (c *cli) warnLocalhost(uris []string) {
+	for _, u := range uris {
+		if p, err := url.Parse(u); err == nil && p.Scheme == "http" && p.Hostname() == "localhost" {
+			fmt.Fprintf(c.stderr, "tokenmint: warning: redirect URI %s names localhost; prefer 127.0.0.1 or [::1] (RFC 8252 §8.3)\n", u)
+		}
+	}
 }
 
 func runClientList(c *cli, ctx context.Context, cmd command, args []string) (err error) {

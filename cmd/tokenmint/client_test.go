@@ -121,6 +121,23 @@ func TestClientCreateDefaultsAndPublic(t *testing.T) {
 	}
 }
 
+// TestClientCreateRedirectURIs: loopback and reverse-domain redirect URIs
+// are accepted; localhost too, with a warning (RFC 8252 §8.3).
+func TestClientCreateRedirectURIs(t *testing.T) {
+	e := testEnv(t)
+	r := e.ok(t, "", "client", "create", "--name", "native", "--public", "--grant-type", "authorization_code",
+		"--redirect-uri", "http://127.0.0.1:41999/cb", "--redirect-uri", "http://[::1]/cb", "--redirect-uri", "com.example.app:/cb")
+	if strings.Contains(r.stderr, "redirect URI") {
+		t.Errorf("warning for loopback IP literals: %q", r.stderr)
+	}
+	r = e.ok(t, "", "client", "create", "--name", "dev", "--public", "--grant-type", "authorization_code",
+		"--redirect-uri", "http://localhost:3000/callback")
+	want := "tokenmint: warning: redirect URI http://localhost:3000/callback names localhost; prefer 127.0.0.1 or [::1] (RFC 8252 §8.3)\n"
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr %q lacks %q", r.stderr, want)
+	}
+}
+
 func TestClientCreateTable(t *testing.T) {
 	r := testEnv(t).ok(t, "", "client", "create", "--name", "svc", "--id", "svc", "--scope", "a", "--output", "table")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")

@@ -200,6 +200,11 @@ func TestErrors(t *testing.T) {
 	in := dialecttest.Start(t)
 	c := partner(t, in, docClaims)
 	tok := token(t, in.URL, c)
+	// A public client, and a token whose audience names it: its client_id
+	// alone must not introspect it (RFC 7662 §2.1).
+	pub := in.CreateClient(t, registry.ClientSpec{Name: "app", Public: true, GrantTypes: []string{tokenmint.GrantAuthorizationCode},
+		RedirectURIs: []string{"https://app.example.com/cb"}})
+	forPub := token(t, in.URL, in.CreateClient(t, registry.ClientSpec{Name: "api", Scopes: []string{"pc", "pcapi"}, AccessTTL: 2 * time.Hour, Audience: []string{pub.ID}}))
 	tests := []struct {
 		name       string
 		path, body string
@@ -224,6 +229,10 @@ func TestErrors(t *testing.T) {
 		{name: "introspection without token", path: epc.PathIntrospection, body: "token_type_hint=access_token", user: c.ID, pass: c.Secret,
 			wantStatus: 400, wantError: "invalid_request"},
 		{name: "introspection, wrong secret", path: epc.PathIntrospection, body: "token=" + tok, user: c.ID, pass: "nope",
+			wantStatus: 401, wantError: "invalid_client", wantBasic: true},
+		{name: "introspection by a public client", path: epc.PathIntrospection, body: "token=" + forPub + "&client_id=" + pub.ID,
+			wantStatus: 401, wantError: "invalid_client", wantBasic: true},
+		{name: "introspection by a public client, Basic", path: epc.PathIntrospection, body: "token=" + forPub, user: pub.ID,
 			wantStatus: 401, wantError: "invalid_client", wantBasic: true},
 		{name: "revocation without credentials", path: epc.PathRevocation, body: "token=" + tok, wantStatus: 401, wantError: "invalid_client"},
 	}

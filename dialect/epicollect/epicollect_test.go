@@ -284,3 +284,18 @@ func TestCrossDialect(t *testing.T) {
 		t.Errorf("standard token header %v: the Epicollect5 layout leaked", h)
 	}
 }
+
+// TestClientRateLimit: the server's per-client issuance limit, refused
+// by the engine (429 temporarily_unavailable), is the platform's 429 too.
+func TestClientRateLimit(t *testing.T) {
+	in := dialecttest.Start(t, func(c *config.Config) { c.ClientRateLimit = "1/1h" })
+	projectApp(t, in)
+	if r := sampleRequest(t, in); r.Status != http.StatusOK {
+		t.Fatalf("first request: %d %s", r.Status, r.Raw)
+	}
+	r := sampleRequest(t, in)
+	wantError(t, r, http.StatusTooManyRequests, "ec5_255", "rate-limiter")
+	if retry, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || retry < 1 || retry > 3600 {
+		t.Errorf("Retry-After = %q, want 1..3600 seconds", r.Header.Get("Retry-After"))
+	}
+}

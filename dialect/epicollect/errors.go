@@ -76,10 +76,10 @@ func translate(oe *oauth.Error) (apiError, int) {
 		return errUnsupportedGrant, http.StatusBadRequest
 	case oauth.UnauthorizedClient:
 		return errUnauthorizedClient, http.StatusBadRequest
-	case oauth.SlowDown:
-		return errTooManyRequests, http.StatusTooManyRequests
 	}
 	switch status := oe.HTTPStatus(); {
+	case status == http.StatusTooManyRequests:
+		return errTooManyRequests, status
 	case status >= 500, status == http.StatusRequestEntityTooLarge, status == http.StatusUnsupportedMediaType:
 		return errTokenIssue, status
 	}

@@ -2,7 +2,6 @@ package eptura
 
 import (
 	"errors"
-	"math"
 	"net/http"
 	"strings"
 
@@ -60,15 +59,16 @@ func (h *handler) auth(w http.ResponseWriter, r *http.Request) {
 }
 
 // signInError maps a failed sign-in: 401 for wrong credentials (the
-// status iOFFICE's client takes for "bad credentials"), 429 when the
-// sign-in throttle refuses.
+// status iOFFICE's client takes for "bad credentials"), 429
+// temporarily_unavailable with Retry-After when the sign-in throttle
+// refuses (see oauth.RateLimited).
 func signInError(err error) error {
 	var te *grant.ThrottledError
 	switch {
 	case errors.Is(err, grant.ErrBadCredentials):
 		return &oauth.Error{Code: oauth.AccessDenied, Status: http.StatusUnauthorized, Description: "invalid username or password"}
 	case errors.As(err, &te):
-		return &oauth.Error{Code: oauth.SlowDown, Description: te.Error(), RetryAfter: int(math.Ceil(te.RetryAfter.Seconds()))}
+		return oauth.RateLimited(te.RetryAfter, te.Error())
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package eptura_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -346,6 +347,28 @@ func TestAuthErrors(t *testing.T) {
 	}
 	if r := f.post(t, eptura.PathToken, "x-grant-type", "authorization_code", "x-client-id", f.public.ID, "x-client-id", "other"); r.Status != http.StatusBadRequest {
 		t.Errorf("repeated x-client-id: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestAuthThrottled: after five failed sign-ins the header-based
+// authorization request refuses even the right password with 429
+// temporarily_unavailable and Retry-After (RFC 6749 has no throttle code;
+// slow_down belongs to the device flow).
+func TestAuthThrottled(t *testing.T) {
+	f := newFixture(t)
+	auth := func(pw string) dialecttest.Response {
+		return f.post(t, eptura.PathAuth, "x-auth-username", username, "x-auth-password", pw,
+			"x-client-id", f.public.ID, "x-redirect-uri", redirectURI, "x-scope", scope)
+	}
+	for i := range 5 {
+		if r := auth("nope"); r.Status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d %s", i+1, r.Status, r.Raw)
+		}
+	}
+	r := auth(password)
+	retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	if r.Status != http.StatusTooManyRequests || r.JSON["error"] != "temporarily_unavailable" || err != nil || retry < 1 || retry > 900 {
+		t.Fatalf("throttled: %d %s Retry-After=%q, want 429 temporarily_unavailable with Retry-After", r.Status, r.Raw, r.Header.Get("Retry-After"))
 	}
 }
 
