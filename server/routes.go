@@ -29,7 +29,7 @@ func (s *Server) routes(mk token.MasterKey) (http.Handler, error) {
 	mux := http.NewServeMux()
 	api := httpapi.New(httpapi.Config{
 		Engine:         s.engine,
-		Ready:          s.store,
+		Ready:          s.ready,
 		Metrics:        s.metrics,
 		Logger:         s.log,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
