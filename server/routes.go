@@ -140,7 +140,7 @@ func canonicalPaths(mux *http.ServeMux) http.Handler {
 // ServeMux's cleanPath). path.Clean allocates only when p changes.
 func isCanonical(p string) bool {
 	c := path.Clean(p)
-	return c == p || (len(p) == len(c)+1 && p[len(p)-1] == '/' && strings.HasPrefix(p, c))
+	return c == p || (c != "/" && len(p) == len(c)+1 && p[len(p)-1] == '/' && strings.HasPrefix(p, c))
 }
 
 // notFound answers a path no route takes with a JSON 404, and a method
