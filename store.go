@@ -138,6 +138,9 @@ type Issuance struct {
 
 // KeyStore keeps signing keys.
 type KeyStore interface {
+	// CreateSigningKey stores k. ErrConflict when its ID exists, or when
+	// k is current and its alg already has a current key: of instances
+	// creating their first keys together, one wins.
 	CreateSigningKey(ctx context.Context, k SigningKey) error
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error) // oldest first
 	// RotateSigningKeys atomically marks the current key of next.Alg as

@@ -24,7 +24,8 @@ const (
 	PathOIDCMetadata = "/.well-known/openid-configuration"
 )
 
-// Pinger reports whether storage answers, for /readyz.
+// Pinger reports whether storage answers (and, for the server, takes
+// writes), for /readyz.
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
@@ -106,8 +107,8 @@ func (a *API) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
-// readyz answers 200 only when storage answers within two seconds, so a
-// load balancer stops sending traffic to an instance that cannot serve.
+// readyz answers 200 only when the Pinger passes within two seconds, so
+// a load balancer stops sending traffic to an instance that cannot serve.
 func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path"
+	"strings"
 
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dialect"
@@ -16,6 +18,7 @@ import (
 	"github.com/tokenmint/tokenmint/dialect/eptura"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/login"
+	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -26,7 +29,7 @@ func (s *Server) routes(mk token.MasterKey) (http.Handler, error) {
 	mux := http.NewServeMux()
 	api := httpapi.New(httpapi.Config{
 		Engine:         s.engine,
-		Ready:          s.store,
+		Ready:          s.ready,
 		Metrics:        s.metrics,
 		Logger:         s.log,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
@@ -60,8 +63,8 @@ func (s *Server) routes(mk token.MasterKey) (http.Handler, error) {
 		register(mux, deps)
 	}
 	mountBenchAids(mux, os.Getenv)
-	mux.Handle("/", http.HandlerFunc(notFound))
-	return recoverPanics(s.log, securityHeaders(mux)), nil
+	mux.Handle("/", notFound(mux))
+	return recoverPanics(s.log, securityHeaders(canonicalPaths(mux))), nil
 }
 
 // dialectRegister returns the Register function of the dialect named in
@@ -112,9 +115,61 @@ func mountBenchAids(mux *http.ServeMux, getenv func(string) string) {
 	}
 }
 
-// notFound answers unknown paths with a JSON 404 instead of text.
-func notFound(w http.ResponseWriter, r *http.Request) {
-	httpapi.WriteJSON(w, http.StatusNotFound, httpapi.ErrorBody{Error: "not_found", Description: "no such endpoint"})
+// canonicalPaths answers in the JSON error shape the requests mux would
+// answer by itself in text or with a redirect, before it sees them: a
+// request target that is not a path (CONNECT host:port, OPTIONS *), and
+// a path not in canonical form (//oauth2/token, /a/../b, /a/.), which
+// it would redirect to the cleaned path. Refusing rather than
+// redirecting also spares a client whose POST would follow a 307 from
+// sending its credentials twice.
+func canonicalPaths(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case p == "" || p[0] != '/':
+			httpapi.WriteJSON(w, http.StatusBadRequest, httpapi.ErrorBody{Error: oauth.InvalidRequest, Description: "the request target must be a path"})
+		case !isCanonical(p):
+			httpapi.WriteJSON(w, http.StatusNotFound, httpapi.ErrorBody{Error: "not_found", Description: "no such endpoint: the path is not in canonical form"})
+		default:
+			mux.ServeHTTP(w, r)
+		}
+	})
+}
+
+// isCanonical reports whether ServeMux would route p as it is: p is
+// what path.Clean makes of it, but for a final slash (as in
+// ServeMux's cleanPath). path.Clean allocates only when p changes.
+func isCanonical(p string) bool {
+	c := path.Clean(p)
+	return c == p || (c != "/" && len(p) == len(c)+1 && p[len(p)-1] == '/' && strings.HasPrefix(p, c))
+}
+
+// notFound answers a path no route takes with a JSON 404, and a method
+// the routes of a known path do not take with a JSON 405 listing those
+// they do in Allow (RFC 9110 §15.5.6): the catch-all "/" pattern would
+// otherwise take every such request.
+func notFound(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); allow != "" {
+			w.Header().Set("Allow", allow)
+			httpapi.WriteJSON(w, http.StatusMethodNotAllowed, httpapi.ErrorBody{Error: oauth.InvalidRequest, Description: "use " + allow})
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusNotFound, httpapi.ErrorBody{Error: "not_found", Description: "no such endpoint"})
+	})
+}
+
+// allowedMethods lists the methods, of those routes use, for which mux
+// routes r's path to a handler other than the catch-all "/".
+func allowedMethods(mux *http.ServeMux, r *http.Request) string {
+	probe := r.WithContext(r.Context()) // a shallow copy
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return strings.Join(allow, ", ")
 }
 
 // Values of the headers every response carries, assigned whole to each

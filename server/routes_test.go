@@ -55,3 +55,26 @@ type headerWriter struct{ h http.Header }
 func (w *headerWriter) Header() http.Header         { return w.h }
 func (w *headerWriter) WriteHeader(int)             {}
 func (w *headerWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestCanonicalPaths: the check in front of the mux passes canonical
+// paths on without allocating, and stops the others.
+func TestCanonicalPaths(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/": true, "/oauth2/token": true, "/a/": true, "/.well-known/jwks.json": true,
+		"//": false, "//oauth2/token": false, "/a//b": false, "/a/./b": false, "/a/../b": false,
+		"/a/.": false, "/a/..": false, "/a//": false, "/..": false,
+	} {
+		if got := isCanonical(p); got != want {
+			t.Errorf("isCanonical(%q) = %v, want %v", p, got, want)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(http.ResponseWriter, *http.Request) {})
+	h := canonicalPaths(mux)
+	r := httptest.NewRequest(http.MethodPost, "/oauth2/token", nil)
+	w := &headerWriter{h: make(http.Header)}
+	bare := testing.AllocsPerRun(100, func() { mux.ServeHTTP(w, r) })
+	if n := testing.AllocsPerRun(100, func() { h.ServeHTTP(w, r) }); n != bare {
+		t.Errorf("canonicalPaths allocates %v times per request beside the mux's %v, want none", n-bare, bare)
+	}
+}

@@ -37,6 +37,7 @@ type Server struct {
 	engine  *grant.Engine
 	metrics *httpapi.Metrics
 	limiter *limiters
+	ready   *readiness
 	handler http.Handler
 	now     func() time.Time
 	rev0    int64 // store revision read before keys were loaded
@@ -66,6 +67,13 @@ func (s *Server) open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
+	// A database that opens but takes no write (a read-only file or
+	// file system, a standby) would fail every request that writes.
+	if err := db.CheckWritable(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("open database: %w", err)
+	}
+	s.ready = &readiness{db: db, now: s.now, okUntil: s.now().Add(writeProbeEvery)}
 	// Everything goes through the revocation list: revocations made here
 	// are in it at once, the others arrive by Watch (jobs.go). The token
 	// cache sits in front of it and asks it before serving a record.
@@ -154,7 +162,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		// Let OPTIONS * reach the handler, which answers it in JSON,
+		// rather than net/http's empty 200.
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	var jobs sync.WaitGroup

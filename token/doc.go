@@ -15,7 +15,9 @@
 //     scanners recognise, random identifiers, and a string type that never
 //     prints or logs its value.
 //   - Keyset: the JWS signing keys (ES256, RS256, EdDSA). It generates keys
-//     on first start, keeps their private parts in the store only sealed
+//     on first start (of instances starting together, the first to store
+//     an alg's key wins and the others load it), keeps their private
+//     parts in the store only sealed
 //     with AES-256-GCM under a derived key, rotates them while the previous
 //     key stays published until it retires, signs RFC 9068 access tokens
 //     and OIDC ID tokens, verifies them, and serves the RFC 7517 JWKS.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -62,10 +63,12 @@ func NewKeyset(store tokenmint.KeyStore, encKey []byte, opts KeysetOptions) *Key
 
 // Load reads every key from the store, decrypts the ones not already
 // loaded, and generates and persists a key for each alg in algs that has
-// no current one (the first start). It is idempotent: call it again to
-// pick up keys created or rotated by another instance, e.g. when
-// Store.Revision changes. A stored key that does not decrypt (a different
-// master key) fails Load and leaves the keyset as it was.
+// no current one (the first start). Instances starting together on one
+// database race to create those keys; the store keeps one current key
+// per alg, and a loser takes the winner's. It is idempotent: call it
+// again to pick up keys created or rotated by another instance, e.g.
+// when Store.Revision changes. A stored key that does not decrypt (a
+// different master key) fails Load and leaves the keyset as it was.
 func (k *Keyset) Load(ctx context.Context, algs ...string) error {
 	for _, alg := range algs {
 		if !knownAlg(alg) {
@@ -84,21 +87,28 @@ func (k *Keyset) Load(ctx context.Context, algs ...string) error {
 	}
 	if created {
 		// Re-read rather than append: another instance may have created
-		// its own key at the same moment, and all must agree on the
-		// current one (the newest, see build).
+		// the key of an alg first, and all must agree on the current one
+		// (the newest, see build, for a store that kept both).
 		if recs, err = k.store.ListSigningKeys(ctx); err != nil {
 			return fmt.Errorf("load keys: %w", err)
+		}
+		for _, alg := range algs {
+			if !hasCurrent(recs, alg) {
+				return fmt.Errorf("load keys: no current %s key after creating one", alg)
+			}
 		}
 	}
 	return k.install(recs)
 }
 
 // createMissing generates and stores a key for each alg with no current
-// key among recs.
+// key among recs. It reports whether the store changed, by this instance
+// or another: ErrConflict means that another instance stored the alg's
+// first key between the read of recs and this write.
 func (k *Keyset) createMissing(ctx context.Context, recs []tokenmint.SigningKey, algs []string) (bool, error) {
 	created := false
 	for _, alg := range algs {
-		if slices.ContainsFunc(recs, func(r tokenmint.SigningKey) bool { return r.Alg == alg && r.Current() }) {
+		if hasCurrent(recs, alg) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -108,13 +118,22 @@ func (k *Keyset) createMissing(ctx context.Context, recs []tokenmint.SigningKey,
 		if err != nil {
 			return created, err
 		}
-		if err := k.store.CreateSigningKey(ctx, rec); err != nil {
+		switch err := k.store.CreateSigningKey(ctx, rec); {
+		case errors.Is(err, tokenmint.ErrConflict):
+			k.log.InfoContext(ctx, "signing key created by another instance", "alg", alg)
+		case err != nil:
 			return created, fmt.Errorf("store %s key: %w", alg, err)
+		default:
+			k.log.InfoContext(ctx, "signing key generated", "kid", rec.ID, "alg", alg)
 		}
-		k.log.InfoContext(ctx, "signing key generated", "kid", rec.ID, "alg", alg)
 		created = true
 	}
 	return created, nil
+}
+
+// hasCurrent reports whether recs hold a current key of alg.
+func hasCurrent(recs []tokenmint.SigningKey, alg string) bool {
+	return slices.ContainsFunc(recs, func(r tokenmint.SigningKey) bool { return r.Alg == alg && r.Current() })
 }
 
 // Rotate makes a new key the current one for alg (RFC 7517 §5 key

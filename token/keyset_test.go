@@ -25,7 +25,8 @@ import (
 )
 
 // memKeyStore is an in-memory tokenmint.KeyStore with the semantics the
-// SQL store promises: list oldest first, rotate atomically.
+// SQL store promises: list oldest first, one current key per alg (a
+// second is ErrConflict), rotate atomically.
 type memKeyStore struct {
 	mu   sync.Mutex
 	keys []tokenmint.SigningKey
@@ -38,7 +39,9 @@ func (s *memKeyStore) CreateSigningKey(ctx context.Context, k tokenmint.SigningK
 	if s.err != nil {
 		return s.err
 	}
-	if slices.ContainsFunc(s.keys, func(o tokenmint.SigningKey) bool { return o.ID == k.ID }) {
+	if slices.ContainsFunc(s.keys, func(o tokenmint.SigningKey) bool {
+		return o.ID == k.ID || (k.Current() && o.Current() && o.Alg == k.Alg)
+	}) {
 		return fmt.Errorf("signing key %s: %w", k.ID, tokenmint.ErrConflict)
 	}
 	s.keys = append(s.keys, k)
@@ -293,6 +296,67 @@ func TestKeysetLoadSkipsRetiredAndUnknown(t *testing.T) {
 	}
 	if n := len(fresh.Keys()); n != 1 {
 		t.Errorf("Keys() has %d keys, want 1", n)
+	}
+}
+
+// staleListStore answers its first ListSigningKeys with no keys, as a
+// read made just before another instance stored its first keys.
+type staleListStore struct {
+	*memKeyStore
+	listed bool
+}
+
+func (s *staleListStore) ListSigningKeys(ctx context.Context) ([]tokenmint.SigningKey, error) {
+	if !s.listed {
+		s.listed = true
+		return nil, ctx.Err()
+	}
+	return s.memKeyStore.ListSigningKeys(ctx)
+}
+
+// TestKeysetLoadLosesFirstKeyRace: another instance stored the first
+// keys between this one's read and its writes; the store refuses the
+// second current key of each alg, and Load takes the stored ones.
+func TestKeysetLoadLosesFirstKeyRace(t *testing.T) {
+	winner, store, _ := loadedKeyset(t, tokenmint.AlgES256, tokenmint.AlgEdDSA)
+	loser := newTestKeyset(t, &staleListStore{memKeyStore: store}, newClock())
+	if err := loser.Load(context.Background(), tokenmint.AlgES256, tokenmint.AlgEdDSA, tokenmint.AlgRS256); err != nil {
+		t.Fatalf("Load after losing the race: %v", err)
+	}
+	for _, alg := range []string{tokenmint.AlgES256, tokenmint.AlgEdDSA} {
+		if got, want := currentKid(t, loser, alg), currentKid(t, winner, alg); got != want {
+			t.Errorf("%s: loser signs with %s, want the winner's %s", alg, got, want)
+		}
+	}
+	if store.len() != 3 {
+		t.Errorf("store holds %d keys, want one per alg", store.len())
+	}
+}
+
+// TestKeysetLoadTogether: instances loading together on an empty store
+// all succeed and all sign with the same key of each alg.
+func TestKeysetLoadTogether(t *testing.T) {
+	store := &memKeyStore{}
+	sets := make([]*Keyset, 6)
+	var wg sync.WaitGroup
+	for i := range sets {
+		sets[i] = newTestKeyset(t, store, newClock())
+		wg.Go(func() {
+			if err := sets[i].Load(context.Background(), tokenmint.KnownAlgs...); err != nil {
+				t.Errorf("instance %d: Load: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for _, alg := range tokenmint.KnownAlgs {
+		for i, k := range sets {
+			if got, want := currentKid(t, k, alg), currentKid(t, sets[0], alg); got != want {
+				t.Errorf("%s: instance %d signs with %s, instance 0 with %s", alg, i, got, want)
+			}
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ package servertest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -68,9 +69,20 @@ func Start(t testing.TB, opts ...Option) *Instance {
 // instances behind one (imaginary) load balancer share a set issuer.
 func StartWithClock(t testing.TB, clock *Clock, cfg config.Config) *Instance {
 	t.Helper()
+	in, err := Launch(t, clock, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// Launch is StartWithClock returning the error of a server that does not
+// start instead of failing t, so that it may run on several goroutines
+// at once (instances starting together on one database).
+func Launch(t testing.TB, clock *Clock, cfg config.Config) (*Instance, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("listen: %v", err)
+		return nil, fmt.Errorf("listen: %w", err)
 	}
 	cfg.Addr = ln.Addr().String()
 	if cfg.Issuer == "" {
@@ -86,7 +98,8 @@ func StartWithClock(t testing.TB, clock *Clock, cfg config.Config) *Instance {
 	s, err := server.New(ctx, cfg, log, server.Options{Now: clock.Now})
 	if err != nil {
 		cancel()
-		t.Fatalf("server.New: %v", err)
+		ln.Close()
+		return nil, fmt.Errorf("server.New: %w", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()
@@ -97,7 +110,7 @@ func StartWithClock(t testing.TB, clock *Clock, cfg config.Config) *Instance {
 		}
 		s.Close()
 	})
-	return &Instance{
+	in := &Instance{
 		URL:    "http://" + cfg.Addr,
 		Config: cfg,
 		Server: s,
@@ -109,6 +122,7 @@ func StartWithClock(t testing.TB, clock *Clock, cfg config.Config) *Instance {
 			Now:       clock.Now,
 		},
 	}
+	return in, nil
 }
 
 // Client is a registered client and its credentials.

@@ -34,4 +34,10 @@
 // SELECT ... FOR UPDATE, and single-use credentials are consumed with a
 // conditional UPDATE ... WHERE used_at IS NULL whose affected rows decide
 // the winner, so concurrent instances are safe.
+//
+// Writability. SQLite reports a file it cannot open or write without
+// naming it; OpenSQLite and CheckWritable name the path and what the
+// file system says (a missing directory, a read-only file, a directory
+// that takes no new file). CheckWritable commits a write that changes
+// nothing, for the server's start and its readiness.
 package sqlstore

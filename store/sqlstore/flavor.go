@@ -90,7 +90,7 @@ func classifySQLite(err error) error {
 		}
 		switch se.Code() & 0xff { // primary result code
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN,
-			sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL:
+			sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY:
 			return tokenmint.ErrUnavailable
 		}
 	}
@@ -109,7 +109,8 @@ func classifyPostgres(err error) error {
 			pe.Code == "57P01", // admin_shutdown
 			pe.Code == "57P02", // crash_shutdown
 			pe.Code == "57P03", // cannot_connect_now
-			pe.Code == "53300": // too_many_connections
+			pe.Code == "53300", // too_many_connections
+			pe.Code == "25006": // read_only_sql_transaction: a standby
 			return tokenmint.ErrUnavailable
 		}
 		return nil

@@ -45,6 +45,7 @@ func TestClassifyPostgres(t *testing.T) {
 		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, tokenmint.ErrUnavailable},
 		{"starting up", &pgconn.PgError{Code: "57P03"}, tokenmint.ErrUnavailable},
 		{"too many connections", &pgconn.PgError{Code: "53300"}, tokenmint.ErrUnavailable},
+		{"read-only standby", &pgconn.PgError{Code: "25006"}, tokenmint.ErrUnavailable},
 		{"syntax error", &pgconn.PgError{Code: "42601"}, nil},
 		{"foreign key", &pgconn.PgError{Code: "23503"}, nil},
 		{"connect error", &pgconn.ConnectError{}, tokenmint.ErrUnavailable},

@@ -98,6 +98,7 @@ type DB struct {
 	w      *sql.DB // writes and transactions
 	r      *sql.DB // single-statement reads; w itself except on a SQLite file
 	flavor flavor
+	path   string // the SQLite file; empty for PostgreSQL and in memory
 	log    *slog.Logger
 	now    func() time.Time
 
@@ -114,23 +115,30 @@ const MemoryPath = ":memory:"
 
 // OpenSQLite opens (creating it if needed) the SQLite database at path, or
 // a private in-memory database for MemoryPath, and migrates it unless
-// opts.NoMigrate.
+// opts.NoMigrate. An error that SQLite reports without a file name (the
+// file cannot be opened, or is read-only) names path and what the file
+// system says of it.
 func OpenSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
 	opts = opts.withDefaults()
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open sqlite: invalid path %q: it must be non-empty and contain no ? or #", path)
 	}
 	db := &DB{flavor: sqliteFlavor, log: opts.Logger, now: opts.Now, hot: newHotStmts()}
-	var err error
 	if path == MemoryPath {
-		err = db.openSQLiteMemory()
-	} else {
-		err = db.openSQLiteFile(ctx, path, opts)
+		if err := db.openSQLiteMemory(); err != nil {
+			return nil, err
+		}
+		return db.start(ctx, opts)
 	}
+	if err := db.openSQLiteFile(ctx, path, opts); err != nil {
+		return nil, explainSQLite(path, err)
+	}
+	db.path = path
+	started, err := db.start(ctx, opts)
 	if err != nil {
-		return nil, err
+		return nil, explainSQLite(path, err)
 	}
-	return db.start(ctx, opts)
+	return started, nil
 }
 
 // sqliteDSN builds a modernc.org/sqlite DSN; pragmas run on every new

@@ -12,6 +12,7 @@ func signingKeyTests() []test {
 		{"RoundTripAndOrder", testKeysRoundTrip},
 		{"ListEmpty", testKeysEmpty},
 		{"CreateConflict", testKeysConflict},
+		{"CreateSecondCurrent", testKeysSecondCurrent},
 		{"Rotate", testKeysRotate},
 		{"RotateFirstKey", testKeysRotateFirst},
 		{"RotateTwice", testKeysRotateTwice},
@@ -44,6 +45,25 @@ func testKeysEmpty(t *testing.T, s tokenmint.Store) {
 	if len(got) != 0 {
 		t.Fatalf("empty store lists %d keys", len(got))
 	}
+}
+
+// testKeysSecondCurrent: a second current key of an alg is refused, so
+// that instances creating their first keys together keep one (package
+// token takes the stored one on ErrConflict); a rotated key of that alg,
+// or a current key of another, is not.
+func testKeysSecondCurrent(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	first := signingKey("k1", tokenmint.AlgES256, at(0))
+	ok(t, s.CreateSigningKey(ctx, first), "create signing key")
+	wantErr(t, s.CreateSigningKey(ctx, signingKey("k2", tokenmint.AlgES256, at(time.Second))), tokenmint.ErrConflict, "create a second current ES256 key")
+	rotated := signingKey("k3", tokenmint.AlgES256, at(-time.Hour))
+	rotated.RotatedAt, rotated.RetireAt = at(-time.Minute), at(time.Hour)
+	other := signingKey("k4", tokenmint.AlgEdDSA, at(time.Second))
+	ok(t, s.CreateSigningKey(ctx, rotated), "create a rotated ES256 key")
+	ok(t, s.CreateSigningKey(ctx, other), "create a current EdDSA key")
+	got, err := s.ListSigningKeys(ctx)
+	ok(t, err, "list signing keys")
+	same(t, "keys after the refused one", normKeys(got), normKeys([]tokenmint.SigningKey{rotated, first, other}))
 }
 
 func testKeysConflict(t *testing.T, s tokenmint.Store) {
