@@ -19,7 +19,10 @@
 //     redirected (RFC 6749 §4.1.2.1); any other error goes back to the
 //     client with state and iss (RFC 9207).
 //   - With a live session cookie (and no prompt=login) the code is issued
-//     at once; otherwise the login page is rendered. It carries the
+//     at once, bound to the session (grant.Engine.IssueSessionCode), unless
+//     the user was disabled meanwhile (access_denied); otherwise the login
+//     page is rendered. A password change or disabling the user deletes
+//     their sessions. It carries the
 //     authorization request in a hidden field, signed (HMAC under the
 //     cookie key) so that nothing a dialect set, such as LegacyNoPKCE, can
 //     be forged, and every POST validates that request again from scratch,
