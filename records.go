@@ -13,7 +13,15 @@ type User struct {
 	PasswordHash string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// DisabledAt is when the user was disabled; zero while enabled. A
+	// disabled user cannot sign in (RFC 6819 §5.2.2.3: disabling, like a
+	// password change, also ends what their sign-ins produced; see
+	// Store.RevokeUserGrants).
+	DisabledAt time.Time
 }
+
+// Disabled reports whether the user may not sign in.
+func (u *User) Disabled() bool { return !u.DisabledAt.IsZero() }
 
 // AccessToken is the server-side record of an access token. Opaque tokens
 // always have one (ID is the keyed hash of the token); JWTs have one only
@@ -81,6 +89,10 @@ type Family struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time // absolute end of every refresh token in it
 	RevokedAt time.Time // zero while live
+	// SessionID is the LoginSession the authorization was given in (from
+	// AuthCode.SessionID); empty when there was none (password grant,
+	// headless sign-ins).
+	SessionID string
 }
 
 // RefreshToken is the record of one refresh token; ID is its keyed hash.
@@ -111,6 +123,9 @@ type AuthCode struct {
 	IssuedAt            time.Time
 	ExpiresAt           time.Time
 	UsedAt              time.Time
+	// SessionID is the browser LoginSession the code was issued in, "" for
+	// a code issued without one; the family it starts keeps it.
+	SessionID string
 }
 
 // RevokedToken marks an access token revoked until it would have expired:

@@ -52,6 +52,14 @@ type UserStore interface {
 	// DeleteUser removes the user, their login sessions and revokes every
 	// family issued to them.
 	DeleteUser(ctx context.Context, id string) error
+	// RevokeUserGrants ends what the user's sign-ins produced, in one
+	// transaction, and keeps the user: it deletes their login sessions
+	// and authorization codes and revokes every family issued to them at
+	// now (see RevokeFamily: refresh tokens deleted, access tokens of
+	// either format in the revocation feed). For a password change or a
+	// disabled account (RFC 6819 §5.2.2.3). An unknown user is not an
+	// error.
+	RevokeUserGrants(ctx context.Context, userID string, now time.Time) error
 }
 
 // TokenStore keeps access token records, refresh tokens, their families
@@ -75,10 +83,11 @@ type TokenStore interface {
 	// RevocationsSince returns the revocations committed after cursor,
 	// in commit order, with the cursor to pass next time; -1 reads them
 	// all. Every write that revokes access tokens (RevokeJWT,
-	// DeleteAccessToken, RevokeFamily, DeleteClient, DeleteUser) is in the
-	// feed, JWTs and opaque tokens alike, so a process can keep the
-	// revoked IDs in memory (package denylist) and cache token records
-	// (package tokencache). Rows the janitor deleted are gone from it.
+	// DeleteAccessToken, RevokeFamily, DeleteClient, DeleteUser,
+	// RevokeUserGrants) is in the feed, JWTs and opaque tokens alike, so
+	// a process can keep the revoked IDs in memory (package denylist) and
+	// cache token records (package tokencache). Rows the janitor deleted
+	// are gone from it.
 	RevocationsSince(ctx context.Context, cursor int64) ([]RevokedToken, int64, error)
 
 	CreateFamily(ctx context.Context, f Family) error

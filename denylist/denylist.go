@@ -195,6 +195,16 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	return nil
 }
 
+// RevokeUserGrants revokes the user's families and reads the
+// revocations it recorded before returning.
+func (s *Store) RevokeUserGrants(ctx context.Context, userID string, now time.Time) error {
+	if err := s.Store.RevokeUserGrants(ctx, userID, now); err != nil {
+		return err
+	}
+	s.syncAfter(ctx, "revoke user grants")
+	return nil
+}
+
 // syncAfter reads the feed after a committed write that revoked. The
 // write stands whatever happens here: a failed read is logged and the
 // next poll brings the revocations in.

@@ -102,6 +102,7 @@ func TestOwnRevocationsAtOnce(t *testing.T) {
 		{ID: "f1", ClientID: "c", Subject: "u1", CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)},
 		{ID: "f2", ClientID: "gone", Subject: "u1", CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)},
 		{ID: "f3", ClientID: "c", Subject: "u2", CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)},
+		{ID: "f4", ClientID: "c", Subject: "u3", CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)},
 	} {
 		must("create family", d.CreateFamily(ctx, f))
 		must("create jwt record", d.CreateAccessToken(ctx, tokenmint.AccessToken{
@@ -125,6 +126,7 @@ func TestOwnRevocationsAtOnce(t *testing.T) {
 		{"RevokeFamily", func() error { return d.RevokeFamily(ctx, "f1", t0) }, "jwt-f1"},
 		{"DeleteClient", func() error { return d.DeleteClient(ctx, "gone") }, "jwt-f2"},
 		{"DeleteUser", func() error { return d.DeleteUser(ctx, "u2") }, "jwt-f3"},
+		{"RevokeUserGrants", func() error { return d.RevokeUserGrants(ctx, "u3", t0) }, "jwt-f4"},
 	}
 	for _, st := range steps {
 		if revoked(t, d, st.jti) {

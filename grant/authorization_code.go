@@ -27,6 +27,7 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 			return tokenmint.Issuance{}, rejected
 		}
 		f := e.family(c, code.FamilyID, code.Subject, code.Scopes, code.AuthTime)
+		f.SessionID = code.SessionID
 		u = e.newUserIssue(c, f, code.Scopes, code.Nonce)
 		return u.issuance(), nil
 	})

@@ -180,6 +180,25 @@ func pkceOptional(c *tokenmint.Client, req AuthorizeRequest) bool {
 // (RFC 6749 §4.1.2), bound to the client, redirect URI, PKCE challenge,
 // scopes, user and nonce. It returns the code to send to the client.
 func (e *Engine) IssueCode(ctx context.Context, a *Authorization, userID string, authTime time.Time) (string, error) {
+	return e.issueCode(ctx, a, tokenmint.LoginSession{UserID: userID, AuthTime: authTime})
+}
+
+// IssueSessionCode is IssueCode for the user of browser session sess:
+// the code, and the family its exchange starts, remember the session, so
+// that revoking a token of that family can also end it
+// (RevokeBearerAndSession).
+func (e *Engine) IssueSessionCode(ctx context.Context, a *Authorization, sess tokenmint.LoginSession) (string, error) {
+	return e.issueCode(ctx, a, sess)
+}
+
+// issueCode mints a code for sess.UserID, signed in at sess.AuthTime, in
+// session sess.ID ("" for none), once it has checked the user may still
+// sign in: a session or sign-in that raced with disabling the user gets
+// no code.
+func (e *Engine) issueCode(ctx context.Context, a *Authorization, sess tokenmint.LoginSession) (string, error) {
+	if err := e.checkUserEnabled(ctx, sess.UserID); err != nil {
+		return "", err
+	}
 	now := e.now()
 	raw := token.GenerateTimed(token.PrefixAuthCode, now)
 	code := tokenmint.AuthCode{
@@ -187,14 +206,15 @@ func (e *Engine) IssueCode(ctx context.Context, a *Authorization, userID string,
 		FamilyID:            token.NewTimedID(now),
 		ClientID:            a.Client.ID,
 		RedirectURI:         a.BoundRedirectURI,
-		Subject:             userID,
+		Subject:             sess.UserID,
 		Scopes:              a.Scopes,
 		Nonce:               a.Nonce,
 		CodeChallenge:       a.CodeChallenge,
 		CodeChallengeMethod: a.CodeChallengeMethod,
-		AuthTime:            authTime,
+		AuthTime:            sess.AuthTime,
 		IssuedAt:            now,
 		ExpiresAt:           now.Add(e.cfg.CodeTTL),
+		SessionID:           sess.ID,
 	}
 	if err := e.cfg.Store.CreateAuthCode(ctx, code); err != nil {
 		return "", storeError("store authorization code", err)

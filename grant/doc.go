@@ -14,4 +14,13 @@
 // Client authentication and the "is this grant allowed for this client"
 // check happen once, in Engine.Token, before a grant runs, so no grant
 // can forget them. The package imports neither net/http nor database/sql.
+//
+// What ends a token early: revocation (RFC 7009, and a refresh token's
+// reuse or a code's replay, which revoke the whole family); a password
+// change or a disabled user (package registry revokes every family of the
+// user and ends their login sessions; Engine.AuthenticateUser refuses a
+// disabled user like a wrong password, and no code is issued to one); and
+// the deletion of the token's client: introspection answers inactive for
+// any token whose client no longer exists, including client_credentials
+// JWTs, which have no server-side record.
 package grant

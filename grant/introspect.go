@@ -46,6 +46,9 @@ var inactive = &Introspection{}
 var errPublicIntrospection = &oauth.Error{Code: oauth.InvalidClient, Basic: true,
 	Description: "introspection needs a confidential client's credentials; a public client cannot authenticate (RFC 7662 §2.1)"}
 
+// tokenTypeRefresh is Introspection.TokenType for a refresh token.
+const tokenTypeRefresh = "refresh_token"
+
 // Introspect answers RFC 7662 for an authenticated client. A client sees
 // the tokens issued to it, and tokens whose audience names it (it is
 // their resource server); anything else is reported inactive, so that a
@@ -101,6 +104,10 @@ func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection,
 	if !rec.ActiveAt(now) {
 		return inactive, nil
 	}
+	c, live, err := e.liveClient(ctx, rec.ClientID)
+	if !live || err != nil {
+		return inactive, err
+	}
 	if rec.TouchDue(now) {
 		if err := e.cfg.Store.TouchAccessToken(ctx, rec.ID, now); err != nil {
 			return nil, storeError("record token use", err)
@@ -118,11 +125,7 @@ func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection,
 		IssuedAt:  rec.IssuedAt,
 		NotBefore: rec.IssuedAt,
 		TokenType: "Bearer",
-	}
-	if c, err := e.clients.GetClient(ctx, rec.ClientID); err == nil {
-		info.Extra = customClaims(&c)
-	} else if !errors.Is(err, tokenmint.ErrNotFound) {
-		return nil, storeError("introspect client", err)
+		Extra:     customClaims(&c),
 	}
 	return info, nil
 }
@@ -143,6 +146,9 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 	if revoked {
 		return inactive, nil
 	}
+	if _, live, err := e.liveClient(ctx, c.ClientID); !live || err != nil {
+		return inactive, err
+	}
 	return &Introspection{
 		Active:    true,
 		Scopes:    strings.Fields(c.Scope),
@@ -157,6 +163,23 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 		TokenType: "Bearer",
 		Extra:     c.Extra,
 	}, nil
+}
+
+// liveClient returns the client a token was issued to; live is false when
+// it no longer exists. Deleting a client ends every token issued to it,
+// including its client_credentials JWTs, which have no record to delete
+// or revoke: they are inactive because their client is gone. The client
+// source is a cache the store's revision poll invalidates, so a client
+// deleted anywhere is seen gone everywhere within two polls.
+func (e *Engine) liveClient(ctx context.Context, id string) (c tokenmint.Client, live bool, err error) {
+	c, err = e.clients.GetClient(ctx, id)
+	switch {
+	case errors.Is(err, tokenmint.ErrNotFound):
+		return c, false, nil
+	case err != nil:
+		return c, false, storeError("introspect: get client", err)
+	}
+	return c, true, nil
 }
 
 // inspectRefresh reports on a refresh token (RFC 7662 §2.1 allows it).
@@ -180,6 +203,6 @@ func (e *Engine) inspectRefresh(ctx context.Context, raw string) (*Introspection
 		Issuer:    e.cfg.Issuer,
 		ExpiresAt: rt.ExpiresAt,
 		IssuedAt:  rt.IssuedAt,
-		TokenType: "refresh_token",
+		TokenType: tokenTypeRefresh,
 	}, nil
 }

@@ -26,7 +26,9 @@ func (e *ThrottledError) Error() string {
 // AuthenticateUser checks a username and password, for the login page,
 // the password grant and dialects that carry a person's credentials. It
 // costs one argon2id verification whether or not the user exists, and
-// throttles failures per username and per ip.
+// throttles failures per username and per ip. A disabled user is refused
+// with ErrBadCredentials, as a wrong password is, once the password has
+// been verified.
 func (e *Engine) AuthenticateUser(ctx context.Context, username, pw, ip string) (*tokenmint.User, error) {
 	if t := e.cfg.Throttle; t != nil {
 		wait, err := t.Allow(ctx, username, ip)
@@ -51,6 +53,12 @@ func (e *Engine) AuthenticateUser(ctx context.Context, username, pw, ip string) 
 	} else {
 		e.cfg.Passwords.VerifyDummy(pw)
 	}
+	if ok && u.Disabled() {
+		// Refused like a wrong password: the answer tells nobody which
+		// accounts exist or are disabled.
+		e.log.InfoContext(ctx, "sign-in refused: the user is disabled", "user_id", u.ID)
+		ok = false
+	}
 	if !ok {
 		if e.cfg.Throttle != nil {
 			e.cfg.Throttle.Failed(ctx, username, ip)
@@ -61,6 +69,26 @@ func (e *Engine) AuthenticateUser(ctx context.Context, username, pw, ip string) 
 		e.cfg.Throttle.Succeeded(ctx, username, ip)
 	}
 	return &u, nil
+}
+
+// errUserDisabled refuses a code to a user disabled since they signed in.
+var errUserDisabled = oauth.NewError(oauth.AccessDenied, "the user may no longer sign in")
+
+// checkUserEnabled returns an access_denied error unless the user exists
+// and is not disabled, for a code issued to a session or a sign-in that
+// may have raced with disabling or deleting the user (their sessions are
+// deleted then, but one could start meanwhile).
+func (e *Engine) checkUserEnabled(ctx context.Context, userID string) error {
+	u, err := e.cfg.Store.GetUser(ctx, userID)
+	switch {
+	case errors.Is(err, tokenmint.ErrNotFound):
+		return errUserDisabled
+	case err != nil:
+		return storeError("get user", err)
+	case u.Disabled():
+		return errUserDisabled
+	}
+	return nil
 }
 
 // password implements the resource owner password credentials grant (RFC

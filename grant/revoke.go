@@ -67,19 +67,81 @@ func (e *Engine) RevokeBearer(ctx context.Context, raw string) error {
 	return e.revokeJWT(ctx, &c, raw)
 }
 
+// RevokeBearerAndSession is RevokeBearer for platforms whose revocation
+// also signs the person out (Eptura: "This can log out"): when the token
+// is active and its family was authorized in a browser login session
+// (IssueSessionCode), that session ends as well, so the browser must sign
+// in again before it gets another code. What RevokeBearer revokes is
+// unchanged; other families authorized in that session keep their
+// tokens. A token without a session (client credentials, the password
+// grant, a headless sign-in) is revoked alone.
+func (e *Engine) RevokeBearerAndSession(ctx context.Context, raw string) error {
+	sessionID, err := e.tokenSession(ctx, raw)
+	if err != nil {
+		return err
+	}
+	if err := e.RevokeBearer(ctx, raw); err != nil || sessionID == "" {
+		return err
+	}
+	if err := e.cfg.Store.DeleteLoginSession(ctx, sessionID); err != nil && !errors.Is(err, tokenmint.ErrNotFound) {
+		return storeError("revoke: end login session", err)
+	}
+	return nil
+}
+
+// tokenSession returns the login session an active token's family was
+// authorized in; "" for an inactive token or one without a session.
+func (e *Engine) tokenSession(ctx context.Context, raw string) (string, error) {
+	familyID, err := e.tokenFamily(ctx, raw)
+	if err != nil || familyID == "" {
+		return "", err
+	}
+	f, err := e.cfg.Store.GetFamily(ctx, familyID)
+	return f.SessionID, ignoreNotFound("revoke: get family", err)
+}
+
+// tokenFamily returns the family of an active token; "" for an inactive
+// token or one of no family (client credentials).
+func (e *Engine) tokenFamily(ctx context.Context, raw string) (string, error) {
+	info, err := e.inspectAny(ctx, raw)
+	if err != nil || !info.Active {
+		return "", err
+	}
+	if info.TokenType == tokenTypeRefresh {
+		rt, err := e.cfg.Store.GetRefreshToken(ctx, e.cfg.Tokens.ID(raw))
+		return rt.FamilyID, ignoreNotFound("revoke: get refresh token", err)
+	}
+	id := info.JTI // a JWT's record is under its jti; a client_credentials JWT has none
+	if id == "" {
+		id = e.cfg.Tokens.ID(raw)
+	}
+	at, err := e.cfg.Store.GetAccessToken(ctx, id)
+	return at.FamilyID, ignoreNotFound("revoke: get access token", err)
+}
+
+// ignoreNotFound is nil for nil and ErrNotFound, else err with context.
+func ignoreNotFound(op string, err error) error {
+	if err == nil || errors.Is(err, tokenmint.ErrNotFound) {
+		return nil
+	}
+	return storeError(op, err)
+}
+
 // tokenClient returns the client a token was issued to, "" if unknown.
 func (e *Engine) tokenClient(ctx context.Context, raw string) (string, error) {
-	var info *Introspection
-	var err error
-	if strings.HasPrefix(raw, token.PrefixRefreshToken) {
-		info, err = e.inspectRefresh(ctx, raw)
-	} else {
-		info, err = e.inspectAccess(ctx, raw)
-	}
+	info, err := e.inspectAny(ctx, raw)
 	if err != nil || !info.Active {
 		return "", err
 	}
 	return info.ClientID, nil
+}
+
+// inspectAny reports on a refresh or access token, as introspection does.
+func (e *Engine) inspectAny(ctx context.Context, raw string) (*Introspection, error) {
+	if strings.HasPrefix(raw, token.PrefixRefreshToken) {
+		return e.inspectRefresh(ctx, raw)
+	}
+	return e.inspectAccess(ctx, raw)
 }
 
 var errNotYours = oauth.NewError(oauth.UnauthorizedClient, "the token was not issued to this client")

@@ -160,7 +160,7 @@ func (p *Pages) complete(w http.ResponseWriter, r *http.Request, a *grant.Author
 		p.showConsent(w, r, a, req, sess)
 		return
 	}
-	code, err := p.cfg.Engine.IssueCode(r.Context(), a, sess.UserID, sess.AuthTime)
+	code, err := p.cfg.Engine.IssueSessionCode(r.Context(), a, sess)
 	if err != nil {
 		p.redirectError(w, r, a, err)
 		return

@@ -19,15 +19,18 @@
 //     redirected (RFC 6749 §4.1.2.1); any other error goes back to the
 //     client with state and iss (RFC 9207).
 //   - With a live session cookie that answers the request the code is
-//     issued at once; otherwise the login page is rendered. A session
-//     does not answer (OIDC Core §3.1.2.1) under prompt=login, when the
-//     sign-in is older than max_age seconds (max_age=0: always), or when
-//     id_token_hint names another user; with prompt=none each of these is
-//     login_required instead of a page. The page carries the
-//     authorization request in a hidden field, signed (HMAC under the
-//     cookie key) so that nothing a dialect set, such as the dialect that decides its PKCE rule, can
-//     be forged, and every POST validates that request again from scratch,
-//     so a client changed meanwhile is noticed.
+//     issued at once, bound to the session (grant.Engine.IssueSessionCode),
+//     unless the user was disabled meanwhile (access_denied); otherwise the
+//     login page is rendered. A session does not answer (OIDC Core
+//     §3.1.2.1) under prompt=login, when the sign-in is older than max_age
+//     seconds (max_age=0: always), or when id_token_hint names another
+//     user; with prompt=none each of these is login_required instead of a
+//     page. A password change or disabling the user deletes their
+//     sessions. The page carries the authorization request in a hidden
+//     field, signed (HMAC under the cookie key) so that nothing a dialect
+//     set, such as the dialect that decides the PKCE rule, can be forged,
+//     and every POST validates that request again from scratch, so a
+//     client changed meanwhile is noticed.
 //   - POST /oauth2/login checks the CSRF token, the credentials (through
 //     grant.Engine.AuthenticateUser, throttled and without user
 //     enumeration), starts a session, then shows the consent page when the

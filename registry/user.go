@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -54,7 +55,12 @@ func (r *Registry) CreateUser(ctx context.Context, spec UserSpec, pw string) (to
 	return u, nil
 }
 
-// SetPassword replaces the password of the user with ID userID.
+// SetPassword replaces the password of the user with ID userID and then
+// ends everything the old one gave access to (RFC 6819 §5.2.2.3): the
+// user's browser sessions, codes and refresh token families, with every
+// access token issued from them, on every instance sharing the store (see
+// tokenmint.Store.RevokeUserGrants). The password is stored first, so
+// that no sign-in with the old one can start after the revocation.
 func (r *Registry) SetPassword(ctx context.Context, userID, pw string) error {
 	hash, err := r.hashPassword(pw)
 	if err != nil {
@@ -67,6 +73,39 @@ func (r *Registry) SetPassword(ctx context.Context, userID, pw string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("set password of user %s: %w", userID, err)
+	}
+	return r.revokeUserGrants(ctx, userID, now)
+}
+
+// SetDisabled disables (disabled true) or enables the user with ID
+// userID and returns the record. A disabled user cannot sign in, and
+// disabling ends their sessions and grants as SetPassword does; enabling
+// lets them sign in again and restores nothing that was ended. Disabling
+// a disabled user keeps the first DisabledAt (and ends anything again).
+func (r *Registry) SetDisabled(ctx context.Context, userID string, disabled bool) (tokenmint.User, error) {
+	now := r.now()
+	u, err := r.Store.UpdateUser(ctx, userID, func(u *tokenmint.User) error {
+		switch {
+		case !disabled:
+			u.DisabledAt = time.Time{}
+		case !u.Disabled():
+			u.DisabledAt = now
+		}
+		u.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return tokenmint.User{}, fmt.Errorf("update user %s: %w", userID, err)
+	}
+	if disabled {
+		return u, r.revokeUserGrants(ctx, userID, now)
+	}
+	return u, nil
+}
+
+func (r *Registry) revokeUserGrants(ctx context.Context, userID string, now time.Time) error {
+	if err := r.Store.RevokeUserGrants(ctx, userID, now); err != nil {
+		return fmt.Errorf("end the sessions and tokens of user %s: %w", userID, err)
 	}
 	return nil
 }

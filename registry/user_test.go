@@ -97,3 +97,68 @@ func TestSetPassword(t *testing.T) {
 		t.Errorf("unknown user: err = %v, want ErrNotFound", err)
 	}
 }
+
+// TestSetPasswordAndDisableEndGrants: a password change and disabling
+// each end the user's sessions and families; enabling clears DisabledAt
+// and ends nothing.
+func TestSetPasswordAndDisableEndGrants(t *testing.T) {
+	r := newRegistry(t)
+	ctx := context.Background()
+	u, err := r.CreateUser(ctx, UserSpec{Username: "ada"}, "first password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grant := func(id string) {
+		t.Helper()
+		f := tokenmint.Family{ID: id, ClientID: "c", Subject: u.ID, CreatedAt: testNow, ExpiresAt: testNow.Add(time.Hour)}
+		s := tokenmint.LoginSession{ID: id, UserID: u.ID, AuthTime: testNow, ExpiresAt: testNow.Add(time.Hour)}
+		if err := r.Store.CreateFamily(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Store.CreateLoginSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ended := func(id string) bool {
+		t.Helper()
+		f, err := r.Store.GetFamily(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.Store.GetLoginSession(ctx, id)
+		if gone := errors.Is(err, tokenmint.ErrNotFound); gone == f.RevokedAt.IsZero() {
+			t.Fatalf("%s: session gone %v but family revoked at %v", id, gone, f.RevokedAt)
+		}
+		return !f.RevokedAt.IsZero()
+	}
+	for _, step := range []struct {
+		name string
+		do   func() error
+		ends bool
+	}{
+		{"set password", func() error { return r.SetPassword(ctx, u.ID, "second password") }, true},
+		{"disable", func() error { _, err := r.SetDisabled(ctx, u.ID, true); return err }, true},
+		{"disable again", func() error { _, err := r.SetDisabled(ctx, u.ID, true); return err }, true},
+		{"enable", func() error { _, err := r.SetDisabled(ctx, u.ID, false); return err }, false},
+	} {
+		grant(step.name)
+		r.Now = func() time.Time { return testNow.Add(time.Minute) }
+		if err := step.do(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if got := ended(step.name); got != step.ends {
+			t.Errorf("%s: grants ended = %v, want %v", step.name, got, step.ends)
+		}
+		stored, err := r.Store.GetUser(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := step.name == "disable" || step.name == "disable again"; stored.Disabled() != want {
+			t.Errorf("%s: Disabled() = %v", step.name, stored.Disabled())
+		}
+		r.Now = func() time.Time { return testNow.Add(time.Hour) }
+	}
+	if _, err := r.SetDisabled(ctx, "nobody", true); !errors.Is(err, tokenmint.ErrNotFound) {
+		t.Errorf("disable an unknown user: err = %v, want ErrNotFound", err)
+	}
+}

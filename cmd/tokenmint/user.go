@@ -23,16 +23,33 @@ type userView struct {
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	Disabled  bool      `json:"disabled"`
+	// DisabledAt is when the user was disabled; absent while enabled.
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 }
 
 func newUserView(u tokenmint.User) userView {
-	return userView{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name,
-		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+	v := userView{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name,
+		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), Disabled: u.Disabled()}
+	if v.Disabled {
+		at := u.DisabledAt.UTC()
+		v.DisabledAt = &at
+	}
+	return v
+}
+
+// disabledText is the table form of Disabled: "no", or when.
+func (v userView) disabledText() string {
+	if v.DisabledAt == nil {
+		return "no"
+	}
+	return "since " + formatTime(*v.DisabledAt)
 }
 
 func (v userView) fields() []field {
 	return []field{{"id", v.ID}, {"username", v.Username}, {"email", v.Email}, {"name", v.Name},
-		{"created_at", formatTime(v.CreatedAt)}, {"updated_at", formatTime(v.UpdatedAt)}}
+		{"created_at", formatTime(v.CreatedAt)}, {"updated_at", formatTime(v.UpdatedAt)},
+		{"disabled", v.disabledText()}}
 }
 
 func (c *cli) printUser(format string, v userView) error {
@@ -130,12 +147,12 @@ func runUserList(c *cli, ctx context.Context, cmd command, args []string) (err e
 	for _, u := range users {
 		v := newUserView(u)
 		views = append(views, v)
-		rows = append(rows, []string{v.Username, v.ID, v.Email, v.Name, formatTime(v.CreatedAt)})
+		rows = append(rows, []string{v.Username, v.ID, v.Email, v.Name, formatTime(v.CreatedAt), v.disabledText()})
 	}
 	if *out == "json" {
 		return c.printJSON(views)
 	}
-	return c.printTable([]string{"USERNAME", "ID", "EMAIL", "NAME", "CREATED"}, rows)
+	return c.printTable([]string{"USERNAME", "ID", "EMAIL", "NAME", "CREATED", "DISABLED"}, rows)
 }
 
 func runUserGet(c *cli, ctx context.Context, cmd command, args []string) (err error) {
@@ -223,6 +240,40 @@ func runUserSetPassword(c *cli, ctx context.Context, cmd command, args []string)
 		return c.printJSON(map[string]any{"id": u.ID, "username": u.Username, "password_changed": true})
 	}
 	_, err = fmt.Fprintf(c.stdout, "changed the password of user %s\n", sanitize(u.Username))
+	return err
+}
+
+func runUserDisable(c *cli, ctx context.Context, cmd command, args []string) error {
+	return runUserSetDisabled(c, ctx, cmd, args, true)
+}
+
+func runUserEnable(c *cli, ctx context.Context, cmd command, args []string) error {
+	return runUserSetDisabled(c, ctx, cmd, args, false)
+}
+
+// runUserSetDisabled disables or enables the user named by the argument;
+// disabling ends their sessions and tokens (registry.SetDisabled).
+func runUserSetDisabled(c *cli, ctx context.Context, cmd command, args []string, disabled bool) (err error) {
+	f := c.newFlags(cmd)
+	out := f.output("table")
+	cf := config.Register(f.FlagSet, "database")
+	pos, cfg, db, err := c.openFor(ctx, f, cf, args, mustExist, "USERNAME")
+	if err != nil {
+		return err
+	}
+	defer closeStore(db, &err)
+	u, err := db.GetUserByUsername(ctx, pos[0])
+	if err == nil {
+		u, err = c.userRegistry(db, cfg).SetDisabled(ctx, u.ID, disabled)
+	}
+	if err != nil {
+		return notFound(err, "user", pos[0])
+	}
+	if *out == "json" {
+		return c.printJSON(map[string]any{"id": u.ID, "username": u.Username, "disabled": u.Disabled()})
+	}
+	verb := map[bool]string{true: "disabled", false: "enabled"}[disabled]
+	_, err = fmt.Fprintf(c.stdout, "%s user %s\n", verb, sanitize(u.Username))
 	return err
 }
 

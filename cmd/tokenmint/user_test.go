@@ -15,7 +15,7 @@ func TestUserLifecycle(t *testing.T) {
 	e := testEnv(t)
 	r := e.ok(t, "correct horse battery\n", "user", "create", "--username", "ada", "--email", "ada@example.com",
 		"--name", "Ada Lovelace", "--password-stdin", "--output", "json")
-	if keys := jsonKeys(t, r); !slices.Equal(keys, []string{"created_at", "email", "id", "name", "updated_at", "username"}) {
+	if keys := jsonKeys(t, r); !slices.Equal(keys, []string{"created_at", "disabled", "email", "id", "name", "updated_at", "username"}) {
 		t.Errorf("user keys %v", keys)
 	}
 	u := decode[userView](t, r)
@@ -55,6 +55,41 @@ func TestUserLifecycle(t *testing.T) {
 	}
 	if r := e.exec(t, "", "user", "get", "ada"); r.code != exitFailure || r.stderr != "tokenmint: user get: user \"ada\" not found\n" {
 		t.Errorf("get after delete: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestUserDisableEnable: disable and enable print what they did, and list
+// and get show whether (and since when) a user is disabled.
+func TestUserDisableEnable(t *testing.T) {
+	e := testEnv(t)
+	e.ok(t, "correct horse battery\n", "user", "create", "--username", "ada", "--password-stdin")
+	if r := e.ok(t, "", "user", "disable", "ada"); r.stdout != "disabled user ada\n" {
+		t.Errorf("disable printed %q", r.stdout)
+	}
+	g := decode[userView](t, e.ok(t, "", "user", "get", "ada"))
+	if !g.Disabled || g.DisabledAt == nil || !g.DisabledAt.Equal(testNow) {
+		t.Errorf("get after disable: %+v", g)
+	}
+	if r := e.ok(t, "", "user", "get", "ada", "--output", "table"); !strings.Contains(r.stdout, "disabled    since 2026-03-01T12:00:00Z") {
+		t.Errorf("get table:\n%s", r.stdout)
+	}
+	list := e.ok(t, "", "user", "list")
+	if !strings.Contains(list.stdout, "DISABLED") || !strings.Contains(list.stdout, "since 2026-03-01T12:00:00Z") {
+		t.Errorf("list:\n%s", list.stdout)
+	}
+	r := e.ok(t, "", "user", "enable", "ada", "--output", "json")
+	if keys := jsonKeys(t, r); !slices.Equal(keys, []string{"disabled", "id", "username"}) {
+		t.Errorf("enable json keys %v", keys)
+	}
+	if !strings.Contains(r.stdout, `"disabled": false`) {
+		t.Errorf("enable json: %s", r.stdout)
+	}
+	r = e.ok(t, "", "user", "get", "ada")
+	if keys := jsonKeys(t, r); slices.Contains(keys, "disabled_at") {
+		t.Errorf("an enabled user shows disabled_at: %s", r.stdout)
+	}
+	if r := e.exec(t, "", "user", "disable", "nobody"); r.code != exitFailure || r.stderr != "tokenmint: user disable: user \"nobody\" not found\n" {
+		t.Errorf("disable unknown: exit %d, %q", r.code, r.stderr)
 	}
 }
 

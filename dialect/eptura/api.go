@@ -144,10 +144,13 @@ func tokenRequest(hd map[string]string, ip string) grant.TokenRequest {
 }
 
 // revoke serves "To invalidate a token, use the endpoint
-// /external/api/oauth2/revoke": the token alone, whoever holds it
-// (grant.Engine.RevokeBearer). A refresh token revokes its whole
-// authorization, access tokens included (RFC 7009 §2.1); an unknown or
-// already revoked token succeeds (§2.2).
+// /external/api/oauth2/revoke": the token alone, whoever holds it. A
+// refresh token revokes its whole authorization, access tokens included
+// (RFC 7009 §2.1); an unknown or already revoked token succeeds (§2.2).
+// "This can log out": the browser login session the token's authorization
+// was given in (through /login.html) ends too
+// (grant.Engine.RevokeBearerAndSession), so the next /login.html asks
+// the person to sign in again.
 func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 	tok, err := presentedToken(r, hToken, hAccessToken, hRefreshToken)
 	if err != nil {
@@ -158,7 +161,7 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, oauth.NewError(oauth.InvalidRequest, "send the token to revoke in the x-token header"))
 		return
 	}
-	if err := h.d.Engine.RevokeBearer(r.Context(), tok); err != nil {
+	if err := h.d.Engine.RevokeBearerAndSession(r.Context(), tok); err != nil {
 		h.writeError(w, r, err)
 		return
 	}

@@ -33,6 +33,17 @@
 // once, refresh token rotation with reuse detection, revocation) is the
 // protocol core's.
 //
+// "To invalidate a token, use the endpoint /external/api/oauth2/revoke …
+// This can log out and prevent users from trying to access the API with
+// the token." tokenmint revokes the token (a refresh token: its whole
+// authorization, access tokens included) and, when that authorization
+// was given through /login.html, also ends the browser login session it
+// was given in: the next /login.html shows the sign-in form instead of
+// issuing a code. Other apps' tokens authorized in the same session stay
+// valid, and an access token revoked alone leaves its refresh token
+// usable, as RFC 7009 §2.1 allows. The standard /oauth2/revoke ends no
+// session.
+//
 // Two paths of the article were lost from the copy in docs/reference:
 //
 //   - The authorization page. The article's original on

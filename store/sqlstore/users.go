@@ -5,29 +5,30 @@ import (
 	"database/sql"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tokenmint/tokenmint"
 )
 
-const userCols = `id, username, email, name, password_hash, created_at, updated_at`
+const userCols = `id, username, email, name, password_hash, created_at, updated_at, disabled_at`
 
 const selectUser = `SELECT ` + userCols + ` FROM users`
 
 func userArgs(u *tokenmint.User) []any {
-	return []any{u.ID, u.Username, u.Email, u.Name, u.PasswordHash, micros(u.CreatedAt), micros(u.UpdatedAt)}
+	return []any{u.ID, u.Username, u.Email, u.Name, u.PasswordHash, micros(u.CreatedAt), micros(u.UpdatedAt), micros(u.DisabledAt)}
 }
 
 func scanUser(r row) (tokenmint.User, error) {
 	var u tokenmint.User
 	err := r.Scan(&u.ID, &u.Username, &u.Email, &u.Name, &u.PasswordHash,
-		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, timeCol{&u.DisabledAt})
 	return u, err
 }
 
 // CreateUser stores a new user; ErrConflict when the ID or the username
 // is taken.
 func (db *DB) CreateUser(ctx context.Context, u tokenmint.User) error {
-	_, err := db.w.ExecContext(ctx, db.q(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`), userArgs(&u)...)
+	_, err := db.w.ExecContext(ctx, db.q(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), userArgs(&u)...)
 	return db.wrap("create user", err)
 }
 
@@ -72,7 +73,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*tokenmint.
 			return errIDChanged
 		}
 		const q = `UPDATE users SET username = ?, email = ?, name = ?, password_hash = ?,
-			created_at = ?, updated_at = ? WHERE id = ?`
+			created_at = ?, updated_at = ?, disabled_at = ? WHERE id = ?`
 		_, err = tx.ExecContext(ctx, db.q(q), append(userArgs(&u)[1:], id)...)
 		return err
 	})
@@ -85,24 +86,41 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*tokenmint.
 	return u, nil
 }
 
-// DeleteUser removes the user and their login sessions and revokes every
-// family issued to them (see RevokeFamily), in one transaction. Their
-// unused authorization codes go too: they would mint tokens for nobody.
+// DeleteUser removes the user and, in the same transaction, everything
+// RevokeUserGrants ends: their login sessions and authorization codes
+// (which would mint tokens for nobody) go, their families are revoked.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	now := db.now()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := mustAffect(tx.ExecContext(ctx, db.q(`DELETE FROM users WHERE id = ?`), id)); err != nil {
 			return err
 		}
-		for _, s := range []string{
-			`DELETE FROM login_sessions WHERE user_id = ?`,
-			`DELETE FROM auth_codes WHERE subject = ?`,
-		} {
-			if _, err := tx.ExecContext(ctx, db.q(s), id); err != nil {
-				return err
-			}
-		}
-		return db.revokeSubjectFamilies(ctx, tx, id, now)
+		return db.revokeUserGrants(ctx, tx, id, now)
 	})
 	return db.wrap("delete user", err)
+}
+
+// RevokeUserGrants deletes the user's login sessions and authorization
+// codes (used ones too: their families are revoked with the rest) and
+// revokes every family issued to them (see RevokeFamily), in one
+// transaction; the user stays. An unknown user is not an error: there is
+// nothing to end.
+func (db *DB) RevokeUserGrants(ctx context.Context, userID string, now time.Time) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.revokeUserGrants(ctx, tx, userID, now) })
+	return db.wrap("revoke user grants", err)
+}
+
+// revokeUserGrants is RevokeUserGrants inside tx. The codes go first: a
+// concurrent exchange of one either finds it gone or commits its family
+// before the families are revoked here (the code's row lock orders them).
+func (db *DB) revokeUserGrants(ctx context.Context, tx *sql.Tx, userID string, now time.Time) error {
+	for _, s := range []string{
+		`DELETE FROM auth_codes WHERE subject = ?`,
+		`DELETE FROM login_sessions WHERE user_id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, db.q(s), userID); err != nil {
+			return err
+		}
+	}
+	return db.revokeSubjectFamilies(ctx, tx, userID, now)
 }

@@ -58,6 +58,7 @@ func fullUser(id, username string) tokenmint.User {
 		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$aGFzaA",
 		CreatedAt:    at(-72 * time.Hour),
 		UpdatedAt:    at(-2 * time.Hour),
+		DisabledAt:   at(-3 * time.Hour),
 	}
 }
 
@@ -93,6 +94,7 @@ func family(id, clientID, subject string, expires time.Time) tokenmint.Family {
 		AuthTime:  expires.Add(-31 * 24 * time.Hour),
 		CreatedAt: expires.Add(-30 * 24 * time.Hour),
 		ExpiresAt: expires,
+		SessionID: "session-of-" + id,
 	}
 }
 
@@ -122,6 +124,7 @@ func authCode(id, clientID, familyID string, expires time.Time) tokenmint.AuthCo
 		AuthTime:            expires.Add(-5 * time.Minute),
 		IssuedAt:            expires.Add(-time.Minute),
 		ExpiresAt:           expires,
+		SessionID:           "session-of-" + id,
 	}
 }
 

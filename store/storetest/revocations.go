@@ -93,16 +93,18 @@ func testFeedIdempotent(t *testing.T, s tokenmint.Store) {
 	}
 }
 
-// testFeedCascades: revocations recorded by RevokeFamily, DeleteClient
-// and DeleteUser reach the feed like RevokeJWT's.
+// testFeedCascades: revocations recorded by RevokeFamily, DeleteClient,
+// DeleteUser and RevokeUserGrants reach the feed like RevokeJWT's.
 func testFeedCascades(t *testing.T, s tokenmint.Store) {
 	ctx := t.Context()
 	ok(t, s.CreateClient(ctx, minimalClient("gone")), "create client")
 	ok(t, s.CreateUser(ctx, fullUser("u2", "bob")), "create user")
+	ok(t, s.CreateUser(ctx, fullUser("u3", "carol")), "create user")
 	for _, f := range []tokenmint.Family{
 		family("f1", "c", "u1", at(24*time.Hour)),
 		family("f2", "gone", "u1", at(24*time.Hour)),
 		family("f3", "c", "u2", at(24*time.Hour)),
+		family("f4", "c", "u3", at(24*time.Hour)),
 	} {
 		ok(t, s.CreateFamily(ctx, f), "create family "+f.ID)
 	}
@@ -113,6 +115,8 @@ func testFeedCascades(t *testing.T, s tokenmint.Store) {
 		opaqueToken("opaque-f1", "c", "f1", at(time.Hour)),
 		opaqueToken("opaque-gone", "gone", "f2", at(time.Hour)),
 		opaqueToken("opaque-u2", "c", "f3", at(time.Hour)),
+		jwtToken("jwt-u3", "c", "f4", at(time.Hour)),
+		opaqueToken("opaque-u3", "c", "f4", at(time.Hour)),
 	} {
 		ok(t, s.CreateAccessToken(ctx, tok), "create token "+tok.ID)
 	}
@@ -125,6 +129,7 @@ func testFeedCascades(t *testing.T, s tokenmint.Store) {
 		{"RevokeFamily", func() error { return s.RevokeFamily(ctx, "f1", at(0)) }, []string{"jwt-f1", "opaque-f1"}},
 		{"DeleteClient", func() error { return s.DeleteClient(ctx, "gone") }, []string{"jwt-gone", "opaque-gone"}},
 		{"DeleteUser", func() error { return s.DeleteUser(ctx, "u2") }, []string{"jwt-u2", "opaque-u2"}},
+		{"RevokeUserGrants", func() error { return s.RevokeUserGrants(ctx, "u3", at(0)) }, []string{"jwt-u3", "opaque-u3"}},
 	}
 	for _, st := range steps {
 		ok(t, st.do(), st.name)

@@ -138,7 +138,7 @@ func normClients(cs []tokenmint.Client) []tokenmint.Client {
 }
 
 func normUser(u tokenmint.User) tokenmint.User {
-	u.CreatedAt, u.UpdatedAt = ts(u.CreatedAt), ts(u.UpdatedAt)
+	u.CreatedAt, u.UpdatedAt, u.DisabledAt = ts(u.CreatedAt), ts(u.UpdatedAt), ts(u.DisabledAt)
 	return u
 }
 

@@ -24,6 +24,9 @@ func userTests() []test {
 		{"Delete", testUserDelete},
 		{"DeleteNotFound", testUserDeleteNotFound},
 		{"DeleteRevokesFamiliesAndSessions", testUserDeleteCascades},
+		{"DisableAndEnable", testUserDisable},
+		{"RevokeUserGrants", testRevokeUserGrants},
+		{"RevokeUserGrantsUnknownUser", testRevokeUserGrantsUnknown},
 	}
 }
 
@@ -46,8 +49,8 @@ func testUserRoundTripZero(t *testing.T, s tokenmint.Store) {
 	got, err := s.GetUser(ctx, "u1")
 	ok(t, err, "get user")
 	same(t, "user", normUser(got), normUser(u))
-	if !got.CreatedAt.IsZero() || !got.UpdatedAt.IsZero() {
-		t.Fatalf("zero times came back as %v, %v", got.CreatedAt, got.UpdatedAt)
+	if !got.CreatedAt.IsZero() || !got.UpdatedAt.IsZero() || !got.DisabledAt.IsZero() || got.Disabled() {
+		t.Fatalf("zero times came back as %v, %v, %v", got.CreatedAt, got.UpdatedAt, got.DisabledAt)
 	}
 }
 
@@ -214,4 +217,79 @@ func testUserDeleteCascades(t *testing.T, s tokenmint.Store) {
 	ok(t, err, "get other user's session")
 	same(t, "other session", normSession(sess), normSession(loginSession("s2", "u2", exp)))
 	checkIntact(t, s, kept)
+}
+
+// testUserDisable: DisabledAt is stored by UpdateUser, and clearing it
+// enables the user again.
+func testUserDisable(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	u := fullUser("u1", "alice")
+	u.DisabledAt = time.Time{}
+	ok(t, s.CreateUser(ctx, u), "create user")
+	for _, when := range []time.Time{at(time.Minute), {}} {
+		want := u
+		want.DisabledAt = when
+		_, err := s.UpdateUser(ctx, "u1", func(u *tokenmint.User) error {
+			u.DisabledAt = when
+			return nil
+		})
+		ok(t, err, "update user")
+		got, err := s.GetUserByUsername(ctx, "alice")
+		ok(t, err, "get user")
+		same(t, "user", normUser(got), normUser(want))
+		if got.Disabled() != !when.IsZero() {
+			t.Fatalf("Disabled() = %v with DisabledAt %v", got.Disabled(), got.DisabledAt)
+		}
+	}
+}
+
+// testRevokeUserGrants: the user's sessions and codes go, their families
+// are revoked at now with every token of them; the user record and other
+// users' grants stay.
+func testRevokeUserGrants(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	ok(t, s.CreateClient(ctx, fullClient("c")), "create client")
+	ok(t, s.CreateClient(ctx, fullClient("d")), "create client")
+	alice, bob := fullUser("u1", "alice"), fullUser("u2", "bob")
+	ok(t, s.CreateUser(ctx, alice), "create user")
+	ok(t, s.CreateUser(ctx, bob), "create user")
+	gone := []issued{issue(t, s, "c", "u1"), issue(t, s, "d", "u1")}
+	kept := issue(t, s, "c", "u2")
+	exp := at(8 * time.Hour)
+	ok(t, s.CreateLoginSession(ctx, loginSession("s1", "u1", exp)), "create session")
+	ok(t, s.CreateLoginSession(ctx, loginSession("s1b", "u1", exp)), "create session")
+	ok(t, s.CreateLoginSession(ctx, loginSession("s2", "u2", exp)), "create session")
+
+	ok(t, s.RevokeUserGrants(ctx, "u1", at(time.Minute)), "revoke user grants")
+	for _, id := range []string{"s1", "s1b"} {
+		_, err := s.GetLoginSession(ctx, id)
+		wantErr(t, err, tokenmint.ErrNotFound, "get session "+id+" of the user")
+	}
+	for _, is := range gone {
+		f, err := s.GetFamily(ctx, is.family.ID)
+		ok(t, err, "get revoked family")
+		if !f.RevokedAt.Equal(at(time.Minute)) {
+			t.Fatalf("family %s revoked at %v, want %v", f.ID, f.RevokedAt, at(time.Minute))
+		}
+		checkGone(t, s, is)
+		_, err = s.ExchangeAuthCode(ctx, is.code.ID, at(time.Minute), nil)
+		wantErr(t, err, tokenmint.ErrNotFound, "exchange a code of the user")
+	}
+	got, err := s.GetUser(ctx, "u1")
+	ok(t, err, "get user")
+	same(t, "user", normUser(got), normUser(alice))
+	_, err = s.GetLoginSession(ctx, "s2")
+	ok(t, err, "get other user's session")
+	checkIntact(t, s, kept)
+
+	ok(t, s.RevokeUserGrants(ctx, "u1", at(time.Hour)), "revoke user grants again")
+	f, err := s.GetFamily(ctx, gone[0].family.ID)
+	ok(t, err, "get revoked family")
+	if !f.RevokedAt.Equal(at(time.Minute)) {
+		t.Fatalf("a second revocation moved revoked_at to %v", f.RevokedAt)
+	}
+}
+
+func testRevokeUserGrantsUnknown(t *testing.T, s tokenmint.Store) {
+	ok(t, s.RevokeUserGrants(t.Context(), "nobody", at(0)), "revoke grants of an unknown user")
 }
