@@ -19,7 +19,7 @@ import (
 
 // BenchmarkHandlers drives the real handler chain (router, middleware,
 // metrics, grant engine, SQLite store) in process, without sockets, for
-// the requests of the load benchmark's scenarios (cmd/tokenmint-bench):
+// the requests of the load benchmark's scenarios (bench/):
 // its allocs/op are what a change to decoding, encoding or storage code
 // saves per request. floor is the trivial handler those scenarios are
 // compared with; its allocations are the harness's and the middleware's.

@@ -84,7 +84,7 @@ func dialectRegister(name string) func(*http.ServeMux, dialect.Deps) {
 }
 
 // Benchmark aids, mounted only when their environment variable is "1"
-// (cmd/tokenmint-bench sets them on the server it starts): GET
+// (the load benchmark, bench/, sets them on the server it starts): GET
 // /bench/floor is the load benchmark's HTTP floor, a trivial handler on
 // the same router and middleware; /debug/pprof/ serves runtime profiles.
 // Neither belongs in production: pprof exposes the process's internals.

@@ -46,8 +46,8 @@ func Generate(prefix string) string {
 // in front of the record ID, so that records issued one after another
 // have IDs in ascending order and go in at the right-hand edge of the
 // primary key's B-tree, where a random ID would dirty a random leaf page
-// per insert (twice the cost of an insert in SQLite at 100,000 rows:
-// BenchmarkSQLiteCreateAccessTokenTimedIDs). It reveals when the token was
+// per insert (BenchmarkSQLiteCreateAccessTokenIDs; BENCHMARKS.md,
+// "Time-ordered IDs"). It reveals when the token was
 // issued, which its holder knows anyway (a JWT says so in "iat"); the 256
 // random bits are what makes it unguessable.
 func GenerateTimed(prefix string, at time.Time) string {

@@ -11,11 +11,11 @@ const maxVerified = 20_000
 // verifiedCache remembers tokens whose signature and header Verify has
 // already checked, so that introspecting the same JWT again (what a
 // resource server does on every call) costs a map lookup instead of a
-// signature verification (about 70 µs for ES256). It belongs to one
-// snapshot of the keyset: any change of the published keys (a rotation,
-// a reload, a key retiring) starts a new, empty cache, so a cached answer
-// never outlives the key that produced it. Expiry and revocation are not
-// cached: callers check them on every use.
+// signature verification (BENCHMARKS.md, "Verified JWTs"). It belongs to
+// one snapshot of the keyset: any change of the published keys (a
+// rotation, a reload, a key retiring) starts a new, empty cache, so a
+// cached answer never outlives the key that produced it. Expiry and
+// revocation are not cached: callers check them on every use.
 type verifiedCache struct {
 	mu sync.Mutex // serialises resets only
 	m  atomic.Pointer[sync.Map]

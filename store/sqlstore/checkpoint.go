@@ -20,7 +20,7 @@ import (
 // copied the next write can start the WAL over from its beginning. By
 // default the connection whose commit takes the WAL past 1000 pages runs
 // a checkpoint inside that commit, and on the single writer every insert
-// queued behind it waits (19% of the cc-opaque profile in BENCHMARKS.md).
+// queued behind it waits (BENCHMARKS.md, "WAL checkpoints").
 //
 // Here a goroutine owned by the DB runs a PASSIVE checkpoint from its own
 // connection every checkpointEvery, beside the writer and the readers,

@@ -12,7 +12,8 @@ import (
 // sweepPause separates full batches so that the writes of requests (token
 // inserts, refresh rotations) get the writer between them: under a steady
 // load the janitor used to hold SQLite's only writer batch after batch
-// (76% of a soak's CPU profile) and issuance fell behind.
+// (most of a soak's CPU profile: BENCHMARKS.md, "Janitor pacing") and
+// issuance fell behind.
 const (
 	sweepBatch = 1000
 	sweepPause = 5 * time.Millisecond

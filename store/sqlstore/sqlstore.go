@@ -259,14 +259,11 @@ func (db *DB) start(ctx context.Context, opts Options) (*DB, error) {
 // PostgreSQL. There a group is one multi-row INSERT: one round trip and
 // one WAL flush for all its rows, with no BEGIN or COMMIT. Against direct
 // inserts, each its own transaction on its own connection, it measured
-// 0.21 of the HTTP floor against 0.12 (8.8k against 3.9k opaque tokens/s),
-// 0.093 against 0.156 server CPU seconds per 1,000 requests, and a p99
-// of 10 ms against 30 ms (tokenmint-bench cc-opaque, medians of 9
-// interleaved runs on a shared 2-core machine). One lane measured the
-// same as two, four less (0.19); two let inserts go on while a group
-// waits on a slow flush. The earlier grouping, which sent each row as its
-// own statement inside one transaction, was slower than direct inserts
-// (6.7k against 8.7k tokens/s, BENCHMARKS.md).
+// more throughput, less server CPU per request and a lower p99. One lane
+// measured the same as two, four less; two let inserts go on while a
+// group waits on a slow flush. The earlier grouping, which sent each row
+// as its own statement inside one transaction, was slower than direct
+// inserts. Figures: BENCHMARKS.md, "Group commit".
 func (db *DB) committers(Options) int {
 	if db.flavor.dollar {
 		return 2

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"sync/atomic"
 
-	"github.com/tokenmint/tokenmint/cmd/tokenmint-bench/internal/load"
+	"github.com/tokenmint/tokenmint/bench/internal/load"
 )
 
 const (

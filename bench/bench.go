@@ -37,7 +37,11 @@ func (b *bench) run(ctx context.Context) (*report, error) {
 	}
 	repo := b.opts.repo
 	if repo == "" {
-		if repo, err = moduleRoot(ctx, b.opts.gobin); err != nil {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		if repo, err = serverRoot(wd); err != nil {
 			return nil, err
 		}
 	}

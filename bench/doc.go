@@ -30,8 +30,12 @@
 // and cannot feed each request the refresh token or code the previous
 // answer produced. See BENCHMARKS.md for the method and the figures.
 //
-// Usage:
+// It is a module of its own (github.com/tokenmint/tokenmint/bench), so
+// that its dependencies, such as golang.org/x/image for the chart, stay
+// out of the server's. It builds ./cmd/tokenmint of the checkout it is
+// run in (--repo another, --ref a commit of it). Usage, from the
+// checkout's root:
 //
-//	go run ./cmd/tokenmint-bench [--out DIR] [--quick] [--postgres DSN]
+//	cd bench && go run . [--out DIR] [--quick] [--postgres DSN]
 //	    [--scenarios a,b] [--soak 10m] ...
 package main

@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tokenmint/tokenmint/cmd/tokenmint-bench/internal/load"
+	"github.com/tokenmint/tokenmint/bench/internal/load"
 )
 
 // minJudgedSoak is the shortest soak whose flatness is judged: the soak

@@ -13,18 +13,35 @@ import (
 	"strings"
 )
 
-// moduleRoot returns the directory of the main module (go env GOMOD) as
-// seen from the working directory.
-func moduleRoot(ctx context.Context, gobin string) (string, error) {
-	out, err := exec.CommandContext(ctx, gobin, "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
+// serverModule is the module path of the server the benchmark builds.
+const serverModule = "github.com/tokenmint/tokenmint"
+
+// serverRoot returns the root of the tokenmint checkout dir is in: the
+// nearest directory at or above dir whose go.mod declares serverModule.
+// The benchmark is its own module in bench/, so the module the go command
+// sees from the working directory is not the server's.
+func serverRoot(dir string) (string, error) {
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && modulePath(data) == serverModule {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no %s module at or above the working directory: run from the tokenmint checkout or pass --repo", serverModule)
+		}
+		dir = parent
 	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == "/dev/null" {
-		return "", fmt.Errorf("not inside a Go module: run from the tokenmint checkout or pass --repo")
+}
+
+// modulePath returns the path of a go.mod's module directive, "" if it
+// has none.
+func modulePath(gomod []byte) string {
+	for line := range strings.Lines(string(gomod)) {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`)
+		}
 	}
-	return filepath.Dir(mod), nil
+	return ""
 }
 
 // buildServer compiles ./cmd/tokenmint of repo into dir and returns the

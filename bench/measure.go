@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tokenmint/tokenmint/cmd/tokenmint-bench/internal/load"
+	"github.com/tokenmint/tokenmint/bench/internal/load"
 )
 
 // phaseResult summarises one load phase.

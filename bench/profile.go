@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tokenmint/tokenmint/cmd/tokenmint-bench/internal/load"
+	"github.com/tokenmint/tokenmint/bench/internal/load"
 )
 
 // profiler captures CPU profiles of the server under load from its

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tokenmint/tokenmint/cmd/tokenmint-bench/internal/load"
+	"github.com/tokenmint/tokenmint/bench/internal/load"
 )
 
 func TestJSONString(t *testing.T) {

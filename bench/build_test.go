@@ -59,7 +59,11 @@ func TestExportRef(t *testing.T) {
 		t.Skip("no git")
 	}
 	ctx := context.Background()
-	repo, err := moduleRoot(ctx, "go")
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := serverRoot(wd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,5 +83,43 @@ func TestExportRef(t *testing.T) {
 	}
 	if _, err := exportRef(ctx, repo, "no-such-ref-xyz", t.TempDir()); err == nil {
 		t.Error("want an error for an unknown ref")
+	}
+}
+
+// TestServerRoot: from the bench module, or any directory below the
+// checkout, the server's root is the nearest directory whose go.mod is
+// the server's, not the nearest go.mod.
+func TestServerRoot(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, body string) {
+		t.Helper()
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("repo/go.mod", "// the server\nmodule github.com/tokenmint/tokenmint\n\ngo 1.26\n")
+	write("repo/bench/go.mod", "module github.com/tokenmint/tokenmint/bench\n")
+	write("repo/bench/internal/load/x.go", "package load\n")
+	write("other/go.mod", "module \"example.com/other\"\n")
+	tests := []struct {
+		from, want string // relative to root; want "" for an error
+	}{
+		{"repo", "repo"},
+		{"repo/bench", "repo"},
+		{"repo/bench/internal/load", "repo"},
+		{"other", ""},
+	}
+	for _, tt := range tests {
+		got, err := serverRoot(filepath.Join(root, filepath.FromSlash(tt.from)))
+		switch {
+		case tt.want == "" && err == nil:
+			t.Errorf("from %s: %s, want an error", tt.from, got)
+		case tt.want != "" && (err != nil || got != filepath.Join(root, tt.want)):
+			t.Errorf("from %s: %q, %v; want %s", tt.from, got, err, tt.want)
+		}
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tokenmint/tokenmint/cmd/tokenmint-bench/internal/histogram"
+	"github.com/tokenmint/tokenmint/bench/internal/histogram"
 )
 
 // Source produces the requests of one worker, which owns one connection;

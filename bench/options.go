@@ -31,7 +31,7 @@ type options struct {
 	soakFraction float64
 	soakInterval time.Duration
 
-	repo   string // module root to build ./cmd/tokenmint from
+	repo   string // root of the tokenmint checkout to build ./cmd/tokenmint from
 	ref    string // git ref to build instead of the work tree
 	render string // re-render results.md and chart.png of this results directory
 	keep   bool   // keep the temporary directory
@@ -71,7 +71,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.soakScenario, "soak-scenario", "cc-opaque", "scenario the soak drives")
 	fs.Float64Var(&o.soakFraction, "soak-load", 0.7, "soak rate as a `FRACTION` of the scenario's maximum")
 	fs.DurationVar(&o.soakInterval, "soak-interval", 10*time.Second, "soak sampling interval")
-	fs.StringVar(&o.repo, "repo", "", "module root to build the server from (default: found from the working directory)")
+	fs.StringVar(&o.repo, "repo", "", "root of the tokenmint checkout to build the server from (default: the one the working directory is in)")
 	fs.StringVar(&o.ref, "ref", "", "build the server from this git `REF` (e.g. HEAD), exported to a temporary directory, instead of the work tree")
 	fs.StringVar(&o.render, "render", "", "only rewrite results.md and chart.png of results `DIR` from its results.json")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (database, server log)")

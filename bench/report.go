@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenmint/tokenmint/cmd/tokenmint-bench/internal/chart"
+	"github.com/tokenmint/tokenmint/bench/internal/chart"
 )
 
 // report is the whole run: machine, settings, results.
@@ -51,7 +51,7 @@ type settings struct {
 func newReport(o options, commit string) *report {
 	return &report{
 		Started: time.Now().UTC(),
-		Command: "go run ./cmd/tokenmint-bench " + strings.Join(os.Args[1:], " "),
+		Command: strings.Join(append([]string{"cd bench && go run ."}, os.Args[1:]...), " "),
 		Commit:  commit,
 		Machine: machine{CPUs: runtime.NumCPU(), CPUModel: procField("/proc/cpuinfo", "model name"),
 			MemTotal: procField("/proc/meminfo", "MemTotal"), GoVersion: runtime.Version(), LoadBefore: loadavg()},
