@@ -191,7 +191,7 @@ func (b *bench) progress(backend string, r scenarioResult) {
 // checkServer verifies the benchmark aids are on: the floor answers its
 // 300 bytes.
 func (f *fixture) checkServer(ctx context.Context) error {
-	body, err := f.get(ctx, f.srv.base+"/bench/floor", 200)
+	body, err := f.get(ctx, f.srv.aidsBase+"/bench/floor", 200)
 	if err != nil {
 		return fmt.Errorf("the server does not serve /bench/floor (TOKENMINT_BENCH_FLOOR=1): %w", err)
 	}

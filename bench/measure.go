@@ -141,7 +141,7 @@ func (m *measurer) closedLoop(ctx context.Context, s scenario, res *scenarioResu
 		res.PeakIsLifetime = resetPeakRSS(pid) != nil
 		before, sampleErr = sampleUsage(pid)
 	})
-	r, err := load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: m.opts.conns, Warmup: m.opts.warmup, Duration: m.opts.duration}, newSource)
+	r, err := load.Run(ctx, load.Options{Addr: m.srv.addrFor(s), Conns: m.opts.conns, Warmup: m.opts.warmup, Duration: m.opts.duration}, newSource)
 	if err != nil {
 		if timer.Stop() {
 			wg.Done()
@@ -176,7 +176,7 @@ func (m *measurer) openLoop(ctx context.Context, s scenario, rate float64, res *
 	if err != nil {
 		return err
 	}
-	r, err := load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: m.opts.openConns, Warmup: m.opts.warmup, Duration: m.opts.duration, Rate: rate}, newSource)
+	r, err := load.Run(ctx, load.Options{Addr: m.srv.addrFor(s), Conns: m.opts.openConns, Warmup: m.opts.warmup, Duration: m.opts.duration, Rate: rate}, newSource)
 	if err != nil {
 		return err
 	}
@@ -230,4 +230,12 @@ func coalesce(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// addrFor is the address the scenario's requests go to.
+func (s *serverProc) addrFor(sc scenario) string {
+	if sc.aid {
+		return s.aids
+	}
+	return s.addr
 }

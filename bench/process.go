@@ -20,21 +20,29 @@ import (
 
 // serverProc is a tokenmint server running as a child process.
 type serverProc struct {
-	bin     string
-	env     []string // shared by the server and the CLI commands
-	addr    string   // 127.0.0.1:PORT
-	base    string   // http://addr
-	logPath string
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	waitErr error
+	bin  string
+	env  []string // shared by the server and the CLI commands
+	addr string   // 127.0.0.1:PORT
+	base string   // http://addr
+	// aids is where the benchmark aids (the floor, profiles) answer: the
+	// admin listener of a server that has one, else addr (servers built
+	// before the admin listener mounted them on the public one).
+	aids      string
+	aidsBase  string
+	adminAddr string
+	logPath   string
+	cmd       *exec.Cmd
+	exited    chan struct{}
+	waitErr   error
 }
 
 // serverEnv is the environment of the server and the CLI: the caller's
 // without any TOKENMINT_ setting (a developer's shell must not change
 // what is measured), plus the database, a fresh master key, quiet logs
-// and the benchmark aids.
-func serverEnv(database, addr string) ([]string, error) {
+// and the benchmark aids (on the admin listener at adminAddr; a server
+// built before it existed mounts them on addr, as these variables told
+// it to).
+func serverEnv(database, addr, adminAddr string) ([]string, error) {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "TOKENMINT_") {
@@ -48,6 +56,7 @@ func serverEnv(database, addr string) ([]string, error) {
 	return append(env,
 		"TOKENMINT_DATABASE="+database,
 		"TOKENMINT_ADDR="+addr,
+		"TOKENMINT_ADMIN_ADDR="+adminAddr,
 		"TOKENMINT_MASTER_KEY="+base64.StdEncoding.EncodeToString(key),
 		"TOKENMINT_LOG_LEVEL=warn",
 		"TOKENMINT_BENCH_FLOOR=1",
@@ -74,11 +83,16 @@ func startServer(ctx context.Context, bin, dir, database string) (*serverProc, e
 		if err != nil {
 			return nil, err
 		}
-		s, err := launch(bin, dir, database, addr)
+		adminAddr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		s, err := launch(bin, dir, database, addr, adminAddr)
 		if err != nil {
 			return nil, err
 		}
 		if lastErr = s.waitReady(ctx, 90*time.Second); lastErr == nil {
+			s.findAids(ctx)
 			return s, nil
 		}
 		s.stop()
@@ -89,12 +103,12 @@ func startServer(ctx context.Context, bin, dir, database string) (*serverProc, e
 	return nil, lastErr
 }
 
-func launch(bin, dir, database, addr string) (*serverProc, error) {
-	env, err := serverEnv(database, addr)
+func launch(bin, dir, database, addr, adminAddr string) (*serverProc, error) {
+	env, err := serverEnv(database, addr, adminAddr)
 	if err != nil {
 		return nil, err
 	}
-	s := &serverProc{bin: bin, env: env, addr: addr, base: "http://" + addr,
+	s := &serverProc{bin: bin, env: env, addr: addr, base: "http://" + addr, adminAddr: adminAddr,
 		logPath: filepath.Join(dir, "server.log"), exited: make(chan struct{})}
 	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -115,6 +129,23 @@ func launch(bin, dir, database, addr string) (*serverProc, error) {
 }
 
 func (s *serverProc) pid() int { return s.cmd.Process.Pid }
+
+// findAids sets where the benchmark aids answer: the admin listener when
+// the server has one, else the public listener.
+func (s *serverProc) findAids(ctx context.Context) {
+	s.aids, s.aidsBase = s.addr, s.base
+	hc := &http.Client{Timeout: 2 * time.Second}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.adminAddr+"/bench/floor", nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		s.aids, s.aidsBase = s.adminAddr, "http://"+s.adminAddr
+	}
+}
 
 // waitReady polls /readyz until it answers 200, the process exits or
 // timeout passes.

@@ -35,8 +35,8 @@ func (m *measurer) profile(ctx context.Context, s scenario) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	wait := capture(ctx, m.srv.base, "profile", lead, d)
-	_, err = load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: m.opts.conns, Duration: d + 2*lead}, newSource)
+	wait := capture(ctx, m.srv.aidsBase, "profile", lead, d)
+	_, err = load.Run(ctx, load.Options{Addr: m.srv.addrFor(s), Conns: m.opts.conns, Duration: d + 2*lead}, newSource)
 	data, cerr := wait()
 	if err = coalesce(err, cerr); err != nil {
 		return "", err
@@ -56,8 +56,8 @@ func (m *measurer) trace(ctx context.Context, s scenario, rate float64) error {
 	if err != nil {
 		return err
 	}
-	wait := capture(ctx, m.srv.base, "trace", lead, d)
-	_, err = load.Run(ctx, load.Options{Addr: m.srv.addr, Conns: m.opts.openConns, Duration: d + 2*lead, Rate: rate}, newSource)
+	wait := capture(ctx, m.srv.aidsBase, "trace", lead, d)
+	_, err = load.Run(ctx, load.Options{Addr: m.srv.addrFor(s), Conns: m.opts.openConns, Duration: d + 2*lead, Rate: rate}, newSource)
 	data, cerr := wait()
 	if err = coalesce(err, cerr); err != nil {
 		return err

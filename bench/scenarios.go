@@ -28,10 +28,13 @@ type scenario struct {
 	// singleUse marks scenarios whose every request spends a credential
 	// minted beforehand (their phases are bounded by need).
 	singleUse bool
+	// aid marks the floor, which the server serves where it serves the
+	// benchmark aids (serverProc.aids).
+	aid bool
 }
 
 var scenarios = []scenario{
-	{name: scenarioFloor, what: "GET /bench/floor: fixed 300-byte JSON on the same router and middleware", sources: floorSources},
+	{name: scenarioFloor, what: "GET /bench/floor: fixed 300-byte JSON behind the same middleware (on the admin listener)", sources: floorSources, aid: true},
 	{name: "cc-jwt-es256", what: "client_credentials, JWT access token signed ES256", sources: ccSources(func(f *fixture) clientCreds { return f.es256 })},
 	{name: "cc-jwt-rs256", what: "client_credentials, JWT access token signed RS256", sources: ccSources(func(f *fixture) clientCreds { return f.rs256 })},
 	{name: scenarioCCOpaque, what: "client_credentials, opaque access token (stored as a keyed hash)", sources: ccSources(func(f *fixture) clientCreds { return f.opaque })},
@@ -65,7 +68,7 @@ func (s staticSource) Next(buf []byte) ([]byte, error) { return append(buf, s.re
 func (staticSource) Observe(int, []byte)               {}
 
 func floorSources(_ context.Context, f *fixture, _, _ int) (load.NewSource, error) {
-	req := load.AppendRequest(nil, "GET", "/bench/floor", f.srv.addr, nil, nil)
+	req := load.AppendRequest(nil, "GET", "/bench/floor", f.srv.aids, nil, nil)
 	return func(int) (load.Source, error) { return staticSource{req}, nil }, nil
 }
 

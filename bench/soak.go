@@ -145,7 +145,7 @@ func (m *measurer) soakProfile(ctx context.Context, name string) func() (string,
 		return func() (string, error) { return "", nil }
 	}
 	d := min(m.opts.profile, m.opts.soak/2)
-	wait := capture(ctx, m.srv.base, "profile", m.opts.soak/2-d/2, d)
+	wait := capture(ctx, m.srv.aidsBase, "profile", m.opts.soak/2-d/2, d)
 	return func() (string, error) {
 		data, err := wait()
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/token"
 )
@@ -18,7 +19,13 @@ import (
 // Config is every setting of a tokenmint deployment. Load returns it
 // validated; docs/configuration.md describes each field.
 type Config struct {
-	Addr          string       `yaml:"addr"`
+	Addr string `yaml:"addr"`
+	// AdminAddr is the admin listener's address ("off": none): metrics,
+	// and runtime profiles with Pprof, the benchmark floor with
+	// BenchFloor.
+	AdminAddr     string       `yaml:"admin_addr"`
+	Pprof         bool         `yaml:"pprof"`
+	BenchFloor    bool         `yaml:"bench_floor"`
 	Issuer        string       `yaml:"issuer"`
 	Database      string       `yaml:"database"`
 	MasterKey     token.Secret `yaml:"master_key"`
@@ -26,12 +33,11 @@ type Config struct {
 	SigningAlg    string       `yaml:"signing_alg"`
 	Dialects      []string     `yaml:"dialects"`
 
-	Redis               string   `yaml:"redis"`
-	RateLimitFailOpen   bool     `yaml:"rate_limit_fail_open"`
-	TrustedProxies      []string `yaml:"trusted_proxies"`
-	TokenRateLimit      string   `yaml:"token_rate_limit"`
-	ClientRateLimit     string   `yaml:"client_rate_limit"`
-	EpicollectRateLimit string   `yaml:"epicollect_rate_limit"`
+	Redis             string   `yaml:"redis"`
+	RateLimitFailOpen bool     `yaml:"rate_limit_fail_open"`
+	TrustedProxies    []string `yaml:"trusted_proxies"`
+	TokenRateLimit    string   `yaml:"token_rate_limit"`
+	ClientRateLimit   string   `yaml:"client_rate_limit"`
 
 	LoginMaxFailures   int           `yaml:"login_max_failures"`
 	LoginFailureWindow time.Duration `yaml:"login_failure_window"`
@@ -51,6 +57,10 @@ type Config struct {
 	// database.
 	TokenCacheEntries int `yaml:"token_cache_entries"`
 
+	// DialectSettings holds the values of the settings the dialects add
+	// (dialect.Setting), by key; Default fills in their defaults.
+	DialectSettings map[string]string `yaml:"-"`
+
 	Argon2Memory      uint32 `yaml:"argon2_memory"` // KiB
 	Argon2Iterations  uint32 `yaml:"argon2_iterations"`
 	Argon2Parallelism uint8  `yaml:"argon2_parallelism"`
@@ -59,49 +69,47 @@ type Config struct {
 	LogFormat string `yaml:"log_format"`
 }
 
-// Platform dialects tokenmint can serve beside the standard endpoints.
-const (
-	DialectEPC        = "epc"
-	DialectEpicollect = "epicollect"
-	DialectEptura     = "eptura"
-	DialectEmpowerID  = "empowerid"
-)
+// AllDialects returns every dialect name, in the order "all" expands to
+// (package dialects is their registry).
+func AllDialects() []string { return dialects.Names() }
 
-// AllDialects returns every dialect name, in the order "all" expands to.
-func AllDialects() []string {
-	return []string{DialectEPC, DialectEpicollect, DialectEptura, DialectEmpowerID}
-}
+// AdminOff is the AdminAddr that disables the admin listener.
+const AdminOff = "off"
 
 // Default returns the built-in settings. Issuer and MasterKeyFile are
 // derived from Addr and Database; Load re-derives them when neither was
 // set explicitly.
 func Default() Config {
 	c := Config{
-		Addr:                "127.0.0.1:8080",
-		Database:            "sqlite:tokenmint.db",
-		SigningAlg:          tokenmint.AlgES256,
-		RateLimitFailOpen:   true,
-		EpicollectRateLimit: "10/1h",
-		LoginMaxFailures:    5,
-		LoginFailureWindow:  15 * time.Minute,
-		CodeTTL:             5 * time.Minute,
-		SessionTTL:          24 * time.Hour,
-		KeyRetireAfter:      24 * time.Hour,
-		JanitorInterval:     10 * time.Second,
-		ReadTimeout:         10 * time.Second,
-		WriteTimeout:        10 * time.Second,
-		IdleTimeout:         60 * time.Second,
-		ShutdownTimeout:     15 * time.Second,
-		MaxBodyBytes:        64 << 10,
-		TokenCacheEntries:   50_000,
-		Argon2Memory:        password.DefaultParams.Memory,
-		Argon2Iterations:    password.DefaultParams.Iterations,
-		Argon2Parallelism:   password.DefaultParams.Parallelism,
-		LogLevel:            "info",
-		LogFormat:           "text",
+		Addr:               "127.0.0.1:8080",
+		AdminAddr:          "127.0.0.1:8081",
+		Database:           "sqlite:tokenmint.db",
+		SigningAlg:         tokenmint.AlgES256,
+		RateLimitFailOpen:  true,
+		LoginMaxFailures:   5,
+		LoginFailureWindow: 15 * time.Minute,
+		CodeTTL:            5 * time.Minute,
+		SessionTTL:         24 * time.Hour,
+		KeyRetireAfter:     24 * time.Hour,
+		JanitorInterval:    10 * time.Second,
+		ReadTimeout:        10 * time.Second,
+		WriteTimeout:       10 * time.Second,
+		IdleTimeout:        60 * time.Second,
+		ShutdownTimeout:    15 * time.Second,
+		MaxBodyBytes:       64 << 10,
+		TokenCacheEntries:  50_000,
+		Argon2Memory:       password.DefaultParams.Memory,
+		Argon2Iterations:   password.DefaultParams.Iterations,
+		Argon2Parallelism:  password.DefaultParams.Parallelism,
+		LogLevel:           "info",
+		LogFormat:          "text",
 	}
 	c.Issuer = defaultIssuer(c.Addr)
 	c.MasterKeyFile = defaultMasterKeyFile(c.Database)
+	c.DialectSettings = map[string]string{}
+	for _, s := range dialects.Settings() {
+		c.DialectSettings[s.Key] = s.Default
+	}
 	return c
 }
 

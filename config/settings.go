@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -28,8 +29,11 @@ func (s setting) Env() string { return "TOKENMINT_" + strings.ToUpper(s.key) }
 
 // settings returns the table bound to the fields of c.
 func settings(c *Config) []setting {
-	return []setting{
+	all := []setting{
 		{key: "addr", ptr: &c.Addr, help: "listen address `HOST:PORT`"},
+		{key: "admin_addr", ptr: &c.AdminAddr, help: "admin listener address `HOST:PORT` (metrics, profiles), or off"},
+		{key: "pprof", ptr: &c.Pprof, help: "serve runtime profiles at /debug/pprof/ on the admin listener"},
+		{key: "bench_floor", ptr: &c.BenchFloor, help: "serve the load benchmark's floor, GET /bench/floor, on the admin listener"},
 		{key: "issuer", ptr: &c.Issuer, help: "issuer `URL`: https, or http on a loopback host (default http:// + addr)"},
 		{key: "database", ptr: &c.Database, help: "database `DSN`: sqlite:PATH or postgres://USER@HOST:PORT/DB"},
 		{key: "master_key", ptr: &c.MasterKey, help: "master key, base64 or hex of 32 bytes (environment or file only)", noFlag: true},
@@ -41,7 +45,6 @@ func settings(c *Config) []setting {
 		{key: "trusted_proxies", ptr: &c.TrustedProxies, help: "comma-separated `LIST` of CIDRs or IPs whose X-Forwarded-For is believed"},
 		{key: "token_rate_limit", ptr: &c.TokenRateLimit, help: "token endpoint requests per client IP, a `RATE` N/DURATION (empty: none)"},
 		{key: "client_rate_limit", ptr: &c.ClientRateLimit, help: "token requests per client ID, a `RATE` N/DURATION (empty: none)"},
-		{key: "epicollect_rate_limit", ptr: &c.EpicollectRateLimit, help: "Epicollect token requests per client IP, a `RATE` N/DURATION (empty: none)"},
 		{key: "login_max_failures", ptr: &c.LoginMaxFailures, help: "`N` failed logins per username before it is locked for the window"},
 		{key: "login_failure_window", ptr: &c.LoginFailureWindow, help: "window over which failed logins are counted, a Go `DURATION`"},
 		{key: "code_ttl", ptr: &c.CodeTTL, help: "lifetime of an authorization code, a Go `DURATION`"},
@@ -61,6 +64,16 @@ func settings(c *Config) []setting {
 		{key: "log_level", ptr: &c.LogLevel, help: "log `LEVEL`: debug, info, warn or error"},
 		{key: "log_format", ptr: &c.LogFormat, help: "log `FORMAT`: text or json"},
 	}
+	for _, d := range dialects.Settings() {
+		all = append(all, setting{key: d.Key, ptr: dialectValue{&c.DialectSettings, d.Key}, help: d.Help})
+	}
+	return all
+}
+
+// dialectValue points at one entry of Config.DialectSettings.
+type dialectValue struct {
+	m   *map[string]string
+	key string
 }
 
 // lookup returns the setting with the given key or flag name.
@@ -96,6 +109,11 @@ func (s setting) set(raw string) error {
 		return parseUint(raw, p)
 	case *uint8:
 		return parseUint(raw, p)
+	case dialectValue:
+		if *p.m == nil {
+			*p.m = map[string]string{}
+		}
+		(*p.m)[p.key] = strings.TrimSpace(raw)
 	default:
 		panic(fmt.Sprintf("config: setting %s has unsupported type %T", s.key, s.ptr))
 	}
@@ -123,6 +141,8 @@ func (s setting) format() string {
 		return strings.Join(*p, ",")
 	case *time.Duration:
 		return p.String()
+	case dialectValue:
+		return (*p.m)[p.key]
 	}
 	return fmt.Sprint(reflect.ValueOf(s.ptr).Elem().Interface())
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/password"
 )
 
@@ -32,8 +33,9 @@ func (c *Config) checks() []check {
 	rate := func(s *string) func(*Config) error {
 		return func(*Config) error { return optionalRate(*s) }
 	}
-	return []check{
+	checks := []check{
 		{"addr", func(c *Config) error { return validAddr(c.Addr) }},
+		{"admin_addr", func(c *Config) error { return validAdminAddr(c.AdminAddr) }},
 		{"issuer", func(c *Config) error { return validIssuer(c.Issuer) }},
 		{"database", func(c *Config) error { return validDatabase(c.Database) }},
 		{"signing_alg", func(c *Config) error { return oneOf(c.SigningAlg, tokenmint.KnownAlgs) }},
@@ -42,7 +44,6 @@ func (c *Config) checks() []check {
 		{"trusted_proxies", func(c *Config) error { return validProxies(c.TrustedProxies) }},
 		{"token_rate_limit", rate(&c.TokenRateLimit)},
 		{"client_rate_limit", rate(&c.ClientRateLimit)},
-		{"epicollect_rate_limit", rate(&c.EpicollectRateLimit)},
 		{"login_max_failures", func(c *Config) error { return atLeast(int64(c.LoginMaxFailures), 1) }},
 		{"login_failure_window", positive(&c.LoginFailureWindow)},
 		{"code_ttl", positive(&c.CodeTTL)},
@@ -62,6 +63,21 @@ func (c *Config) checks() []check {
 		{"log_level", func(c *Config) error { return oneOf(c.LogLevel, []string{"debug", "info", "warn", "error"}) }},
 		{"log_format", func(c *Config) error { return oneOf(c.LogFormat, []string{"text", "json"}) }},
 	}
+	for _, d := range dialects.Settings() {
+		if d.Check != nil {
+			key, fn := d.Key, d.Check
+			checks = append(checks, check{key, func(c *Config) error { return fn(c.DialectSettings[key]) }})
+		}
+	}
+	return checks
+}
+
+// validAdminAddr accepts off or a listen address.
+func validAdminAddr(addr string) error {
+	if addr == AdminOff {
+		return nil
+	}
+	return validAddr(addr)
 }
 
 // validate runs every check; origins maps a key to where its value came

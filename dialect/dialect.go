@@ -13,7 +13,48 @@ import (
 	"github.com/tokenmint/tokenmint/login"
 	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/ratelimit"
+	"github.com/tokenmint/tokenmint/registry"
 )
+
+// Dialect is one platform's token service over the core. The server
+// enables it by Name (--dialects), adds its Settings to the
+// configuration, registers its Policy with the engine under its Name, and
+// puts its Routes in the route table. A client created with --profile
+// Name gets its Profile's defaults.
+type Dialect interface {
+	// Name is what --dialects enables and what a client's profile names.
+	Name() string
+	// Settings are the configuration settings the dialect adds (none for
+	// most); Deps.Setting gives their values.
+	Settings() []Setting
+	// Policy is what the dialect's token endpoint asks of every request
+	// beyond RFC 6749 (grant.TokenRequest.Dialect names it).
+	Policy() grant.DialectPolicy
+	// Profile is the platform's documented client defaults.
+	Profile() registry.Profile
+	// Routes are the dialect's endpoints, for the server's route table.
+	Routes(d Deps) ([]Route, error)
+}
+
+// Route is one endpoint of a dialect: a net/http ServeMux pattern, the
+// endpoint label its requests are counted under in the metrics, and the
+// handler.
+type Route struct {
+	Pattern  string
+	Endpoint string
+	Handler  http.Handler
+}
+
+// Setting is a configuration setting a dialect adds: the YAML key, the
+// flag (the key in kebab case) and the environment variable (TOKENMINT_
+// and the key in upper case), like every setting of package config.
+type Setting struct {
+	Key     string
+	Default string
+	Help    string
+	// Check validates a value; nil accepts any.
+	Check func(string) error
+}
 
 // DefaultMaxBodyBytes bounds request bodies when Deps.MaxBodyBytes is 0.
 const DefaultMaxBodyBytes = 64 << 10
@@ -35,7 +76,10 @@ type Deps struct {
 	// TokenIPLimit is the general per-IP limit of token endpoints (the
 	// server's token-rate-limit), applied to every dialect token endpoint
 	// that has no platform default of its own; zero means none.
-	TokenIPLimit   ratelimit.Limit
+	TokenIPLimit ratelimit.Limit
+	// Settings are the values of the dialects' settings (Setting), by
+	// key.
+	Settings       map[string]string
 	MaxBodyBytes   int64
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
@@ -52,6 +96,9 @@ func (d Deps) Check(platform string) {
 		panic("dialect " + platform + ": Engine and API are required")
 	}
 }
+
+// Setting returns the value of the dialect setting with that key.
+func (d Deps) Setting(key string) string { return d.Settings[key] }
 
 // Log returns the logger, never nil.
 func (d Deps) Log() *slog.Logger {

@@ -45,7 +45,7 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 	case err != nil:
 		return nil, storeError("exchange authorization code", err)
 	}
-	return e.userResponse(ctx, c, &u, req.Shape)
+	return e.userResponse(ctx, c, &u, req.shape)
 }
 
 // checkCode verifies the bindings of a consumed code.

@@ -23,6 +23,10 @@ type Credentials struct {
 	// alone, for public clients). Errors of a Basic attempt carry a
 	// WWW-Authenticate challenge (RFC 6749 §5.2).
 	Method string
+	// APIKey is a second client credential some platforms send beside
+	// the client's own (EmpowerID's X-EmpowerID-API-Key); verified when
+	// present, required where the dialect's policy says so.
+	APIKey string
 }
 
 // dummySum is compared against when the client is unknown, so that an
@@ -59,18 +63,4 @@ func (e *Engine) AuthenticateClient(ctx context.Context, cred Credentials) (*tok
 		return nil, fail
 	}
 	return &c, nil
-}
-
-// checkAPIKey verifies the second credential of platforms that send one.
-func (e *Engine) checkAPIKey(c *tokenmint.Client, req TokenRequest) error {
-	if req.APIKey == "" && !req.RequireAPIKey {
-		return nil
-	}
-	if req.APIKey == "" {
-		return &oauth.Error{Code: oauth.InvalidClient, Description: "the API key is missing"}
-	}
-	if len(c.APIKeyHash) == 0 || !e.cfg.Secrets.Verify(req.APIKey, c.APIKeyHash) {
-		return &oauth.Error{Code: oauth.InvalidClient, Description: "the API key is not valid for this client"}
-	}
-	return nil
 }

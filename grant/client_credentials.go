@@ -15,5 +15,5 @@ func (e *Engine) clientCredentials(ctx context.Context, c *tokenmint.Client, req
 	if !ok {
 		return nil, oauth.NewError(oauth.InvalidScope, "the requested scope exceeds what the client may be granted")
 	}
-	return e.issueAccess(ctx, c, accessGrant{subject: c.ID, scopes: scopes}, req.Shape)
+	return e.issueAccess(ctx, c, accessGrant{subject: c.ID, scopes: scopes}, req.shape)
 }

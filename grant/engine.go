@@ -53,6 +53,9 @@ type Config struct {
 	// IDTokenAlg signs ID tokens (default RS256, OIDC Core §15.1).
 	IDTokenAlg string
 	CodeTTL    time.Duration // authorization code lifetime, default 5m
+	// Dialects holds the policy of each dialect's token endpoint, by the
+	// dialect's name (TokenRequest.Dialect).
+	Dialects map[string]DialectPolicy
 	Now        func() time.Time
 	Logger     *slog.Logger
 }
@@ -113,26 +116,16 @@ type TokenRequest struct {
 	RefreshToken string
 	Username     string
 	Password     string
-	// APIKey is a second client credential some platforms send
-	// (EmpowerID's X-EmpowerID-API-Key); checked when non-empty or when
-	// RequireAPIKey is set.
-	APIKey        string
-	RequireAPIKey bool
-	// RequireRedirectURI makes the request name one of the client's
-	// registered redirect URIs even for grants that do not use it, for
-	// platforms that send one with every token request (EmpowerID).
-	RequireRedirectURI bool
 	// ClientIP is the caller's address, for sign-in throttling.
 	ClientIP string
-	// Shape, when set, adjusts each JWT access token before it is signed:
-	// a dialect uses it to reproduce a platform's token layout. It must
-	// keep the jti: a user-grant token is recorded under it (for family
-	// revocation) in the same transaction, and a changed one is refused
-	// as a server error.
-	Shape func(*JWT)
+	// Dialect names the dialect the request came through ("" at the
+	// standard endpoint); its DialectPolicy applies.
+	Dialect string
+
+	shape func(*JWT) // the dialect's, set by Token
 }
 
-// JWT is an access token about to be signed, handed to TokenRequest.Shape.
+// JWT is an access token about to be signed, handed to DialectPolicy.Shape.
 type JWT struct {
 	Alg     string
 	Claims  *token.Claims
@@ -167,15 +160,11 @@ func (e *Engine) Token(ctx context.Context, req TokenRequest) (*TokenResponse, e
 	if err != nil {
 		return nil, err
 	}
-	if err := e.checkAPIKey(client, req); err != nil {
+	policy := e.dialectPolicy(req.Dialect)
+	if err := e.checkCredentials(client, &req, policy); err != nil {
 		return nil, err
 	}
-	if req.RequireRedirectURI && !client.HasRedirectURI(req.RedirectURI) {
-		if req.RedirectURI == "" {
-			return nil, oauth.NewError(oauth.InvalidRequest, "missing redirect_uri")
-		}
-		return nil, oauth.NewError(oauth.InvalidRequest, "redirect_uri is not registered for this client")
-	}
+	req.shape = policy.Shape
 	if err := e.admit(ctx, client.ID); err != nil {
 		return nil, err
 	}

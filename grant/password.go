@@ -108,7 +108,7 @@ func (e *Engine) password(ctx context.Context, c *tokenmint.Client, req *TokenRe
 		return nil, userAuthError(err)
 	}
 	now := e.now()
-	return e.familyTokens(ctx, c, e.family(c, token.NewTimedID(now), u.ID, scopes, now), scopes, req.Shape)
+	return e.familyTokens(ctx, c, e.family(c, token.NewTimedID(now), u.ID, scopes, now), scopes, req.shape)
 }
 
 // userAuthError maps AuthenticateUser failures to token endpoint errors.

@@ -42,7 +42,7 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 	// spends the old token and records the new ones, or does nothing.
 	raw, next := e.newRefreshToken(fam, scopes)
 	accessRaw, access := e.newAccess(c, accessGrant{subject: fam.Subject, scopes: scopes, familyID: fam.ID})
-	resp, err := e.accessResponse(c, accessRaw, &access, req.Shape)
+	resp, err := e.accessResponse(c, accessRaw, &access, req.shape)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"time"
 
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/ratelimit"
@@ -69,57 +68,9 @@ func New(cfg Config) *API {
 // Logger is the API's logger, for dialects that share its error writer.
 func (a *API) Logger() *slog.Logger { return a.cfg.Logger }
 
-// Register mounts every standard endpoint on mux, each wrapped with
-// metrics under a fixed endpoint label.
-func (a *API) Register(mux *http.ServeMux) {
-	m := a.cfg.Metrics
-	tokenH := http.Handler(http.HandlerFunc(a.token))
-	if !a.cfg.TokenIPLimit.IsZero() && a.cfg.Limiter != nil {
-		tokenH = a.LimitByIP("token", a.cfg.TokenIPLimit, tokenH, nil)
-	}
-	mux.Handle("POST "+PathToken, m.Wrap("token", tokenH))
-	mux.Handle("POST "+PathIntrospect, m.Wrap("introspect", http.HandlerFunc(a.introspect)))
-	mux.Handle("POST "+PathRevoke, m.Wrap("revoke", http.HandlerFunc(a.revoke)))
-	mux.Handle("GET "+PathJWKS, m.Wrap("jwks", http.HandlerFunc(a.jwks)))
-	mux.Handle("GET /.well-known/jwks.json", m.Wrap("jwks", http.HandlerFunc(a.jwks)))
-	mux.Handle("GET "+PathASMetadata, m.Wrap("metadata", http.HandlerFunc(a.asMetadata)))
-	mux.Handle("GET "+PathOIDCMetadata, m.Wrap("metadata", http.HandlerFunc(a.oidcMetadata)))
-	mux.Handle(PathUserInfo, m.Wrap("userinfo", http.HandlerFunc(a.userinfo)))
-	mux.Handle("GET /healthz", http.HandlerFunc(a.healthz))
-	mux.Handle("GET /readyz", http.HandlerFunc(a.readyz))
-	if m != nil {
-		mux.Handle("GET /metrics", m.Handler())
-	}
-	for _, p := range []string{PathToken, PathIntrospect, PathRevoke} {
-		mux.Handle(p, m.Wrap("method_not_allowed", methodNotAllowed("POST", a.log)))
-	}
-}
-
 func methodNotAllowed(allow string, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
 		WriteJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: "invalid_request", Description: "use " + allow})
 	})
-}
-
-func (a *API) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok\n"))
-}
-
-// readyz answers 200 only when the Pinger passes within two seconds, so
-// a load balancer stops sending traffic to an instance that cannot serve.
-func (a *API) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if a.cfg.Ready != nil {
-		if err := a.cfg.Ready.Ping(ctx); err != nil {
-			a.log.WarnContext(ctx, "readiness check failed", "err", err)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte("storage unavailable\n"))
-			return
-		}
-	}
-	w.Write([]byte("ready\n"))
 }

@@ -108,8 +108,8 @@ func DecodeTokenForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (To
 	return TokenForm{Client: cred, Token: form.Get("token"), Hint: form.Get("token_type_hint")}, nil
 }
 
-// introspect serves RFC 7662 §2.
-func (a *API) introspect(w http.ResponseWriter, r *http.Request) {
+// Introspect serves RFC 7662 §2.
+func (a *API) Introspect(w http.ResponseWriter, r *http.Request) {
 	f, err := DecodeTokenForm(w, r, a.cfg.MaxBodyBytes)
 	if err != nil {
 		WriteError(w, r, a.log, err)
@@ -122,40 +122,4 @@ func (a *API) introspect(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := appendIntrospection(make([]byte, 0, 512), in)
 	writeJSONBody(w, http.StatusOK, "application/json", body, err)
-}
-
-// revoke serves RFC 7009 §2: 200 with an empty body on success, also for
-// unknown tokens (§2.2).
-func (a *API) revoke(w http.ResponseWriter, r *http.Request) {
-	f, err := DecodeTokenForm(w, r, a.cfg.MaxBodyBytes)
-	if err != nil {
-		WriteError(w, r, a.log, err)
-		return
-	}
-	if err := a.cfg.Engine.Revoke(r.Context(), grant.RevokeRequest{Client: f.Client, Token: f.Token, TokenTypeHint: f.Hint}); err != nil {
-		WriteError(w, r, a.log, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-}
-
-// userinfo serves OIDC Core §5.3 (GET or POST, bearer in the header).
-func (a *API) userinfo(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		WriteJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: oauth.InvalidRequest, Description: "use GET or POST"})
-		return
-	}
-	tok, err := BearerToken(r)
-	if err != nil {
-		WriteError(w, r, a.log, err)
-		return
-	}
-	claims, err := a.cfg.Engine.UserInfo(r.Context(), tok)
-	if err != nil {
-		WriteError(w, r, a.log, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, claims)
 }

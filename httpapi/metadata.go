@@ -49,9 +49,12 @@ func (a *API) metadata() map[string]any {
 	return m
 }
 
-func (a *API) asMetadata(w http.ResponseWriter, r *http.Request) { a.writeMetadata(w) }
+// ASMetadata serves the authorization server metadata (RFC 8414 §3).
+func (a *API) ASMetadata(w http.ResponseWriter, r *http.Request) { a.writeMetadata(w) }
 
-func (a *API) oidcMetadata(w http.ResponseWriter, r *http.Request) { a.writeMetadata(w) }
+// OIDCMetadata serves the OpenID Provider metadata (OpenID Connect
+// Discovery 1.0 §4): the same document.
+func (a *API) OIDCMetadata(w http.ResponseWriter, r *http.Request) { a.writeMetadata(w) }
 
 // writeMetadata serves the metadata; it is public and cacheable briefly.
 func (a *API) writeMetadata(w http.ResponseWriter) {
@@ -63,13 +66,4 @@ func (a *API) writeMetadata(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Write(body)
-}
-
-// jwks serves the public signing keys (RFC 7517 §5). Resource servers
-// cache it; a short max-age lets a rotation reach them quickly.
-func (a *API) jwks(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Type", "application/jwk-set+json")
-	h.Set("Cache-Control", "public, max-age=60")
-	w.Write(a.cfg.Engine.Keys().JWKS())
 }

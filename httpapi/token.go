@@ -30,8 +30,8 @@ func NewTokenBody(t *grant.TokenResponse) TokenBody {
 	}
 }
 
-// token serves the token endpoint (RFC 6749 §3.2).
-func (a *API) token(w http.ResponseWriter, r *http.Request) {
+// Token serves the token endpoint (RFC 6749 §3.2).
+func (a *API) Token(w http.ResponseWriter, r *http.Request) {
 	form, err := ParseForm(w, r, a.cfg.MaxBodyBytes)
 	if err != nil {
 		WriteError(w, r, a.log, err)

@@ -11,15 +11,15 @@ import (
 	"github.com/tokenmint/tokenmint/oauth"
 )
 
-// authorizeGET serves the authorization endpoint (RFC 6749 §3.1, §4.1.1).
-func (p *Pages) authorizeGET(w http.ResponseWriter, r *http.Request) {
+// AuthorizeGET serves the authorization endpoint (RFC 6749 §3.1, §4.1.1).
+func (p *Pages) AuthorizeGET(w http.ResponseWriter, r *http.Request) {
 	req, derr := decodeAuthorize(r.URL.RawQuery)
 	p.authorizeDecoded(w, r, req, derr)
 }
 
-// authorizePOST accepts the request form-encoded in the body, as OpenID
+// AuthorizePOST accepts the request form-encoded in the body, as OpenID
 // Connect Core §3.1.2.1 requires an authorization server to.
-func (p *Pages) authorizePOST(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) AuthorizePOST(w http.ResponseWriter, r *http.Request) {
 	form, ok := p.parseForm(w, r)
 	if !ok {
 		return

@@ -92,15 +92,29 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 
 	mk := token.GenerateMasterKey()
 	f.engine = f.newEngine(t, st, mk, opts.throttle)
-	login.New(login.Config{
+	pages := login.New(login.Config{
 		Engine:     f.engine,
 		Store:      st,
 		Sessions:   token.NewHasher(mk.Derive(token.PurposeTokenHash)),
 		CSRFKey:    mk.Derive(token.PurposeCookie),
 		SessionTTL: time.Hour,
 		Now:        f.clock,
-	}).Register(mux)
-	httpapi.New(httpapi.Config{Engine: f.engine}).Register(mux)
+	})
+	api := httpapi.New(httpapi.Config{Engine: f.engine})
+	// The routes of the server's table that the pages' flows use.
+	mux.HandleFunc("GET "+httpapi.PathAuthorize, pages.AuthorizeGET)
+	mux.HandleFunc("POST "+httpapi.PathAuthorize, pages.AuthorizePOST)
+	mux.Handle("POST "+login.PathLogin, pages.LoginForm())
+	mux.Handle("POST "+login.PathConsent, pages.ConsentForm())
+	mux.HandleFunc("GET "+httpapi.PathLogout, pages.Logout)
+	mux.HandleFunc("POST "+httpapi.PathLogout, pages.Logout)
+	mux.HandleFunc("GET "+login.PathStylesheet, login.Stylesheet)
+	mux.HandleFunc("POST "+httpapi.PathToken, api.Token)
+	mux.HandleFunc("POST "+httpapi.PathIntrospect, api.Introspect)
+	mux.HandleFunc("POST "+httpapi.PathRevoke, api.Revoke)
+	mux.HandleFunc(httpapi.PathUserInfo, api.UserInfo)
+	mux.HandleFunc("GET "+httpapi.PathJWKS, api.JWKS)
+	mux.HandleFunc("GET "+httpapi.PathOIDCMetadata, api.OIDCMetadata)
 	f.user = f.createUser(t, testUsername, testPassword)
 	return f
 }

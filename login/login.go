@@ -10,7 +10,6 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
-	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -48,9 +47,6 @@ type Config struct {
 	Now            func() time.Time
 	// MaxBodyBytes bounds every form body (default 64 KiB).
 	MaxBodyBytes int64
-	// Instrument, when set, wraps each route with the named endpoint's
-	// metrics (the server passes (*httpapi.Metrics).Wrap).
-	Instrument func(endpoint string, h http.Handler) http.Handler
 }
 
 // Pages serves the authorization endpoint and the pages around it. It is
@@ -92,24 +88,18 @@ func New(cfg Config) *Pages {
 	return p
 }
 
-// Register mounts the authorization endpoint, the login, consent and
-// logout handlers and the stylesheet on mux.
-func (p *Pages) Register(mux *http.ServeMux) {
-	handle := func(pattern, endpoint string, h http.Handler) {
-		if p.cfg.Instrument != nil {
-			h = p.cfg.Instrument(endpoint, h)
-		}
-		mux.Handle(pattern, h)
-	}
-	handle("GET "+httpapi.PathAuthorize, "authorize", http.HandlerFunc(p.authorizeGET))
-	handle("POST "+httpapi.PathAuthorize, "authorize", http.HandlerFunc(p.authorizePOST))
-	// The pages' forms carry CSRF tokens; Fetch metadata (or Origin)
-	// checks refuse cross-site posts before any of that runs.
+// crossOrigin refuses cross-site posts of the pages' forms (Fetch
+// metadata or Origin) before their CSRF tokens are even read.
+func (p *Pages) crossOrigin(h http.HandlerFunc) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.csrfFailed(w) }))
-	handle("POST "+PathLogin, "login", cop.Handler(http.HandlerFunc(p.login)))
-	handle("POST "+PathConsent, "consent", cop.Handler(http.HandlerFunc(p.consent)))
-	handle("GET "+httpapi.PathLogout, "logout", http.HandlerFunc(p.logout))
-	handle("POST "+httpapi.PathLogout, "logout", http.HandlerFunc(p.logout))
-	mux.HandleFunc("GET "+PathStylesheet, serveStylesheet)
+	return cop.Handler(h)
 }
+
+// LoginForm accepts the login page's form: the CSRF token, the
+// credentials (grant.Engine.AuthenticateUser), then a session, the consent
+// page or the redirect with the code.
+func (p *Pages) LoginForm() http.Handler { return p.crossOrigin(p.login) }
+
+// ConsentForm records the user's answer on the consent page.
+func (p *Pages) ConsentForm() http.Handler { return p.crossOrigin(p.consent) }

@@ -19,7 +19,7 @@ import (
 // Logout takes no CSRF token: a client signs its user out by sending the
 // browser here, and the worst a forged request can do is sign someone
 // out.
-func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) Logout(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	if r.Method == http.MethodPost {
 		form, ok := p.parseForm(w, r)

@@ -152,8 +152,8 @@ func (p *Pages) oauthErrorPage(w http.ResponseWriter, oe *oauth.Error) {
 		"The application sent an invalid sign-in request ("+oe.Code+": "+oe.Description+"). You can close this page and tell the application's developers.")
 }
 
-// serveStylesheet serves the one stylesheet the pages use.
-func serveStylesheet(w http.ResponseWriter, r *http.Request) {
+// Stylesheet serves the one stylesheet the pages use.
+func Stylesheet(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/css; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=86400")

@@ -54,7 +54,7 @@ type Credentials struct {
 // wrapping ErrInvalid; an ID already taken, tokenmint.ErrConflict.
 func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint.Client, Credentials, error) {
 	if !spec.profileApplied {
-		if err := spec.ApplyProfile(nil); err != nil {
+		if err := spec.ApplyProfile(r.Profiles, nil); err != nil {
 			return tokenmint.Client{}, Credentials{}, err
 		}
 	}
@@ -77,7 +77,7 @@ func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint
 // input before opening anything. Errors wrap ErrInvalid.
 func (spec ClientSpec) Validate() error {
 	if !spec.profileApplied {
-		if err := spec.ApplyProfile(nil); err != nil {
+		if err := spec.ApplyProfile(nil, nil); err != nil {
 			return err
 		}
 	}

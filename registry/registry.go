@@ -34,6 +34,10 @@ type Registry struct {
 	Secrets   *token.Hasher    // keyed with MasterKey.Derive(token.PurposeSecretHash)
 	Passwords *password.Hasher // argon2id
 	Now       func() time.Time // default time.Now
+	// Profiles looks up the client profiles that CreateClient applies to
+	// a spec naming one (the dialects' registry, dialects.Profile); nil
+	// knows none.
+	Profiles Profiles
 }
 
 func (r *Registry) now() time.Time {

@@ -3,30 +3,121 @@ package server
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/pprof"
-	"os"
-	"path"
-	"strings"
 
-	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dialect"
-	"github.com/tokenmint/tokenmint/dialect/empowerid"
-	"github.com/tokenmint/tokenmint/dialect/epc"
-	"github.com/tokenmint/tokenmint/dialect/epicollect"
-	"github.com/tokenmint/tokenmint/dialect/eptura"
+	"github.com/tokenmint/tokenmint/dialect/dialects"
+	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/login"
-	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/token"
 )
 
-// routes builds the whole HTTP surface: the standard API, then the login
-// pages and each enabled dialect on the same mux, behind one middleware
-// chain.
-func (s *Server) routes(mk token.MasterKey) (http.Handler, error) {
+// route is one line of a route table: a net/http ServeMux pattern, the
+// endpoint label its requests are counted under in the metrics ("" for
+// none), and the handler.
+type route struct {
+	pattern  string
+	endpoint string
+	handler  http.Handler
+}
+
+// publicRoutes is every endpoint of the public listener, in one table
+// read top to bottom. Each handler lives in the file named after it:
+// httpapi.API.Token in httpapi/token.go, login.Pages.LoginForm in
+// login/login.go, and so on; the enabled dialects' endpoints follow, as
+// each dialect's Routes lists them. A request no pattern takes gets a
+// JSON 404, or a JSON 405 with Allow when the path has routes for other
+// methods (middleware.go).
+func publicRoutes(api *httpapi.API, pages *login.Pages, tokenLimit func(http.Handler) http.Handler, metrics http.Handler, dialects []dialect.Route) []route {
+	h := func(f http.HandlerFunc) http.Handler { return f }
+	table := []route{
+		// OAuth 2.0 and OpenID Connect, the standard endpoints (package httpapi).
+		{"POST " + httpapi.PathToken, "token", tokenLimit(h(api.Token))},     // RFC 6749 §3.2
+		{"POST " + httpapi.PathIntrospect, "introspect", h(api.Introspect)},  // RFC 7662
+		{"POST " + httpapi.PathRevoke, "revoke", h(api.Revoke)},              // RFC 7009
+		{httpapi.PathUserInfo, "userinfo", h(api.UserInfo)},                  // OIDC Core §5.3, GET or POST
+		{"GET " + httpapi.PathJWKS, "jwks", h(api.JWKS)},                     // RFC 7517 §5
+		{"GET /.well-known/jwks.json", "jwks", h(api.JWKS)},                  // the same keys
+		{"GET " + httpapi.PathASMetadata, "metadata", h(api.ASMetadata)},     // RFC 8414
+		{"GET " + httpapi.PathOIDCMetadata, "metadata", h(api.OIDCMetadata)}, // OIDC Discovery
+		// The browser flow: authorization endpoint, login, consent, logout (package login).
+		{"GET " + httpapi.PathAuthorize, "authorize", h(pages.AuthorizeGET)},   // RFC 6749 §4.1.1
+		{"POST " + httpapi.PathAuthorize, "authorize", h(pages.AuthorizePOST)}, // OIDC Core §3.1.2.1
+		{"POST " + login.PathLogin, "login", pages.LoginForm()},
+		{"POST " + login.PathConsent, "consent", pages.ConsentForm()},
+		{"GET " + httpapi.PathLogout, "logout", h(pages.Logout)}, // OIDC RP-Initiated Logout
+		{"POST " + httpapi.PathLogout, "logout", h(pages.Logout)},
+		{"GET " + login.PathStylesheet, "", h(login.Stylesheet)},
+		// Operations.
+		{"GET /healthz", "", h(api.Healthz)},
+		{"GET /readyz", "", h(api.Readyz)},
+		{"GET /metrics", "", metrics},
+	}
+	for _, d := range dialects {
+		table = append(table, route{d.Pattern, d.Endpoint, d.Handler})
+	}
+	return table
+}
+
+// adminRoutes is every endpoint of the admin listener (--admin-addr):
+// metrics always; runtime profiles only with --pprof, since they expose
+// the process's internals; the load benchmark's HTTP floor only with
+// --bench-floor.
+func adminRoutes(metrics http.Handler, pprofOn, floorOn bool) []route {
+	table := []route{
+		{"GET /metrics", "", metrics},
+		{"GET /healthz", "", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			io.WriteString(w, "ok\n")
+		})},
+	}
+	if pprofOn {
+		table = append(table,
+			route{"GET /debug/pprof/", "", http.HandlerFunc(pprof.Index)},
+			route{"GET /debug/pprof/cmdline", "", http.HandlerFunc(pprof.Cmdline)},
+			route{"GET /debug/pprof/profile", "", http.HandlerFunc(pprof.Profile)},
+			route{"GET /debug/pprof/symbol", "", http.HandlerFunc(pprof.Symbol)},
+			route{"GET /debug/pprof/trace", "", http.HandlerFunc(pprof.Trace)},
+		)
+	}
+	if floorOn {
+		table = append(table, route{"GET /bench/floor", "", http.HandlerFunc(benchFloor)})
+	}
+	return table
+}
+
+// mount puts a table on a new mux, each route counted under its endpoint
+// label, behind the middleware every listener shares.
+func (s *Server) mount(table []route) http.Handler {
 	mux := http.NewServeMux()
+	for _, r := range table {
+		h := r.handler
+		if r.endpoint != "" {
+			h = s.metrics.Wrap(r.endpoint, h)
+		}
+		mux.Handle(r.pattern, h)
+	}
+	return middleware(s.log, mux)
+}
+
+// floorBody is the floor's fixed answer: 300 bytes of JSON shaped like a
+// token response.
+const floorBody = `{"access_token":"bench-floor-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrs","token_type":"Bearer","expires_in":3600,"scope":"api"}`
+
+// benchFloor is the load benchmark's HTTP floor: the cheapest request the
+// server's stack can answer, against which every scenario is measured.
+func benchFloor(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	io.WriteString(w, floorBody)
+}
+
+// handlers builds the public and the admin listener's handlers from
+// their tables, with the dialects the configuration enables.
+func (s *Server) handlers(mk token.MasterKey) error {
 	api := httpapi.New(httpapi.Config{
 		Engine:         s.engine,
 		Ready:          s.ready,
@@ -38,7 +129,6 @@ func (s *Server) routes(mk token.MasterKey) (http.Handler, error) {
 		TokenIPLimit:   s.limiter.tokenIP,
 		Authorize:      true,
 	})
-	api.Register(mux)
 	pages := login.New(login.Config{
 		Engine:         s.engine,
 		Store:          s.store,
@@ -49,162 +139,40 @@ func (s *Server) routes(mk token.MasterKey) (http.Handler, error) {
 		Logger:         s.log,
 		Now:            s.now,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
-		Instrument:     s.metrics.Wrap,
 	})
-	pages.Register(mux)
 	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
-		EpicollectLimit: s.limiter.epicollect, TokenIPLimit: s.limiter.tokenIP, MaxBodyBytes: s.cfg.MaxBodyBytes,
-		TrustedProxies: s.cfg.TrustedProxyPrefixes(), Logger: s.log, Metrics: s.metrics, Now: s.now}
+		Window: s.limiter.window, FailedAuth: s.limiter.failedAuth(), TokenIPLimit: s.limiter.tokenIP,
+		Settings: s.cfg.DialectSettings, MaxBodyBytes: s.cfg.MaxBodyBytes, TrustedProxies: s.cfg.TrustedProxyPrefixes(),
+		Logger: s.log, Metrics: s.metrics, Now: s.now}
+	var dialectRoutes []dialect.Route
 	for _, name := range s.cfg.Dialects {
-		register := dialectRegister(name)
-		if register == nil {
-			return nil, fmt.Errorf("unknown dialect %q", name)
+		d, ok := dialects.Lookup(name)
+		if !ok {
+			return fmt.Errorf("unknown dialect %q", name)
 		}
-		register(mux, deps)
+		rs, err := d.Routes(deps)
+		if err != nil {
+			return fmt.Errorf("dialect %s: %w", name, err)
+		}
+		dialectRoutes = append(dialectRoutes, rs...)
 	}
-	mountBenchAids(mux, os.Getenv)
-	mux.Handle("/", notFound(mux))
-	return recoverPanics(s.log, securityHeaders(canonicalPaths(mux))), nil
-}
-
-// dialectRegister returns the Register function of the dialect named in
-// the configuration, nil for an unknown name.
-func dialectRegister(name string) func(*http.ServeMux, dialect.Deps) {
-	switch name {
-	case config.DialectEPC:
-		return epc.Register
-	case config.DialectEpicollect:
-		return epicollect.Register
-	case config.DialectEptura:
-		return eptura.Register
-	case config.DialectEmpowerID:
-		return empowerid.Register
+	tokenLimit := func(h http.Handler) http.Handler {
+		if s.limiter.tokenIP.IsZero() || s.limiter.limiter == nil {
+			return h
+		}
+		return api.LimitByIP("token", s.limiter.tokenIP, h, nil)
 	}
+	s.handler = s.mount(publicRoutes(api, pages, tokenLimit, s.metrics.Handler(), dialectRoutes))
+	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.cfg.Pprof, s.cfg.BenchFloor))
 	return nil
 }
 
-// Benchmark aids, mounted only when their environment variable is "1"
-// (the load benchmark, bench/, sets them on the server it starts): GET
-// /bench/floor is the load benchmark's HTTP floor, a trivial handler on
-// the same router and middleware; /debug/pprof/ serves runtime profiles.
-// Neither belongs in production: pprof exposes the process's internals.
-const (
-	EnvBenchFloor = "TOKENMINT_BENCH_FLOOR"
-	EnvPprof      = "TOKENMINT_PPROF"
-)
-
-// floorBody is the floor's fixed answer: 300 bytes of JSON shaped like a
-// token response.
-const floorBody = `{"access_token":"bench-floor-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrs","token_type":"Bearer","expires_in":3600,"scope":"api"}`
-
-func mountBenchAids(mux *http.ServeMux, getenv func(string) string) {
-	if getenv(EnvBenchFloor) == "1" {
-		mux.HandleFunc("GET /bench/floor", func(w http.ResponseWriter, r *http.Request) {
-			h := w.Header()
-			h.Set("Content-Type", "application/json")
-			h.Set("Cache-Control", "no-store")
-			io.WriteString(w, floorBody)
-		})
+// dialectPolicies is the token endpoint policy of every dialect, by name,
+// for the engine.
+func dialectPolicies() map[string]grant.DialectPolicy {
+	m := map[string]grant.DialectPolicy{}
+	for _, d := range dialects.All() {
+		m[d.Name()] = d.Policy()
 	}
-	if getenv(EnvPprof) == "1" {
-		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
-	}
-}
-
-// canonicalPaths answers in the JSON error shape the requests mux would
-// answer by itself in text or with a redirect, before it sees them: a
-// request target that is not a path (CONNECT host:port, OPTIONS *), and
-// a path not in canonical form (//oauth2/token, /a/../b, /a/.), which
-// it would redirect to the cleaned path. Refusing rather than
-// redirecting also spares a client whose POST would follow a 307 from
-// sending its credentials twice.
-func canonicalPaths(mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch p := r.URL.Path; {
-		case p == "" || p[0] != '/':
-			httpapi.WriteJSON(w, http.StatusBadRequest, httpapi.ErrorBody{Error: oauth.InvalidRequest, Description: "the request target must be a path"})
-		case !isCanonical(p):
-			httpapi.WriteJSON(w, http.StatusNotFound, httpapi.ErrorBody{Error: "not_found", Description: "no such endpoint: the path is not in canonical form"})
-		default:
-			mux.ServeHTTP(w, r)
-		}
-	})
-}
-
-// isCanonical reports whether ServeMux would route p as it is: p is
-// what path.Clean makes of it, but for a final slash (as in
-// ServeMux's cleanPath). path.Clean allocates only when p changes.
-func isCanonical(p string) bool {
-	c := path.Clean(p)
-	return c == p || (c != "/" && len(p) == len(c)+1 && p[len(p)-1] == '/' && strings.HasPrefix(p, c))
-}
-
-// notFound answers a path no route takes with a JSON 404, and a method
-// the routes of a known path do not take with a JSON 405 listing those
-// they do in Allow (RFC 9110 §15.5.6): the catch-all "/" pattern would
-// otherwise take every such request.
-func notFound(mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if allow := allowedMethods(mux, r); allow != "" {
-			w.Header().Set("Allow", allow)
-			httpapi.WriteJSON(w, http.StatusMethodNotAllowed, httpapi.ErrorBody{Error: oauth.InvalidRequest, Description: "use " + allow})
-			return
-		}
-		httpapi.WriteJSON(w, http.StatusNotFound, httpapi.ErrorBody{Error: "not_found", Description: "no such endpoint"})
-	})
-}
-
-// allowedMethods lists the methods, of those routes use, for which mux
-// routes r's path to a handler other than the catch-all "/".
-func allowedMethods(mux *http.ServeMux, r *http.Request) string {
-	probe := r.WithContext(r.Context()) // a shallow copy
-	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		probe.Method = m
-		if _, pattern := mux.Handler(probe); pattern != "/" {
-			allow = append(allow, m)
-		}
-	}
-	return strings.Join(allow, ", ")
-}
-
-// Values of the headers every response carries, assigned whole to each
-// response's header map (under canonical keys) instead of allocated by
-// Header.Set per request. They are shared and never modified: a later
-// Header.Set replaces the slice, and a Header.Add appends to a copy, since
-// a slice literal has no spare capacity (the login pages Set both again).
-var (
-	nosniff    = []string{"nosniff"}
-	noReferrer = []string{"no-referrer"}
-)
-
-// securityHeaders sets the headers every response carries.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h["X-Content-Type-Options"] = nosniff
-		h["Referrer-Policy"] = noReferrer
-		next.ServeHTTP(w, r)
-	})
-}
-
-// recoverPanics turns a panic in a handler into a logged 500, so a bug in
-// one request never takes the server down.
-func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				log.ErrorContext(r.Context(), "handler panic", "path", r.URL.Path, "panic", v)
-				httpapi.WriteJSON(w, http.StatusInternalServerError, httpapi.ErrorBody{Error: "server_error", Description: "the server could not complete the request"})
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+	return m
 }

@@ -39,8 +39,10 @@ type Server struct {
 	limiter *limiters
 	ready   *readiness
 	handler http.Handler
-	now     func() time.Time
-	rev0    int64 // store revision read before keys were loaded
+	// adminHandler serves the admin listener (--admin-addr).
+	adminHandler http.Handler
+	now          func() time.Time
+	rev0         int64 // store revision read before keys were loaded
 }
 
 // Options are test seams; the zero value is production.
@@ -121,18 +123,21 @@ func (s *Server) open(ctx context.Context) error {
 		Observer:    s.metrics,
 		DefaultAlg:  s.cfg.SigningAlg,
 		CodeTTL:     s.cfg.CodeTTL,
+		Dialects:    dialectPolicies(),
 		Now:         s.now,
 		Logger:      s.log,
 	})
 	if err != nil {
 		return err
 	}
-	s.handler, err = s.routes(mk)
-	return err
+	return s.handlers(mk)
 }
 
 // Handler is the server's HTTP handler (for tests and embedding).
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// AdminHandler is the admin listener's HTTP handler.
+func (s *Server) AdminHandler() http.Handler { return s.adminHandler }
 
 // Engine is the protocol core (for tests and benchmarks).
 func (s *Server) Engine() *grant.Engine { return s.engine }
@@ -152,11 +157,63 @@ func (s *Server) Close() error {
 	return errors.Join(errs...)
 }
 
-// Serve serves on ln until ctx ends, running the background jobs, then
-// drains in-flight requests for up to ShutdownTimeout.
+// Serve serves the public endpoints on ln until ctx ends, running the
+// background jobs, then drains in-flight requests for up to
+// ShutdownTimeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
+	return s.ServeWithAdmin(ctx, ln, nil)
+}
+
+// ServeWithAdmin is Serve with the admin listener on admin too (nil:
+// none).
+func (s *Server) ServeWithAdmin(ctx context.Context, ln, admin net.Listener) error {
+	srv := s.httpServer(s.handler)
+	var adminSrv *http.Server
+	if admin != nil {
+		adminSrv = s.httpServer(s.adminHandler)
+		if s.cfg.Pprof {
+			adminSrv.WriteTimeout = 0 // a CPU profile streams for its duration
+		}
+	}
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	var jobs sync.WaitGroup
+	s.startJobs(jobsCtx, &jobs)
+	s.announce(ctx, ln.Addr().String())
+
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	if adminSrv != nil {
+		s.log.Info("admin listener", "addr", admin.Addr().String(), "pprof", s.cfg.Pprof)
+		go func() { errc <- adminSrv.Serve(admin) }()
+	}
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		s.log.Info("shutting down", "grace", s.cfg.ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		if adminSrv != nil {
+			adminSrv.Shutdown(sctx)
+		}
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	if adminSrv != nil {
+		adminSrv.Close()
+	}
+	srv.Close()
+	stopJobs()
+	jobs.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// httpServer is an http.Server with the configured timeouts and limits.
+func (s *Server) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: s.cfg.ReadTimeout,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
@@ -167,28 +224,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		DisableGeneralOptionsHandler: true,
 		ErrorLog:                     slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	jobsCtx, stopJobs := context.WithCancel(ctx)
-	var jobs sync.WaitGroup
-	s.startJobs(jobsCtx, &jobs)
-	s.announce(ctx, ln.Addr().String())
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	var err error
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-		s.log.Info("shutting down", "grace", s.cfg.ShutdownTimeout)
-		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
-		err = srv.Shutdown(sctx)
-		cancel()
-	}
-	stopJobs()
-	jobs.Wait()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	return err
 }
 
 // Run opens the server described by cfg, listens on cfg.Addr and serves
@@ -203,7 +238,31 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	return s.Serve(ctx, ln)
+	admin, err := listenAdmin(cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	return s.ServeWithAdmin(ctx, ln, admin)
+}
+
+// listenAdmin opens the admin listener: none with "off". When the
+// default address is taken (another instance on the same host), the
+// server runs without one and says so; an address given explicitly must
+// be free.
+func listenAdmin(cfg config.Config, log *slog.Logger) (net.Listener, error) {
+	if cfg.AdminAddr == config.AdminOff {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", cfg.AdminAddr)
+	if err == nil {
+		return ln, nil
+	}
+	if cfg.AdminAddr == config.Default().AdminAddr && !cfg.Pprof && !cfg.BenchFloor {
+		log.Warn("admin listener not started: its default address is taken; set --admin-addr", "addr", cfg.AdminAddr, "err", err)
+		return nil, nil
+	}
+	return nil, fmt.Errorf("admin listener: %w", err)
 }
 
 // registerStoreMetrics exposes the sizes of the revocation list and the

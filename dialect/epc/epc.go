@@ -21,18 +21,28 @@ const (
 
 type handler struct{ d dialect.Deps }
 
-// Register mounts the three EPC endpoints on mux. The token endpoint gets
-// the server's general per-IP token limit, if one is configured.
-func Register(mux *http.ServeMux, d dialect.Deps) {
-	d.Check("epc")
+// Dialect is the EPC dialect (package dialect).
+type Dialect struct{}
+
+// Name is "epc".
+func (Dialect) Name() string { return Name }
+
+// Settings: EPC adds none.
+func (Dialect) Settings() []dialect.Setting { return nil }
+
+// Policy: EPC's token endpoint asks nothing beyond RFC 6749.
+func (Dialect) Policy() grant.DialectPolicy { return grant.DialectPolicy{} }
+
+// Routes are the three EPC endpoints. The token endpoint gets the
+// server's general per-IP token limit, if one is configured.
+func (Dialect) Routes(d dialect.Deps) ([]dialect.Route, error) {
+	d.Check(Name)
 	h := &handler{d: d}
-	token := d.LimitByIP("epc_token", d.TokenIPLimit, http.HandlerFunc(h.token), nil)
-	d.Handle(mux, "POST "+PathToken, "epc_token", token)
-	d.Handle(mux, "POST "+PathIntrospection, "epc_introspect", http.HandlerFunc(h.introspect))
-	d.Handle(mux, "POST "+PathRevocation, "epc_revoke", http.HandlerFunc(h.revoke))
-	for _, p := range []string{PathToken, PathIntrospection, PathRevocation} {
-		d.Handle(mux, p, "method_not_allowed", d.MethodNotAllowed(http.MethodPost))
-	}
+	return []dialect.Route{
+		{Pattern: "POST " + PathToken, Endpoint: "epc_token", Handler: d.LimitByIP("epc_token", d.TokenIPLimit, http.HandlerFunc(h.token), nil)},
+		{Pattern: "POST " + PathIntrospection, Endpoint: "epc_introspect", Handler: http.HandlerFunc(h.introspect)},
+		{Pattern: "POST " + PathRevocation, Endpoint: "epc_revoke", Handler: http.HandlerFunc(h.revoke)},
+	}, nil
 }
 
 // tokenBody is the documented token response, and nothing more: "The

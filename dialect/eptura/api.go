@@ -33,7 +33,7 @@ func (h *handler) auth(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := h.d.Engine.ValidateAuthorize(r.Context(), grant.AuthorizeRequest{
 		ResponseType: "code", ClientID: hd[hClientID], RedirectURI: hd[hRedirectURI], Scope: hd[hScope],
-		Dialect: Profile, Headless: true,
+		Dialect: Name, Headless: true,
 	})
 	if err != nil {
 		h.writeError(w, r, err)

@@ -48,7 +48,7 @@ func (h *handler) authorize(w http.ResponseWriter, r *http.Request) {
 		CodeChallengeMethod: q.Get("code_challenge_method"),
 		Nonce:               q.Get("nonce"),
 		ResponseMode:        "fragment",
-		Dialect:             Profile,
+		Dialect:             Name,
 	})
 }
 

@@ -33,7 +33,7 @@ func TestBrowserAuthorization(t *testing.T) {
 	redirect := cb.URL + "/oauth/callback"
 
 	f := newFixture(t)
-	c := f.in.CreateClient(t, registry.ClientSpec{Name: "Workplace SPA", Profile: eptura.Profile, AllowNoPKCE: true,
+	c := f.in.CreateClient(t, registry.ClientSpec{Name: "Workplace SPA", Profile: eptura.Name, AllowNoPKCE: true,
 		RedirectURIs: []string{redirect}, TokenFormat: tokenmint.FormatOpaque})
 	q := url.Values{"response_type": {"code"}, "client_id": {c.ID}, "redirect_uri": {redirect}, "scope": {scope}, "state": {"s-42/x y"}}
 	// The first action starts the browser: no timeout on it.

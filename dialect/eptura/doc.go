@@ -19,7 +19,7 @@
 // clients (no secret, "The client secret may not be required unless you
 // are building a web server application") and a flow without PKCE. Both
 // flows that are weaker than RFC 9700 asks serve only clients created
-// with `tokenmint client create --profile eptura` (Profile), never every
+// with `tokenmint client create --profile eptura` (Name), never every
 // client of a server that enables the dialect: /login.html requires PKCE
 // of a public client unless it was also created with --allow-no-pkce, and
 // /external/api/oauth2/auth, a code for a username and password, serves

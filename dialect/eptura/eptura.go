@@ -1,15 +1,17 @@
 package eptura
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/tokenmint/tokenmint/dialect"
+	"github.com/tokenmint/tokenmint/grant"
 )
 
-// Profile is the client profile (tokenmint.Client.Profile) of the clients
-// this dialect serves: a client made with `client create --profile
-// eptura`.
-const Profile = "eptura"
+// Name is the name of the dialect and of the client profile
+// (tokenmint.Client.Profile) of the clients its authorization flows
+// serve: a client made with `client create --profile eptura`.
+const Name = "eptura"
 
 // Paths of the Eptura Workplace endpoints.
 const (
@@ -38,23 +40,34 @@ const (
 
 type handler struct{ d dialect.Deps }
 
-// Register mounts the Eptura endpoints on mux. It panics without
-// d.Login: the authorization page is the browser flow of package login.
-func Register(mux *http.ServeMux, d dialect.Deps) {
-	d.Check("eptura")
+// Dialect is the Eptura Workplace dialect (package dialect).
+type Dialect struct{}
+
+// Name is "eptura".
+func (Dialect) Name() string { return Name }
+
+// Settings: Eptura adds none.
+func (Dialect) Settings() []dialect.Setting { return nil }
+
+// Policy: Eptura's token endpoint asks nothing beyond RFC 6749.
+func (Dialect) Policy() grant.DialectPolicy { return grant.DialectPolicy{} }
+
+// Routes are the Eptura endpoints. They need d.Login and d.Store: the
+// authorization page is the browser flow of package login, and users/me
+// reads the user.
+func (Dialect) Routes(d dialect.Deps) ([]dialect.Route, error) {
+	d.Check(Name)
 	if d.Login == nil || d.Store == nil {
-		panic("dialect eptura: Login and Store are required")
+		return nil, errors.New("dialect eptura: Login and Store are required")
 	}
 	h := &handler{d: d}
-	d.Handle(mux, "GET "+PathLogin, "eptura_authorize", http.HandlerFunc(h.authorize))
-	d.Handle(mux, "POST "+PathAuth, "eptura_auth", d.LimitByIP("eptura_auth", d.TokenIPLimit, http.HandlerFunc(h.auth), nil))
-	d.Handle(mux, "POST "+PathToken, "eptura_token", d.LimitByIP("eptura_token", d.TokenIPLimit, http.HandlerFunc(h.token), nil))
-	d.Handle(mux, "POST "+PathRevoke, "eptura_revoke", http.HandlerFunc(h.revoke))
-	d.Handle(mux, "GET "+PathRevoke, "eptura_revoke", http.HandlerFunc(h.revoke))
-	d.Handle(mux, "GET "+PathMe, "eptura_me", http.HandlerFunc(h.me))
-	d.Handle(mux, PathLogin, "method_not_allowed", d.MethodNotAllowed(http.MethodGet))
-	d.Handle(mux, PathAuth, "method_not_allowed", d.MethodNotAllowed(http.MethodPost))
-	d.Handle(mux, PathToken, "method_not_allowed", d.MethodNotAllowed(http.MethodPost))
-	d.Handle(mux, PathRevoke, "method_not_allowed", d.MethodNotAllowed(http.MethodGet, http.MethodPost))
-	d.Handle(mux, PathMe, "method_not_allowed", d.MethodNotAllowed(http.MethodGet))
+	revoke := http.HandlerFunc(h.revoke)
+	return []dialect.Route{
+		{Pattern: "GET " + PathLogin, Endpoint: "eptura_authorize", Handler: http.HandlerFunc(h.authorize)},
+		{Pattern: "POST " + PathAuth, Endpoint: "eptura_auth", Handler: d.LimitByIP("eptura_auth", d.TokenIPLimit, http.HandlerFunc(h.auth), nil)},
+		{Pattern: "POST " + PathToken, Endpoint: "eptura_token", Handler: d.LimitByIP("eptura_token", d.TokenIPLimit, http.HandlerFunc(h.token), nil)},
+		{Pattern: "POST " + PathRevoke, Endpoint: "eptura_revoke", Handler: revoke},
+		{Pattern: "GET " + PathRevoke, Endpoint: "eptura_revoke", Handler: revoke}, // iOFFICE's client revokes by GET
+		{Pattern: "GET " + PathMe, Endpoint: "eptura_me", Handler: http.HandlerFunc(h.me)},
+	}, nil
 }

@@ -48,7 +48,7 @@ func appSpec(t *testing.T, public bool) registry.ClientSpec {
 	t.Helper()
 	// AllowNoPKCE: the article's browser flow has no PKCE; the opt-out is
 	// the client's, and pkce_test.go shows what happens without it.
-	spec := registry.ClientSpec{Name: "Workplace app", Profile: eptura.Profile, Public: public, AllowNoPKCE: public,
+	spec := registry.ClientSpec{Name: "Workplace app", Profile: eptura.Name, Public: public, AllowNoPKCE: public,
 		GrantTypes:   []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken, tokenmint.GrantPassword},
 		RedirectURIs: []string{redirectURI}, Scopes: []string{scope}, TokenFormat: tokenmint.FormatOpaque}
 	if err := spec.ApplyProfile(registry.Explicit(registry.FieldPublic)); err != nil {

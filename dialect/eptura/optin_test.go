@@ -55,14 +55,14 @@ func TestLegacyFlowsAreOptIn(t *testing.T) {
 	standard := in.CreateClient(t, registry.ClientSpec{Name: "standard SPA", Public: true,
 		GrantTypes:   []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken, tokenmint.GrantPassword},
 		RedirectURIs: []string{redirectURI}, Scopes: []string{scope}})
-	pkceOnly := in.CreateClient(t, registry.ClientSpec{Name: "eptura SPA with PKCE", Profile: eptura.Profile,
+	pkceOnly := in.CreateClient(t, registry.ClientSpec{Name: "eptura SPA with PKCE", Profile: eptura.Name,
 		RedirectURIs: []string{redirectURI}})
-	noPKCE := in.CreateClient(t, registry.ClientSpec{Name: "eptura SPA without PKCE", Profile: eptura.Profile, AllowNoPKCE: true,
+	noPKCE := in.CreateClient(t, registry.ClientSpec{Name: "eptura SPA without PKCE", Profile: eptura.Name, AllowNoPKCE: true,
 		RedirectURIs: []string{redirectURI}})
-	consent := in.CreateClient(t, registry.ClientSpec{Name: "eptura app that asks consent", Profile: eptura.Profile, RequireConsent: true,
+	consent := in.CreateClient(t, registry.ClientSpec{Name: "eptura app that asks consent", Profile: eptura.Name, RequireConsent: true,
 		GrantTypes:   []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantPassword},
 		RedirectURIs: []string{redirectURI}})
-	withPassword := in.CreateClient(t, registry.ClientSpec{Name: "eptura app with the password grant", Profile: eptura.Profile,
+	withPassword := in.CreateClient(t, registry.ClientSpec{Name: "eptura app with the password grant", Profile: eptura.Name,
 		GrantTypes:   []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken, tokenmint.GrantPassword},
 		RedirectURIs: []string{redirectURI}})
 
@@ -154,7 +154,7 @@ func TestAnyScopeString(t *testing.T) {
 	in.CreateUser(t, username, password)
 	// A web server app (confidential), so that it can introspect its own
 	// tokens.
-	spec := registry.ClientSpec{Name: "eptura app", Profile: eptura.Profile, Scopes: []string{"email", "openid"},
+	spec := registry.ClientSpec{Name: "eptura app", Profile: eptura.Name, Scopes: []string{"email", "openid"},
 		DefaultScopes: []string{"email"},
 		GrantTypes:    []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken, tokenmint.GrantPassword},
 		RedirectURIs:  []string{redirectURI}}

@@ -131,7 +131,7 @@ func TestRevokeLogsOut(t *testing.T) {
 		for _, format := range []string{tokenmint.FormatOpaque, tokenmint.FormatJWT} {
 			t.Run(tt.name+" "+format, func(t *testing.T) {
 				f := newFixture(t)
-				c := f.in.CreateClient(t, registry.ClientSpec{Name: "Workplace app", Profile: eptura.Profile, Public: true,
+				c := f.in.CreateClient(t, registry.ClientSpec{Name: "Workplace app", Profile: eptura.Name, Public: true,
 					GrantTypes:   []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken},
 					RedirectURIs: []string{redirectURI}, Scopes: []string{scope}, TokenFormat: format})
 				b := newBrowser(t, f, c)
