@@ -41,7 +41,7 @@ func settings(c *Config) []setting {
 		{key: "trusted_proxies", ptr: &c.TrustedProxies, help: "comma-separated `LIST` of CIDRs or IPs whose X-Forwarded-For is believed"},
 		{key: "token_rate_limit", ptr: &c.TokenRateLimit, help: "token endpoint requests per client IP, a `RATE` N/DURATION (empty: none)"},
 		{key: "client_rate_limit", ptr: &c.ClientRateLimit, help: "token requests per client ID, a `RATE` N/DURATION (empty: none)"},
-		{key: "epicollect_rate_limit", ptr: &c.EpicollectRateLimit, help: "Epicollect token requests per client IP, a `RATE` N/DURATION (empty: none)"},
+		{key: "epicollect_rate_limit", ptr: &c.EpicollectRateLimit, help: "Epicollect tokens issued per client IP over a rolling period, a `RATE` N/DURATION (empty: none)"},
 		{key: "login_max_failures", ptr: &c.LoginMaxFailures, help: "`N` failed logins per username before it is locked for the window"},
 		{key: "login_failure_window", ptr: &c.LoginFailureWindow, help: "window over which failed logins are counted, a Go `DURATION`"},
 		{key: "code_ttl", ptr: &c.CodeTTL, help: "lifetime of an authorization code, a Go `DURATION`"},

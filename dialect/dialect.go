@@ -29,9 +29,17 @@ type Deps struct {
 	Store tokenmint.Store
 	// Limiter backs the per-IP limits below; nil disables them.
 	Limiter ratelimit.Limiter
-	// EpicollectLimit limits Epicollect5 token requests per client IP
-	// (the platform documents 10 per hour); zero means none.
+	// EpicollectLimit limits the Epicollect5 tokens issued per client IP
+	// over a rolling period (the platform documents 10 per hour), counted
+	// by Window; zero, or a nil Window, means none.
 	EpicollectLimit ratelimit.Limit
+	// Window backs the rolling limits of tokens issued (EpicollectLimit).
+	Window ratelimit.Window
+	// FailedAuth limits failed client authentications per client IP at
+	// the dialect endpoints whose own limit counts only successes
+	// (Epicollect5): the server's sign-in failure limit. The zero value
+	// means none.
+	FailedAuth ratelimit.Throttle
 	// TokenIPLimit is the general per-IP limit of token endpoints (the
 	// server's token-rate-limit), applied to every dialect token endpoint
 	// that has no platform default of its own; zero means none.

@@ -125,6 +125,10 @@ type TokenRequest struct {
 	RequireRedirectURI bool
 	// ClientIP is the caller's address, for sign-in throttling.
 	ClientIP string
+	// DefaultAccessTTL, when set, is the access token lifetime for a
+	// client that sets none (AccessTTL zero): a platform's documented
+	// default (Epicollect5's 2 hours). A client's own AccessTTL wins.
+	DefaultAccessTTL time.Duration
 	// Shape, when set, adjusts each JWT access token before it is signed:
 	// a dialect uses it to reproduce a platform's token layout. It must
 	// keep the jti: a user-grant token is recorded under it (for family
@@ -170,6 +174,9 @@ func (e *Engine) Token(ctx context.Context, req TokenRequest) (*TokenResponse, e
 	}
 	if err := e.checkAPIKey(client, req); err != nil {
 		return nil, err
+	}
+	if client.AccessTTL == 0 && req.DefaultAccessTTL > 0 {
+		client.AccessTTL = req.DefaultAccessTTL // client is this request's copy
 	}
 	if req.RequireRedirectURI && !client.HasRedirectURI(req.RedirectURI) {
 		if req.RedirectURI == "" {

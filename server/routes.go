@@ -50,7 +50,8 @@ func (s *Server) routes(mk token.MasterKey) (http.Handler, error) {
 	})
 	pages.Register(mux)
 	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
-		EpicollectLimit: s.limiter.epicollect, TokenIPLimit: s.limiter.tokenIP, MaxBodyBytes: s.cfg.MaxBodyBytes,
+		EpicollectLimit: s.limiter.epicollect, Window: s.limiter.window, FailedAuth: s.limiter.failedAuth(),
+		TokenIPLimit: s.limiter.tokenIP, MaxBodyBytes: s.cfg.MaxBodyBytes,
 		TrustedProxies: s.cfg.TrustedProxyPrefixes(), Logger: s.log, Metrics: s.metrics, Now: s.now}
 	for _, name := range s.cfg.Dialects {
 		register := dialectRegister(name)

@@ -9,27 +9,39 @@ import (
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/oauth"
+	"github.com/tokenmint/tokenmint/ratelimit"
 )
 
 // PathToken is the token endpoint: "POST /api/oauth/token".
 const PathToken = "/api/oauth/token"
 
 type handler struct {
-	d     dialect.Deps
-	limit int // requests per period of the IP limit, for X-RateLimit-Limit
+	d dialect.Deps
+	// quota is the rolling limit of tokens issued per client IP (zero:
+	// none), counted by d.Window.
+	quota ratelimit.Limit
 }
 
-// Register mounts the token endpoint on mux, limited per client IP by
-// d.EpicollectLimit (the platform's documented 10 per hour by default) or,
-// when that is zero, by the server's general d.TokenIPLimit.
+// DefaultAccessTTL is the lifetime of a token for a client that sets
+// none: "Access tokens are valid for 2 hours from the time they are
+// issued."
+const DefaultAccessTTL = 2 * time.Hour
+
+// Register mounts the token endpoint on mux. Tokens issued are limited
+// per client IP over a rolling period by d.EpicollectLimit (the
+// platform's documented 10 per hour by default), failed client
+// authentications by d.FailedAuth, and requests of any outcome by the
+// server's general d.TokenIPLimit when one is configured.
 func Register(mux *http.ServeMux, d dialect.Deps) {
 	d.Check("epicollect")
-	l := d.EpicollectLimit
-	if l.IsZero() {
-		l = d.TokenIPLimit
+	h := &handler{d: d}
+	if d.Window != nil {
+		h.quota = d.EpicollectLimit
 	}
-	h := &handler{d: d, limit: l.Count}
-	d.Handle(mux, "POST "+PathToken, "epicollect_token", d.LimitByIP("epicollect_token", l, http.HandlerFunc(h.token), h.refuse))
+	refuse := func(w http.ResponseWriter, r *http.Request, retryAfter int) {
+		h.tooMany(w, retryAfter, "too many requests from this address")
+	}
+	d.Handle(mux, "POST "+PathToken, "epicollect_token", d.LimitByIP("epicollect_token", d.TokenIPLimit, http.HandlerFunc(h.token), refuse))
 	d.Handle(mux, PathToken, "method_not_allowed", http.HandlerFunc(h.methodNotAllowed))
 }
 
@@ -52,8 +64,8 @@ type tokenBody struct {
 }
 
 func (h *handler) token(w http.ResponseWriter, r *http.Request) {
-	var body tokenRequest
-	if err := dialect.DecodeJSON(w, r, h.d.BodyLimit(), &body); err != nil {
+	body, err := h.decode(w, r)
+	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -61,22 +73,58 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, oauth.NewError(oauth.UnsupportedGrantType, "grant_type must be client_credentials"))
 		return
 	}
+	ip := h.d.ClientIP(r)
+	res, ok := h.admit(w, r, ip)
+	if !ok {
+		return
+	}
+	resp, err := h.d.Engine.Token(r.Context(), grant.TokenRequest{
+		GrantType:        body.GrantType,
+		Client:           credentials(body),
+		Scope:            body.Scope,
+		ClientIP:         ip,
+		Shape:            Shape,
+		DefaultAccessTTL: DefaultAccessTTL,
+	})
+	if err != nil {
+		h.failed(r.Context(), ip, res, err)
+		h.writeError(w, r, err)
+		return
+	}
+	h.quotaHeaders(w, res)
+	httpapi.WriteJSON(w, http.StatusOK, tokenBody{TokenType: resp.TokenType, ExpiresIn: int64(resp.ExpiresIn / time.Second), AccessToken: resp.AccessToken})
+}
+
+// decode reads the body as the platform's clients send it: JSON
+// (application/vnd.api+json in the jQuery sample, or application/json),
+// form-encoded (PyEpicollect's requests.post(data=...)) or multipart (the
+// R sample's httr::POST(body=list(...))).
+func (h *handler) decode(w http.ResponseWriter, r *http.Request) (tokenRequest, error) {
+	var body tokenRequest
+	ct := r.Header.Get("Content-Type")
+	if dialect.IsJSON(ct) {
+		return body, dialect.DecodeJSON(w, r, h.d.BodyLimit(), &body)
+	}
+	if dialect.FormType(ct) == "" {
+		return body, &oauth.Error{Code: oauth.InvalidRequest, Status: http.StatusUnsupportedMediaType,
+			Description: "Content-Type must be application/vnd.api+json, application/json, application/x-www-form-urlencoded or multipart/form-data"}
+	}
+	form, err := dialect.DecodeForm(w, r, h.d.BodyLimit())
+	if err != nil {
+		return body, err
+	}
+	return tokenRequest{GrantType: form.Get("grant_type"), ClientID: dialect.StringOrNumber(form.Get("client_id")),
+		ClientSecret: form.Get("client_secret"), Scope: form.Get("scope")}, nil
+}
+
+// credentials are the client's: client_id and client_secret in the body
+// (RFC 6749 §2.3.1), client_id alone for a public client.
+func credentials(body tokenRequest) grant.Credentials {
 	cred := grant.Credentials{ID: string(body.ClientID), Secret: body.ClientSecret, Method: grant.AuthPost}
 	if cred.Secret == "" {
 		cred.Method = grant.AuthNone
 	}
-	resp, err := h.d.Engine.Token(r.Context(), grant.TokenRequest{
-		GrantType: body.GrantType,
-		Client:    cred,
-		Scope:     body.Scope,
-		ClientIP:  h.d.ClientIP(r),
-		Shape:     Shape,
-	})
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, tokenBody{TokenType: resp.TokenType, ExpiresIn: int64(resp.ExpiresIn / time.Second), AccessToken: resp.AccessToken})
+	return cred
 }
 
 // Shape gives a JWT access token the layout of the document's sample
