@@ -166,7 +166,7 @@ func wantError(t *testing.T, r dialecttest.Response, status int, code, source st
 
 // TestErrors: failures in the Epicollect5 server's format and statuses.
 func TestErrors(t *testing.T) {
-	in := dialecttest.Start(t, func(c *config.Config) { c.EpicollectRateLimit = "0" })
+	in := dialecttest.Start(t, func(c *config.Config) { c.EpicollectRateLimit, c.LoginMaxFailures = "0", 100 })
 	projectApp(t, in)
 	pub := in.CreateClient(t, registry.ClientSpec{Name: "public", Public: true, GrantTypes: []string{tokenmint.GrantAuthorizationCode}, RedirectURIs: []string{"https://app.test/cb"}})
 	const jsonType = "application/vnd.api+json"
@@ -184,6 +184,7 @@ func TestErrors(t *testing.T) {
 		{"unknown scope", jsonType, `{"grant_type":"client_credentials","client_id":153,"client_secret":"` + sampleSecret + `","scope":"admin"}`, 400, "ec5_254"},
 		{"malformed JSON", jsonType, `{"grant_type":"client_credentials",`, 400, "ec5_254"},
 		{"client_id object", jsonType, `{"grant_type":"client_credentials","client_id":{}}`, 400, "ec5_254"},
+		{"JSON: repeated member", jsonType, `{"grant_type":"client_credentials","client_id":153,"client_secret":"` + sampleSecret + `","Client_Id":154}`, 400, "ec5_254"},
 		{"another content type", "text/plain", `grant_type=client_credentials&client_id=153`, 415, "ec5_254"},
 		{"no content type", "", `{"grant_type":"client_credentials","client_id":153}`, 415, "ec5_254"},
 		{"too large", jsonType, `{"client_secret":"` + strings.Repeat("x", 70<<10) + `"}`, 413, "ec5_254"},
