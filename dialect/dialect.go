@@ -4,14 +4,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/login"
-	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/ratelimit"
 	"github.com/tokenmint/tokenmint/registry"
 )
@@ -70,9 +68,13 @@ type Deps struct {
 	Store tokenmint.Store
 	// Limiter backs the per-IP limits below; nil disables them.
 	Limiter ratelimit.Limiter
-	// EpicollectLimit limits Epicollect5 token requests per client IP
-	// (the platform documents 10 per hour); zero means none.
-	EpicollectLimit ratelimit.Limit
+	// Window backs rolling limits of tokens issued (Epicollect5's).
+	Window ratelimit.Window
+	// FailedAuth limits failed client authentications per client IP at
+	// the dialect endpoints whose own limit counts only successes
+	// (Epicollect5): the server's sign-in failure limit. The zero value
+	// means none.
+	FailedAuth ratelimit.Throttle
 	// TokenIPLimit is the general per-IP limit of token endpoints (the
 	// server's token-rate-limit), applied to every dialect token endpoint
 	// that has no platform default of its own; zero means none.
@@ -83,7 +85,8 @@ type Deps struct {
 	MaxBodyBytes   int64
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
-	Metrics        *httpapi.Metrics
+	// Metrics counts the dialect's rate-limit refusals (nil: none).
+	Metrics *httpapi.Metrics
 	// Now is the server's clock (default time.Now), for the instants a
 	// dialect hands the engine, such as a sign-in's auth_time.
 	Now func() time.Time
@@ -129,12 +132,6 @@ func (d Deps) ClientIP(r *http.Request) string {
 	return httpapi.ClientIP(r, d.TrustedProxies)
 }
 
-// Handle mounts h on mux under pattern, counted in the metrics under the
-// endpoint label.
-func (d Deps) Handle(mux *http.ServeMux, pattern, endpoint string, h http.Handler) {
-	mux.Handle(pattern, d.Metrics.Wrap(endpoint, h))
-}
-
 // LimitByIP wraps a token endpoint with a per-IP limit under the key
 // space name, when l is set and a limiter is configured; refuse writes
 // the platform's own 429 (nil: the standard RFC 6749-style error).
@@ -149,15 +146,4 @@ func (d Deps) LimitByIP(name string, l ratelimit.Limit, h http.Handler, refuse h
 // shared error writer (internal causes are logged, never shown).
 func (d Deps) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	httpapi.WriteError(w, r, d.Log(), err)
-}
-
-// MethodNotAllowed answers 405 with Allow and a JSON error, for the paths
-// of a dialect requested with another method (without it, the server's
-// catch-all would answer 404).
-func (d Deps) MethodNotAllowed(allow ...string) http.Handler {
-	list := strings.Join(allow, ", ")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", list)
-		httpapi.WriteJSON(w, http.StatusMethodNotAllowed, httpapi.ErrorBody{Error: oauth.InvalidRequest, Description: "use " + list})
-	})
 }

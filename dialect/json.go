@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode"
 
 	"github.com/tokenmint/tokenmint/oauth"
 )
@@ -26,26 +27,76 @@ func IsJSON(contentType string) bool {
 
 // DecodeJSON reads a request body that must be exactly one JSON object of
 // at most maxBytes into dst (a pointer to a struct). Members dst does not
-// name are ignored, as platforms' clients send extras. Every failure is an
-// *oauth.Error that says what is wrong: 415 for another content type, 413
-// for an oversized body, 400 invalid_request for anything malformed.
+// name are ignored, as platforms' clients send extras. A member given
+// twice is refused, as a form parameter is (RFC 6749 §3.2): encoding/json
+// would keep the last, and matches names case-insensitively, so
+// {"client_id":"a","CLIENT_ID":"b"} would be read as client_id "b" where
+// another reader sees "a". Every failure is an *oauth.Error that says
+// what is wrong: 415 for another content type, 413 for an oversized body,
+// 400 invalid_request for anything malformed.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, maxBytes int64, dst any) error {
 	if !IsJSON(r.Header.Get("Content-Type")) {
 		return &oauth.Error{Code: oauth.InvalidRequest, Status: http.StatusUnsupportedMediaType,
 			Description: "Content-Type must be application/json (or another +json type)"}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBytes))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
+	if err != nil {
+		return jsonError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return jsonError(err)
-		}
 		return oauth.NewError(oauth.InvalidRequest, "the body must hold a single JSON object, with nothing after it")
 	}
+	if name, ok := repeatedMember(raw); ok {
+		return oauth.NewError(oauth.InvalidRequest, "member %q is repeated", truncate(name))
+	}
 	return nil
+}
+
+// repeatedMember returns the first member name of the JSON object raw
+// (valid JSON) that repeats an earlier one as encoding/json matches names
+// to fields, that is under Unicode simple case folding.
+func repeatedMember(raw []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	seen := make(map[string]bool)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		name, _ := tok.(string)
+		k := foldName(name)
+		if seen[k] {
+			return name, true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// foldName maps every rune of s to the smallest rune of its simple case
+// folding orbit, so that foldName(a) == foldName(b) exactly when
+// strings.EqualFold(a, b), as encoding/json folds names.
+func foldName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		b.WriteRune(m)
+	}
+	return b.String()
 }
 
 // jsonError turns a decoding failure into a client-facing error. The

@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -57,6 +58,12 @@ func TestDecodeJSON(t *testing.T) {
 		{name: "client_id object", contentType: jsonType, raw: `{"client_id":{}}`, wantStatus: 400, wantInDesc: `"client_id" must be a string or number`},
 		{name: "client_id boolean", contentType: jsonType, raw: `{"client_id":true}`, wantStatus: 400, wantInDesc: "string or number"},
 		{name: "bool member", contentType: jsonType, raw: `{"flag":"yes"}`, wantStatus: 400, wantInDesc: "boolean"},
+		{name: "repeated member", contentType: jsonType, raw: `{"client_id":"a","client_id":"b"}`, wantStatus: 400, wantInDesc: `"client_id" is repeated`},
+		{name: "repeated member in another case", contentType: jsonType, raw: `{"client_id":"a","CLIENT_ID":"b"}`, wantStatus: 400, wantInDesc: "repeated"},
+		{name: "repeated unknown member", contentType: jsonType, raw: `{"x":1,"X":2}`, wantStatus: 400, wantInDesc: "repeated"},
+		{name: "repeated under Unicode folding", contentType: jsonType, raw: "{\"grant_type\":\"a\",\"grant_type\u212a\":1,\"grant_typek\":\"b\"}", wantStatus: 400, wantInDesc: "repeated"},
+		{name: "repeats inside a member are its own", contentType: jsonType, raw: `{"x":{"a":1,"a":2},"grant_type":"a"}`, want: body{GrantType: "a"}},
+		{name: "another case alone", contentType: jsonType, raw: `{"Grant_Type":"a"}`, want: body{GrantType: "a"}},
 		{name: "too large", contentType: jsonType, raw: `{"grant_type":"` + strings.Repeat("a", 100) + `"}`, max: 50, wantStatus: 413},
 	}
 	for _, tt := range tests {
@@ -95,19 +102,40 @@ func TestIsJSON(t *testing.T) {
 }
 
 // FuzzDecodeJSON: any body either decodes or yields a 4xx invalid_request
-// error; nothing panics and nothing becomes a server error.
+// error; nothing panics and nothing becomes a server error. A body that
+// decodes is a JSON object whose members no other reader can read
+// differently: no name repeats under encoding/json's case folding, and
+// each field holds the one member whose name folds to its own.
 func FuzzDecodeJSON(f *testing.F) {
-	for _, seed := range []string{`{"client_id":153}`, `{"client_id":"x"}`, `[]`, `{`, `{}{}`, `{"client_id":1e999}`, "\xff", `{"grant_type":"\ud800"}`} {
+	for _, seed := range []string{`{"client_id":153}`, `{"client_id":"x"}`, `[]`, `{`, `{}{}`, `{"client_id":1e999}`, "\xff",
+		`{"grant_type":"\ud800"}`, `{"grant_type":"a","Grant_type":"b"}`, `{"FLAG":true,"client_id":-0.5e3}`, `{"x":{"a":1,"a":2}}`} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		_, err := decode(t, "application/json", raw, 256)
-		if err == nil {
+		got, err := decode(t, "application/json", raw, 256)
+		if err != nil {
+			oe, ok := oauth.As(err)
+			if !ok || oe.Code != oauth.InvalidRequest || oe.HTTPStatus() < 400 || oe.HTTPStatus() >= 500 || oe.Description == "" {
+				t.Fatalf("body %q: err %v, want a 4xx invalid_request with a description", raw, err)
+			}
 			return
 		}
-		oe, ok := oauth.As(err)
-		if !ok || oe.Code != oauth.InvalidRequest || oe.HTTPStatus() < 400 || oe.HTTPStatus() >= 500 || oe.Description == "" {
-			t.Fatalf("body %q: err %v, want a 4xx invalid_request with a description", raw, err)
+		var ref map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(raw), &ref); err != nil {
+			t.Fatalf("accepted %q, which is not a JSON object: %v", raw, err)
+		}
+		var want body
+		for name, v := range ref {
+			for _, field := range []string{"grant_type", "client_id", "flag"} {
+				if strings.EqualFold(name, field) {
+					if err := json.Unmarshal([]byte(`{"`+field+`":`+string(v)+`}`), &want); err != nil {
+						t.Fatalf("member %q of %q: %v", name, raw, err)
+					}
+				}
+			}
+		}
+		if got != want {
+			t.Fatalf("body %q decoded as %+v; member by member it is %+v", raw, got, want)
 		}
 	})
 }

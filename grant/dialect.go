@@ -1,6 +1,8 @@
 package grant
 
 import (
+	"time"
+
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/oauth"
 )
@@ -18,6 +20,10 @@ type DialectPolicy struct {
 	// registered redirect URIs even for grants that do not use one, for
 	// platforms that send one with every token request (EmpowerID).
 	RequireRedirectURI bool
+	// DefaultAccessTTL, when set, is the access token lifetime for a
+	// client that sets none (AccessTTL zero): a platform's documented
+	// default (Epicollect5's 2 hours). A client's own AccessTTL wins.
+	DefaultAccessTTL time.Duration
 	// Shape, when set, adjusts each JWT access token before it is signed,
 	// to reproduce a platform's token layout (Epicollect5). It must keep
 	// the jti: a user-grant token is recorded under it (for family
@@ -42,7 +48,8 @@ func (e *Engine) checkCredentials(c *tokenmint.Client, req *TokenRequest, p Dial
 	if err := e.checkAPIKey(c, req.Client.APIKey, p.RequireAPIKey); err != nil {
 		return err
 	}
-	if p.RequireRedirectURI && !c.HasRedirectURI(req.RedirectURI) {
+	named := req.RedirectURI != "" || req.GrantType != tokenmint.GrantRefreshToken
+	if p.RequireRedirectURI && named && !c.HasRedirectURI(req.RedirectURI) {
 		if req.RedirectURI == "" {
 			return oauth.NewError(oauth.InvalidRequest, "missing redirect_uri")
 		}

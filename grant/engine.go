@@ -56,8 +56,8 @@ type Config struct {
 	// Dialects holds the policy of each dialect's token endpoint, by the
 	// dialect's name (TokenRequest.Dialect).
 	Dialects map[string]DialectPolicy
-	Now        func() time.Time
-	Logger     *slog.Logger
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Engine runs the protocol. It is safe for concurrent use.
@@ -165,6 +165,9 @@ func (e *Engine) Token(ctx context.Context, req TokenRequest) (*TokenResponse, e
 		return nil, err
 	}
 	req.shape = policy.Shape
+	if client.AccessTTL == 0 && policy.DefaultAccessTTL > 0 {
+		client.AccessTTL = policy.DefaultAccessTTL // client is this request's copy
+	}
 	if err := e.admit(ctx, client.ID); err != nil {
 		return nil, err
 	}

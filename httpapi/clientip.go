@@ -12,10 +12,15 @@ import (
 // is read right to left and the first address that is not a trusted proxy
 // wins. Addresses a client wrote itself (left of the first untrusted hop)
 // are never believed, so a client cannot choose its own rate-limit key.
+//
+// The answer is always an IP address in canonical form. A peer that has
+// none (a Unix socket's "@" or "") is reported as the unspecified address
+// 0.0.0.0, one rate-limit key for all such peers, rather than as its raw
+// RemoteAddr text.
 func ClientIP(r *http.Request, trusted []netip.Prefix) string {
 	peer := peerAddr(r.RemoteAddr)
 	if !peer.IsValid() {
-		return r.RemoteAddr
+		return netip.IPv4Unspecified().String()
 	}
 	if len(trusted) == 0 || !isTrusted(peer, trusted) {
 		return peer.String()

@@ -3,7 +3,7 @@
 // per IP. It is a small layer the server consults before doing expensive
 // or sensitive work; it knows nothing of HTTP or OAuth.
 //
-// Every limit is a Generic Cell Rate Algorithm (GCRA, the "virtual
+// A Limiter's limit is a Generic Cell Rate Algorithm (GCRA, the "virtual
 // scheduling" algorithm of ITU-T I.371 and ATM Forum TM 4.0). A Limit of
 // Count events Per period emits one event every Per/Count and tolerates a
 // burst of Count. GCRA keeps a single number per key, the theoretical
@@ -18,4 +18,14 @@
 // happens when the backend fails (fail open or closed) so that callers
 // never handle a limiter error, and Throttle applies a limit to login
 // failures.
+//
+// A limit documented as "N per period" that must hold over every period
+// (Epicollect5's "10 tokens per hour per IP address") is a Window instead:
+// a sliding log of the events in the last Per, at most Count of them, so
+// that N events are allowed in any rolling period and the N+1th waits
+// until the oldest leaves it. An event is reserved before the work it
+// stands for and cancelled when the work fails, so that only what
+// happened counts and concurrent requests cannot overshoot. MemoryWindow
+// and RedisWindow (a sorted set per key, one Lua script per decision)
+// pass one suite; WindowWithFallback applies the same fail policy.
 package ratelimit

@@ -63,19 +63,37 @@ func ParsePolicy(s string) (Policy, error) {
 // policy answers at once instead of every request paying for another
 // failed attempt (dial timeouts, retries) while the backend is down.
 func WithFallback(primary Limiter, policy Policy, onError func(error)) Limiter {
-	return &fallback{primary: primary, policy: policy, onError: onError, now: time.Now}
+	return &fallback{primary: primary, breaker: newBreaker(policy, onError)}
+}
+
+// WindowWithFallback is WithFallback for a Window: when primary fails,
+// FailOpen grants a Reservation that records nothing (Cancel of it does
+// nothing) and FailClosed refuses with a RetryAfter of one second. A
+// failed Cancel is reported and then ignored.
+func WindowWithFallback(primary Window, policy Policy, onError func(error)) Window {
+	return &windowFallback{primary: primary, breaker: newBreaker(policy, onError)}
 }
 
 // Cooldown is how long WithFallback answers by policy alone after a
 // failure of its primary.
 const Cooldown = time.Second
 
-type fallback struct {
-	primary   Limiter
+// breaker is what both fallbacks share: the policy, the error report and
+// the cooldown after a failure of the primary.
+type breaker struct {
 	policy    Policy
 	onError   func(error)
 	now       func() time.Time
 	skipUntil atomic.Int64 // unix nanoseconds; the primary is skipped before it
+}
+
+func newBreaker(policy Policy, onError func(error)) *breaker {
+	return &breaker{policy: policy, onError: onError, now: time.Now}
+}
+
+type fallback struct {
+	primary Limiter
+	*breaker
 }
 
 func (f *fallback) Allow(ctx context.Context, key string, l Limit) (Decision, error) {
@@ -100,8 +118,6 @@ func (f *fallback) Peek(ctx context.Context, key string, l Limit) (Decision, err
 	return d, nil
 }
 
-func (f *fallback) cooling() bool { return f.now().UnixNano() < f.skipUntil.Load() }
-
 func (f *fallback) Reset(ctx context.Context, key string) error {
 	if err := f.primary.Reset(ctx, key); err != nil {
 		f.report(ctx, err)
@@ -109,26 +125,54 @@ func (f *fallback) Reset(ctx context.Context, key string) error {
 	return nil
 }
 
-// fail reports err, rests the primary for Cooldown (unless the caller
-// merely gave up), and returns the policy's Decision.
-func (f *fallback) fail(ctx context.Context, err error) Decision {
-	f.report(ctx, err)
-	if ctx.Err() == nil {
-		f.skipUntil.Store(f.now().Add(Cooldown).UnixNano())
-	}
-	return f.policyDecision()
+type windowFallback struct {
+	primary Window
+	*breaker
 }
 
-func (f *fallback) policyDecision() Decision {
-	if f.policy == FailClosed {
+func (f *windowFallback) Reserve(ctx context.Context, key string, l Limit) (Reservation, error) {
+	if f.cooling() {
+		return Reservation{Decision: f.policyDecision()}, nil
+	}
+	r, err := f.primary.Reserve(ctx, key, l)
+	if err != nil {
+		return Reservation{Decision: f.fail(ctx, err)}, nil
+	}
+	return r, nil
+}
+
+func (f *windowFallback) Cancel(ctx context.Context, r Reservation) error {
+	if r.id == "" { // refused, or granted by the policy: nothing recorded
+		return nil
+	}
+	if err := f.primary.Cancel(ctx, r); err != nil {
+		f.report(ctx, err)
+	}
+	return nil
+}
+
+func (b *breaker) cooling() bool { return b.now().UnixNano() < b.skipUntil.Load() }
+
+// fail reports err, rests the primary for Cooldown (unless the caller
+// merely gave up), and returns the policy's Decision.
+func (b *breaker) fail(ctx context.Context, err error) Decision {
+	b.report(ctx, err)
+	if ctx.Err() == nil {
+		b.skipUntil.Store(b.now().Add(Cooldown).UnixNano())
+	}
+	return b.policyDecision()
+}
+
+func (b *breaker) policyDecision() Decision {
+	if b.policy == FailClosed {
 		return Decision{Allowed: false, RetryAfter: failClosedRetry, ResetAfter: failClosedRetry}
 	}
 	return Decision{Allowed: true}
 }
 
-func (f *fallback) report(ctx context.Context, err error) {
-	if f.onError == nil || (errors.Is(err, context.Canceled) && ctx.Err() != nil) {
+func (b *breaker) report(ctx context.Context, err error) {
+	if b.onError == nil || (errors.Is(err, context.Canceled) && ctx.Err() != nil) {
 		return
 	}
-	f.onError(err)
+	b.onError(err)
 }

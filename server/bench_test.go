@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/internal/benchcpu"
 	"github.com/tokenmint/tokenmint/registry"
-	"github.com/tokenmint/tokenmint/server"
 	"github.com/tokenmint/tokenmint/server/servertest"
 )
 
@@ -29,8 +29,7 @@ import (
 //
 //	go test ./server -run '^$' -bench Handlers -benchmem -count 10
 func BenchmarkHandlers(b *testing.B) {
-	b.Setenv(server.EnvBenchFloor, "1")
-	in := servertest.Start(b)
+	in := servertest.Start(b, func(c *config.Config) { c.BenchFloor = true })
 	h := in.Server.Handler()
 	opaque := in.CreateClient(b, registry.ClientSpec{TokenFormat: tokenmint.FormatOpaque})
 	es256 := in.CreateClient(b, registry.ClientSpec{TokenFormat: tokenmint.FormatJWT, SigningAlg: tokenmint.AlgES256})
@@ -45,21 +44,22 @@ func BenchmarkHandlers(b *testing.B) {
 	}
 	cases := []struct {
 		name   string
+		h      http.Handler // the listener's
 		reqs   []*benchRequest
 		active bool // the answer must be an active introspection
 	}{
-		{"floor", []*benchRequest{newBenchRequest(http.MethodGet, "/bench/floor", servertest.Client{}, "")}, false},
-		{"introspect-opaque", introspect(opaque), true},
-		{"introspect-jwt", introspect(es256), true},
-		{"cc-jwt-es256", []*benchRequest{newBenchRequest(http.MethodPost, "/oauth2/token", es256, "grant_type=client_credentials")}, false},
-		{"cc-opaque", []*benchRequest{newBenchRequest(http.MethodPost, "/oauth2/token", opaque, "grant_type=client_credentials")}, false},
+		{"floor", in.Server.AdminHandler(), []*benchRequest{newBenchRequest(http.MethodGet, "/bench/floor", servertest.Client{}, "")}, false},
+		{"introspect-opaque", h, introspect(opaque), true},
+		{"introspect-jwt", h, introspect(es256), true},
+		{"cc-jwt-es256", h, []*benchRequest{newBenchRequest(http.MethodPost, "/oauth2/token", es256, "grant_type=client_credentials")}, false},
+		{"cc-opaque", h, []*benchRequest{newBenchRequest(http.MethodPost, "/oauth2/token", opaque, "grant_type=client_credentials")}, false},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			w := &benchWriter{h: make(http.Header)}
 			serve := func(i int) {
 				w.reset()
-				h.ServeHTTP(w, tc.reqs[i%len(tc.reqs)].next())
+				tc.h.ServeHTTP(w, tc.reqs[i%len(tc.reqs)].next())
 				if w.status != http.StatusOK {
 					b.Fatalf("%s: status %d: %s", tc.name, w.status, w.body.Bytes())
 				}

@@ -20,13 +20,14 @@ import (
 // With Redis configured, limits are shared by every instance; without it
 // they are per instance.
 type limiters struct {
-	limiter    ratelimit.Limiter
-	memory     *ratelimit.Memory // nil with Redis
-	redis      *redis.Client
-	tokenIP    ratelimit.Limit
-	perClient  ratelimit.Limit
-	epicollect ratelimit.Limit
-	login      ratelimit.Limit
+	limiter   ratelimit.Limiter
+	memory    *ratelimit.Memory       // nil with Redis
+	window    ratelimit.Window        // rolling limits of tokens issued
+	memWindow *ratelimit.MemoryWindow // nil with Redis
+	redis     *redis.Client
+	tokenIP   ratelimit.Limit
+	perClient ratelimit.Limit
+	login     ratelimit.Limit
 }
 
 func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *httpapi.Metrics, now func() time.Time) (*limiters, error) {
@@ -39,7 +40,6 @@ func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *ht
 	}{
 		{"token-rate-limit", cfg.TokenRateLimit, &l.tokenIP},
 		{"client-rate-limit", cfg.ClientRateLimit, &l.perClient},
-		{"epicollect-rate-limit", cfg.EpicollectRateLimit, &l.epicollect},
 	} {
 		if *p.dst, err = ratelimit.ParseLimit(p.s); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.name, err)
@@ -49,6 +49,8 @@ func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *ht
 	if cfg.Redis == "" {
 		l.memory = ratelimit.NewMemory(now)
 		l.limiter = l.memory
+		l.memWindow = ratelimit.NewMemoryWindow(now)
+		l.window = l.memWindow
 		return l, nil
 	}
 	opts, err := redis.ParseURL(cfg.Redis)
@@ -66,21 +68,26 @@ func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *ht
 		log.Warn("rate limiter unavailable", "policy", policy.String(), "err", err)
 	}
 	l.limiter = ratelimit.WithFallback(ratelimit.NewRedis(l.redis, "tokenmint:rl:", now), policy, onErr)
+	l.window = ratelimit.WindowWithFallback(ratelimit.NewRedisWindow(l.redis, "tokenmint:rlw:", now), policy, onErr)
 	if err := l.redis.Ping(ctx).Err(); err != nil {
 		log.Warn("redis does not answer yet; rate limits follow the fail policy until it does", "policy", policy.String(), "err", err)
 	}
 	return l, nil
 }
 
-// start runs the in-memory sweeper, which keeps memory bounded.
+// start runs the in-memory sweepers, which keep memory bounded.
 func (l *limiters) start(ctx context.Context, wg *sync.WaitGroup) {
 	if l.memory == nil {
 		return
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		l.memory.Run(ctx, time.Minute)
+	}()
+	go func() {
+		defer wg.Done()
+		l.memWindow.Run(ctx, time.Minute)
 	}()
 }
 
@@ -104,6 +111,15 @@ func (l *limiters) clientLimit() func(ctx context.Context, clientID string) (tim
 		}
 		return max(d.RetryAfter, time.Second), nil
 	}
+}
+
+// failedAuth limits failed client authentications per client IP with
+// the sign-in failure limit (dialect.Deps.FailedAuth); zero without one.
+func (l *limiters) failedAuth() ratelimit.Throttle {
+	if l.login.IsZero() || l.login.Count <= 0 {
+		return ratelimit.Throttle{}
+	}
+	return ratelimit.Throttle{Limiter: l.limiter, Limit: l.login}
 }
 
 // loginThrottle adapts ratelimit.Throttle to grant.Throttle: failures are

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/token"
 )
@@ -126,7 +127,7 @@ func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
 	f.boolean(&spec.AllowPlainPKCE, "allow-plain-pkce", "accept code_challenge_method=plain (RFC 7636 §4.2)")
 	f.boolean(&spec.RequireConsent, "require-consent", "show the consent page on every authorization")
 	f.choice(&spec.Profile, "profile", "platform `PROFILE` whose documented defaults the client gets: "+
-		orList(registry.ProfileNames())+"; explicit flags override them (see 'Client profiles' in the README)", registry.ProfileNames()...)
+		orList(dialects.Names())+"; explicit flags override them (see 'Client profiles' in the README)", dialects.Names()...)
 	f.boolean(&spec.AllowNoPKCE, "allow-no-pkce", "INSECURE, legacy: let this public client use its profile's browser flow without PKCE "+
 		"(--profile eptura only; RFC 9700 §2.1.1 requires PKCE, the standard endpoint still does)")
 	f.boolean(&spec.IntersectScopes, "intersect-scopes", "grant the allowed part of a requested scope instead of refusing it (RFC 6749 §3.3)")
@@ -164,7 +165,7 @@ func applyProfile(f *flags, spec *registry.ClientSpec) error {
 			return usagef("--%s goes with --profile epc", name)
 		}
 	}
-	return spec.ApplyProfile(func(field string) bool { return set[field] })
+	return spec.ApplyProfile(dialects.Profile, func(field string) bool { return set[field] })
 }
 
 func runClientCreate(c *cli, ctx context.Context, cmd command, args []string) (err error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/store"
@@ -105,7 +106,7 @@ func (c *cli) clientRegistry(db tokenmint.Store, cfg config.Config) (*registry.R
 	if err != nil {
 		return nil, err
 	}
-	return &registry.Registry{Store: db, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)), Now: c.now}, nil
+	return &registry.Registry{Store: db, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)), Now: c.now, Profiles: dialects.Profile}, nil
 }
 
 // userRegistry returns a registry able to hash passwords.

@@ -18,29 +18,54 @@ const PathToken = "/oauth/v2/token"
 // HeaderAPIKey carries "The API key for the OAuth application".
 const HeaderAPIKey = "X-EmpowerID-API-Key"
 
+// DefaultAccessTTL is the lifetime of an access token for a client that
+// sets none: "The default expiration time for JWT and access tokens is
+// 3600 seconds."
+const DefaultAccessTTL = 3600 * time.Second
+
 // none is how the article writes an absent token or description: the
 // string "null" ("id_token": "null", "error_description": "null").
 const none = "null"
 
 type handler struct{ d dialect.Deps }
 
-// Register mounts the token endpoint on mux, with the server's general
-// per-IP token limit if one is configured.
-func Register(mux *http.ServeMux, d dialect.Deps) {
-	d.Check("empowerid")
-	h := &handler{d: d}
-	d.Handle(mux, "POST "+PathToken, "empowerid_token", d.LimitByIP("empowerid_token", d.TokenIPLimit, http.HandlerFunc(h.token), nil))
-	d.Handle(mux, PathToken, "method_not_allowed", d.MethodNotAllowed(http.MethodPost))
+// Dialect is the EmpowerID dialect (package dialect).
+type Dialect struct{}
+
+// Name is "empowerid".
+func (Dialect) Name() string { return Name }
+
+// Settings: EmpowerID adds none.
+func (Dialect) Settings() []dialect.Setting { return nil }
+
+// Policy: every token request carries the application's API key and
+// names its registered redirect URI (a refresh need not, but one it names
+// must be registered), and a token lives 3600 s unless the client says
+// otherwise.
+func (Dialect) Policy() grant.DialectPolicy {
+	return grant.DialectPolicy{RequireAPIKey: true, RequireRedirectURI: true, DefaultAccessTTL: DefaultAccessTTL}
 }
 
-// tokenRequest is the article's "Request Data". scope is optional (the
-// client's default scopes apply without it).
+// Routes is the token endpoint, with the server's general per-IP token
+// limit if one is configured.
+func (Dialect) Routes(d dialect.Deps) ([]dialect.Route, error) {
+	d.Check(Name)
+	h := &handler{d: d}
+	return []dialect.Route{
+		{Pattern: "POST " + PathToken, Endpoint: "empowerid_token", Handler: d.LimitByIP("empowerid_token", d.TokenIPLimit, http.HandlerFunc(h.token), nil)},
+	}, nil
+}
+
+// tokenRequest is the article's "Request Data", and refresh_token for
+// the refresh grant. scope is optional (the client's default scopes
+// apply without it; a refresh keeps the granted ones or narrows them).
 type tokenRequest struct {
 	ClientID     dialect.StringOrNumber `json:"client_id"`
 	ClientSecret string                 `json:"client_secret"`
 	RedirectURI  string                 `json:"redirect_uri"`
 	GrantType    string                 `json:"grant_type"`
 	Scope        string                 `json:"scope"`
+	RefreshToken string                 `json:"refresh_token"`
 }
 
 // tokenBody is the article's response, every member always present.
@@ -98,17 +123,26 @@ func (h *handler) decode(w http.ResponseWriter, r *http.Request) (tokenRequest, 
 		return body, err
 	}
 	body = tokenRequest{ClientID: dialect.StringOrNumber(form.Get("client_id")), ClientSecret: form.Get("client_secret"),
-		RedirectURI: form.Get("redirect_uri"), GrantType: form.Get("grant_type"), Scope: form.Get("scope")}
+		RedirectURI: form.Get("redirect_uri"), GrantType: form.Get("grant_type"), Scope: form.Get("scope"),
+		RefreshToken: form.Get("refresh_token")}
 	return body, nil
 }
 
 // tokenRequestFrom checks that each credential is present, naming the
 // one that is not, and builds the engine's request; the engine then
 // checks each is right (client secret, API key, registered redirect URI,
-// person's password), again with a message of its own for each.
+// person's password or refresh token), again with a message of its own
+// for each.
+//
+// The password grant is the article's. The refresh grant (RFC 6749 §6)
+// serves the refresh_token of its response with the same conventions: the
+// API key header, client_id and client_secret in the JSON or form body,
+// redirect_uri checked when sent; no person's credentials, as the refresh
+// token stands for the person's authorization (an Authorization header is
+// ignored). Rotation and reuse detection are the engine's.
 func tokenRequestFrom(r *http.Request, body tokenRequest) (grant.TokenRequest, error) {
-	if body.GrantType != tokenmint.GrantPassword {
-		return grant.TokenRequest{}, oauth.NewError(oauth.UnsupportedGrantType, "grant_type must be password")
+	if body.GrantType != tokenmint.GrantPassword && body.GrantType != tokenmint.GrantRefreshToken {
+		return grant.TokenRequest{}, oauth.NewError(oauth.UnsupportedGrantType, "grant_type must be password or refresh_token")
 	}
 	apiKey, err := apiKeyHeader(r)
 	if err != nil {
@@ -120,21 +154,24 @@ func tokenRequestFrom(r *http.Request, body tokenRequest) (grant.TokenRequest, e
 	if body.ClientSecret == "" {
 		return grant.TokenRequest{}, oauth.NewError(oauth.InvalidClient, "client_secret is missing from the request data")
 	}
-	user, pw, err := personCredentials(r)
-	if err != nil {
+	req := grant.TokenRequest{
+		GrantType:   body.GrantType,
+		Client:      grant.Credentials{ID: string(body.ClientID), Secret: body.ClientSecret, Method: grant.AuthPost, APIKey: apiKey},
+		Scope:       body.Scope,
+		RedirectURI: body.RedirectURI,
+		Dialect:     Name,
+	}
+	if body.GrantType == tokenmint.GrantRefreshToken {
+		if body.RefreshToken == "" {
+			return grant.TokenRequest{}, oauth.NewError(oauth.InvalidRequest, "refresh_token is missing from the request data")
+		}
+		req.RefreshToken = body.RefreshToken
+		return req, nil
+	}
+	if req.Username, req.Password, err = personCredentials(r); err != nil {
 		return grant.TokenRequest{}, err
 	}
-	return grant.TokenRequest{
-		GrantType:          body.GrantType,
-		Client:             grant.Credentials{ID: string(body.ClientID), Secret: body.ClientSecret, Method: grant.AuthPost},
-		Scope:              body.Scope,
-		RedirectURI:        body.RedirectURI,
-		Username:           user,
-		Password:           pw,
-		APIKey:             apiKey,
-		RequireAPIKey:      true,
-		RequireRedirectURI: true,
-	}, nil
+	return req, nil
 }
 
 func apiKeyHeader(r *http.Request) (string, error) {

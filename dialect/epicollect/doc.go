@@ -6,21 +6,67 @@
 //	POST /api/oauth/token   {"grant_type": "client_credentials", "client_id": 153, "client_secret": "..."}
 //	→ 200 {"token_type": "Bearer", "expires_in": 7200, "access_token": "<RS256 JWT>"}
 //
-// The body is JSON (application/vnd.api+json in the sample, or
-// application/json); client_id may be a JSON number, as in the sample, or
-// a string. "Access tokens are valid for 2 hours": expires_in is the
-// client's access TTL, so create the client with --access-ttl 2h.
+// The guide's claims, one by one, with what tokenmint does:
 //
-// The access token reproduces the layout of the sample token (Laravel
-// Passport's): RS256, "jti" in the JOSE header as well as in the claims,
-// "aud" the client's ID, "sub" empty, "scopes" an array. It also keeps the
-// RFC 9068 members tokenmint relies on ("iss", "client_id", "scope" and
-// "typ": "at+jwt"), so the token introspects and revokes through the
-// standard endpoints like any other.
+//   - "Once you have set up a project App, you can then request an access
+//     token using your Client ID and Client Secret": the project App is a
+//     confidential client (tokenmint client create, --id 153 to keep a
+//     numeric ID), authenticated by client_id and client_secret in the
+//     body (RFC 6749 §2.3.1) through the grant engine, as at every other
+//     endpoint.
+//   - "POST /api/oauth/token", with the base domain five.epicollect.net:
+//     the path is PathToken on tokenmint's own host; another method is
+//     405 with Allow: POST.
+//   - POST parameters grant_type ("Must have value 'client_credentials'"),
+//     client_id and client_secret, all required: another grant_type is
+//     ec5_261, a missing or wrong credential ec5_253. scope is optional
+//     (RFC 6749 §4.4.2); the guide sends none and the sample token's
+//     scopes are [].
+//   - The jQuery sample posts JSON.stringify(params) with contentType
+//     application/vnd.api+json and client_id: 153, a number: JSON is read
+//     under application/vnd.api+json, application/json or any other +json
+//     type, client_id as a number or a string. The guide's other examples
+//     send the same parameters otherwise: PyEpicollect's
+//     requests.post(data=...) form-encoded, the R sample's
+//     httr::POST(body=list(...)) multipart/form-data; both are read too,
+//     within the server's body limit (multipart fields within
+//     dialect.MultipartMemory, never spooled to disk, file parts refused).
+//     Any other Content-Type is 415.
+//   - "Access tokens are valid for 2 hours from the time they are
+//     issued": expires_in and the token's exp are the client's access TTL
+//     when it sets one, else two hours (DefaultAccessTTL) through this
+//     endpoint; the same client keeps the server's default (one hour) at
+//     the standard token endpoint.
+//   - "We currently enforce a rate limit of 10 tokens per hour per IP
+//     address": the epicollect_rate_limit setting (--epicollect-rate-limit, 10/1h by default)
+//     counts tokens issued per client IP over a rolling hour, in
+//     Deps.Window (shared by every instance through Redis when it is
+//     configured): 10 tokens in any hour, the 11th refused with 429,
+//     ec5_255 and a Retry-After saying when the next token can be had
+//     (when the oldest of the hour's tokens is an hour old). A request
+//     that issues no token costs none: the token is reserved before the
+//     engine runs, so that concurrent requests cannot exceed the limit,
+//     and released when it fails. Failed client authentications are
+//     limited instead by the server's sign-in failure limit
+//     (login_max_failures per login_failure_window, per client IP,
+//     Deps.FailedAuth), answered the same way. Answers carry Laravel's
+//     X-RateLimit-Limit and X-RateLimit-Remaining headers. The client IP
+//     is the peer's unless it is a trusted proxy (httpapi.ClientIP).
+//   - "This restriction helps protect the system from automated misuse":
+//     beside the two limits above, the server's general per-IP request
+//     limit (token_rate_limit) applies here when it is set.
+//   - "Please note you cannot access the data using a browser!": the
+//     endpoint sends no CORS headers, so a page on another origin cannot
+//     read its answers.
+//   - The HTTP Response: token_type "Bearer", expires_in in seconds and
+//     access_token, in that order. The access token reproduces the layout
+//     of the sample token (Laravel Passport's): RS256, "jti" in the JOSE
+//     header as well as in the claims, "aud" the client's ID, "sub"
+//     empty, "scopes" an array. It also keeps the RFC 9068 members
+//     tokenmint relies on ("iss", "client_id", "scope" and "typ":
+//     "at+jwt"), so the token introspects and revokes through the
+//     standard endpoints like any other.
 //
-// "We currently enforce a rate limit of 10 tokens per hour per IP
-// address": the endpoint is limited per client IP by Deps.EpicollectLimit
-// (configurable, 10/1h by default), and a refusal is a 429 with
-// Retry-After in Epicollect5's own error format. Every error uses that
-// format, the JSON:API-style errors array of the Epicollect5 server.
+// Every error uses the Epicollect5 server's own format, the JSON:API-style
+// errors array (see errors.go).
 package epicollect

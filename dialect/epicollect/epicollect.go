@@ -1,6 +1,7 @@
 package epicollect
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -9,28 +10,80 @@ import (
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/oauth"
+	"github.com/tokenmint/tokenmint/ratelimit"
 )
 
 // PathToken is the token endpoint: "POST /api/oauth/token".
 const PathToken = "/api/oauth/token"
 
 type handler struct {
-	d     dialect.Deps
-	limit int // requests per period of the IP limit, for X-RateLimit-Limit
+	d dialect.Deps
+	// quota is the rolling limit of tokens issued per client IP (zero:
+	// none), counted by d.Window.
+	quota ratelimit.Limit
 }
 
-// Register mounts the token endpoint on mux, limited per client IP by
-// d.EpicollectLimit (the platform's documented 10 per hour by default) or,
-// when that is zero, by the server's general d.TokenIPLimit.
-func Register(mux *http.ServeMux, d dialect.Deps) {
-	d.Check("epicollect")
-	l := d.EpicollectLimit
-	if l.IsZero() {
-		l = d.TokenIPLimit
+// DefaultAccessTTL is the lifetime of a token for a client that sets
+// none: "Access tokens are valid for 2 hours from the time they are
+// issued."
+const DefaultAccessTTL = 2 * time.Hour
+
+// Dialect is the Epicollect5 dialect (package dialect).
+type Dialect struct{}
+
+// Name is "epicollect".
+func (Dialect) Name() string { return Name }
+
+// SettingRateLimit is the setting of the tokens issued per client IP over
+// a rolling period: "we currently enforce a rate limit of 10 tokens per
+// hour per IP address" (--epicollect-rate-limit).
+const SettingRateLimit = "epicollect_rate_limit"
+
+// Settings is the rolling limit of tokens issued per client IP.
+func (Dialect) Settings() []dialect.Setting {
+	return []dialect.Setting{{
+		Key:     SettingRateLimit,
+		Default: "10/1h",
+		Help:    "Epicollect tokens issued per client IP over a rolling period, a `RATE` N/DURATION (empty: none)",
+		Check: func(v string) error {
+			l, err := ratelimit.ParseLimit(v)
+			if err != nil {
+				return fmt.Errorf("invalid rate %q (use N/DURATION like 100/1m or 10/1h)", v)
+			}
+			return l.ValidateWindow()
+		},
+	}}
+}
+
+// Policy: a token lives two hours unless the client says otherwise, and
+// has the layout of the document's sample (Shape).
+func (Dialect) Policy() grant.DialectPolicy {
+	return grant.DialectPolicy{Shape: Shape, DefaultAccessTTL: DefaultAccessTTL}
+}
+
+// Routes is the token endpoint. Tokens issued are limited per client IP
+// over a rolling period by the epicollect_rate_limit setting (the
+// platform's documented 10 per hour by default), failed client
+// authentications by d.FailedAuth, and requests of any outcome by the
+// server's general d.TokenIPLimit when one is configured.
+func (Dialect) Routes(d dialect.Deps) ([]dialect.Route, error) {
+	d.Check(Name)
+	h := &handler{d: d}
+	quota, err := ratelimit.ParseLimit(d.Setting(SettingRateLimit))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", SettingRateLimit, err)
 	}
-	h := &handler{d: d, limit: l.Count}
-	d.Handle(mux, "POST "+PathToken, "epicollect_token", d.LimitByIP("epicollect_token", l, http.HandlerFunc(h.token), h.refuse))
-	d.Handle(mux, PathToken, "method_not_allowed", http.HandlerFunc(h.methodNotAllowed))
+	if d.Window != nil {
+		h.quota = quota
+	}
+	refuse := func(w http.ResponseWriter, r *http.Request, retryAfter int) {
+		h.tooMany(w, retryAfter, "too many requests from this address")
+	}
+	return []dialect.Route{
+		{Pattern: "POST " + PathToken, Endpoint: "epicollect_token", Handler: d.LimitByIP("epicollect_token", d.TokenIPLimit, http.HandlerFunc(h.token), refuse)},
+		// The platform's own error shape for any other method.
+		{Pattern: PathToken, Endpoint: "method_not_allowed", Handler: http.HandlerFunc(h.methodNotAllowed)},
+	}, nil
 }
 
 // tokenRequest is the documented body: grant_type, client_id (a number
@@ -52,8 +105,8 @@ type tokenBody struct {
 }
 
 func (h *handler) token(w http.ResponseWriter, r *http.Request) {
-	var body tokenRequest
-	if err := dialect.DecodeJSON(w, r, h.d.BodyLimit(), &body); err != nil {
+	body, err := h.decode(w, r)
+	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -61,22 +114,57 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, oauth.NewError(oauth.UnsupportedGrantType, "grant_type must be client_credentials"))
 		return
 	}
+	ip := h.d.ClientIP(r)
+	res, ok := h.admit(w, r, ip)
+	if !ok {
+		return
+	}
+	resp, err := h.d.Engine.Token(r.Context(), grant.TokenRequest{
+		GrantType: body.GrantType,
+		Client:    credentials(body),
+		Scope:     body.Scope,
+		ClientIP:  ip,
+		Dialect:   Name,
+	})
+	if err != nil {
+		h.failed(r.Context(), ip, res, err)
+		h.writeError(w, r, err)
+		return
+	}
+	h.quotaHeaders(w, res)
+	httpapi.WriteJSON(w, http.StatusOK, tokenBody{TokenType: resp.TokenType, ExpiresIn: int64(resp.ExpiresIn / time.Second), AccessToken: resp.AccessToken})
+}
+
+// decode reads the body as the platform's clients send it: JSON
+// (application/vnd.api+json in the jQuery sample, or application/json),
+// form-encoded (PyEpicollect's requests.post(data=...)) or multipart (the
+// R sample's httr::POST(body=list(...))).
+func (h *handler) decode(w http.ResponseWriter, r *http.Request) (tokenRequest, error) {
+	var body tokenRequest
+	ct := r.Header.Get("Content-Type")
+	if dialect.IsJSON(ct) {
+		return body, dialect.DecodeJSON(w, r, h.d.BodyLimit(), &body)
+	}
+	if dialect.FormType(ct) == "" {
+		return body, &oauth.Error{Code: oauth.InvalidRequest, Status: http.StatusUnsupportedMediaType,
+			Description: "Content-Type must be application/vnd.api+json, application/json, application/x-www-form-urlencoded or multipart/form-data"}
+	}
+	form, err := dialect.DecodeForm(w, r, h.d.BodyLimit())
+	if err != nil {
+		return body, err
+	}
+	return tokenRequest{GrantType: form.Get("grant_type"), ClientID: dialect.StringOrNumber(form.Get("client_id")),
+		ClientSecret: form.Get("client_secret"), Scope: form.Get("scope")}, nil
+}
+
+// credentials are the client's: client_id and client_secret in the body
+// (RFC 6749 §2.3.1), client_id alone for a public client.
+func credentials(body tokenRequest) grant.Credentials {
 	cred := grant.Credentials{ID: string(body.ClientID), Secret: body.ClientSecret, Method: grant.AuthPost}
 	if cred.Secret == "" {
 		cred.Method = grant.AuthNone
 	}
-	resp, err := h.d.Engine.Token(r.Context(), grant.TokenRequest{
-		GrantType: body.GrantType,
-		Client:    cred,
-		Scope:     body.Scope,
-		ClientIP:  h.d.ClientIP(r),
-		Shape:     Shape,
-	})
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, tokenBody{TokenType: resp.TokenType, ExpiresIn: int64(resp.ExpiresIn / time.Second), AccessToken: resp.AccessToken})
+	return cred
 }
 
 // Shape gives a JWT access token the layout of the document's sample

@@ -166,7 +166,7 @@ func wantError(t *testing.T, r dialecttest.Response, status int, code, source st
 
 // TestErrors: failures in the Epicollect5 server's format and statuses.
 func TestErrors(t *testing.T) {
-	in := dialecttest.Start(t, func(c *config.Config) { c.EpicollectRateLimit = "0" })
+	in := dialecttest.Start(t, func(c *config.Config) { c.DialectSettings[epicollect.SettingRateLimit], c.LoginMaxFailures = "0", 100 })
 	projectApp(t, in)
 	pub := in.CreateClient(t, registry.ClientSpec{Name: "public", Public: true, GrantTypes: []string{tokenmint.GrantAuthorizationCode}, RedirectURIs: []string{"https://app.test/cb"}})
 	const jsonType = "application/vnd.api+json"
@@ -184,8 +184,35 @@ func TestErrors(t *testing.T) {
 		{"unknown scope", jsonType, `{"grant_type":"client_credentials","client_id":153,"client_secret":"` + sampleSecret + `","scope":"admin"}`, 400, "ec5_254"},
 		{"malformed JSON", jsonType, `{"grant_type":"client_credentials",`, 400, "ec5_254"},
 		{"client_id object", jsonType, `{"grant_type":"client_credentials","client_id":{}}`, 400, "ec5_254"},
-		{"form body", "application/x-www-form-urlencoded", `grant_type=client_credentials&client_id=153`, 415, "ec5_254"},
+		{"JSON: repeated member", jsonType, `{"grant_type":"client_credentials","client_id":153,"client_secret":"` + sampleSecret + `","Client_Id":154}`, 400, "ec5_254"},
+		{"another content type", "text/plain", `grant_type=client_credentials&client_id=153`, 415, "ec5_254"},
+		{"no content type", "", `{"grant_type":"client_credentials","client_id":153}`, 415, "ec5_254"},
 		{"too large", jsonType, `{"client_secret":"` + strings.Repeat("x", 70<<10) + `"}`, 413, "ec5_254"},
+		{"form: wrong secret", "application/x-www-form-urlencoded", `grant_type=client_credentials&client_id=153&client_secret=nope`, 400, "ec5_253"},
+		{"form: repeated field", "application/x-www-form-urlencoded", `grant_type=client_credentials&client_id=153&client_id=154`, 400, "ec5_254"},
+		{"form: too large", "application/x-www-form-urlencoded", `client_secret=` + strings.Repeat("x", 70<<10), 413, "ec5_254"},
+		{"multipart: no boundary", "multipart/form-data", "--x\r\n", 400, "ec5_254"},
+		{"multipart: malformed", "multipart/form-data; boundary=x", "garbage", 400, "ec5_254"},
+	}
+	for _, tt := range []struct {
+		name       string
+		parts      []part
+		wantStatus int
+		wantCode   string
+	}{
+		{"multipart: wrong secret", sampleParts("nope"), 400, "ec5_253"},
+		{"multipart: file part", append(sampleParts(sampleSecret), part{name: "file", file: "secret.txt", value: "x"}), 400, "ec5_254"},
+		{"multipart: repeated field", append(sampleParts(sampleSecret), part{name: "client_id", value: "154"}), 400, "ec5_254"},
+		{"multipart: unnamed part", append(sampleParts(sampleSecret), part{value: "x"}), 400, "ec5_254"},
+		{"multipart: fields too large", append(sampleParts(sampleSecret), part{name: "scope", value: strings.Repeat("x", 9<<10)}), 413, "ec5_254"},
+		{"multipart: body too large", append(sampleParts(sampleSecret), part{name: "scope", value: strings.Repeat("x", 70<<10)}), 413, "ec5_254"},
+	} {
+		ct, body := multipartBody(t, tt.parts)
+		tests = append(tests, struct {
+			name, ctype, body string
+			wantStatus        int
+			wantCode          string
+		}{tt.name, ct, body, tt.wantStatus, tt.wantCode})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,31 +230,51 @@ func sampleRequest(t *testing.T, in *servertest.Instance, headers ...string) dia
 }
 
 // TestRateLimit: "a rate limit of 10 tokens per hour per IP address",
-// answered 429 with Retry-After in the platform's error format; after a
-// sixth of an hour one more token is allowed (the limit refills
-// steadily).
+// over a rolling hour: 10 tokens in any hour, the 11th refused with 429
+// in the platform's error format and a Retry-After that says when the
+// next token can be had, which is when the oldest of the 10 is an hour
+// old (a limit that refilled steadily would allow 15 within this hour).
 func TestRateLimit(t *testing.T) {
 	in := dialecttest.Start(t)
 	projectApp(t, in)
-	for i := range 10 {
-		if r := sampleRequest(t, in); r.Status != http.StatusOK {
-			t.Fatalf("request %d: %d %s", i+1, r.Status, r.Raw)
+	issue := func(n int) {
+		t.Helper()
+		for i := range n {
+			r := sampleRequest(t, in)
+			if r.Status != http.StatusOK {
+				t.Fatalf("token %d: %d %s", i+1, r.Status, r.Raw)
+			}
+			if r.Header.Get("X-RateLimit-Limit") != "10" {
+				t.Errorf("X-RateLimit-Limit %q", r.Header.Get("X-RateLimit-Limit"))
+			}
 		}
 	}
-	r := sampleRequest(t, in)
-	wantError(t, r, http.StatusTooManyRequests, "ec5_255", "rate-limiter")
-	retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
-	if err != nil || retry < 1 || retry > 360 {
-		t.Errorf("Retry-After = %q, want 1..360 seconds", r.Header.Get("Retry-After"))
+	refused := func(wantRetry int) {
+		t.Helper()
+		r := sampleRequest(t, in)
+		wantError(t, r, http.StatusTooManyRequests, "ec5_255", "rate-limiter")
+		if got := r.Header.Get("Retry-After"); got != strconv.Itoa(wantRetry) {
+			t.Errorf("Retry-After = %q, want %d", got, wantRetry)
+		}
+		if r.Header.Get("X-RateLimit-Limit") != "10" || r.Header.Get("X-RateLimit-Remaining") != "0" {
+			t.Errorf("X-RateLimit headers %v", r.Header)
+		}
 	}
-	if r.Header.Get("X-RateLimit-Limit") != "10" || r.Header.Get("X-RateLimit-Remaining") != "0" {
-		t.Errorf("X-RateLimit headers %v", r.Header)
+	issue(5)
+	in.Clock.Advance(30 * time.Minute)
+	issue(4)
+	if r := sampleRequest(t, in); r.Status != http.StatusOK || r.Header.Get("X-RateLimit-Remaining") != "0" {
+		t.Fatalf("the 10th token: %d %s, X-RateLimit-Remaining %q", r.Status, r.Raw, r.Header.Get("X-RateLimit-Remaining"))
 	}
-	in.Clock.Advance(time.Duration(retry) * time.Second)
-	if r := sampleRequest(t, in); r.Status != http.StatusOK {
-		t.Fatalf("after Retry-After: %d %s", r.Status, r.Raw)
-	}
-	wantError(t, sampleRequest(t, in), http.StatusTooManyRequests, "ec5_255", "rate-limiter")
+	refused(1800) // the first five are an hour old in 30 minutes
+	in.Clock.Advance(1799 * time.Second)
+	refused(1)
+	in.Clock.Advance(time.Second)
+	issue(5)
+	refused(1800)
+	in.Clock.Advance(time.Hour)
+	issue(10)
+	refused(3600)
 }
 
 // TestRateLimitConfig: the limit is configurable, and X-Forwarded-For
@@ -235,7 +282,7 @@ func TestRateLimit(t *testing.T) {
 func TestRateLimitConfig(t *testing.T) {
 	t.Run("trusted proxy", func(t *testing.T) {
 		in := dialecttest.Start(t, func(c *config.Config) {
-			c.EpicollectRateLimit = "2/1m"
+			c.DialectSettings[epicollect.SettingRateLimit] = "2/1m"
 			c.TrustedProxies = []string{"127.0.0.1/32"}
 		})
 		projectApp(t, in)
@@ -250,7 +297,7 @@ func TestRateLimitConfig(t *testing.T) {
 		}
 	})
 	t.Run("untrusted peer", func(t *testing.T) {
-		in := dialecttest.Start(t, func(c *config.Config) { c.EpicollectRateLimit = "2/1m" })
+		in := dialecttest.Start(t, func(c *config.Config) { c.DialectSettings[epicollect.SettingRateLimit] = "2/1m" })
 		projectApp(t, in)
 		for i := range 2 {
 			if r := sampleRequest(t, in, "X-Forwarded-For", "203.0.113."+strconv.Itoa(i)); r.Status != http.StatusOK {

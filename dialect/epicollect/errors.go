@@ -86,15 +86,12 @@ func translate(oe *oauth.Error) (apiError, int) {
 	return errTokenIssue, http.StatusBadRequest
 }
 
-// refuse is the 429 of the per-IP limit, with the headers Laravel's
-// throttle middleware sends alongside it.
-func (h *handler) refuse(w http.ResponseWriter, r *http.Request, retryAfter int) {
-	hd := w.Header()
-	hd.Set("Retry-After", strconv.Itoa(retryAfter))
-	hd.Set("X-RateLimit-Limit", strconv.Itoa(h.limit))
-	hd.Set("X-RateLimit-Remaining", "0")
+// tooMany is a 429 in the format of Epicollect5's rate limiter, with
+// Retry-After (RFC 9110 §10.2.3): when the next request can succeed.
+func (h *handler) tooMany(w http.ResponseWriter, retryAfter int, detail string) {
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 	e := errTooManyRequests
-	e.Detail = "at most " + strconv.Itoa(h.limit) + " token requests per period from one address; retry in " + strconv.Itoa(retryAfter) + " s"
+	e.Detail = detail
 	writeErrors(w, http.StatusTooManyRequests, e)
 }
 

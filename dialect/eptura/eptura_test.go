@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/dialect/dialecttest"
 	"github.com/tokenmint/tokenmint/dialect/eptura"
 	"github.com/tokenmint/tokenmint/registry"
@@ -51,7 +52,7 @@ func appSpec(t *testing.T, public bool) registry.ClientSpec {
 	spec := registry.ClientSpec{Name: "Workplace app", Profile: eptura.Name, Public: public, AllowNoPKCE: public,
 		GrantTypes:   []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken, tokenmint.GrantPassword},
 		RedirectURIs: []string{redirectURI}, Scopes: []string{scope}, TokenFormat: tokenmint.FormatOpaque}
-	if err := spec.ApplyProfile(registry.Explicit(registry.FieldPublic)); err != nil {
+	if err := spec.ApplyProfile(dialects.Profile, registry.Explicit(registry.FieldPublic)); err != nil {
 		t.Fatal(err)
 	}
 	return spec

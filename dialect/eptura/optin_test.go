@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/dialect/dialecttest"
 	"github.com/tokenmint/tokenmint/dialect/eptura"
 	"github.com/tokenmint/tokenmint/registry"
@@ -158,7 +159,7 @@ func TestAnyScopeString(t *testing.T) {
 		DefaultScopes: []string{"email"},
 		GrantTypes:    []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken, tokenmint.GrantPassword},
 		RedirectURIs:  []string{redirectURI}}
-	if err := spec.ApplyProfile(registry.Explicit(registry.FieldPublic)); err != nil {
+	if err := spec.ApplyProfile(dialects.Profile, registry.Explicit(registry.FieldPublic)); err != nil {
 		t.Fatal(err)
 	}
 	if !spec.IntersectScopes || spec.Public {

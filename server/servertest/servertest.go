@@ -18,6 +18,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/internal/fakeclock"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/registry"
@@ -34,6 +35,7 @@ func NewClock() *Clock { return fakeclock.New(time.Date(2026, 11, 23, 12, 0, 0, 
 // Instance is one running server.
 type Instance struct {
 	URL      string // where this instance listens (the issuer may differ)
+	AdminURL string // its admin listener
 	Config   config.Config
 	Server   *server.Server
 	Registry *registry.Registry
@@ -85,6 +87,12 @@ func Launch(t testing.TB, clock *Clock, cfg config.Config) (*Instance, error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	cfg.Addr = ln.Addr().String()
+	admin, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	cfg.AdminAddr = admin.Addr().String()
 	if cfg.Issuer == "" {
 		cfg.Issuer = "http://" + cfg.Addr
 	}
@@ -99,10 +107,11 @@ func Launch(t testing.TB, clock *Clock, cfg config.Config) (*Instance, error) {
 	if err != nil {
 		cancel()
 		ln.Close()
+		admin.Close()
 		return nil, fmt.Errorf("server.New: %w", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
+	go func() { done <- s.ServeWithAdmin(ctx, ln, admin) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -111,15 +120,17 @@ func Launch(t testing.TB, clock *Clock, cfg config.Config) (*Instance, error) {
 		s.Close()
 	})
 	in := &Instance{
-		URL:    "http://" + cfg.Addr,
-		Config: cfg,
-		Server: s,
-		Clock:  clock,
+		URL:      "http://" + cfg.Addr,
+		AdminURL: "http://" + cfg.AdminAddr,
+		Config:   cfg,
+		Server:   s,
+		Clock:    clock,
 		Registry: &registry.Registry{
 			Store:     s.Store(),
 			Secrets:   token.NewHasher(TestMasterKey.Derive(token.PurposeSecretHash)),
 			Passwords: password.NewHasher(TestPasswordParams),
 			Now:       clock.Now,
+			Profiles:  dialects.Profile,
 		},
 	}
 	return in, nil
