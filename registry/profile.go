@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
-
 )
 
 // Fields of a ClientSpec a profile may fill in, named as the client
