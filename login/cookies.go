@@ -98,7 +98,9 @@ func (p *Pages) checkCSRF(r *http.Request, formToken string) bool {
 	if !validCSRFCookie(v) || formToken == "" {
 		return false
 	}
-	got, err := base64.RawURLEncoding.DecodeString(formToken)
+	// Strict: only the encoding csrfToken wrote, not the variants that
+	// differ in the unused bits of the last character.
+	got, err := base64.RawURLEncoding.Strict().DecodeString(formToken)
 	if err != nil {
 		return false
 	}

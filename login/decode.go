@@ -123,7 +123,9 @@ func (p *Pages) encodePending(req grant.AuthorizeRequest) string {
 // decodePending verifies and decodes a field made by encodePending.
 func (p *Pages) decodePending(field string) (grant.AuthorizeRequest, bool) {
 	sig, enc, found := strings.Cut(field, ".")
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	// Strict: only the signature encodePending wrote, not the variants
+	// that differ in the unused bits of the last character.
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if !found || err != nil || !hmac.Equal(got, p.mac(labelPending, enc)) {
 		return grant.AuthorizeRequest{}, false
 	}
