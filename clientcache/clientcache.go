@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
-	"github.com/tokenmint/tokenmint/periodic"
+	"github.com/tokenmint/tokenmint/internal/periodic"
 )
 
 // Cache is a read-through cache of clients. Unknown client IDs are cached

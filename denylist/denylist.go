@@ -30,7 +30,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
-	"github.com/tokenmint/tokenmint/periodic"
+	"github.com/tokenmint/tokenmint/internal/periodic"
 )
 
 // pruneEvery is how often entries of expired tokens are dropped, and

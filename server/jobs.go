@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint/clientcache"
-	"github.com/tokenmint/tokenmint/periodic"
+	"github.com/tokenmint/tokenmint/internal/periodic"
 )
 
 // revisionPoll is how often the store's revision is checked: a client or
