@@ -47,7 +47,7 @@ type Config struct {
 	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
 	DBMaxConns      int           `yaml:"db_max_conns"`
 	// TokenCacheEntries bounds the opaque token records each instance
-	// keeps in memory (package tokencache); 0 reads every one from the
+	// keeps in memory (package store/cache); 0 reads every one from the
 	// database.
 	TokenCacheEntries int `yaml:"token_cache_entries"`
 
