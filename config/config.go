@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/token"
 )
@@ -92,7 +93,7 @@ func Default() Config {
 		WriteTimeout:        10 * time.Second,
 		IdleTimeout:         60 * time.Second,
 		ShutdownTimeout:     15 * time.Second,
-		MaxBodyBytes:        64 << 10,
+		MaxBodyBytes:        httpapi.DefaultMaxBodyBytes,
 		TokenCacheEntries:   50_000,
 		Argon2Memory:        password.DefaultParams.Memory,
 		Argon2Iterations:    password.DefaultParams.Iterations,

@@ -15,9 +15,6 @@ import (
 	"github.com/tokenmint/tokenmint/ratelimit"
 )
 
-// DefaultMaxBodyBytes bounds request bodies when Deps.MaxBodyBytes is 0.
-const DefaultMaxBodyBytes = 64 << 10
-
 // Deps is what a dialect needs from the server. Engine and API are
 // required; Login is required by dialects with a browser flow (eptura).
 type Deps struct {
@@ -72,7 +69,7 @@ func (d Deps) Clock() time.Time {
 // BodyLimit is the bound on request bodies.
 func (d Deps) BodyLimit() int64 {
 	if d.MaxBodyBytes <= 0 {
-		return DefaultMaxBodyBytes
+		return httpapi.DefaultMaxBodyBytes
 	}
 	return d.MaxBodyBytes
 }
