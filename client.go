@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tokenmint/tokenmint/oauth"
 )
 
 // Grant types a client may be allowed (RFC 6749 §1.3, §6).
@@ -209,7 +211,7 @@ func (c *Client) Validate() error {
 		return errors.New("a confidential client needs a secret")
 	}
 	for _, s := range append(slices.Clone(c.Scopes), c.DefaultScopes...) {
-		if !validScopeToken(s) {
+		if !oauth.ValidScopeToken(s) {
 			return fmt.Errorf("invalid scope %q: scopes are printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)", s)
 		}
 	}
@@ -263,21 +265,6 @@ func (c *Client) validateLifetimes() error {
 		}
 	}
 	return nil
-}
-
-// validScopeToken reports whether s is a scope-token of RFC 6749 §3.3:
-// 1*( %x21 / %x23-5B / %x5D-7E ).
-func validScopeToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if b < 0x21 || b == 0x22 || b == 0x5c || b > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 // EffectiveAccessTTL is the client's access token lifetime, defaulted.

@@ -130,7 +130,7 @@ type AuthCode struct {
 
 // RevokedToken marks an access token revoked until it would have expired:
 // a JWT by its "jti", an opaque token by its record ID (AccessToken.ID).
-// Both live in one set (the revocation feed, package denylist), so that a
+// Both live in one set (the revocation feed, package store/cache), so that a
 // process can answer "is this token revoked?" from memory.
 type RevokedToken struct {
 	ID        string

@@ -85,9 +85,9 @@ type TokenStore interface {
 	// all. Every write that revokes access tokens (RevokeJWT,
 	// DeleteAccessToken, RevokeFamily, DeleteClient, DeleteUser,
 	// RevokeUserGrants) is in the feed, JWTs and opaque tokens alike, so
-	// a process can keep the revoked IDs in memory (package denylist) and
-	// cache token records (package tokencache). Rows the janitor deleted
-	// are gone from it.
+	// a process can keep the revoked IDs in memory and cache token
+	// records (package store/cache). Rows the janitor deleted are gone
+	// from it.
 	RevocationsSince(ctx context.Context, cursor int64) ([]RevokedToken, int64, error)
 
 	CreateFamily(ctx context.Context, f Family) error

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
+	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/token"
 )
@@ -53,7 +54,7 @@ type Config struct {
 	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
 	DBMaxConns      int           `yaml:"db_max_conns"`
 	// TokenCacheEntries bounds the opaque token records each instance
-	// keeps in memory (package tokencache); 0 reads every one from the
+	// keeps in memory (package store/cache); 0 reads every one from the
 	// database.
 	TokenCacheEntries int `yaml:"token_cache_entries"`
 
@@ -96,7 +97,7 @@ func Default() Config {
 		WriteTimeout:       10 * time.Second,
 		IdleTimeout:        60 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
-		MaxBodyBytes:       64 << 10,
+		MaxBodyBytes:       httpapi.DefaultMaxBodyBytes,
 		TokenCacheEntries:  50_000,
 		Argon2Memory:       password.DefaultParams.Memory,
 		Argon2Iterations:   password.DefaultParams.Iterations,

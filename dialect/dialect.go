@@ -54,9 +54,6 @@ type Setting struct {
 	Check func(string) error
 }
 
-// DefaultMaxBodyBytes bounds request bodies when Deps.MaxBodyBytes is 0.
-const DefaultMaxBodyBytes = 64 << 10
-
 // Deps is what a dialect needs from the server. Engine and API are
 // required; Login is required by dialects with a browser flow (eptura).
 type Deps struct {
@@ -122,7 +119,7 @@ func (d Deps) Clock() time.Time {
 // BodyLimit is the bound on request bodies.
 func (d Deps) BodyLimit() int64 {
 	if d.MaxBodyBytes <= 0 {
-		return DefaultMaxBodyBytes
+		return httpapi.DefaultMaxBodyBytes
 	}
 	return d.MaxBodyBytes
 }

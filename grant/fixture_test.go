@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
-	"github.com/tokenmint/tokenmint/clientcache"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/store"
+	"github.com/tokenmint/tokenmint/store/cache"
 	"github.com/tokenmint/tokenmint/store/sqlstore"
 	"github.com/tokenmint/tokenmint/token"
 )
@@ -63,7 +63,7 @@ func newFixtureParams(tb testing.TB, params password.Params) *fixture {
 	}
 	secrets := token.NewHasher(mk.Derive(token.PurposeSecretHash))
 	pw := password.NewHasher(params)
-	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: st, Clients: clientcache.New(st), Keys: keys, Secrets: secrets,
+	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: st, Clients: cache.Wrap(st, cache.Options{}).Clients(), Keys: keys, Secrets: secrets,
 		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Now: f.clock})
 	if err != nil {
 		tb.Fatal(err)

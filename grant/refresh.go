@@ -3,6 +3,7 @@ package grant
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/oauth"
@@ -46,7 +47,7 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 	if err != nil {
 		return nil, err
 	}
-	if containsOpenID(scopes) {
+	if slices.Contains(scopes, "openid") {
 		if resp.IDToken, err = e.idToken(ctx, c, fam, scopes, "", resp.AccessToken); err != nil {
 			return nil, err
 		}
@@ -101,20 +102,9 @@ func narrowScopes(c *tokenmint.Client, granted []string, requested string) ([]st
 		return tokenmint.IntersectScopes(req, granted, granted), nil
 	}
 	for _, s := range req {
-		if !contains(granted, s) {
+		if !slices.Contains(granted, s) {
 			return nil, oauth.NewError(oauth.InvalidScope, "scope %q was not granted to this refresh token", truncate(s))
 		}
 	}
 	return req, nil
-}
-
-func containsOpenID(scopes []string) bool { return contains(scopes, "openid") }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

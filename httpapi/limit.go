@@ -7,6 +7,11 @@ import (
 	"github.com/tokenmint/tokenmint/ratelimit"
 )
 
+// DefaultMaxBodyBytes bounds request bodies where a configuration leaves
+// the bound zero: the standard endpoints, the login pages and the
+// dialects; it is also the default of the max_body_bytes setting.
+const DefaultMaxBodyBytes = 64 << 10
+
 // RateLimitedFunc writes a platform's own 429 answer; nil means the
 // standard RFC 6749-style JSON error.
 type RateLimitedFunc func(w http.ResponseWriter, r *http.Request, retryAfterSeconds int)

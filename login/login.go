@@ -10,6 +10,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
+	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -21,11 +22,8 @@ const (
 	PathStylesheet = "/oauth2/static/login.css"
 )
 
-// Defaults for the zero fields of Config.
-const (
-	DefaultSessionTTL   = 12 * time.Hour
-	DefaultMaxBodyBytes = 64 << 10
-)
+// DefaultSessionTTL is the default of Config.SessionTTL.
+const DefaultSessionTTL = 12 * time.Hour
 
 // Config wires the pages. Engine, Store, Sessions and CSRFKey are
 // required.
@@ -72,7 +70,7 @@ func New(cfg Config) *Pages {
 		cfg.SessionTTL = DefaultSessionTTL
 	}
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+		cfg.MaxBodyBytes = httpapi.DefaultMaxBodyBytes
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -31,6 +31,15 @@ func TestValidScope(t *testing.T) {
 	}
 }
 
+func TestValidScopeToken(t *testing.T) {
+	for s, want := range map[string]bool{"read": true, "a:b/c": true, "!#[]~": true, "": false, "read write": false,
+		`"q"`: false, `a\b`: false, "a\tb": false, "é": false, "\x7f": false} {
+		if got := ValidScopeToken(s); got != want {
+			t.Errorf("ValidScopeToken(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
 func TestStatusFor(t *testing.T) {
 	want := map[string]int{InvalidRequest: 400, InvalidClient: 401, InvalidGrant: 400, UnauthorizedClient: 400,
 		UnsupportedGrantType: 400, InvalidScope: 400, InvalidToken: 401, InsufficientScope: 403,

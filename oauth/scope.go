@@ -1,6 +1,9 @@
 package oauth
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // ParseScope splits a scope parameter (RFC 6749 §3.3: space-delimited,
 // order irrelevant) into its tokens, dropping duplicates and empty parts.
@@ -11,7 +14,7 @@ func ParseScope(s string) []string {
 	parts := strings.Fields(s)
 	out := parts[:0]
 	for _, p := range parts {
-		if !containsString(out, p) {
+		if !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}
@@ -26,22 +29,27 @@ func JoinScope(scopes []string) string { return strings.Join(scopes, " ") }
 // delimiters).
 func ValidScope(s string) bool {
 	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if b == ' ' {
-			continue
-		}
-		if b < 0x21 || b == 0x22 || b == 0x5c || b > 0x7e {
+		if s[i] != ' ' && !scopeChar(s[i]) {
 			return false
 		}
 	}
 	return true
 }
 
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
+// ValidScopeToken reports whether s is one scope-token of RFC 6749 §3.3:
+// 1*( %x21 / %x23-5B / %x5D-7E ), as a client's registered scopes must be.
+func ValidScopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !scopeChar(s[i]) {
+			return false
 		}
 	}
-	return false
+	return true
 }
+
+// scopeChar reports whether b may appear in a scope-token (RFC 6749
+// §3.3): printable ASCII but '"' and '\'.
+func scopeChar(b byte) bool { return b >= 0x21 && b <= 0x7e && b != 0x22 && b != 0x5c }

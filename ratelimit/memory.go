@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tokenmint/tokenmint/periodic"
+	"github.com/tokenmint/tokenmint/internal/periodic"
 )
 
 // shardCount spreads keys over independently locked maps so that

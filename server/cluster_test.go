@@ -66,7 +66,7 @@ func introspectOn(t *testing.T, in *servertest.Instance, c servertest.Client, to
 
 // TestClusterBehavesAsOne: issue on A, introspect everywhere, revoke on
 // C: inactive on C at once, and on A and B, which cached what they read,
-// once they have read the revocation feed (package denylist, every
+// once they have read the revocation feed (package store/cache, every
 // 250 ms) — for both token formats. Without the opaque token cache
 // (token_cache_entries 0) an opaque token is read from the database on
 // each introspection, and its revocation is seen everywhere at once.

@@ -4,32 +4,16 @@ import (
 	"context"
 	"net/url"
 	"sync"
-	"time"
 
-	"github.com/tokenmint/tokenmint/clientcache"
-	"github.com/tokenmint/tokenmint/periodic"
+	"github.com/tokenmint/tokenmint/internal/periodic"
 )
-
-// revisionPoll is how often the store's revision is checked: a client or
-// key changed anywhere reaches this instance within two polls.
-const revisionPoll = time.Second
-
-// revocationPoll is how often the revocation feed is read: a token (JWT,
-// or opaque token whose record this instance has cached) revoked by
-// another instance or the CLI introspects inactive here within it
-// (revocations made here, at once).
-const revocationPoll = 250 * time.Millisecond
 
 // startJobs runs the background jobs until ctx ends.
 func (s *Server) startJobs(ctx context.Context, wg *sync.WaitGroup) {
-	wg.Add(3)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		clientcache.Watch(ctx, s.store, s.rev0, revisionPoll, s.log, s.onRevision)
-	}()
-	go func() {
-		defer wg.Done()
-		s.revoked.Watch(ctx, revocationPoll)
+		s.store.Run(ctx, s.reloadKeys)
 	}()
 	go func() {
 		defer wg.Done()
@@ -40,10 +24,10 @@ func (s *Server) startJobs(ctx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-// onRevision drops cached clients and reloads signing keys (a key rotated
-// by another instance or by the CLI).
-func (s *Server) onRevision(ctx context.Context) {
-	s.clients.Invalidate()
+// reloadKeys reloads signing keys when the store's revision moves (a key
+// rotated by another instance or by the CLI); the store's cache has
+// dropped its clients already.
+func (s *Server) reloadKeys(ctx context.Context) {
 	if err := s.keys.Load(ctx); err != nil {
 		s.log.WarnContext(ctx, "reload signing keys", "err", err)
 	}

@@ -64,7 +64,7 @@ func TestClientChangesFromAnotherProcess(t *testing.T) {
 }
 
 // TestJWTRevokedByAnotherProcess: the server answers JWT revocation
-// checks from memory (package denylist) and follows the store's
+// checks from memory (package store/cache) and follows the store's
 // revocation feed, so a JWT revoked through a second handle on the
 // database (another instance, the CLI) turns inactive within a poll; the
 // list's size is exported.

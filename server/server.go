@@ -13,27 +13,22 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tokenmint/tokenmint"
-	"github.com/tokenmint/tokenmint/clientcache"
 	"github.com/tokenmint/tokenmint/config"
-	"github.com/tokenmint/tokenmint/denylist"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/store"
+	"github.com/tokenmint/tokenmint/store/cache"
 	"github.com/tokenmint/tokenmint/store/sqlstore"
 	"github.com/tokenmint/tokenmint/token"
-	"github.com/tokenmint/tokenmint/tokencache"
 )
 
 // Server is a configured tokenmint, ready to serve.
 type Server struct {
 	cfg     config.Config
 	log     *slog.Logger
-	store   tokenmint.Store // the database, behind the revocation list and the token cache
-	revoked *denylist.Store
-	tokens  *tokencache.Store // nil when token_cache_entries is 0
+	store   *cache.Store // the database, behind the in-memory layer
 	keys    *token.Keyset
-	clients *clientcache.Cache
 	engine  *grant.Engine
 	metrics *httpapi.Metrics
 	limiter *limiters
@@ -42,7 +37,6 @@ type Server struct {
 	// adminHandler serves the admin listener (--admin-addr).
 	adminHandler http.Handler
 	now          func() time.Time
-	rev0         int64 // store revision read before keys were loaded
 }
 
 // Options are test seams; the zero value is production.
@@ -76,15 +70,9 @@ func (s *Server) open(ctx context.Context) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	s.ready = &readiness{db: db, now: s.now, okUntil: s.now().Add(writeProbeEvery)}
-	// Everything goes through the revocation list: revocations made here
-	// are in it at once, the others arrive by Watch (jobs.go). The token
-	// cache sits in front of it and asks it before serving a record.
-	s.revoked = denylist.New(db, denylist.Options{Logger: s.log, Now: s.now})
-	s.store = s.revoked
-	if n := s.cfg.TokenCacheEntries; n > 0 {
-		s.tokens = tokencache.New(s.revoked, tokencache.Options{Entries: n, Now: s.now})
-		s.store = s.tokens
-	}
+	// Everything goes through the in-memory layer: revocations made here
+	// are in it at once, the others arrive by its Run (jobs.go).
+	s.store = cache.Wrap(db, cache.Options{TokenEntries: s.cfg.TokenCacheEntries, Logger: s.log, Now: s.now})
 	mk, created, err := s.cfg.MasterKeyValue()
 	if err != nil {
 		return fmt.Errorf("master key: %w", err)
@@ -93,27 +81,23 @@ func (s *Server) open(ctx context.Context) error {
 		s.log.Warn("generated a new master key: back it up, or set TOKENMINT_MASTER_KEY; losing it invalidates every client secret and signing key",
 			"file", s.cfg.MasterKeyFile)
 	}
-	// Read the revision before loading keys and caching clients, so that
-	// a change made while they load is seen by the first poll.
-	if s.rev0, err = db.Revision(ctx); err != nil {
-		return fmt.Errorf("read store revision: %w", err)
+	// Load the layer (it reads the store's revision) before the keys, so
+	// that a change made while they load is seen by the first poll.
+	if err := s.store.Load(ctx); err != nil {
+		return err
 	}
 	s.keys = token.NewKeyset(db, mk.Derive(token.PurposeKeyEncryption), token.KeysetOptions{Now: s.now, Logger: s.log})
 	if err := s.keys.Load(ctx, tokenmint.KnownAlgs...); err != nil {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
-	if err := s.revoked.Load(ctx); err != nil {
-		return fmt.Errorf("load revoked tokens: %w", err)
-	}
 	s.registerStoreMetrics()
-	s.clients = clientcache.New(s.store)
 	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now); err != nil {
 		return err
 	}
 	s.engine, err = grant.New(grant.Config{
 		Issuer:      s.cfg.Issuer,
 		Store:       s.store,
-		Clients:     s.clients,
+		Clients:     s.store.Clients(),
 		Keys:        s.keys,
 		Secrets:     token.NewHasher(mk.Derive(token.PurposeSecretHash)),
 		Tokens:      token.NewHasher(mk.Derive(token.PurposeTokenHash)),
@@ -272,25 +256,25 @@ func (s *Server) registerStoreMetrics() {
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "tokenmint_revoked_tokens",
 		Help: "Revoked access tokens not yet expired, held in memory for introspection.",
-	}, func() float64 { return float64(s.revoked.Len()) }))
-	if s.tokens == nil {
+	}, func() float64 { return float64(s.store.Stats().Revoked) }))
+	if s.cfg.TokenCacheEntries <= 0 {
 		return
 	}
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "tokenmint_token_cache_entries",
 		Help: "Opaque token records held in memory.",
-	}, func() float64 { return float64(s.tokens.Stats().Entries) }))
+	}, func() float64 { return float64(s.store.Stats().Tokens.Entries) }))
 	for _, r := range []struct {
 		result string
-		count  func(tokencache.Stats) uint64
+		count  func(cache.TokenStats) uint64
 	}{
-		{"hit", func(st tokencache.Stats) uint64 { return st.Hits }},
-		{"miss", func(st tokencache.Stats) uint64 { return st.Misses }},
+		{"hit", func(st cache.TokenStats) uint64 { return st.Hits }},
+		{"miss", func(st cache.TokenStats) uint64 { return st.Misses }},
 	} {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "tokenmint_token_cache_lookups_total",
 			Help:        "Opaque token record lookups, by whether memory answered (hit) or the database (miss).",
 			ConstLabels: prometheus.Labels{"result": r.result},
-		}, func() float64 { return float64(r.count(s.tokens.Stats())) }))
+		}, func() float64 { return float64(r.count(s.store.Stats().Tokens)) }))
 	}
 }

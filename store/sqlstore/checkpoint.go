@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/tokenmint/tokenmint/periodic"
+	"github.com/tokenmint/tokenmint/internal/periodic"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )

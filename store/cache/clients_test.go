@@ -1,4 +1,4 @@
-package clientcache
+package cache
 
 import (
 	"context"
@@ -42,7 +42,7 @@ func (f *fakeStore) set(c tokenmint.Client) {
 
 func TestCacheServesFromMemoryAndMisses(t *testing.T) {
 	fs := &fakeStore{clients: map[string]tokenmint.Client{"a": {ID: "a", Name: "A"}}}
-	c := New(fs)
+	c := newClients(fs)
 	ctx := context.Background()
 	for range 3 {
 		got, err := c.GetClient(ctx, "a")
@@ -60,7 +60,7 @@ func TestCacheServesFromMemoryAndMisses(t *testing.T) {
 
 func TestWatchInvalidatesOnRevisionChange(t *testing.T) {
 	fs := &fakeStore{clients: map[string]tokenmint.Client{"a": {ID: "a", Name: "old"}}}
-	c := New(fs)
+	c := newClients(fs)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if got, _ := c.GetClient(ctx, "a"); got.Name != "old" {
@@ -69,7 +69,7 @@ func TestWatchInvalidatesOnRevisionChange(t *testing.T) {
 	changed := make(chan struct{}, 8)
 	since, _ := fs.Revision(ctx)
 	fs.set(tokenmint.Client{ID: "a", Name: "changed before Watch runs"}) // must not be missed
-	go Watch(ctx, fs, since, 10*time.Millisecond, nil, func(context.Context) { c.Invalidate(); changed <- struct{}{} })
+	go watchRevision(ctx, fs, since, 10*time.Millisecond, nil, func(context.Context) { c.invalidate(); changed <- struct{}{} })
 	select {
 	case <-changed:
 	case <-time.After(5 * time.Second):
@@ -88,7 +88,7 @@ func TestWatchInvalidatesOnRevisionChange(t *testing.T) {
 
 func BenchmarkGetClientHit(b *testing.B) {
 	fs := &fakeStore{clients: map[string]tokenmint.Client{"a": {ID: "a"}}}
-	c := New(fs)
+	c := newClients(fs)
 	ctx := context.Background()
 	c.GetClient(ctx, "a")
 	b.ReportAllocs()

@@ -1,31 +1,4 @@
-// Package tokencache keeps recently read opaque access token records in
-// memory, so that introspecting (and revoking, and calling UserInfo with)
-// an opaque token does not read the database each time.
-//
-// A cached record can go stale in three ways, and each is handled:
-//
-//   - The token is revoked (RFC 7009, a refresh token's family, its client
-//     or user deleted). Every revocation enters the store's revocation
-//     feed, and the wrapped store must answer IsRevoked from memory while
-//     following that feed (package denylist). A hit is served only after
-//     IsRevoked says no, so a token revoked through this process is
-//     inactive at once, and one revoked by another process sharing the
-//     database once the feed has been read (one poll interval at most):
-//     the same bound as for JWTs.
-//   - Another process slides its idle expiry (TouchAccessToken). A copy
-//     can only be older than the stored record, so it can only make the
-//     token look closer to its idle expiry. A hit is served only while
-//     the copy says no write of the token's use is due
-//     (AccessToken.TouchDue), which implies it is active by its idle
-//     expiry; otherwise the record is read again, and the caller's
-//     write brings the copy up to date.
-//   - The token expires: a copy is served only while it is active, so an
-//     expired token is read again, and is gone once the janitor has been.
-//
-// Only opaque records are cached; unknown IDs are not, so guessing tokens
-// costs the guesser a read each time, as before. The cache is bounded: a
-// full shard evicts a sampled entry, an expired one when it finds one.
-package tokencache
+package cache
 
 import (
 	"context"
@@ -46,10 +19,11 @@ const shardCount = 64
 // evict: an expired one if any, else the one that expires first.
 const evictSample = 8
 
-// Store is a tokenmint.Store whose GetAccessToken answers from memory for
-// opaque tokens it has read before. Every other method is the wrapped
-// store's; TouchAccessToken and DeleteAccessToken also update the cache.
-type Store struct {
+// tokenCache is a tokenmint.Store whose GetAccessToken answers from
+// memory for opaque tokens it has read before (see the package
+// documentation). Every other method is the wrapped store's;
+// TouchAccessToken and DeleteAccessToken also update the cache.
+type tokenCache struct {
 	tokenmint.Store
 	now      func() time.Time
 	seed     maphash.Seed
@@ -66,29 +40,21 @@ type shard struct {
 	m  map[string]tokenmint.AccessToken
 }
 
-// Options are the optional parts of New.
-type Options struct {
-	// Entries bounds how many records are held; at least one per shard.
-	Entries int
-	Now     func() time.Time
-}
-
-// New wraps store, which must answer IsRevoked from memory and follow
-// the revocation feed (denylist.Store) for the guarantees of the package
-// documentation to hold.
-func New(store tokenmint.Store, opts Options) *Store {
-	s := &Store{Store: store, now: opts.Now, seed: maphash.MakeSeed()}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	s.perShard = max(1, (opts.Entries+shardCount-1)/shardCount)
+// newTokenCache wraps store, which must be the denylist (it answers
+// IsRevoked from memory and follows the revocation feed) for the
+// guarantees of the package documentation to hold: Wrap stacks them so.
+// It holds about opts.TokenEntries records, at least one per shard.
+func newTokenCache(store *denylist, opts Options) *tokenCache {
+	opts = opts.withDefaults()
+	s := &tokenCache{Store: store, now: opts.Now, seed: maphash.MakeSeed()}
+	s.perShard = max(1, (opts.TokenEntries+shardCount-1)/shardCount)
 	for i := range s.shards {
 		s.shards[i].m = make(map[string]tokenmint.AccessToken)
 	}
 	return s
 }
 
-func (s *Store) shard(id string) *shard {
+func (s *tokenCache) shard(id string) *shard {
 	return &s.shards[maphash.String(s.seed, id)%shardCount]
 }
 
@@ -97,7 +63,7 @@ func (s *Store) shard(id string) *shard {
 // written. Otherwise it reads the record, and caches it when it is an
 // active opaque token. The record's slices are shared with the cache:
 // callers must not modify them.
-func (s *Store) GetAccessToken(ctx context.Context, id string) (tokenmint.AccessToken, error) {
+func (s *tokenCache) GetAccessToken(ctx context.Context, id string) (tokenmint.AccessToken, error) {
 	sh := s.shard(id)
 	sh.mu.RLock()
 	rec, ok := sh.m[id]
@@ -130,7 +96,7 @@ func (s *Store) GetAccessToken(ctx context.Context, id string) (tokenmint.Access
 }
 
 // TouchAccessToken slides the stored idle expiry and the cached copy's.
-func (s *Store) TouchAccessToken(ctx context.Context, id string, usedAt time.Time) error {
+func (s *tokenCache) TouchAccessToken(ctx context.Context, id string, usedAt time.Time) error {
 	sh := s.shard(id)
 	if err := s.Store.TouchAccessToken(ctx, id, usedAt); err != nil {
 		s.remove(sh, id)
@@ -146,14 +112,14 @@ func (s *Store) TouchAccessToken(ctx context.Context, id string, usedAt time.Tim
 }
 
 // DeleteAccessToken revokes the token and drops the cached copy.
-func (s *Store) DeleteAccessToken(ctx context.Context, id string) error {
+func (s *tokenCache) DeleteAccessToken(ctx context.Context, id string) error {
 	err := s.Store.DeleteAccessToken(ctx, id)
 	s.remove(s.shard(id), id)
 	return err
 }
 
 // put caches rec, evicting an entry first when the shard is full.
-func (s *Store) put(sh *shard, rec tokenmint.AccessToken, now time.Time) {
+func (s *tokenCache) put(sh *shard, rec tokenmint.AccessToken, now time.Time) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if _, ok := sh.m[rec.ID]; !ok {
@@ -188,7 +154,7 @@ func victim(m map[string]tokenmint.AccessToken, now time.Time) string {
 	return id
 }
 
-func (s *Store) remove(sh *shard, id string) {
+func (s *tokenCache) remove(sh *shard, id string) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if _, ok := sh.m[id]; ok {
@@ -197,13 +163,13 @@ func (s *Store) remove(sh *shard, id string) {
 	}
 }
 
-// Stats are the cache's counters.
-type Stats struct {
-	Entries      int
-	Hits, Misses uint64
+// TokenStats are the opaque token cache's counters.
+type TokenStats struct {
+	Entries      int    // records held
+	Hits, Misses uint64 // lookups answered from memory, from the store
 }
 
 // Stats returns the current counters.
-func (s *Store) Stats() Stats {
-	return Stats{Entries: int(s.size.Load()), Hits: s.hits.Load(), Misses: s.misses.Load()}
+func (s *tokenCache) Stats() TokenStats {
+	return TokenStats{Entries: int(s.size.Load()), Hits: s.hits.Load(), Misses: s.misses.Load()}
 }

@@ -1,4 +1,4 @@
-package denylist_test
+package cache
 
 import (
 	"context"
@@ -8,13 +8,10 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
-	"github.com/tokenmint/tokenmint/denylist"
 	"github.com/tokenmint/tokenmint/internal/fakeclock"
 	"github.com/tokenmint/tokenmint/store"
 	"github.com/tokenmint/tokenmint/store/sqlstore"
 )
-
-var t0 = time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // openPair opens two handles on one SQLite file: what the list wraps, and
 // "another process" writing behind its back.
@@ -54,7 +51,7 @@ func revoke(t *testing.T, s tokenmint.Store, jti string, exp time.Time) {
 func TestAnswersFromMemoryAndFollowsTheFeed(t *testing.T) {
 	mine, other := openPair(t)
 	revoke(t, other, "before-start", t0.Add(time.Hour))
-	d := denylist.New(mine, denylist.Options{Now: fakeclock.New(t0).Now})
+	d := newDenylist(mine, Options{Now: fakeclock.New(t0).Now})
 	if !revoked(t, d, "before-start") {
 		t.Fatal("before Load, the list must ask the store")
 	}
@@ -86,7 +83,7 @@ func TestAnswersFromMemoryAndFollowsTheFeed(t *testing.T) {
 func TestOwnRevocationsAtOnce(t *testing.T) {
 	mine, _ := openPair(t)
 	ctx := t.Context()
-	d := denylist.New(mine, denylist.Options{Now: fakeclock.New(t0).Now})
+	d := newDenylist(mine, Options{Now: fakeclock.New(t0).Now})
 	if err := d.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +139,7 @@ func TestOwnRevocationsAtOnce(t *testing.T) {
 func TestPrunesExpired(t *testing.T) {
 	mine, _ := openPair(t)
 	clk := fakeclock.New(t0)
-	d := denylist.New(mine, denylist.Options{Now: clk.Now})
+	d := newDenylist(mine, Options{Now: clk.Now})
 	if err := d.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +157,7 @@ func TestPrunesExpired(t *testing.T) {
 
 func TestWatchPolls(t *testing.T) {
 	mine, other := openPair(t)
-	d := denylist.New(mine, denylist.Options{})
+	d := newDenylist(mine, Options{})
 	if err := d.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +183,7 @@ func BenchmarkIsRevoked(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	d := denylist.New(st, denylist.Options{})
+	d := newDenylist(st, Options{})
 	if err := d.Load(ctx); err != nil {
 		b.Fatal(err)
 	}

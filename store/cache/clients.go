@@ -1,13 +1,4 @@
-// Package clientcache keeps client records in memory so that a token
-// request costs no database read in the steady state.
-//
-// Freshness comes from tokenmint.Store.Revision, a counter the store bumps
-// whenever a client or signing key changes, in this process or any other
-// sharing the database (the CLI writing the SQLite file, another instance
-// on PostgreSQL). Watch polls it; when it moves, the cache is emptied and
-// refills on demand. With the default one-second poll, a client created,
-// changed or deleted anywhere takes effect everywhere within two seconds.
-package clientcache
+package cache
 
 import (
 	"context"
@@ -18,34 +9,36 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
-	"github.com/tokenmint/tokenmint/periodic"
+	"github.com/tokenmint/tokenmint/internal/periodic"
 )
 
-// Cache is a read-through cache of clients. Unknown client IDs are cached
+// Clients is a read-through cache of client records, for the engine's
+// client lookups (grant.Config.Clients). Unknown client IDs are cached
 // too (briefly, as misses) so that a flood of requests for a made-up
-// client_id cannot turn into a flood of database reads.
-type Cache struct {
+// client_id cannot turn into a flood of database reads. It is emptied
+// when the store's revision moves (Store.Run).
+type Clients struct {
 	store tokenmint.ClientStore
 	mu    sync.RWMutex
-	items map[string]entry
+	items map[string]clientEntry
 	rev   atomic.Int64
 	// maxItems bounds memory; past it the cache is emptied (simple and
 	// adequate: real deployments have far fewer clients than this).
 	maxItems int
 }
 
-type entry struct {
+type clientEntry struct {
 	client tokenmint.Client
 	found  bool
 }
 
-// New returns an empty cache over store.
-func New(store tokenmint.ClientStore) *Cache {
-	return &Cache{store: store, items: make(map[string]entry), maxItems: 100_000}
+// newClients returns an empty cache over store.
+func newClients(store tokenmint.ClientStore) *Clients {
+	return &Clients{store: store, items: make(map[string]clientEntry), maxItems: 100_000}
 }
 
 // GetClient returns the client from memory, or from the store on a miss.
-func (c *Cache) GetClient(ctx context.Context, id string) (tokenmint.Client, error) {
+func (c *Clients) GetClient(ctx context.Context, id string) (tokenmint.Client, error) {
 	c.mu.RLock()
 	e, ok := c.items[id]
 	c.mu.RUnlock()
@@ -66,32 +59,32 @@ func (c *Cache) GetClient(ctx context.Context, id string) (tokenmint.Client, err
 		if len(c.items) >= c.maxItems {
 			clear(c.items)
 		}
-		c.items[id] = entry{client: cl, found: found}
+		c.items[id] = clientEntry{client: cl, found: found}
 	}
 	c.mu.Unlock()
 	return cl, err
 }
 
-// Invalidate empties the cache.
-func (c *Cache) Invalidate() {
+// invalidate empties the cache.
+func (c *Clients) invalidate() {
 	c.mu.Lock()
 	c.rev.Add(1)
 	clear(c.items)
 	c.mu.Unlock()
 }
 
-// RevisionSource is the part of the store Watch polls.
-type RevisionSource interface {
+// revisionSource is the part of the store watchRevision polls.
+type revisionSource interface {
 	Revision(ctx context.Context) (int64, error)
 }
 
-// Watch polls src every interval until ctx ends and calls each onChange
-// (in order) whenever the revision differs from the last one seen,
-// starting from since: read the revision before loading what the
+// watchRevision polls src every interval until ctx ends and calls each
+// onChange (in order) whenever the revision differs from the last one
+// seen, starting from since: read the revision before loading what the
 // callbacks refresh, so no change between the load and the first poll is
 // missed. It never returns early on errors: a failed poll is logged and
 // retried at the next tick.
-func Watch(ctx context.Context, src RevisionSource, since int64, interval time.Duration, log *slog.Logger, onChange ...func(context.Context)) {
+func watchRevision(ctx context.Context, src revisionSource, since int64, interval time.Duration, log *slog.Logger, onChange ...func(context.Context)) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -1,25 +1,4 @@
-// Package denylist keeps every revoked access token ID in memory, so that
-// introspection and UserInfo learn whether a token is revoked without a
-// store round trip on each request.
-//
-// A JWT is verified by its signature; what the server must still look up
-// is whether it was revoked (RFC 7009). An opaque token's record may be
-// cached (package tokencache); what must then be looked up is whether it
-// was revoked since. Revocations are rare and the set is small (revoked
-// tokens that have not expired yet), so each process keeps all of them
-// and follows the store's revocation feed (Store.RevocationsSince):
-//
-//   - revocations made through this Store are in memory when the call
-//     returns: the same instance never reports a token it revoked as
-//     active;
-//   - revocations made by other processes sharing the database (other
-//     instances, the CLI) arrive with the next poll of Watch, so another
-//     instance may answer "active" for up to one poll interval after the
-//     revocation committed.
-//
-// When the store is unreachable the set stays as it was: nobody can
-// revoke anything meanwhile, since revocations go through the store.
-package denylist
+package cache
 
 import (
 	"context"
@@ -30,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
-	"github.com/tokenmint/tokenmint/periodic"
+	"github.com/tokenmint/tokenmint/internal/periodic"
 )
 
 // pruneEvery is how often entries of expired tokens are dropped, and
@@ -42,10 +21,12 @@ const (
 	pruneMargin = time.Minute
 )
 
-// Store is a tokenmint.Store whose IsRevoked answers from memory once
-// Load has succeeded. Every other method is the wrapped store's; the
+// denylist is a tokenmint.Store whose IsRevoked answers from memory once
+// Load has succeeded: every revoked access token ID not yet expired,
+// followed through the store's revocation feed (see the package
+// documentation). Every other method is the wrapped store's; the
 // revoking ones also update the set.
-type Store struct {
+type denylist struct {
 	tokenmint.Store
 	log *slog.Logger
 	now func() time.Time
@@ -59,27 +40,16 @@ type Store struct {
 	lastPrune time.Time
 }
 
-// Options are the optional parts of New.
-type Options struct {
-	Logger *slog.Logger
-	Now    func() time.Time
-}
-
-// New wraps store. Until Load succeeds, IsRevoked asks the store.
-func New(store tokenmint.Store, opts Options) *Store {
-	s := &Store{Store: store, log: opts.Logger, now: opts.Now, cursor: -1}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	return s
+// newDenylist wraps store; it uses opts.Logger and opts.Now. Until Load
+// succeeds, IsRevoked asks the store.
+func newDenylist(store tokenmint.Store, opts Options) *denylist {
+	opts = opts.withDefaults()
+	return &denylist{Store: store, log: opts.Logger, now: opts.Now, cursor: -1}
 }
 
 // Load reads every revocation in the store; from then on IsRevoked
 // answers from memory.
-func (s *Store) Load(ctx context.Context) error {
+func (s *denylist) Load(ctx context.Context) error {
 	if err := s.Sync(ctx); err != nil {
 		return err
 	}
@@ -88,7 +58,7 @@ func (s *Store) Load(ctx context.Context) error {
 }
 
 // Sync reads the revocations committed since the last read.
-func (s *Store) Sync(ctx context.Context) error {
+func (s *denylist) Sync(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rs, next, err := s.Store.RevocationsSince(ctx, s.cursor)
@@ -106,13 +76,13 @@ func (s *Store) Sync(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) add(id string, exp time.Time) {
+func (s *denylist) add(id string, exp time.Time) {
 	if _, loaded := s.revoked.Swap(id, exp); !loaded {
 		s.size.Add(1)
 	}
 }
 
-func (s *Store) prune(now time.Time) {
+func (s *denylist) prune(now time.Time) {
 	s.revoked.Range(func(k, v any) bool {
 		if v.(time.Time).Add(pruneMargin).Before(now) && s.revoked.CompareAndDelete(k, v) {
 			s.size.Add(-1)
@@ -122,11 +92,11 @@ func (s *Store) prune(now time.Time) {
 }
 
 // Len is how many revoked tokens are held.
-func (s *Store) Len() int { return int(s.size.Load()) }
+func (s *denylist) Len() int { return int(s.size.Load()) }
 
 // Watch calls Sync every interval until ctx ends. A failed read is logged
 // and retried at the next tick.
-func (s *Store) Watch(ctx context.Context, interval time.Duration) {
+func (s *denylist) Watch(ctx context.Context, interval time.Duration) {
 	periodic.Run(ctx, interval, func(ctx context.Context) {
 		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "revocation poll failed", "err", err)
@@ -135,7 +105,7 @@ func (s *Store) Watch(ctx context.Context, interval time.Duration) {
 }
 
 // IsRevoked answers from memory once loaded.
-func (s *Store) IsRevoked(ctx context.Context, id string) (bool, error) {
+func (s *denylist) IsRevoked(ctx context.Context, id string) (bool, error) {
 	if !s.loaded.Load() {
 		return s.Store.IsRevoked(ctx, id)
 	}
@@ -148,7 +118,7 @@ func (s *Store) IsRevoked(ctx context.Context, id string) (bool, error) {
 
 // DeleteAccessToken revokes the opaque token and reads the revocation it
 // recorded before returning.
-func (s *Store) DeleteAccessToken(ctx context.Context, id string) error {
+func (s *denylist) DeleteAccessToken(ctx context.Context, id string) error {
 	if err := s.Store.DeleteAccessToken(ctx, id); err != nil {
 		return err
 	}
@@ -157,7 +127,7 @@ func (s *Store) DeleteAccessToken(ctx context.Context, id string) error {
 }
 
 // RevokeJWT records the revocation and holds it at once.
-func (s *Store) RevokeJWT(ctx context.Context, r tokenmint.RevokedToken) error {
+func (s *denylist) RevokeJWT(ctx context.Context, r tokenmint.RevokedToken) error {
 	if err := s.Store.RevokeJWT(ctx, r); err != nil {
 		return err
 	}
@@ -167,7 +137,7 @@ func (s *Store) RevokeJWT(ctx context.Context, r tokenmint.RevokedToken) error {
 
 // RevokeFamily revokes the family and reads the revocations it recorded
 // before returning.
-func (s *Store) RevokeFamily(ctx context.Context, id string, now time.Time) error {
+func (s *denylist) RevokeFamily(ctx context.Context, id string, now time.Time) error {
 	if err := s.Store.RevokeFamily(ctx, id, now); err != nil {
 		return err
 	}
@@ -177,7 +147,7 @@ func (s *Store) RevokeFamily(ctx context.Context, id string, now time.Time) erro
 
 // DeleteClient deletes the client and reads the revocations it recorded
 // before returning.
-func (s *Store) DeleteClient(ctx context.Context, id string) error {
+func (s *denylist) DeleteClient(ctx context.Context, id string) error {
 	if err := s.Store.DeleteClient(ctx, id); err != nil {
 		return err
 	}
@@ -187,7 +157,7 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 
 // DeleteUser deletes the user and reads the revocations it recorded
 // before returning.
-func (s *Store) DeleteUser(ctx context.Context, id string) error {
+func (s *denylist) DeleteUser(ctx context.Context, id string) error {
 	if err := s.Store.DeleteUser(ctx, id); err != nil {
 		return err
 	}
@@ -197,7 +167,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 
 // RevokeUserGrants revokes the user's families and reads the
 // revocations it recorded before returning.
-func (s *Store) RevokeUserGrants(ctx context.Context, userID string, now time.Time) error {
+func (s *denylist) RevokeUserGrants(ctx context.Context, userID string, now time.Time) error {
 	if err := s.Store.RevokeUserGrants(ctx, userID, now); err != nil {
 		return err
 	}
@@ -208,7 +178,7 @@ func (s *Store) RevokeUserGrants(ctx context.Context, userID string, now time.Ti
 // syncAfter reads the feed after a committed write that revoked. The
 // write stands whatever happens here: a failed read is logged and the
 // next poll brings the revocations in.
-func (s *Store) syncAfter(ctx context.Context, op string) {
+func (s *denylist) syncAfter(ctx context.Context, op string) {
 	if err := s.Sync(ctx); err != nil {
 		s.log.WarnContext(ctx, "revocation feed read after "+op+" failed; the next poll retries", "err", err)
 	}

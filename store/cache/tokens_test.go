@@ -1,4 +1,4 @@
-package tokencache_test
+package cache
 
 import (
 	"context"
@@ -12,14 +12,10 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
-	"github.com/tokenmint/tokenmint/denylist"
 	"github.com/tokenmint/tokenmint/internal/fakeclock"
 	"github.com/tokenmint/tokenmint/store"
 	"github.com/tokenmint/tokenmint/store/sqlstore"
-	"github.com/tokenmint/tokenmint/tokencache"
 )
-
-var t0 = time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // counting counts the reads of access token records that reach the
 // database.
@@ -33,13 +29,13 @@ func (c *counting) GetAccessToken(ctx context.Context, id string) (tokenmint.Acc
 	return c.Store.GetAccessToken(ctx, id)
 }
 
-// fixture is a cache over the revocation list over a SQLite file, as the
-// server stacks them, and "another process" on the same file.
+// fixture is a cache over the revocation list over a SQLite file, as
+// Wrap stacks them, and "another process" on the same file.
 type fixture struct {
 	clk   *fakeclock.Clock
 	db    *counting
-	deny  *denylist.Store
-	cache *tokencache.Store
+	deny  *denylist
+	cache *tokenCache
 	other tokenmint.Store
 }
 
@@ -59,11 +55,11 @@ func newFixture(t testing.TB, entries int) *fixture {
 	}
 	t.Cleanup(func() { other.Close() })
 	f := &fixture{clk: fakeclock.New(t0), db: &counting{Store: mine}, other: other}
-	f.deny = denylist.New(f.db, denylist.Options{Now: f.clk.Now})
-	if err := f.deny.Load(ctx); err != nil {
+	w := Wrap(f.db, Options{TokenEntries: entries, Now: f.clk.Now})
+	if err := w.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f.cache = tokencache.New(f.deny, tokencache.Options{Entries: entries, Now: f.clk.Now})
+	f.deny, f.cache = w.denylist, w.tokens
 	return f
 }
 
