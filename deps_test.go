@@ -26,3 +26,28 @@ func TestDomainImportsNoIO(t *testing.T) {
 		}
 	}
 }
+
+// TestDialectsArePlugIns enforces that a dialect is one folder plus one
+// line in the registry (dialect/dialects): no package outside its own
+// folder imports a platform's package, so nothing else in the server, the
+// configuration or the CLI knows a platform by name.
+func TestDialectsArePlugIns(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	const prefix = "github.com/tokenmint/tokenmint/dialect/"
+	shared := map[string]bool{prefix + "dialects": true, prefix + "dialecttest": true}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, imports := fields[0], fields[1:]
+		for _, imp := range imports {
+			if !strings.HasPrefix(imp, prefix) || shared[imp] {
+				continue
+			}
+			if pkg != prefix+"dialects" && !strings.HasPrefix(pkg, imp) {
+				t.Errorf("%s imports the platform package %s: only the registry, dialect/dialects, may", pkg, imp)
+			}
+		}
+	}
+}
