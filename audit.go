@@ -1,0 +1,74 @@
+package tokenmint
+
+import (
+	"context"
+	"time"
+)
+
+// Audit event types: every security-relevant event tokenmint records.
+const (
+	AuditTokenIssued      = "token.issued"  // Details: grant, format, jti
+	AuditTokenRefused     = "token.refused" // Details: check (the error code), grant
+	AuditTokenRevoked     = "token.revoked" // Details: format, jti or family
+	AuditRefreshReuse     = "token.refresh_reuse"
+	AuditCodeReplay       = "token.code_replay"
+	AuditSignInSucceeded  = "signin.succeeded"
+	AuditSignInFailed     = "signin.failed"
+	AuditSignInThrottled  = "signin.throttled"
+	AuditClientCreated    = "client.created"
+	AuditClientChanged    = "client.changed" // Details: fields
+	AuditClientDeleted    = "client.deleted"
+	AuditClientRotated    = "client.rotated" // Details: credential (secret, api_key)
+	AuditUserCreated      = "user.created"
+	AuditUserChanged      = "user.changed" // Details: fields (password, disabled, ...)
+	AuditUserDeleted      = "user.deleted"
+	AuditKeyRotated       = "key.rotated"       // Details: alg, kid
+	AuditClientRegistered = "client.registered" // RFC 7591 dynamic registration
+)
+
+// Kinds of actor: who caused an event.
+const (
+	ActorClient   = "client"   // an OAuth client (Actor is its ID)
+	ActorUser     = "user"     // a person (Actor is the user ID)
+	ActorOperator = "operator" // the CLI against the database
+	ActorSystem   = "system"   // the server itself (the janitor, a rotation)
+)
+
+// AuditEvent is one security-relevant event. It never holds a token, a
+// secret, a code or a password: only identifiers (client and user IDs, a
+// JWT's jti) and the facts an operator needs.
+type AuditEvent struct {
+	ID        string // time-ordered (token.NewTimedID), unique
+	Time      time.Time
+	Type      string // one of the Audit* constants
+	ActorType string // one of the Actor* constants
+	Actor     string // the ID of who did it ("" for the system or an unknown caller)
+	ClientID  string // the client concerned, when there is one
+	UserID    string // the user concerned, when there is one
+	IP        string // the caller's address, when there was a caller
+	RequestID string // the HTTP request's ID, when there was one
+	Details   map[string]string
+}
+
+// AuditFilter selects audit events; zero fields select everything.
+type AuditFilter struct {
+	Since     time.Time // events at or after
+	Until     time.Time // events before (zero: no bound)
+	Type      string
+	ClientID  string
+	UserID    string
+	Limit     int    // at most this many (0: the store's default, 100)
+	PageToken string // the next token of the previous page ("" for the first)
+}
+
+// AuditStore keeps audit events.
+type AuditStore interface {
+	// AppendAuditEvents stores events; IDs are unique (ErrConflict).
+	AppendAuditEvents(ctx context.Context, events ...AuditEvent) error
+	// ListAuditEvents returns the events f selects, oldest first, and the
+	// page token of the next page ("" when there is none).
+	ListAuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, string, error)
+	// DeleteAuditEventsBefore removes events older than t (retention) and
+	// returns how many went.
+	DeleteAuditEventsBefore(ctx context.Context, t time.Time) (int64, error)
+}
