@@ -1,5 +1,6 @@
-// Package dialect holds what the platform dialects share: their
-// dependencies (Deps) and the decoding of JSON request bodies.
+// Package dialect holds what the platform dialects share: the Dialect
+// interface, their dependencies (Deps) and the decoding of JSON and form
+// request bodies.
 //
 // A dialect (dialect/epc, dialect/epicollect, dialect/eptura,
 // dialect/empowerid) serves one platform's token service exactly as that
@@ -14,6 +15,8 @@
 // through, and a token issued by one dialect introspects and revokes
 // through the standard endpoints and the other way round.
 //
-// Each platform package exports Register(mux, Deps); the server calls it
-// for every name in --dialects.
+// Each platform package exports a Dialect (the interface of this
+// package: name, settings, token policy, client profile, routes), listed
+// once in the registry, package dialects; the server puts the routes of
+// every name in --dialects in its route table.
 package dialect
