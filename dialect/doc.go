@@ -14,6 +14,9 @@
 // through, and a token issued by one dialect introspects and revokes
 // through the standard endpoints and the other way round.
 //
-// Each platform package exports Register(mux, Deps); the server calls it
-// for every name in --dialects.
+// Each platform package exports a Dialect (the interface in dialect.go),
+// listed once in package dialects; the server enables those named in
+// --dialects and puts their Routes in its route table. Each platform's
+// package documentation lists every claim of its document with what
+// tokenmint does, and why where it departs.
 package dialect

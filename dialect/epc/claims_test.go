@@ -79,6 +79,15 @@ func TestOtherPartnersToken(t *testing.T) {
 	if r := introspect(t, in.URL, a, tok); r.Status != http.StatusOK || r.JSON["active"] != true {
 		t.Fatalf("the token after another partner tried to revoke it: %d %s", r.Status, r.Raw)
 	}
+	// A resource server named in a token's audience introspects it; a
+	// wrong token_type_hint is only a hint.
+	api := in.CreateClient(t, registry.ClientSpec{Name: "loan API"})
+	aud := in.CreateClient(t, registry.ClientSpec{Name: "partner c", Profile: epc.Name, Audience: []string{api.ID}})
+	req = dialecttest.Request(t, http.MethodPost, in.URL+epc.PathIntrospection, "token_type_hint=refresh_token&token="+token(t, in.URL, aud),
+		"Content-Type", formType, "Authorization", dialecttest.Basic(api.ID, api.Secret))
+	if r := dialecttest.Do(t, req); r.Status != http.StatusOK || r.JSON["client_id"] != aud.ID {
+		t.Fatalf("the audience's introspection: %d %s, want the token's answer", r.Status, r.Raw)
+	}
 }
 
 // TestRevocationAnswers: 204 when the token is revoked, and also for a

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dialect/dialecttest"
 	"github.com/tokenmint/tokenmint/dialect/epicollect"
 	"github.com/tokenmint/tokenmint/registry"
@@ -55,5 +56,27 @@ func TestNoCORS(t *testing.T) {
 	r := sampleRequest(t, in, "Origin", "https://fiddle.jshell.net")
 	if r.Status != http.StatusOK || r.Header.Get("Access-Control-Allow-Origin") != "" || r.Header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Errorf("cross-origin POST: %d %v, want the token without CORS headers", r.Status, r.Header)
+	}
+}
+
+// TestGeneralIPLimit: "This restriction helps protect the system from
+// automated misuse and excessive traffic from a single source": beside
+// the tokens issued, the server's general per-IP request limit
+// (token_rate_limit) counts every request here, failures included, and
+// refuses in the platform's format.
+func TestGeneralIPLimit(t *testing.T) {
+	in := dialecttest.Start(t, func(c *config.Config) { c.TokenRateLimit = "3/1h" })
+	projectApp(t, in)
+	wantError(t, post(t, in, "application/json", `{"grant_type":"client_credentials","client_id":153,"client_secret":"nope"}`),
+		http.StatusBadRequest, "ec5_253", "token issue")
+	for range 2 {
+		if r := sampleRequest(t, in); r.Status != http.StatusOK {
+			t.Fatalf("%d %s", r.Status, r.Raw)
+		}
+	}
+	r := sampleRequest(t, in)
+	wantError(t, r, http.StatusTooManyRequests, "ec5_255", "rate-limiter")
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
 	}
 }

@@ -185,3 +185,20 @@ func TestPredefinedExpiry(t *testing.T) {
 	f.in.Clock.Advance(time.Second)
 	f.wantUnauthorized(t, f.me(t, access), true)
 }
+
+// TestUsersMeIsAUse: a call of the REST API with the token counts as a use
+// of it: a token with an idle lifetime (--idle-ttl) lives on while
+// users/me is called within it, and expires when not.
+func TestUsersMeIsAUse(t *testing.T) {
+	f := newFixture(t)
+	spec := appSpec(t, true)
+	spec.IdleTTL = 15 * time.Minute
+	c := f.in.CreateClient(t, spec)
+	used, _ := wantTokens(t, f.exchange(t, c, f.authCode(t, c)))
+	idle, _ := wantTokens(t, f.exchange(t, c, f.authCode(t, c)))
+	for range 3 {
+		f.in.Clock.Advance(14 * time.Minute)
+		f.wantMe(t, used)
+	}
+	f.wantUnauthorized(t, f.me(t, idle), true)
+}
