@@ -40,9 +40,10 @@
 //     Client Secret) to an ICE Mortgage Technology oAuth2 Identity Service
 //     endpoint that generates an access token. If the credentials are
 //     valid, ICE Mortgage Technology returns an access token": the engine
-//     authenticates the client against the keyed hash of its secret; wrong
-//     or missing credentials, or an unknown client ID, are one answer, 401
-//     invalid_client with WWW-Authenticate: Basic (RFC 6749 §5.2).
+//     authenticates the client against the keyed hash of its secret; a
+//     wrong secret and an unknown client ID are one answer, 401
+//     invalid_client with WWW-Authenticate: Basic (RFC 6749 §5.2), and no
+//     credentials at all 401 invalid_client.
 //   - "All request attributes described below are required unless
 //     specified otherwise": the client's credentials and grant_type are
 //     (missing credentials 401 invalid_client, a missing grant_type 400
