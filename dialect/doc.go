@@ -15,8 +15,9 @@
 // through, and a token issued by one dialect introspects and revokes
 // through the standard endpoints and the other way round.
 //
-// Each platform package exports a Dialect (the interface of this
-// package: name, settings, token policy, client profile, routes), listed
-// once in the registry, package dialects; the server puts the routes of
-// every name in --dialects in its route table.
+// Each platform package exports a Dialect (the interface in dialect.go),
+// listed once in package dialects; the server enables those named in
+// --dialects and puts their Routes in its route table. Each platform's
+// package documentation lists every claim of its document with what
+// tokenmint does, and why where it departs.
 package dialect

@@ -39,6 +39,13 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, maxBytes int64, dst any)
 		return &oauth.Error{Code: oauth.InvalidRequest, Status: http.StatusUnsupportedMediaType,
 			Description: "Content-Type must be application/json (or another +json type)"}
 	}
+	return DecodeJSONBody(w, r, maxBytes, dst)
+}
+
+// DecodeJSONBody is DecodeJSON without the Content-Type check, for a
+// platform whose documented clients send a JSON body under another
+// label (EmpowerID's Postman steps send it as text/plain).
+func DecodeJSONBody(w http.ResponseWriter, r *http.Request, maxBytes int64, dst any) error {
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
 	if err != nil {
 		return jsonError(err)

@@ -107,16 +107,23 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 }
 
 // decode reads the body as JSON ("Request data is sent to the API in JSON
-// format") or, as in the article's curl example, form-encoded.
+// format") or, as in the article's curl example, form-encoded. A
+// text/plain body is read as JSON: the article's Postman steps paste the
+// JSON into a "raw" body, which Postman labels text/plain unless JSON is
+// chosen too. (Such a request cannot come from a page on another origin
+// without a CORS preflight: it carries X-EmpowerID-API-Key.)
 func (h *handler) decode(w http.ResponseWriter, r *http.Request) (tokenRequest, error) {
 	var body tokenRequest
 	ct := r.Header.Get("Content-Type")
-	if dialect.IsJSON(ct) {
+	mt, _, _ := mime.ParseMediaType(ct)
+	switch {
+	case dialect.IsJSON(ct):
 		return body, dialect.DecodeJSON(w, r, h.d.BodyLimit(), &body)
-	}
-	if mt, _, _ := mime.ParseMediaType(ct); mt != "application/x-www-form-urlencoded" {
+	case mt == "text/plain":
+		return body, dialect.DecodeJSONBody(w, r, h.d.BodyLimit(), &body)
+	case mt != "application/x-www-form-urlencoded":
 		return body, &oauth.Error{Code: oauth.InvalidRequest, Status: http.StatusUnsupportedMediaType,
-			Description: "Content-Type must be application/json or application/x-www-form-urlencoded"}
+			Description: "Content-Type must be application/json, text/plain holding JSON, or application/x-www-form-urlencoded"}
 	}
 	form, err := httpapi.ParseForm(w, r, h.d.BodyLimit())
 	if err != nil {

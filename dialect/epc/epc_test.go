@@ -158,7 +158,8 @@ func token(t *testing.T, base string, c servertest.Client) string {
 // maximum of 120 minutes (2 hours). To avoid expiration, the access token
 // must be used (by calling an API) at least once every 15 minutes", and
 // "Making calls using this token will not extend its life" past the two
-// hours. Each introspection counts as a use.
+// hours. Each introspection counts as a use, at EPC's endpoint or the
+// standard one (a resource server may ask either).
 func TestLifetime(t *testing.T) {
 	in := dialecttest.Start(t)
 	c := partner(t, in, docClaims)
@@ -170,6 +171,12 @@ func TestLifetime(t *testing.T) {
 	// Used every 14 minutes, the token lives to exactly 120 minutes.
 	for at := 14 * time.Minute; at < 120*time.Minute; at += 14 * time.Minute {
 		in.Clock.Advance(14 * time.Minute)
+		if at%(28*time.Minute) != 0 {
+			if !dialecttest.Active(t, dialecttest.Introspect(t, in, c, used)) {
+				t.Fatalf("at %s: inactive at the standard endpoint", at)
+			}
+			continue
+		}
 		r := introspect(t, base, c, used)
 		if r.Status != http.StatusOK {
 			t.Fatalf("at %s: %d %s, want active", at, r.Status, r.Raw)
@@ -224,6 +231,10 @@ func TestErrors(t *testing.T) {
 		{name: "missing grant type", path: epc.PathToken, body: "scope=pc", user: c.ID, pass: c.Secret, wantStatus: 400, wantError: "invalid_request"},
 		{name: "scope beyond the client's", path: epc.PathToken, body: "grant_type=client_credentials&scope=pc admin", user: c.ID, pass: c.Secret,
 			wantStatus: 400, wantError: "invalid_scope"},
+		{name: "Basic and client_secret in the body", path: epc.PathToken, body: "grant_type=client_credentials&client_secret=" + url.QueryEscape(c.Secret),
+			user: c.ID, pass: c.Secret, wantStatus: 400, wantError: "invalid_request"},
+		{name: "body over the limit", path: epc.PathToken, body: "grant_type=client_credentials&scope=" + strings.Repeat("p", 70<<10),
+			user: c.ID, pass: c.Secret, wantStatus: 413, wantError: "invalid_request"},
 		{name: "JSON body", path: epc.PathToken, body: `{"grant_type":"client_credentials"}`, ctype: "application/json", user: c.ID, pass: c.Secret,
 			wantStatus: 415, wantError: "invalid_request"},
 		{name: "introspection without token", path: epc.PathIntrospection, body: "token_type_hint=access_token", user: c.ID, pass: c.Secret,
@@ -259,8 +270,11 @@ func TestErrors(t *testing.T) {
 	if r := introspect(t, in.URL, c, tok); r.Status != http.StatusOK {
 		t.Errorf("token after the failed requests: %d %s", r.Status, r.Raw)
 	}
-	if r := dialecttest.Do(t, dialecttest.Request(t, http.MethodGet, in.URL+epc.PathToken, "")); r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "POST" {
-		t.Errorf("GET token endpoint: %d %v", r.Status, r.Header)
+	for _, path := range []string{epc.PathToken, epc.PathIntrospection, epc.PathRevocation} {
+		r := dialecttest.Do(t, dialecttest.Request(t, http.MethodGet, in.URL+path, ""))
+		if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "POST" || r.JSON["error"] == nil {
+			t.Errorf("GET %s: %d %v %s, want 405, Allow: POST and a JSON error", path, r.Status, r.Header, r.Raw)
+		}
 	}
 }
 

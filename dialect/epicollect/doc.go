@@ -6,14 +6,28 @@
 //	POST /api/oauth/token   {"grant_type": "client_credentials", "client_id": 153, "client_secret": "..."}
 //	→ 200 {"token_type": "Bearer", "expires_in": 7200, "access_token": "<RS256 JWT>"}
 //
-// The guide's claims, one by one, with what tokenmint does:
+// A project App is a client created with
 //
+//	tokenmint client create --name "EC5 API Private" --profile epicollect [--id 153]
+//
+// (see Profile). The guide's claims, one by one, in its order, with what
+// tokenmint does:
+//
+//   - The guide's navigation puts "Create Client App" before "Retrieve
+//     Token": the profile's client is a confidential client with a
+//     numeric client ID (nine digits unless --id gives one), the
+//     client_credentials grant and RS256 JWTs living 2 hours.
 //   - "Once you have set up a project App, you can then request an access
-//     token using your Client ID and Client Secret": the project App is a
-//     confidential client (tokenmint client create, --id 153 to keep a
-//     numeric ID), authenticated by client_id and client_secret in the
-//     body (RFC 6749 §2.3.1) through the grant engine, as at every other
-//     endpoint.
+//     token using your Client ID and Client Secret": the project App is
+//     authenticated by client_id and client_secret in the body (RFC 6749
+//     §2.3.1) through the grant engine, as at every other endpoint.
+//   - "Access tokens are valid for 2 hours from the time they are
+//     issued": expires_in and the token's exp are the client's access TTL
+//     when it sets one (the profile's is 2 hours), else two hours
+//     (DefaultAccessTTL) through this endpoint; the same client keeps the
+//     server's default (one hour) at the standard token endpoint. "From
+//     the time they are issued": a fixed life, which no use extends (the
+//     token is a JWT; no idle lifetime applies).
 //   - "POST /api/oauth/token", with the base domain five.epicollect.net:
 //     the path is PathToken on tokenmint's own host; another method is
 //     405 with Allow: POST.
@@ -32,11 +46,6 @@
 //     within the server's body limit (multipart fields within
 //     dialect.MultipartMemory, never spooled to disk, file parts refused).
 //     Any other Content-Type is 415.
-//   - "Access tokens are valid for 2 hours from the time they are
-//     issued": expires_in and the token's exp are the client's access TTL
-//     when it sets one, else two hours (DefaultAccessTTL) through this
-//     endpoint; the same client keeps the server's default (one hour) at
-//     the standard token endpoint.
 //   - "We currently enforce a rate limit of 10 tokens per hour per IP
 //     address": the epicollect_rate_limit setting (--epicollect-rate-limit, 10/1h by default)
 //     counts tokens issued per client IP over a rolling hour, in
@@ -55,9 +64,18 @@
 //   - "This restriction helps protect the system from automated misuse":
 //     beside the two limits above, the server's general per-IP request
 //     limit (token_rate_limit) applies here when it is set.
+//   - "Here is an example based on our EC5 API Private project, using
+//     jQuery": the sample's request is served byte for byte (a client
+//     registered with ID 153 and the sample's secret gets a token).
 //   - "Please note you cannot access the data using a browser!": the
-//     endpoint sends no CORS headers, so a page on another origin cannot
-//     read its answers.
+//     endpoint sends no CORS headers and answers no preflight (405), so a
+//     page on another origin cannot read its answers. The guide
+//     contradicts itself here: its jQuery sample is an $.ajax call with a
+//     jsFiddle link, which a browser could only complete with CORS. The
+//     sentence is kept: a page would have to carry the client secret,
+//     which any visitor could read, and the sample's request works from
+//     any program that is not a browser (or from a page on tokenmint's
+//     own origin).
 //   - The HTTP Response: token_type "Bearer", expires_in in seconds and
 //     access_token, in that order. The access token reproduces the layout
 //     of the sample token (Laravel Passport's): RS256, "jti" in the JOSE
@@ -66,7 +84,10 @@
 //     tokenmint relies on ("iss", "client_id", "scope" and "typ":
 //     "at+jwt"), so the token introspects and revokes through the
 //     standard endpoints like any other.
+//   - "more on jQuery Ajax requests", "(jsFiddle here": links; the
+//     guide's other pages (entries, projects, media) are resource APIs
+//     tokenmint does not serve.
 //
-// Every error uses the Epicollect5 server's own format, the JSON:API-style
-// errors array (see errors.go).
+// The guide shows no failure. Every error uses the Epicollect5 server's
+// own format, the JSON:API-style errors array (see errors.go).
 package epicollect
