@@ -64,3 +64,11 @@ func (e *Engine) AuthenticateClient(ctx context.Context, cred Credentials) (*tok
 	}
 	return &c, nil
 }
+
+// Client returns the registered client with that ID, from the engine's
+// client source (the server's in-memory cache): for adapters that answer
+// per client, such as a dialect's CORS checks against the client's
+// registered redirect URIs.
+func (e *Engine) Client(ctx context.Context, id string) (tokenmint.Client, error) {
+	return e.clients.GetClient(ctx, id)
+}

@@ -92,6 +92,7 @@ var tokenHeaders = []string{hGrantType, hRedirectURI, hClientID, hClientSecret, 
 // alone. x-scope, "the same scope used to get the auth-code", may narrow
 // a refresh (RFC 6749 §6) and is otherwise the code's.
 func (h *handler) token(w http.ResponseWriter, r *http.Request) {
+	h.allowClientOrigin(w, r, r.Header.Get(hClientID))
 	hd, err := headers(r, tokenHeaders, hGrantType, hClientID)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -152,6 +153,12 @@ func tokenRequest(hd map[string]string, ip string) grant.TokenRequest {
 // (grant.Engine.RevokeBearerAndSession), so the next /login.html asks
 // the person to sign in again.
 func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
+	// Any page that holds a token may revoke it and read the empty 200:
+	// revoking is what the token's holder is entitled to (RFC 7009 §2.1).
+	w.Header().Add("Vary", "Origin")
+	if origin := r.Header.Get("Origin"); origin != "" {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+	}
 	tok, err := presentedToken(r, hToken, hAccessToken, hRefreshToken)
 	if err != nil {
 		h.writeError(w, r, err)

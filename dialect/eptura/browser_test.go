@@ -2,9 +2,11 @@ package eptura_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,15 +65,36 @@ func TestBrowserAuthorization(t *testing.T) {
 		t.Fatalf("fragment %q: want code and state", u.Fragment)
 	}
 
-	r := f.post(t, "/external/api/oauth2/token",
-		"Content-Type", "application/json",
-		"x-grant-type", "authorization_code",
-		"x-redirect-uri", redirect,
-		"x-client-id", c.ID,
-		"x-scope", scope,
-		"x-auth-code", frag.Get("code"))
-	access, _ := wantTokens(t, r)
-	f.wantMe(t, access)
+	// "Your JavaScript application needs to read the authorization code
+	// and exchange it for an access token": the app's page does, with
+	// fetch from its own origin (a CORS request), then calls users/me.
+	script := `(async () => {
+		const code = new URLSearchParams(location.hash.slice(1)).get("code");
+		const t = await fetch(` + strconv.Quote(f.in.URL+"/external/api/oauth2/token") + `, {method: "POST", headers: {
+			"Content-Type": "application/json", "x-grant-type": "authorization_code", "x-redirect-uri": ` + strconv.Quote(redirect) + `,
+			"x-client-id": ` + strconv.Quote(c.ID) + `, "x-scope": ` + strconv.Quote(scope) + `, "x-auth-code": code}});
+		const tok = await t.json();
+		const me = await fetch(` + strconv.Quote(f.in.URL+"/external/api/rest/v2/users/me") + `, {headers: {"Authorization": "Bearer " + tok.access_token}});
+		return JSON.stringify({status: t.status, expires_in: tok.expires_in, refresh: !!tok.refresh_token, me: await me.json()});
+	})()`
+	out, err := chromedp.Run(sctx, chromedp.Evaluate[string](script, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("the app's page exchanging the code: %v", err)
+	}
+	var got struct {
+		Status    int   `json:"status"`
+		ExpiresIn int64 `json:"expires_in"`
+		Refresh   bool  `json:"refresh"`
+		Me        struct {
+			UserName string `json:"userName"`
+		} `json:"me"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("page answer %q: %v", out, err)
+	}
+	if got.Status != http.StatusOK || got.ExpiresIn != time.Hour.Milliseconds() || !got.Refresh || got.Me.UserName != username {
+		t.Errorf("the page got %+v: want the tokens (expires_in in milliseconds) and the signed-in user", got)
+	}
 }
 
 // waitForPrefix polls the browser's location until it starts with prefix.

@@ -100,11 +100,15 @@
 //   - "Your JavaScript application needs to read the authorization code
 //     and exchange it for an access token and a refresh token": the token
 //     request below. An app that sent code_challenge sends x-code-verifier
-//     (a header the article does not have). Not met: tokenmint sends no
-//     CORS headers, so a page on another origin than tokenmint's cannot
-//     make this request from the browser (its x- headers need a preflight
-//     that is refused); an app served from the same origin, or one that
-//     exchanges the code on its server, can.
+//     (a header the article does not have). The page calls from its own
+//     origin, so its x- headers need a CORS preflight (Fetch Standard
+//     §4.8): the token, revoke and users/me endpoints answer it, and let
+//     the page read an answer only when its origin is that of one of the
+//     client's registered redirect URIs (cors.go; revoke's empty answer
+//     to any page that holds a token). The password flow, /auth, answers
+//     no preflight, so no other site's page can post a password to it.
+//     TestBrowserAuthorization exchanges the code from the app's page in
+//     Chromium.
 //
 // # Without a browser
 //

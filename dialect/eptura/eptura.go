@@ -69,5 +69,10 @@ func (Dialect) Routes(d dialect.Deps) ([]dialect.Route, error) {
 		{Pattern: "POST " + PathRevoke, Endpoint: "eptura_revoke", Handler: revoke},
 		{Pattern: "GET " + PathRevoke, Endpoint: "eptura_revoke", Handler: revoke}, // iOFFICE's client revokes by GET
 		{Pattern: "GET " + PathMe, Endpoint: "eptura_me", Handler: http.HandlerFunc(h.me)},
+		// CORS preflights of the calls the article's JavaScript apps make
+		// from their own origin (cors.go); /auth gets none.
+		{Pattern: "OPTIONS " + PathToken, Endpoint: "eptura_preflight", Handler: preflight("POST")},
+		{Pattern: "OPTIONS " + PathRevoke, Endpoint: "eptura_preflight", Handler: preflight("GET, POST")},
+		{Pattern: "OPTIONS " + PathMe, Endpoint: "eptura_preflight", Handler: preflight("GET")},
 	}, nil
 }

@@ -46,6 +46,7 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
+	h.allowClientOrigin(w, r, info.ClientID)
 	u, err := h.user(r, info.Subject, info.ClientID)
 	if err != nil {
 		h.writeError(w, r, err)
