@@ -135,12 +135,20 @@ type env struct {
 	ops   servertest.Client // the tokenmint:admin client
 	token string            // its access token
 	seen  *checked
+	base  string // where requests go: the instance's admin listener, unless a test serves the API itself
 }
 
 func newEnv(t *testing.T, opts ...servertest.Option) *env {
 	t.Helper()
+	return newEnvOn(t, servertest.Start(t, opts...))
+}
+
+// newEnvOn is newEnv on a running instance.
+func newEnvOn(t *testing.T, in *servertest.Instance) *env {
+	t.Helper()
 	_, router := loadSpec(t)
-	e := &env{t: t, in: servertest.Start(t, opts...), seen: &checked{}}
+	e := &env{t: t, in: in, seen: &checked{}}
+	e.base = e.in.AdminURL
 	e.http = &http.Client{Transport: validating{t: t, router: router, seen: e.seen}}
 	e.ops = e.in.CreateClient(t, registry.ClientSpec{Name: "ops", Scopes: []string{adminapi.ScopeAdmin}})
 	e.token = e.tokenFor(e.ops, "")
@@ -236,7 +244,7 @@ func (e *env) do(c call) reply {
 	if c.hostile {
 		ctx = hostile(ctx)
 	}
-	req, err := http.NewRequestWithContext(ctx, c.method, e.in.AdminURL+c.path, body)
+	req, err := http.NewRequestWithContext(ctx, c.method, e.base+c.path, body)
 	if err != nil {
 		e.t.Fatal(err)
 	}
