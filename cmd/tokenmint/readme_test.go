@@ -17,7 +17,7 @@ import (
 // the four dialects (everything before the PostgreSQL section, which
 // needs a database server of its own). Only the lines that start the
 // server or build the binary are left to the test, which does both first,
-// and BASE points at the test's port.
+// and BASE and ADMIN point at the test's ports.
 func TestREADMEExamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs the README against it")
@@ -31,10 +31,10 @@ func TestREADMEExamples(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	addr := freeAddr(t)
+	addr, adminAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := exec.CommandContext(ctx, filepath.Join(dir, "tokenmint"), "serve", "--dialects", "all", "--addr", addr)
+	srv := exec.CommandContext(ctx, filepath.Join(dir, "tokenmint"), "serve", "--dialects", "all", "--addr", addr, "--admin-addr", adminAddr)
 	srv.Dir, srv.Env = dir, cleanEnv()
 	var srvLog lockedBuffer
 	srv.Stdout, srv.Stderr = &srvLog, &srvLog
@@ -46,6 +46,7 @@ func TestREADMEExamples(t *testing.T) {
 		t.Fatalf("server never became ready:\n%s", srvLog.String())
 	}
 	script = strings.ReplaceAll(script, "BASE=http://127.0.0.1:8080", "BASE=http://"+addr)
+	script = strings.ReplaceAll(script, "ADMIN=http://127.0.0.1:8081", "ADMIN=http://"+adminAddr)
 	sh := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	sh.Dir, sh.Env = dir, cleanEnv()
 	var out bytes.Buffer
@@ -54,13 +55,16 @@ func TestREADMEExamples(t *testing.T) {
 		t.Fatalf("README examples failed: %v\n%s\nserver log:\n%s", err, out.String(), srvLog.String())
 	}
 	for _, want := range []*regexp.Regexp{
-		regexp.MustCompile(`"token_type":"Bearer"`),                                     // quick start token
-		regexp.MustCompile(`(?s)\{"active":true,.*\}\s*\{"active":false\}`),             // introspect, revoke, introspect
-		regexp.MustCompile(`"encompass_client_id":"007001".*"identity_type":"Partner"`), // EPC introspection
-		regexp.MustCompile(`(?m)^204$`),                                                 // EPC revocation
-		regexp.MustCompile(`"expires_in":7200,"access_token":"ey`),                      // Epicollect5
-		regexp.MustCompile(`"userName":"dana"`),                                         // Eptura users/me
-		regexp.MustCompile(`"expires_in":3600,"refresh_token":"tmrt_`),                  // EmpowerID
+		regexp.MustCompile(`"token_type":"Bearer"`),                                       // quick start token
+		regexp.MustCompile(`(?s)\{"active":true,.*\}\s*\{"active":false\}`),               // introspect, revoke, introspect
+		regexp.MustCompile(`"encompass_client_id":"007001".*"identity_type":"Partner"`),   // EPC introspection
+		regexp.MustCompile(`(?m)^204$`),                                                   // EPC revocation
+		regexp.MustCompile(`"expires_in":7200,"access_token":"ey`),                        // Epicollect5
+		regexp.MustCompile(`"userName":"dana"`),                                           // Eptura users/me
+		regexp.MustCompile(`"expires_in":3600,"refresh_token":"tmrt_`),                    // EmpowerID
+		regexp.MustCompile(`\{"clients":\[\{"client_id":`),                                // admin API: list
+		regexp.MustCompile(`"client_name":"partner".*"access_token_ttl":7200`),            // admin API: PATCH
+		regexp.MustCompile(`"client_secret":"tmcs_[^"]+".*"previous_secret_expires_at":`), // admin API: rotation
 	} {
 		if !want.MatchString(out.String()) {
 			t.Errorf("README output lacks %s:\n%s", want, out.String())

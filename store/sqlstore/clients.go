@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tokenmint/tokenmint"
 )
@@ -13,18 +14,20 @@ import (
 const clientCols = `id, name, secret_hash, public, api_key_hash, grant_types, scopes,
 	default_scopes, redirect_uris, audience, token_format, signing_alg, access_ttl,
 	idle_ttl, refresh_ttl, claims, allow_plain_pkce, require_consent, created_at, updated_at,
-	profile, allow_no_pkce, intersect_scopes`
+	profile, allow_no_pkce, intersect_scopes, previous_secret_hash, previous_secret_expires_at,
+	auth_method, tokens_revoked_at`
 
 const selectClient = `SELECT ` + clientCols + ` FROM clients`
 
 const insertClient = `INSERT INTO clients (` + clientCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	api_key_hash = ?, grant_types = ?, scopes = ?, default_scopes = ?, redirect_uris = ?,
 	audience = ?, token_format = ?, signing_alg = ?, access_ttl = ?, idle_ttl = ?,
 	refresh_ttl = ?, claims = ?, allow_plain_pkce = ?, require_consent = ?,
-	created_at = ?, updated_at = ?, profile = ?, allow_no_pkce = ?, intersect_scopes = ?
+	created_at = ?, updated_at = ?, profile = ?, allow_no_pkce = ?, intersect_scopes = ?,
+	previous_secret_hash = ?, previous_secret_expires_at = ?, auth_method = ?, tokens_revoked_at = ?
 	WHERE id = ?`
 
 // clientArgs lists c's columns in clientCols order, the ID first.
@@ -36,7 +39,8 @@ func clientArgs(c *tokenmint.Client) ([]any, error) {
 		e.json(c.RedirectURIs), e.json(c.Audience), c.TokenFormat, c.SigningAlg,
 		int64(c.AccessTTL), int64(c.IdleTTL), int64(c.RefreshTTL), e.json(c.Claims),
 		c.AllowPlainPKCE, c.RequireConsent, micros(c.CreatedAt), micros(c.UpdatedAt),
-		c.Profile, c.AllowNoPKCE, c.IntersectScopes,
+		c.Profile, c.AllowNoPKCE, c.IntersectScopes, blob(c.PreviousSecretHash), micros(c.PreviousSecretExpiresAt),
+		c.AuthMethod, micros(c.TokensRevokedAt),
 	}
 	return args, e.err
 }
@@ -48,7 +52,8 @@ func scanClient(r row) (tokenmint.Client, error) {
 		jsonCol{&c.RedirectURIs}, jsonCol{&c.Audience}, &c.TokenFormat, &c.SigningAlg,
 		durCol{&c.AccessTTL}, durCol{&c.IdleTTL}, durCol{&c.RefreshTTL}, jsonCol{&c.Claims},
 		&c.AllowPlainPKCE, &c.RequireConsent, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
-		&c.Profile, &c.AllowNoPKCE, &c.IntersectScopes)
+		&c.Profile, &c.AllowNoPKCE, &c.IntersectScopes, blobCol{&c.PreviousSecretHash}, timeCol{&c.PreviousSecretExpiresAt},
+		&c.AuthMethod, timeCol{&c.TokensRevokedAt})
 	return c, err
 }
 
@@ -158,4 +163,26 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 		return db.bumpRevision(ctx, tx)
 	})
 	return db.wrap("delete client", err)
+}
+
+// RevokeClientTokens ends everything issued to the client and keeps it:
+// it marks the client's tokens_revoked_at, revokes its families, deletes
+// its refresh tokens and codes, and records its access tokens in the
+// revocation feed before deleting their records (as DeleteClient does,
+// but for the client row).
+func (db *DB) RevokeClientTokens(ctx context.Context, id string, now time.Time) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		const mark = `UPDATE clients SET tokens_revoked_at = ? WHERE id = ?`
+		if err := mustAffect(tx.ExecContext(ctx, db.q(mark), micros(now), id)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM auth_codes WHERE client_id = ?`), id); err != nil {
+			return err
+		}
+		if err := db.revokeFamilies(ctx, tx, `client_id = ?`, `client_id = ?`, id, now); err != nil {
+			return err
+		}
+		return db.bumpRevision(ctx, tx)
+	})
+	return db.wrap("revoke client tokens", err)
 }
