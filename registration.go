@@ -45,13 +45,7 @@ type ClientRegistration struct {
 	// AccessTokenHash is the keyed hash of the registration access
 	// token, compared in constant time.
 	AccessTokenHash []byte
-	// Metadata is a JSON object of the registered client metadata that
-	// Client does not hold (token_endpoint_auth_method, client_uri,
-	// contacts, ...), returned as registered by the configuration
-	// endpoint. The store keeps it as given.
-	Metadata  string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt       time.Time
 }
 
 // RegistrationStore keeps the initial access tokens of dynamic client
@@ -75,9 +69,4 @@ type RegistrationStore interface {
 	// that ID: ErrNotFound when the client was not registered through
 	// the registration endpoint, or no longer exists.
 	GetClientRegistration(ctx context.Context, clientID string) (ClientRegistration, error)
-	// UpdateRegisteredClient loads the client and its registration (with
-	// the row locks of an update), applies update and stores both in one
-	// transaction; an error from update aborts and is returned as is.
-	// ErrNotFound when either is missing. The client's ID cannot change.
-	UpdateRegisteredClient(ctx context.Context, clientID string, update func(*Client, *ClientRegistration) error) (Client, ClientRegistration, error)
 }

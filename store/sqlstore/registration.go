@@ -84,19 +84,16 @@ func (db *DB) spendRegistrationToken(ctx context.Context, tx *sql.Tx, id string,
 }
 
 func (db *DB) insertRegistration(ctx context.Context, tx *sql.Tx, reg tokenmint.ClientRegistration) error {
-	const q = `INSERT INTO client_registrations (client_id, access_token_hash, metadata, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?)`
-	_, err := tx.ExecContext(ctx, db.q(q), reg.ClientID, blob(reg.AccessTokenHash), reg.Metadata,
-		micros(reg.CreatedAt), micros(reg.UpdatedAt))
+	const q = `INSERT INTO client_registrations (client_id, access_token_hash, created_at) VALUES (?, ?, ?)`
+	_, err := tx.ExecContext(ctx, db.q(q), reg.ClientID, blob(reg.AccessTokenHash), micros(reg.CreatedAt))
 	return err
 }
 
-const selectRegistration = `SELECT client_id, access_token_hash, metadata, created_at, updated_at
-	FROM client_registrations WHERE client_id = ?`
+const selectRegistration = `SELECT client_id, access_token_hash, created_at FROM client_registrations WHERE client_id = ?`
 
 func scanRegistration(r row) (tokenmint.ClientRegistration, error) {
 	var reg tokenmint.ClientRegistration
-	err := r.Scan(&reg.ClientID, blobCol{&reg.AccessTokenHash}, &reg.Metadata, timeCol{&reg.CreatedAt}, timeCol{&reg.UpdatedAt})
+	err := r.Scan(&reg.ClientID, blobCol{&reg.AccessTokenHash}, timeCol{&reg.CreatedAt})
 	return reg, err
 }
 
@@ -105,41 +102,4 @@ func scanRegistration(r row) (tokenmint.ClientRegistration, error) {
 func (db *DB) GetClientRegistration(ctx context.Context, clientID string) (tokenmint.ClientRegistration, error) {
 	reg, err := scanRegistration(db.r.QueryRowContext(ctx, db.q(selectRegistration), clientID))
 	return reg, db.wrap("get client registration", err)
-}
-
-// UpdateRegisteredClient loads the client and its registration, locking
-// both rows, applies update and writes both back in one transaction.
-func (db *DB) UpdateRegisteredClient(ctx context.Context, clientID string, update func(*tokenmint.Client, *tokenmint.ClientRegistration) error) (tokenmint.Client, tokenmint.ClientRegistration, error) {
-	var c tokenmint.Client
-	var reg tokenmint.ClientRegistration
-	var updateErr error
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if c, err = scanClient(tx.QueryRowContext(ctx, db.q(selectClient+` WHERE id = ?`+db.flavor.forUpdate), clientID)); err != nil {
-			return err
-		}
-		if reg, err = scanRegistration(tx.QueryRowContext(ctx, db.q(selectRegistration+db.flavor.forUpdate), clientID)); err != nil {
-			return err
-		}
-		if updateErr = update(&c, &reg); updateErr != nil {
-			return updateErr
-		}
-		if reg.ClientID != clientID {
-			return errIDChanged
-		}
-		if err := db.writeClient(ctx, tx, clientID, &c); err != nil {
-			return err
-		}
-		const q = `UPDATE client_registrations SET access_token_hash = ?, metadata = ?, created_at = ?, updated_at = ?
-			WHERE client_id = ?`
-		_, err = tx.ExecContext(ctx, db.q(q), blob(reg.AccessTokenHash), reg.Metadata, micros(reg.CreatedAt), micros(reg.UpdatedAt), clientID)
-		return err
-	})
-	if updateErr != nil {
-		return tokenmint.Client{}, tokenmint.ClientRegistration{}, updateErr
-	}
-	if err != nil {
-		return tokenmint.Client{}, tokenmint.ClientRegistration{}, db.wrap("update registered client", err)
-	}
-	return c, reg, nil
 }

@@ -22,9 +22,6 @@ func registrationTests() []test {
 		{"RegisterConflictKeepsUse", testRegisterConflictKeepsUse},
 		{"RegisterConcurrentOneUse", testRegisterConcurrentOneUse},
 		{"RegistrationNotFound", testRegistrationNotFound},
-		{"UpdateRegisteredClient", testUpdateRegisteredClient},
-		{"UpdateRegisteredClientAbort", testUpdateRegisteredClientAbort},
-		{"UpdateRegisteredClientNotFound", testUpdateRegisteredClientNotFound},
 		{"DeleteClientDeletesRegistration", testDeleteClientDeletesRegistration},
 		{"DeleteExpiredTokens", testDeleteExpiredRegTokens},
 	}
@@ -38,9 +35,7 @@ func registration(clientID string) tokenmint.ClientRegistration {
 	return tokenmint.ClientRegistration{
 		ClientID:        clientID,
 		AccessTokenHash: []byte{0x00, 0x7f, 0xff, 'r', byte(len(clientID))},
-		Metadata:        `{"token_endpoint_auth_method":"client_secret_post","contacts":["ops@example.org"],"client_uri":"https://app.example/é"}`,
 		CreatedAt:       at(-2 * time.Hour),
-		UpdatedAt:       at(-time.Hour),
 	}
 }
 
@@ -51,7 +46,7 @@ func normRegToken(r tokenmint.RegistrationToken) tokenmint.RegistrationToken {
 
 func normRegistration(r tokenmint.ClientRegistration) tokenmint.ClientRegistration {
 	r.AccessTokenHash = octets(r.AccessTokenHash)
-	r.CreatedAt, r.UpdatedAt = ts(r.CreatedAt), ts(r.UpdatedAt)
+	r.CreatedAt = ts(r.CreatedAt)
 	return r
 }
 
@@ -203,65 +198,6 @@ func testRegistrationNotFound(t *testing.T, s tokenmint.Store) {
 	wantErr(t, err, tokenmint.ErrNotFound, "registration of a client made by an operator")
 	_, err = s.GetClientRegistration(ctx, "nope")
 	wantErr(t, err, tokenmint.ErrNotFound, "registration of an unknown client")
-}
-
-func testUpdateRegisteredClient(t *testing.T, s tokenmint.Store) {
-	ctx := t.Context()
-	ok(t, s.RegisterClient(ctx, fullClient("dyn"), registration("dyn"), "", at(0)), "register client")
-	before := revision(t, s)
-	c, reg, err := s.UpdateRegisteredClient(ctx, "dyn", func(c *tokenmint.Client, r *tokenmint.ClientRegistration) error {
-		c.Name, c.RedirectURIs = "renamed", []string{"https://new.example/cb"}
-		r.Metadata, r.UpdatedAt = `{"token_endpoint_auth_method":"none"}`, at(time.Minute)
-		return nil
-	})
-	ok(t, err, "update registered client")
-	if c.Name != "renamed" || reg.Metadata != `{"token_endpoint_auth_method":"none"}` {
-		t.Fatalf("update returned %s / %s", show(c), show(reg))
-	}
-	got, err := s.GetClient(ctx, "dyn")
-	ok(t, err, "get client")
-	same(t, "updated client", normClient(got), normClient(c))
-	gotReg, err := s.GetClientRegistration(ctx, "dyn")
-	ok(t, err, "get registration")
-	same(t, "updated registration", normRegistration(gotReg), normRegistration(reg))
-	if revision(t, s) == before {
-		t.Fatal("UpdateRegisteredClient did not bump the revision")
-	}
-}
-
-func testUpdateRegisteredClientAbort(t *testing.T, s tokenmint.Store) {
-	ctx := t.Context()
-	ok(t, s.RegisterClient(ctx, fullClient("dyn"), registration("dyn"), "", at(0)), "register client")
-	boom := errors.New("boom")
-	_, _, err := s.UpdateRegisteredClient(ctx, "dyn", func(c *tokenmint.Client, r *tokenmint.ClientRegistration) error {
-		c.Name, r.Metadata = "changed", "{}"
-		return boom
-	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("update error = %v, want the closure's", err)
-	}
-	got, err := s.GetClient(ctx, "dyn")
-	ok(t, err, "get client")
-	same(t, "client after abort", normClient(got), normClient(fullClient("dyn")))
-	gotReg, err := s.GetClientRegistration(ctx, "dyn")
-	ok(t, err, "get registration")
-	same(t, "registration after abort", normRegistration(gotReg), normRegistration(registration("dyn")))
-}
-
-func testUpdateRegisteredClientNotFound(t *testing.T, s tokenmint.Store) {
-	ctx := t.Context()
-	ok(t, s.CreateClient(ctx, fullClient("operator-made")), "create client")
-	called := false
-	for _, id := range []string{"operator-made", "nope"} {
-		_, _, err := s.UpdateRegisteredClient(ctx, id, func(*tokenmint.Client, *tokenmint.ClientRegistration) error {
-			called = true
-			return nil
-		})
-		wantErr(t, err, tokenmint.ErrNotFound, "update registered client "+id)
-	}
-	if called {
-		t.Fatal("update was called without a registration")
-	}
 }
 
 func testDeleteClientDeletesRegistration(t *testing.T, s tokenmint.Store) {

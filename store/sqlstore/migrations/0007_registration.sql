@@ -8,8 +8,7 @@
 --
 -- client_registrations: for each client made by the registration
 -- endpoint, the keyed hash of its registration access token (RFC 7592
--- §1) and the registered metadata the clients table has no column for,
--- as a JSON object. Deleted with the client.
+-- §1). Deleted with the client.
 CREATE TABLE registration_tokens (
 	id         TEXT PRIMARY KEY,
 	max_uses   BIGINT NOT NULL,
@@ -22,7 +21,5 @@ CREATE INDEX registration_tokens_expires_at ON registration_tokens (expires_at);
 CREATE TABLE client_registrations (
 	client_id         TEXT PRIMARY KEY,
 	access_token_hash BLOB NOT NULL,
-	metadata          TEXT NOT NULL,
-	created_at        BIGINT,
-	updated_at        BIGINT
+	created_at        BIGINT
 );
