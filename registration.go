@@ -2,21 +2,8 @@ package tokenmint
 
 import (
 	"context"
-	"strings"
 	"time"
 )
-
-// ReservedScopePrefix starts the scopes of tokenmint's own admin plane
-// (tokenmint:admin, tokenmint:register, ...). Only an operator may give
-// them to a client: dynamic registration never does.
-const ReservedScopePrefix = "tokenmint:"
-
-// ScopeRegister lets an access token of this server serve as an initial
-// access token of dynamic client registration (RFC 7591 §3).
-const ScopeRegister = ReservedScopePrefix + "register"
-
-// ReservedScope reports whether s is a scope of tokenmint's admin plane.
-func ReservedScope(s string) bool { return strings.HasPrefix(s, ReservedScopePrefix) }
 
 // RegistrationToken is an initial access token an operator minted for
 // dynamic client registration (RFC 7591 §3; `tokenmint registration-token

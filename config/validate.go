@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/clientmeta"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/password"
@@ -283,8 +284,8 @@ func validRegistrationScopes(list []string) error {
 		if !oauth.ValidScopeToken(s) {
 			return fmt.Errorf("invalid scope %q: scopes are printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)", s)
 		}
-		if tokenmint.ReservedScope(s) {
-			return fmt.Errorf("scope %q is reserved for clients an operator creates; registration never grants %s* scopes", s, tokenmint.ReservedScopePrefix)
+		if clientmeta.OperatorOnlyScope(s) {
+			return fmt.Errorf("scope %q is reserved for clients an operator creates; registration never grants tokenmint:* scopes", s)
 		}
 	}
 	return nil

@@ -65,6 +65,11 @@ func (c *Clients) GetClient(ctx context.Context, id string) (tokenmint.Client, e
 	return cl, err
 }
 
+// Invalidate empties the cache at once: for a writer in this process
+// that changed or deleted a client (the registration endpoint), whose
+// next requests must not wait for the revision poll to see it.
+func (c *Clients) Invalidate() { c.invalidate() }
+
 // invalidate empties the cache.
 func (c *Clients) invalidate() {
 	c.mu.Lock()
