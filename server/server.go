@@ -36,7 +36,10 @@ type Server struct {
 	handler http.Handler
 	// adminHandler serves the admin listener (--admin-addr).
 	adminHandler http.Handler
-	now          func() time.Time
+	// audit lists audit events for the admin API, when the store keeps
+	// them.
+	audit tokenmint.AuditStore
+	now   func() time.Time
 }
 
 // Options are test seams; the zero value is production.
@@ -73,6 +76,7 @@ func (s *Server) open(ctx context.Context) error {
 	// Everything goes through the in-memory layer: revocations made here
 	// are in it at once, the others arrive by its Run (jobs.go).
 	s.store = cache.Wrap(db, cache.Options{TokenEntries: s.cfg.TokenCacheEntries, Logger: s.log, Now: s.now})
+	s.audit, _ = any(db).(tokenmint.AuditStore)
 	mk, created, err := s.cfg.MasterKeyValue()
 	if err != nil {
 		return fmt.Errorf("master key: %w", err)

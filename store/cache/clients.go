@@ -65,9 +65,10 @@ func (c *Clients) GetClient(ctx context.Context, id string) (tokenmint.Client, e
 	return cl, err
 }
 
-// Invalidate empties the cache at once: for a writer in this process
-// that changed or deleted a client (the registration endpoint), whose
-// next requests must not wait for the revision poll to see it.
+// Invalidate empties the cache at once: for a process that has just
+// changed a client (the admin API, the registration endpoint) and must
+// not serve the old record until the next revision poll. Other processes
+// follow the revision.
 func (c *Clients) Invalidate() { c.invalidate() }
 
 // invalidate empties the cache.
