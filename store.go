@@ -16,6 +16,7 @@ type Store interface {
 	CodeStore
 	KeyStore
 	SessionStore
+	RegistrationStore
 
 	// Revision returns a counter that grows whenever a client or signing
 	// key is created, changed or deleted, by this process or any other
@@ -38,7 +39,7 @@ type ClientStore interface {
 	// atomically; an error from update aborts and is returned as is.
 	UpdateClient(ctx context.Context, id string, update func(*Client) error) (Client, error)
 	// DeleteClient removes the client and every token, code and family
-	// issued to it.
+	// issued to it, and its registration (RegistrationStore).
 	DeleteClient(ctx context.Context, id string) error
 	// RevokeClientTokens ends everything issued to the client so far and
 	// keeps the client, in one transaction: it sets the client's

@@ -61,6 +61,15 @@ type Config struct {
 	// database.
 	TokenCacheEntries int `yaml:"token_cache_entries"`
 
+	// Registration is the policy of dynamic client registration (RFC
+	// 7591) at /oauth2/register: RegistrationOff, RegistrationToken (an
+	// initial access token is required) or RegistrationOpen. The other
+	// Registration* settings bound what a registered client may get.
+	Registration            string   `yaml:"registration"`
+	RegistrationGrantTypes  []string `yaml:"registration_grant_types"`
+	RegistrationScopes      []string `yaml:"registration_scopes"`
+	RegistrationAuthMethods []string `yaml:"registration_auth_methods"`
+
 	// DialectSettings holds the values of the settings the dialects add
 	// (dialect.Setting), by key; Default fills in their defaults.
 	DialectSettings map[string]string `yaml:"-"`
@@ -79,6 +88,13 @@ func AllDialects() []string { return dialects.Names() }
 
 // AdminOff is the AdminAddr that disables the admin listener.
 const AdminOff = "off"
+
+// Policies of dynamic client registration (Config.Registration).
+const (
+	RegistrationOff   = "off"   // no registration endpoint
+	RegistrationToken = "token" // an initial access token is required
+	RegistrationOpen  = "open"  // anyone may register
+)
 
 // Default returns the built-in settings. Issuer and MasterKeyFile are
 // derived from Addr and Database; Load re-derives them when neither was
@@ -108,6 +124,13 @@ func Default() Config {
 		LogLevel:           "info",
 		LogFormat:          "text",
 	}
+	// A standard OpenID Connect relying party can register: the code
+	// flow with refresh tokens, the OIDC scopes, a secret or (with PKCE)
+	// none.
+	c.Registration = RegistrationToken
+	c.RegistrationGrantTypes = []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken}
+	c.RegistrationScopes = []string{"openid", "profile", "email"}
+	c.RegistrationAuthMethods = []string{"client_secret_basic", "client_secret_post", "none"}
 	c.Issuer = defaultIssuer(c.Addr)
 	c.MasterKeyFile = defaultMasterKeyFile(c.Database)
 	c.DialectSettings = map[string]string{}

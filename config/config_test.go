@@ -166,6 +166,15 @@ func TestLoadErrors(t *testing.T) {
 		{"bad rate env", nil, map[string]string{"TOKENMINT_EPICOLLECT_RATE_LIMIT": "0/1h"}, `TOKENMINT_EPICOLLECT_RATE_LIMIT: invalid rate "0/1h" (use N/DURATION like 100/1m or 10/1h)`},
 		{"bad log level", []string{"--log-level", "verbose"}, nil, `--log-level: invalid value "verbose" (use one of: debug, info, warn, error)`},
 		{"bad log format", nil, map[string]string{"TOKENMINT_LOG_FORMAT": "xml"}, `TOKENMINT_LOG_FORMAT: invalid value "xml" (use one of: text, json)`},
+		{"bad registration", []string{"--registration", "closed"}, nil, `--registration: invalid value "closed" (use one of: off, token, open)`},
+		{"registration password grant", []string{"--registration-grant-types", "authorization_code,password"}, nil,
+			`--registration-grant-types: the password grant is never given to a registered client (RFC 9700 §2.4)`},
+		{"registration unknown grant", nil, map[string]string{"TOKENMINT_REGISTRATION_GRANT_TYPES": "implicit"},
+			`TOKENMINT_REGISTRATION_GRANT_TYPES: invalid value "implicit" (use one of: authorization_code, refresh_token, client_credentials)`},
+		{"registration admin scope", []string{"--registration-scopes", "openid,tokenmint:admin"}, nil,
+			`--registration-scopes: scope "tokenmint:admin" is reserved for clients an operator creates; registration never grants tokenmint:* scopes`},
+		{"registration bad scope", []string{"--registration-scopes", `a"b`}, nil,
+			`--registration-scopes: invalid scope "a\"b": scopes are printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)`},
 		{"missing config file", []string{"--config", "/nonexistent/tm.yaml"}, nil, `--config: open config file: open /nonexistent/tm.yaml: no such file or directory`},
 		{"missing config file env", nil, map[string]string{"TOKENMINT_CONFIG": "/nonexistent/tm.yaml"}, `TOKENMINT_CONFIG: open config file: open /nonexistent/tm.yaml: no such file or directory`},
 	}
@@ -397,5 +406,24 @@ func TestEverySettingIsAField(t *testing.T) {
 	}
 	for k := range keys {
 		t.Errorf("setting %s has no Config field with that yaml tag", k)
+	}
+}
+
+// TestRegistrationAuthMethods: the auth methods of registration name
+// client_secret_*, which TestLoadErrors would take for an echoed secret.
+func TestRegistrationAuthMethods(t *testing.T) {
+	tests := []struct{ value, want string }{
+		{"private_key_jwt", `--registration-auth-methods: invalid value "private_key_jwt" (use one of: client_secret_basic, client_secret_post, none)`},
+		{",", `--registration-auth-methods: empty list (use some of: client_secret_basic, client_secret_post, none)`},
+	}
+	for _, tt := range tests {
+		_, err := Load([]string{"--registration-auth-methods", tt.value}, envMap(nil))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("--registration-auth-methods %q: error %v, want %s", tt.value, err, tt.want)
+		}
+	}
+	c, err := Load([]string{"--registration-auth-methods", "none", "--registration", "open"}, envMap(nil))
+	if err != nil || c.Registration != RegistrationOpen || len(c.RegistrationAuthMethods) != 1 || c.RegistrationAuthMethods[0] != "none" {
+		t.Fatalf("Load: %+v, %v", c.RegistrationAuthMethods, err)
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/clientmeta"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
+	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/password"
 )
 
@@ -57,6 +59,12 @@ func (c *Config) checks() []check {
 		{"max_body_bytes", func(c *Config) error { return atLeast(c.MaxBodyBytes, 1024) }},
 		{"db_max_conns", func(c *Config) error { return atLeast(int64(c.DBMaxConns), 0) }},
 		{"token_cache_entries", func(c *Config) error { return atLeast(int64(c.TokenCacheEntries), 0) }},
+		{"registration", func(c *Config) error {
+			return oneOf(c.Registration, []string{RegistrationOff, RegistrationToken, RegistrationOpen})
+		}},
+		{"registration_grant_types", func(c *Config) error { return validRegistrationGrants(c.RegistrationGrantTypes) }},
+		{"registration_scopes", func(c *Config) error { return validRegistrationScopes(c.RegistrationScopes) }},
+		{"registration_auth_methods", func(c *Config) error { return validRegistrationAuthMethods(c.RegistrationAuthMethods) }},
 		{"argon2_parallelism", func(c *Config) error { return atLeast(int64(c.Argon2Parallelism), 1) }},
 		{"argon2_iterations", func(c *Config) error { return validIterations(c.Argon2Iterations) }},
 		{"argon2_memory", func(c *Config) error { return c.PasswordParams().Validate() }},
@@ -246,6 +254,52 @@ func atLeast(v, minimum int64) error {
 func oneOf(v string, allowed []string) error {
 	if !slices.Contains(allowed, v) {
 		return fmt.Errorf("invalid value %q (use one of: %s)", v, strings.Join(allowed, ", "))
+	}
+	return nil
+}
+
+// registrationGrantTypes are the grant types dynamic client registration
+// can give. The password grant is not among them: it hands users'
+// passwords to the client, which RFC 9700 §2.4 forbids, and a client
+// anyone may register is the last that should see them.
+var registrationGrantTypes = []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken, tokenmint.GrantClientCredentials}
+
+func validRegistrationGrants(list []string) error {
+	if len(list) == 0 {
+		return fmt.Errorf("empty list (use some of: %s)", strings.Join(registrationGrantTypes, ", "))
+	}
+	for _, g := range list {
+		if g == tokenmint.GrantPassword {
+			return errors.New("the password grant is never given to a registered client (RFC 9700 §2.4)")
+		}
+		if err := oneOf(g, registrationGrantTypes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validRegistrationScopes(list []string) error {
+	for _, s := range list {
+		if !oauth.ValidScopeToken(s) {
+			return fmt.Errorf("invalid scope %q: scopes are printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)", s)
+		}
+		if clientmeta.OperatorOnlyScope(s) {
+			return fmt.Errorf("scope %q is reserved for clients an operator creates; registration never grants tokenmint:* scopes", s)
+		}
+	}
+	return nil
+}
+
+func validRegistrationAuthMethods(list []string) error {
+	known := []string{"client_secret_basic", "client_secret_post", "none"}
+	if len(list) == 0 {
+		return fmt.Errorf("empty list (use some of: %s)", strings.Join(known, ", "))
+	}
+	for _, m := range list {
+		if err := oneOf(m, known); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ const (
 	PathLogout       = "/oauth2/logout"
 	PathUserInfo     = "/oauth2/userinfo"
 	PathJWKS         = "/oauth2/jwks"
+	PathRegister     = "/oauth2/register" // RFC 7591 §3 (package registration)
 	PathASMetadata   = "/.well-known/oauth-authorization-server"
 	PathOIDCMetadata = "/.well-known/openid-configuration"
 )
@@ -46,6 +47,9 @@ type Config struct {
 	// Authorize is true when the authorization endpoint is served (for
 	// the metadata documents).
 	Authorize bool
+	// Register is true when the registration endpoint is served (RFC
+	// 7591; the metadata's registration_endpoint).
+	Register bool
 }
 
 // API is the standard endpoints' handler set.

@@ -46,6 +46,9 @@ func (a *API) metadata() map[string]any {
 		// Defined by OpenID Connect Initiating User Registration 1.0.
 		m["prompt_values_supported"] = grant.PromptValues()
 	}
+	if a.cfg.Register {
+		m["registration_endpoint"] = iss + PathRegister // RFC 8414 §2, OIDC Discovery §3
+	}
 	return m
 }
 

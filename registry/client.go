@@ -56,18 +56,9 @@ type Credentials struct {
 // stores the client. A spec the client record rejects yields an error
 // wrapping ErrInvalid; an ID already taken, tokenmint.ErrConflict.
 func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint.Client, Credentials, error) {
-	if !spec.profileApplied {
-		if err := spec.ApplyProfile(r.Profiles, nil); err != nil {
-			return tokenmint.Client{}, Credentials{}, err
-		}
-	}
-	c := spec.client(r.now())
-	creds, err := r.issueCredentials(&c, spec)
+	c, creds, err := r.NewClient(spec)
 	if err != nil {
 		return tokenmint.Client{}, Credentials{}, err
-	}
-	if err := c.Validate(); err != nil {
-		return tokenmint.Client{}, Credentials{}, invalid(err)
 	}
 	if err := r.Store.CreateClient(ctx, c); err != nil {
 		return tokenmint.Client{}, Credentials{}, fmt.Errorf("create client %s: %w", c.ID, err)
@@ -154,6 +145,28 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 		c.TokenFormat = tokenmint.FormatJWT
 	}
 	return c
+}
+
+// NewClient is CreateClient without the store: it returns the validated
+// record, with the keyed hashes of the credentials it generated, and the
+// credentials, for a caller that stores the client in a transaction of
+// its own (dynamic registration stores it with its registration access
+// token).
+func (r *Registry) NewClient(spec ClientSpec) (tokenmint.Client, Credentials, error) {
+	if !spec.profileApplied {
+		if err := spec.ApplyProfile(r.Profiles, nil); err != nil {
+			return tokenmint.Client{}, Credentials{}, err
+		}
+	}
+	c := spec.client(r.now())
+	creds, err := r.issueCredentials(&c, spec)
+	if err != nil {
+		return tokenmint.Client{}, Credentials{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return tokenmint.Client{}, Credentials{}, invalid(err)
+	}
+	return c, creds, nil
 }
 
 // newClientID returns a random ID that does not start with '-', so that

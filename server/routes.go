@@ -7,12 +7,14 @@ import (
 	"net/http/pprof"
 
 	"github.com/tokenmint/tokenmint/adminapi"
+	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dialect"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/login"
 	"github.com/tokenmint/tokenmint/password"
+	"github.com/tokenmint/tokenmint/registration"
 	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/token"
 )
@@ -32,8 +34,9 @@ type route struct {
 // login/login.go, and so on; the enabled dialects' endpoints follow, as
 // each dialect's Routes lists them. A request no pattern takes gets a
 // JSON 404, or a JSON 405 with Allow when the path has routes for other
-// methods (middleware.go). metrics is nil unless --public-metrics.
-func publicRoutes(api *httpapi.API, pages *login.Pages, tokenLimit func(http.Handler) http.Handler, metrics http.Handler, dialects []dialect.Route) []route {
+// methods (middleware.go). metrics is nil unless --public-metrics; reg is
+// nil with --registration off.
+func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handler, tokenLimit func(http.Handler) http.Handler, metrics http.Handler, dialects []dialect.Route) []route {
 	h := func(f http.HandlerFunc) http.Handler { return f }
 	table := []route{
 		// OAuth 2.0 and OpenID Connect, the standard endpoints (package httpapi).
@@ -59,6 +62,14 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, tokenLimit func(http.Han
 	}
 	if metrics != nil { // --public-metrics, for compatibility: the admin listener serves them
 		table = append(table, route{"GET /metrics", "", metrics})
+	}
+	if reg != nil { // dynamic client registration, unless --registration off (package registration)
+		table = append(table,
+			route{"POST " + httpapi.PathRegister, "register", h(reg.Register)},    // RFC 7591 §3
+			route{"GET " + registration.PathClient, "register", h(reg.Read)},      // RFC 7592 §2.1
+			route{"PUT " + registration.PathClient, "register", h(reg.Update)},    // RFC 7592 §2.2
+			route{"DELETE " + registration.PathClient, "register", h(reg.Delete)}, // RFC 7592 §2.3
+		)
 	}
 	for _, d := range dialects {
 		table = append(table, route{d.Pattern, d.Endpoint, d.Handler})
@@ -158,6 +169,7 @@ func (s *Server) handlers(mk token.MasterKey) error {
 		Limiter:        s.limiter.limiter,
 		TokenIPLimit:   s.limiter.tokenIP,
 		Authorize:      true,
+		Register:       s.cfg.Registration != config.RegistrationOff,
 	})
 	pages := login.New(login.Config{
 		Engine:         s.engine,
@@ -196,7 +208,11 @@ func (s *Server) handlers(mk token.MasterKey) error {
 	if s.cfg.PublicMetrics {
 		publicMetrics = s.metrics.Handler()
 	}
-	s.handler = s.mount(publicRoutes(api, pages, tokenLimit, publicMetrics, dialectRoutes))
+	reg, err := s.registration(mk)
+	if err != nil {
+		return err
+	}
+	s.handler = s.mount(publicRoutes(api, pages, reg, tokenLimit, publicMetrics, dialectRoutes))
 	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(mk), s.cfg.Pprof, s.cfg.BenchFloor))
 	return nil
 }
@@ -226,4 +242,25 @@ func dialectPolicies() map[string]grant.DialectPolicy {
 		m[d.Name()] = d.Policy()
 	}
 	return m
+}
+
+// registration builds the handler of dynamic client registration, or nil
+// with --registration off.
+func (s *Server) registration(mk token.MasterKey) (*registration.Handler, error) {
+	if s.cfg.Registration == config.RegistrationOff {
+		return nil, nil
+	}
+	return registration.New(registration.Config{
+		Store:  s.store,
+		Engine: s.engine,
+		Registry: &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
+			Now: s.now, Profiles: dialects.Profile},
+		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		Policy: registration.Policy{Mode: s.cfg.Registration, GrantTypes: s.cfg.RegistrationGrantTypes,
+			Scopes: s.cfg.RegistrationScopes, AuthMethods: s.cfg.RegistrationAuthMethods},
+		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+		ClientsChanged: s.store.Clients().Invalidate,
+		Logger:         s.log,
+		Now:            s.now,
+	})
 }

@@ -22,6 +22,11 @@ const (
 	PrefixClientSecret = "tmcs_"
 	PrefixAPIKey       = "tmak_"
 	PrefixSession      = "tmss_"
+	// Dynamic client registration (RFC 7591, RFC 7592): an initial
+	// access token an operator minted, and a client's registration
+	// access token.
+	PrefixRegistrationToken  = "tmit_"
+	PrefixRegistrationAccess = "tmra_"
 )
 
 const (

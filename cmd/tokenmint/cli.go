@@ -55,6 +55,7 @@ func commands() []command {
 		{"user set-password", "USERNAME", "Replace a user's password, read from standard input; their sessions and tokens end.", runUserSetPassword},
 		{"user disable", "USERNAME", "Stop a user signing in; their sessions and tokens end.", runUserDisable},
 		{"user enable", "USERNAME", "Let a disabled user sign in again.", runUserEnable},
+		{"registration-token create", "", "Mint an initial access token for dynamic client registration and print it (shown only once).", runRegistrationTokenCreate},
 		{"keys list", "", "List JWT signing keys: current and previous (still published).", runKeysList},
 		{"keys rotate", "", "Make a new signing key current; the previous one stays published until it retires.", runKeysRotate},
 		{"version", "", "Print the version.", runVersion},

@@ -59,6 +59,7 @@ func TestREADMEExamples(t *testing.T) {
 		regexp.MustCompile(`(?s)\{"active":true,.*\}\s*\{"active":false\}`),               // introspect, revoke, introspect
 		regexp.MustCompile(`"encompass_client_id":"007001".*"identity_type":"Partner"`),   // EPC introspection
 		regexp.MustCompile(`(?m)^204$`),                                                   // EPC revocation
+		regexp.MustCompile(`"registration_client_uri":"http[^"]+/register/`),              // RFC 7591 registration
 		regexp.MustCompile(`"expires_in":7200,"access_token":"ey`),                        // Epicollect5
 		regexp.MustCompile(`"userName":"dana"`),                                           // Eptura users/me
 		regexp.MustCompile(`"expires_in":3600,"refresh_token":"tmrt_`),                    // EmpowerID

@@ -137,7 +137,7 @@ func (db *DB) writeClient(ctx context.Context, tx *sql.Tx, id string, c *tokenmi
 }
 
 // DeleteClient removes the client and everything issued to it: access
-// tokens, refresh tokens, families and codes. Its access tokens still in
+// tokens, refresh tokens, families and codes, and its registration. Its access tokens still in
 // the database enter the revocation feed first, so that its JWTs stop
 // introspecting as active although resource servers may hold them, and
 // other processes drop their cached opaque records.
@@ -154,6 +154,7 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 			`DELETE FROM refresh_tokens WHERE client_id = ?`,
 			`DELETE FROM families WHERE client_id = ?`,
 			`DELETE FROM auth_codes WHERE client_id = ?`,
+			`DELETE FROM client_registrations WHERE client_id = ?`,
 		}
 		for _, s := range stmts {
 			if _, err := tx.ExecContext(ctx, db.q(s), id); err != nil {
