@@ -1,7 +1,6 @@
 package tokenmint
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -38,6 +37,26 @@ const (
 // KnownAlgs lists every signing algorithm tokenmint can sign with.
 var KnownAlgs = []string{AlgES256, AlgRS256, AlgEdDSA}
 
+// Token endpoint authentication methods a client may register (RFC 7591
+// §2, RFC 8414 §2).
+const (
+	AuthMethodSecretBasic = "client_secret_basic"
+	AuthMethodSecretPost  = "client_secret_post"
+	AuthMethodNone        = "none"
+)
+
+// PreviousSecretLive reports whether the previous secret of the client is
+// still accepted at now.
+func (c *Client) PreviousSecretLive(now time.Time) bool {
+	return len(c.PreviousSecretHash) > 0 && now.Before(c.PreviousSecretExpiresAt)
+}
+
+// IssuedBeforeRevocation reports whether an access token of the client
+// issued at issuedAt is ended by TokensRevokedAt.
+func (c *Client) IssuedBeforeRevocation(issuedAt time.Time) bool {
+	return !c.TokensRevokedAt.IsZero() && !issuedAt.After(c.TokensRevokedAt)
+}
+
 // Defaults applied to a client whose lifetimes are left zero.
 const (
 	DefaultAccessTTL  = time.Hour
@@ -58,6 +77,23 @@ type Client struct {
 	// APIKeyHash is the keyed hash of an optional API key, a second
 	// credential some platforms (EmpowerID) send beside the client's own.
 	APIKeyHash []byte
+	// PreviousSecretHash is the keyed hash of the secret a rotation
+	// replaced, still accepted until PreviousSecretExpiresAt so that a
+	// deployment can move to the new one (a grace period); empty when
+	// there is none.
+	PreviousSecretHash      []byte
+	PreviousSecretExpiresAt time.Time
+	// AuthMethod is the token endpoint authentication method the client
+	// registered (RFC 7591 §2 token_endpoint_auth_method): AuthMethodNone
+	// for a public client; AuthMethodSecretBasic, AuthMethodSecretPost or
+	// "" (not stated) for a confidential one, which may authenticate
+	// either way whatever it registered.
+	AuthMethod string
+	// TokensRevokedAt ends, when set, every access token issued to the
+	// client at or before it, of either format, including the
+	// client_credentials JWTs no record holds (the admin API's
+	// revoke-tokens).
+	TokensRevokedAt time.Time
 
 	GrantTypes    []string
 	Scopes        []string // scopes the client may be granted
@@ -184,44 +220,71 @@ var ReservedClaims = []string{
 	"active", "token_type", "username", "auth_time", "acr", "amr", "cnf",
 }
 
+// Client fields as validation errors name them: the client metadata
+// names of RFC 7591 §2 and of tokenmint's admin API.
+const (
+	FieldClientID        = "client_id"
+	FieldClientName      = "client_name"
+	FieldGrantTypes      = "grant_types"
+	FieldAuthMethod      = "token_endpoint_auth_method"
+	FieldScope           = "scope"
+	FieldDefaultScope    = "default_scope"
+	FieldAllowNoPKCE     = "allow_no_pkce"
+	FieldRedirectURIs    = "redirect_uris"
+	FieldTokenFormat     = "token_format"
+	FieldSigningAlg      = "signing_alg"
+	FieldAccessTokenTTL  = "access_token_ttl"
+	FieldIdleTTL         = "idle_ttl"
+	FieldRefreshTokenTTL = "refresh_token_ttl"
+	FieldClaims          = "claims"
+)
+
+// FieldError is a validation error about one field of a record. Its text
+// is the wrapped error's; Field names the field (see the Field*
+// constants), so that an API can say which member of a request was
+// wrong.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldError(field string, err error) error { return &FieldError{Field: field, Err: err} }
+
+func fieldErrorf(field, format string, args ...any) error {
+	return fieldError(field, fmt.Errorf(format, args...))
+}
+
 // Validate checks a client record for consistency before it is stored.
-// It returns an error naming the first problem, phrased for a CLI user.
+// It returns a *FieldError naming the first problem, phrased for a CLI
+// user.
 func (c *Client) Validate() error {
 	if strings.TrimSpace(c.ID) == "" {
-		return errors.New("client id is empty")
+		return fieldErrorf(FieldClientID, "client id is empty")
 	}
 	if strings.TrimSpace(c.Name) == "" {
-		return errors.New("client name is empty")
+		return fieldErrorf(FieldClientName, "client name is empty")
 	}
-	if len(c.GrantTypes) == 0 {
-		return errors.New("client has no grant type")
+	if err := c.validateGrants(); err != nil {
+		return err
 	}
-	for _, g := range c.GrantTypes {
-		if !slices.Contains(KnownGrantTypes, g) {
-			return fmt.Errorf("unknown grant type %q (known: %s)", g, strings.Join(KnownGrantTypes, ", "))
-		}
-	}
-	if c.Public && len(c.SecretHash) > 0 {
-		return errors.New("a public client has no secret")
-	}
-	if c.Public && (c.HasGrant(GrantClientCredentials)) {
-		return errors.New("a public client cannot use client_credentials: it cannot authenticate")
-	}
-	if !c.Public && len(c.SecretHash) == 0 {
-		return errors.New("a confidential client needs a secret")
-	}
-	for _, s := range append(slices.Clone(c.Scopes), c.DefaultScopes...) {
+	for _, s := range c.Scopes {
 		if !oauth.ValidScopeToken(s) {
-			return fmt.Errorf("invalid scope %q: scopes are printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)", s)
+			return fieldErrorf(FieldScope, "invalid scope %q: scopes are printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)", s)
 		}
 	}
 	for _, s := range c.DefaultScopes {
+		if !oauth.ValidScopeToken(s) {
+			return fieldErrorf(FieldDefaultScope, "invalid scope %q: scopes are printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)", s)
+		}
 		if !slices.Contains(c.Scopes, s) {
-			return fmt.Errorf("default scope %q is not among the client's scopes", s)
+			return fieldErrorf(FieldDefaultScope, "default scope %q is not among the client's scopes", s)
 		}
 	}
 	if c.AllowNoPKCE && (!c.Public || c.Profile == "") {
-		return errors.New("allow-no-pkce is for public clients of a platform profile whose documented browser flow has no PKCE")
+		return fieldErrorf(FieldAllowNoPKCE, "allow-no-pkce is for public clients of a platform profile whose documented browser flow has no PKCE")
 	}
 	if err := c.validateRedirects(); err != nil {
 		return err
@@ -229,39 +292,75 @@ func (c *Client) Validate() error {
 	switch c.TokenFormat {
 	case FormatJWT, FormatOpaque:
 	default:
-		return fmt.Errorf("unknown token format %q (known: jwt, opaque)", c.TokenFormat)
+		return fieldErrorf(FieldTokenFormat, "unknown token format %q (known: jwt, opaque)", c.TokenFormat)
 	}
 	if c.SigningAlg != "" && !slices.Contains(KnownAlgs, c.SigningAlg) {
-		return fmt.Errorf("unknown signing algorithm %q (known: %s)", c.SigningAlg, strings.Join(KnownAlgs, ", "))
+		return fieldErrorf(FieldSigningAlg, "unknown signing algorithm %q (known: %s)", c.SigningAlg, strings.Join(KnownAlgs, ", "))
 	}
 	return c.validateLifetimes()
+}
+
+// validateGrants checks the grant types against the client's kind and
+// credentials.
+func (c *Client) validateGrants() error {
+	if len(c.GrantTypes) == 0 {
+		return fieldErrorf(FieldGrantTypes, "client has no grant type")
+	}
+	for _, g := range c.GrantTypes {
+		if !slices.Contains(KnownGrantTypes, g) {
+			return fieldErrorf(FieldGrantTypes, "unknown grant type %q (known: %s)", g, strings.Join(KnownGrantTypes, ", "))
+		}
+	}
+	if c.Public && len(c.SecretHash) > 0 {
+		return fieldErrorf(FieldAuthMethod, "a public client has no secret")
+	}
+	if c.Public && (c.HasGrant(GrantClientCredentials)) {
+		return fieldErrorf(FieldGrantTypes, "a public client cannot use client_credentials: it cannot authenticate")
+	}
+	if !c.Public && len(c.SecretHash) == 0 {
+		return fieldErrorf(FieldAuthMethod, "a confidential client needs a secret")
+	}
+	switch {
+	case c.Public && c.AuthMethod != "" && c.AuthMethod != AuthMethodNone:
+		return fieldErrorf(FieldAuthMethod, "a public client authenticates with none, not %q", c.AuthMethod)
+	case !c.Public && c.AuthMethod == AuthMethodNone:
+		return fieldErrorf(FieldAuthMethod, "a confidential client cannot use none: it has a secret")
+	case c.AuthMethod != "" && c.AuthMethod != AuthMethodNone && c.AuthMethod != AuthMethodSecretBasic && c.AuthMethod != AuthMethodSecretPost:
+		return fieldErrorf(FieldAuthMethod, "unsupported token endpoint auth method %q (supported: client_secret_basic, client_secret_post, none)", c.AuthMethod)
+	}
+	return nil
 }
 
 func (c *Client) validateRedirects() error {
 	for _, r := range c.RedirectURIs {
 		if err := CheckRedirectURI(r); err != nil {
-			return err
+			return fieldError(FieldRedirectURIs, err)
 		}
 	}
 	if c.HasGrant(GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {
-		return errors.New("the authorization_code grant needs at least one redirect URI")
+		return fieldErrorf(FieldRedirectURIs, "the authorization_code grant needs at least one redirect URI")
 	}
 	return nil
 }
 
 func (c *Client) validateLifetimes() error {
-	if c.AccessTTL < 0 || c.IdleTTL < 0 || c.RefreshTTL < 0 {
-		return errors.New("lifetimes cannot be negative")
+	for _, l := range []struct {
+		field string
+		d     time.Duration
+	}{{FieldAccessTokenTTL, c.AccessTTL}, {FieldIdleTTL, c.IdleTTL}, {FieldRefreshTokenTTL, c.RefreshTTL}} {
+		if l.d < 0 {
+			return fieldErrorf(l.field, "lifetimes cannot be negative")
+		}
 	}
 	if c.IdleTTL > 0 && c.TokenFormat == FormatJWT {
-		return errors.New("idle-ttl needs opaque tokens: a JWT is verified offline, so its life cannot slide")
+		return fieldErrorf(FieldIdleTTL, "idle-ttl needs opaque tokens: a JWT is verified offline, so its life cannot slide")
 	}
 	if c.IdleTTL > 0 && c.AccessTTL > 0 && c.IdleTTL > c.AccessTTL {
-		return errors.New("idle-ttl cannot exceed access-ttl")
+		return fieldErrorf(FieldIdleTTL, "idle-ttl cannot exceed access-ttl")
 	}
 	for k := range c.Claims {
 		if k == "" || slices.Contains(ReservedClaims, k) {
-			return fmt.Errorf("claim %q is reserved or empty", k)
+			return fieldErrorf(FieldClaims, "claim %q is reserved or empty", k)
 		}
 	}
 	return nil

@@ -1,6 +1,9 @@
 package tokenmint
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // User is a person who signs in through the login page, the password grant
 // or a dialect that carries their credentials.
@@ -11,14 +14,23 @@ type User struct {
 	Name     string
 	// PasswordHash is a PHC-format argon2id string (package password).
 	PasswordHash string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Roles are what the user may do beyond signing in to applications
+	// (RoleAdmin: the console); nil for none.
+	Roles     []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// DisabledAt is when the user was disabled; zero while enabled. A
 	// disabled user cannot sign in (RFC 6819 §5.2.2.3: disabling, like a
 	// password change, also ends what their sign-ins produced; see
 	// Store.RevokeUserGrants).
 	DisabledAt time.Time
 }
+
+// RoleAdmin is the role of a user who may administer tokenmint.
+const RoleAdmin = "admin"
+
+// HasRole reports whether the user has the role.
+func (u *User) HasRole(role string) bool { return slices.Contains(u.Roles, role) }
 
 // Disabled reports whether the user may not sign in.
 func (u *User) Disabled() bool { return !u.DisabledAt.IsZero() }

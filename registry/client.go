@@ -15,9 +15,12 @@ import (
 // ClientSpec describes a client to create. Zero fields take defaults:
 // a generated ID, grant types [client_credentials] and token format jwt.
 type ClientSpec struct {
-	ID             string // generated with token.NewID when empty
-	Name           string
-	Public         bool // no secret (RFC 6749 §2.1); cannot use client_credentials
+	ID     string // generated with token.NewID when empty
+	Name   string
+	Public bool // no secret (RFC 6749 §2.1); cannot use client_credentials
+	// AuthMethod is the token endpoint authentication method registered
+	// (tokenmint.Client.AuthMethod); "" leaves it unstated.
+	AuthMethod     string
 	APIKey         bool // also generate an API key
 	GrantTypes     []string
 	Scopes         []string
@@ -72,6 +75,29 @@ func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint
 	return c, creds, nil
 }
 
+// UpdateClient applies change to the stored client with ID id, validates
+// the result and stores it, atomically, and returns it. A change the
+// client record rejects yields an error wrapping ErrInvalid (and a
+// *tokenmint.FieldError naming the field); change's own errors are
+// returned as they are; an unknown client is tokenmint.ErrNotFound.
+func (r *Registry) UpdateClient(ctx context.Context, id string, change func(*tokenmint.Client) error) (tokenmint.Client, error) {
+	now := r.now()
+	c, err := r.Store.UpdateClient(ctx, id, func(c *tokenmint.Client) error {
+		if err := change(c); err != nil {
+			return err
+		}
+		if err := c.Validate(); err != nil {
+			return invalid(err)
+		}
+		c.UpdatedAt = now
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrInvalid) {
+		return tokenmint.Client{}, fmt.Errorf("update client %s: %w", id, err)
+	}
+	return c, err
+}
+
 // Validate checks the spec as CreateClient does, without generating
 // credentials or touching the store, so that a caller can reject bad
 // input before opening anything. Errors wrap ErrInvalid.
@@ -98,6 +124,7 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 		ID:              spec.ID,
 		Name:            spec.Name,
 		Public:          spec.Public,
+		AuthMethod:      spec.AuthMethod,
 		GrantTypes:      slices.Clone(spec.GrantTypes),
 		Scopes:          slices.Clone(spec.Scopes),
 		DefaultScopes:   slices.Clone(spec.DefaultScopes),
@@ -165,9 +192,32 @@ func (r *Registry) issueCredentials(c *tokenmint.Client, spec ClientSpec) (Crede
 // it; the old secret stops working at once. A public client has no secret
 // to rotate (ErrInvalid).
 func (r *Registry) RotateSecret(ctx context.Context, id string) (token.Secret, error) {
+	secret, _, err := r.RotateSecretGrace(ctx, id, 0)
+	return secret, err
+}
+
+// MaxSecretGrace bounds the grace period of a rotated secret.
+const MaxSecretGrace = 30 * 24 * time.Hour
+
+// RotateSecretGrace replaces the client's secret with a new one and
+// returns it with the client as stored. The secret it replaces keeps
+// working for grace (none when 0, at most MaxSecretGrace), so that the
+// deployments using it can move to the new one; a secret still in the
+// grace period of an earlier rotation stops working at once (there is
+// one previous secret at most). A public client has no secret to rotate
+// (ErrInvalid).
+func (r *Registry) RotateSecretGrace(ctx context.Context, id string, grace time.Duration) (token.Secret, tokenmint.Client, error) {
+	if grace < 0 || grace > MaxSecretGrace {
+		return "", tokenmint.Client{}, invalidf("the grace period must be between 0 and %s", MaxSecretGrace)
+	}
+	now := r.now()
 	return r.rotate(ctx, id, token.PrefixClientSecret, func(c *tokenmint.Client, sum []byte) error {
 		if c.Public {
 			return invalidf("client %s is public and has no secret", id)
+		}
+		c.PreviousSecretHash, c.PreviousSecretExpiresAt = nil, time.Time{}
+		if grace > 0 {
+			c.PreviousSecretHash, c.PreviousSecretExpiresAt = c.SecretHash, now.Add(grace)
 		}
 		c.SecretHash = sum
 		return nil
@@ -176,6 +226,12 @@ func (r *Registry) RotateSecret(ctx context.Context, id string) (token.Secret, e
 
 // RotateAPIKey replaces (or adds) the client's API key and returns it.
 func (r *Registry) RotateAPIKey(ctx context.Context, id string) (token.Secret, error) {
+	secret, _, err := r.RotateAPIKeyClient(ctx, id)
+	return secret, err
+}
+
+// RotateAPIKeyClient is RotateAPIKey, returning the client as stored too.
+func (r *Registry) RotateAPIKeyClient(ctx context.Context, id string) (token.Secret, tokenmint.Client, error) {
 	return r.rotate(ctx, id, token.PrefixAPIKey, func(c *tokenmint.Client, sum []byte) error {
 		c.APIKeyHash = sum
 		return nil
@@ -184,14 +240,14 @@ func (r *Registry) RotateAPIKey(ctx context.Context, id string) (token.Secret, e
 
 // rotate generates a credential with prefix and lets set store its hash
 // on the client, atomically with the update.
-func (r *Registry) rotate(ctx context.Context, id, prefix string, set func(*tokenmint.Client, []byte) error) (token.Secret, error) {
+func (r *Registry) rotate(ctx context.Context, id, prefix string, set func(*tokenmint.Client, []byte) error) (token.Secret, tokenmint.Client, error) {
 	h, err := r.secrets()
 	if err != nil {
-		return "", err
+		return "", tokenmint.Client{}, err
 	}
 	secret := token.Secret(token.Generate(prefix))
 	now := r.now()
-	_, err = r.Store.UpdateClient(ctx, id, func(c *tokenmint.Client) error {
+	c, err := r.Store.UpdateClient(ctx, id, func(c *tokenmint.Client) error {
 		if err := set(c, h.Sum(secret.Reveal())); err != nil {
 			return err
 		}
@@ -199,10 +255,10 @@ func (r *Registry) rotate(ctx context.Context, id, prefix string, set func(*toke
 		return nil
 	})
 	if errors.Is(err, ErrInvalid) {
-		return "", err
+		return "", tokenmint.Client{}, err
 	}
 	if err != nil {
-		return "", fmt.Errorf("rotate credential of client %s: %w", id, err)
+		return "", tokenmint.Client{}, fmt.Errorf("rotate credential of client %s: %w", id, err)
 	}
-	return secret, nil
+	return secret, c, nil
 }

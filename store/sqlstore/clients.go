@@ -13,18 +13,20 @@ import (
 const clientCols = `id, name, secret_hash, public, api_key_hash, grant_types, scopes,
 	default_scopes, redirect_uris, audience, token_format, signing_alg, access_ttl,
 	idle_ttl, refresh_ttl, claims, allow_plain_pkce, require_consent, created_at, updated_at,
-	profile, allow_no_pkce, intersect_scopes`
+	profile, allow_no_pkce, intersect_scopes, previous_secret_hash, previous_secret_expires_at,
+	auth_method, tokens_revoked_at`
 
 const selectClient = `SELECT ` + clientCols + ` FROM clients`
 
 const insertClient = `INSERT INTO clients (` + clientCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	api_key_hash = ?, grant_types = ?, scopes = ?, default_scopes = ?, redirect_uris = ?,
 	audience = ?, token_format = ?, signing_alg = ?, access_ttl = ?, idle_ttl = ?,
 	refresh_ttl = ?, claims = ?, allow_plain_pkce = ?, require_consent = ?,
-	created_at = ?, updated_at = ?, profile = ?, allow_no_pkce = ?, intersect_scopes = ?
+	created_at = ?, updated_at = ?, profile = ?, allow_no_pkce = ?, intersect_scopes = ?,
+	previous_secret_hash = ?, previous_secret_expires_at = ?, auth_method = ?, tokens_revoked_at = ?
 	WHERE id = ?`
 
 // clientArgs lists c's columns in clientCols order, the ID first.
@@ -36,7 +38,8 @@ func clientArgs(c *tokenmint.Client) ([]any, error) {
 		e.json(c.RedirectURIs), e.json(c.Audience), c.TokenFormat, c.SigningAlg,
 		int64(c.AccessTTL), int64(c.IdleTTL), int64(c.RefreshTTL), e.json(c.Claims),
 		c.AllowPlainPKCE, c.RequireConsent, micros(c.CreatedAt), micros(c.UpdatedAt),
-		c.Profile, c.AllowNoPKCE, c.IntersectScopes,
+		c.Profile, c.AllowNoPKCE, c.IntersectScopes, blob(c.PreviousSecretHash), micros(c.PreviousSecretExpiresAt),
+		c.AuthMethod, micros(c.TokensRevokedAt),
 	}
 	return args, e.err
 }
@@ -48,7 +51,8 @@ func scanClient(r row) (tokenmint.Client, error) {
 		jsonCol{&c.RedirectURIs}, jsonCol{&c.Audience}, &c.TokenFormat, &c.SigningAlg,
 		durCol{&c.AccessTTL}, durCol{&c.IdleTTL}, durCol{&c.RefreshTTL}, jsonCol{&c.Claims},
 		&c.AllowPlainPKCE, &c.RequireConsent, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
-		&c.Profile, &c.AllowNoPKCE, &c.IntersectScopes)
+		&c.Profile, &c.AllowNoPKCE, &c.IntersectScopes, blobCol{&c.PreviousSecretHash}, timeCol{&c.PreviousSecretExpiresAt},
+		&c.AuthMethod, timeCol{&c.TokensRevokedAt})
 	return c, err
 }
 

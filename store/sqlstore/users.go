@@ -10,25 +10,37 @@ import (
 	"github.com/tokenmint/tokenmint"
 )
 
-const userCols = `id, username, email, name, password_hash, created_at, updated_at, disabled_at`
+const userCols = `id, username, email, name, password_hash, created_at, updated_at, disabled_at, roles`
 
 const selectUser = `SELECT ` + userCols + ` FROM users`
 
-func userArgs(u *tokenmint.User) []any {
-	return []any{u.ID, u.Username, u.Email, u.Name, u.PasswordHash, micros(u.CreatedAt), micros(u.UpdatedAt), micros(u.DisabledAt)}
+func userArgs(u *tokenmint.User) ([]any, error) {
+	var e encoder
+	roles := u.Roles
+	if roles == nil {
+		roles = []string{} // the column's default: no roles
+	}
+	args := []any{u.ID, u.Username, u.Email, u.Name, u.PasswordHash, micros(u.CreatedAt), micros(u.UpdatedAt), micros(u.DisabledAt), e.json(roles)}
+	return args, e.err
 }
 
 func scanUser(r row) (tokenmint.User, error) {
 	var u tokenmint.User
 	err := r.Scan(&u.ID, &u.Username, &u.Email, &u.Name, &u.PasswordHash,
-		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, timeCol{&u.DisabledAt})
+		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, timeCol{&u.DisabledAt}, jsonCol{&u.Roles})
+	if len(u.Roles) == 0 {
+		u.Roles = nil
+	}
 	return u, err
 }
 
 // CreateUser stores a new user; ErrConflict when the ID or the username
 // is taken.
 func (db *DB) CreateUser(ctx context.Context, u tokenmint.User) error {
-	_, err := db.w.ExecContext(ctx, db.q(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), userArgs(&u)...)
+	args, err := userArgs(&u)
+	if err == nil {
+		_, err = db.w.ExecContext(ctx, db.q(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), args...)
+	}
 	return db.wrap("create user", err)
 }
 
@@ -73,8 +85,12 @@ func (db *DB) UpdateUser(ctx context.Context, id string, update func(*tokenmint.
 			return errIDChanged
 		}
 		const q = `UPDATE users SET username = ?, email = ?, name = ?, password_hash = ?,
-			created_at = ?, updated_at = ?, disabled_at = ? WHERE id = ?`
-		_, err = tx.ExecContext(ctx, db.q(q), append(userArgs(&u)[1:], id)...)
+			created_at = ?, updated_at = ?, disabled_at = ?, roles = ? WHERE id = ?`
+		args, err := userArgs(&u)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.q(q), append(args[1:], id)...)
 		return err
 	})
 	if updateErr != nil {

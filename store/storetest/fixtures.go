@@ -35,6 +35,12 @@ func fullClient(id string) tokenmint.Client {
 		IntersectScopes: true,
 		CreatedAt:       at(-48 * time.Hour),
 		UpdatedAt:       at(-time.Hour),
+		// The admin plane's: a secret in its grace period, a registered
+		// auth method, a revocation of every token.
+		PreviousSecretHash:      []byte{0x7f, 0x00, 'p'},
+		PreviousSecretExpiresAt: at(23 * time.Hour),
+		AuthMethod:              tokenmint.AuthMethodSecretPost,
+		TokensRevokedAt:         at(-30 * time.Minute),
 	}
 }
 
@@ -59,6 +65,7 @@ func fullUser(id, username string) tokenmint.User {
 		CreatedAt:    at(-72 * time.Hour),
 		UpdatedAt:    at(-2 * time.Hour),
 		DisabledAt:   at(-3 * time.Hour),
+		Roles:        []string{tokenmint.RoleAdmin, "auditor"},
 	}
 }
 

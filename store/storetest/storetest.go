@@ -121,6 +121,8 @@ func octets(b []byte) []byte {
 // issuer") and folds it elsewhere.
 func normClient(c tokenmint.Client) tokenmint.Client {
 	c.SecretHash, c.APIKeyHash = octets(c.SecretHash), octets(c.APIKeyHash)
+	c.PreviousSecretHash = octets(c.PreviousSecretHash)
+	c.PreviousSecretExpiresAt, c.TokensRevokedAt = ts(c.PreviousSecretExpiresAt), ts(c.TokensRevokedAt)
 	c.GrantTypes, c.Scopes, c.RedirectURIs = list(c.GrantTypes), list(c.Scopes), list(c.RedirectURIs)
 	if len(c.Claims) == 0 {
 		c.Claims = nil
@@ -139,6 +141,7 @@ func normClients(cs []tokenmint.Client) []tokenmint.Client {
 
 func normUser(u tokenmint.User) tokenmint.User {
 	u.CreatedAt, u.UpdatedAt, u.DisabledAt = ts(u.CreatedAt), ts(u.UpdatedAt), ts(u.DisabledAt)
+	u.Roles = list(u.Roles)
 	return u
 }
 

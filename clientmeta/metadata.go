@@ -1,0 +1,186 @@
+package clientmeta
+
+import (
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/oauth"
+	"github.com/tokenmint/tokenmint/registry"
+)
+
+// Response types (RFC 7591 §2, RFC 6749 §3.1.1). tokenmint serves the
+// authorization code flow only: the implicit grant ("token") is gone
+// from RFC 9700 §2.1.2.
+const ResponseTypeCode = "code"
+
+// Metadata is a client as the admin API and registration answer it. Its
+// secret and API key appear only in the answer that generated them;
+// stored hashes never do.
+type Metadata struct {
+	ClientID string `json:"client_id"`
+	// ClientSecret is set only when just generated (RFC 7591 §3.2.1).
+	ClientSecret string `json:"client_secret,omitempty"`
+	// ClientIDIssuedAt is when the client was created, in seconds since
+	// the epoch.
+	ClientIDIssuedAt int64 `json:"client_id_issued_at,omitempty"`
+	// ClientSecretExpiresAt is 0 for a confidential client (its secret
+	// does not expire); absent for a public client, which has none.
+	ClientSecretExpiresAt *int64 `json:"client_secret_expires_at,omitempty"`
+
+	ClientName              string   `json:"client_name"`
+	GrantTypes              []string `json:"grant_types"`
+	ResponseTypes           []string `json:"response_types"`
+	Scope                   string   `json:"scope"` // space-delimited (RFC 6749 §3.3)
+	RedirectURIs            []string `json:"redirect_uris"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+
+	// tokenmint's own.
+	TokenFormat     string            `json:"token_format"`      // jwt or opaque
+	AccessTokenTTL  int64             `json:"access_token_ttl"`  // seconds; 0: the default (3600, or the dialect's)
+	IdleTTL         int64             `json:"idle_ttl"`          // seconds; 0: none
+	RefreshTokenTTL int64             `json:"refresh_token_ttl"` // seconds; 0: the default (30 days)
+	Audience        []string          `json:"audience"`          // empty: the issuer
+	Claims          map[string]string `json:"claims"`
+	Profile         string            `json:"profile"`     // "" for a standard client
+	SigningAlg      string            `json:"signing_alg"` // "": the server's default
+	// DefaultScope is granted when a request names no scope; absent: all
+	// of Scope.
+	DefaultScope    string `json:"default_scope,omitempty"`
+	RequireConsent  bool   `json:"require_consent"`
+	AllowPlainPKCE  bool   `json:"allow_plain_pkce"`
+	AllowNoPKCE     bool   `json:"allow_no_pkce"`
+	IntersectScopes bool   `json:"intersect_scopes"`
+	HasAPIKey       bool   `json:"has_api_key"`
+	// APIKey is set only when just generated.
+	APIKey string `json:"api_key,omitempty"`
+	// PreviousSecretExpiresAt is when the secret replaced by the last
+	// rotation stops being accepted, in seconds since the epoch; absent
+	// when none is.
+	PreviousSecretExpiresAt int64 `json:"previous_secret_expires_at,omitempty"`
+}
+
+// FromClient is the metadata of c, with the credentials in creds (just
+// generated; empty otherwise); now decides whether a previous secret is
+// still accepted.
+func FromClient(c *tokenmint.Client, creds registry.Credentials, now time.Time) Metadata {
+	m := Metadata{
+		ClientID:                c.ID,
+		ClientSecret:            creds.ClientSecret.Reveal(),
+		ClientName:              c.Name,
+		GrantTypes:              nonNil(c.GrantTypes),
+		ResponseTypes:           responseTypes(c.GrantTypes),
+		Scope:                   oauth.JoinScope(c.Scopes),
+		RedirectURIs:            nonNil(c.RedirectURIs),
+		TokenEndpointAuthMethod: AuthMethod(c),
+		TokenFormat:             c.TokenFormat,
+		AccessTokenTTL:          seconds(c.AccessTTL),
+		IdleTTL:                 seconds(c.IdleTTL),
+		RefreshTokenTTL:         seconds(c.RefreshTTL),
+		Audience:                nonNil(c.Audience),
+		Claims:                  maps.Clone(c.Claims),
+		Profile:                 c.Profile,
+		SigningAlg:              c.SigningAlg,
+		DefaultScope:            oauth.JoinScope(c.DefaultScopes),
+		RequireConsent:          c.RequireConsent,
+		AllowPlainPKCE:          c.AllowPlainPKCE,
+		AllowNoPKCE:             c.AllowNoPKCE,
+		IntersectScopes:         c.IntersectScopes,
+		HasAPIKey:               len(c.APIKeyHash) > 0,
+		APIKey:                  creds.APIKey.Reveal(),
+	}
+	if m.Claims == nil {
+		m.Claims = map[string]string{}
+	}
+	if !c.CreatedAt.IsZero() {
+		m.ClientIDIssuedAt = c.CreatedAt.Unix()
+	}
+	if !c.Public {
+		var never int64
+		m.ClientSecretExpiresAt = &never
+	}
+	if c.PreviousSecretLive(now) {
+		m.PreviousSecretExpiresAt = c.PreviousSecretExpiresAt.Unix()
+	}
+	return m
+}
+
+// AuthMethod is the token endpoint authentication method of c as
+// published: the one it registered, else RFC 7591's default for a
+// confidential client (client_secret_basic), none for a public one.
+func AuthMethod(c *tokenmint.Client) string {
+	switch {
+	case c.Public:
+		return tokenmint.AuthMethodNone
+	case c.AuthMethod != "":
+		return c.AuthMethod
+	}
+	return tokenmint.AuthMethodSecretBasic
+}
+
+// Fields returns m as a request would give it, every writable member
+// present: what a client that read m sends to store it back unchanged.
+func (m *Metadata) Fields() Fields {
+	f := Fields{
+		ClientID:                ptr(m.ClientID),
+		ClientName:              ptr(m.ClientName),
+		GrantTypes:              ptr(m.GrantTypes),
+		ResponseTypes:           ptr(m.ResponseTypes),
+		Scope:                   ptr(m.Scope),
+		RedirectURIs:            ptr(m.RedirectURIs),
+		TokenEndpointAuthMethod: ptr(m.TokenEndpointAuthMethod),
+		TokenFormat:             ptr(m.TokenFormat),
+		AccessTokenTTL:          ptr(m.AccessTokenTTL),
+		IdleTTL:                 ptr(m.IdleTTL),
+		RefreshTokenTTL:         ptr(m.RefreshTokenTTL),
+		Audience:                ptr(m.Audience),
+		Claims:                  ptr(m.Claims),
+		Profile:                 ptr(m.Profile),
+		SigningAlg:              ptr(m.SigningAlg),
+		DefaultScope:            ptr(m.DefaultScope),
+		RequireConsent:          ptr(m.RequireConsent),
+		AllowPlainPKCE:          ptr(m.AllowPlainPKCE),
+		AllowNoPKCE:             ptr(m.AllowNoPKCE),
+		IntersectScopes:         ptr(m.IntersectScopes),
+		HasAPIKey:               ptr(m.HasAPIKey),
+	}
+	return f
+}
+
+// responseTypes are the response types a client with those grant types
+// uses (RFC 7591 §2.1).
+func responseTypes(grants []string) []string {
+	for _, g := range grants {
+		if g == tokenmint.GrantAuthorizationCode {
+			return []string{ResponseTypeCode}
+		}
+	}
+	return []string{}
+}
+
+// seconds is d in whole seconds, rounded up so that a lifetime never
+// reads as 0 (the default) when it is not.
+func seconds(d time.Duration) int64 {
+	s := int64(d / time.Second)
+	if d%time.Second > 0 {
+		s++
+	}
+	return s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return append([]string(nil), s...)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// OperatorOnlyScope reports whether scope is one of tokenmint's own
+// ("tokenmint:admin", "tokenmint:clients:write", "tokenmint:register",
+// ...): such scopes grant power over the server itself, so they may be
+// given only to clients an operator creates with them, never through
+// dynamic registration.
+func OperatorOnlyScope(scope string) bool { return strings.HasPrefix(scope, "tokenmint:") }
