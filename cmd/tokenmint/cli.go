@@ -45,6 +45,7 @@ func commands() []command {
 		{"client create", "", "Register a client and print its credentials (shown only once).", runClientCreate},
 		{"client list", "", "List registered clients.", runClientList},
 		{"client get", "ID", "Show one client.", runClientGet},
+		{"client update", "ID", "Change a client: only the members whose flags are given (the flags of client create).", runClientUpdate},
 		{"client delete", "ID", "Delete a client and every token issued to it.", runClientDelete},
 		{"client rotate-secret", "ID", "Replace a client's secret and print the new one.", runClientRotateSecret},
 		{"client rotate-api-key", "ID", "Replace (or add) a client's API key and print it.", runClientRotateAPIKey},

@@ -187,8 +187,7 @@ func runClientCreate(c *cli, ctx context.Context, cmd command, args []string) (e
 		return err
 	}
 	if spec.AllowNoPKCE {
-		fmt.Fprintln(c.stderr, "warning: --allow-no-pkce lets this client get codes without PKCE through the eptura dialect's /login.html; "+
-			"an intercepted code can then be redeemed by anyone (RFC 9700 §2.1.1). Prefer PKCE.")
+		fmt.Fprintln(c.stderr, allowNoPKCEWarning)
 	}
 	cfg, err := cf.Load(c.env)
 	if err != nil {
@@ -213,6 +212,11 @@ func runClientCreate(c *cli, ctx context.Context, cmd command, args []string) (e
 	c.warnLocalhost(spec.RedirectURIs)
 	return c.printClient(*out, newClientView(client, creds))
 }
+
+// allowNoPKCEWarning is printed when a client is allowed the browser flow
+// without PKCE.
+const allowNoPKCEWarning = "warning: --allow-no-pkce lets this client get codes without PKCE through the eptura dialect's /login.html; " +
+	"an intercepted code can then be redeemed by anyone (RFC 9700 §2.1.1). Prefer PKCE."
 
 // warnLocalhost warns of redirect URIs to localhost: accepted, but RFC
 // 8252 §8.3 calls them NOT RECOMMENDED, as the name can resolve to
