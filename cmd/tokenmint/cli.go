@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/manifest"
 	"github.com/tokenmint/tokenmint/registry"
 )
 
@@ -58,6 +59,9 @@ func commands() []command {
 		{"user enable", "USERNAME", "Let a disabled user sign in again.", runUserEnable},
 		{"keys list", "", "List JWT signing keys: current and previous (still published).", runKeysList},
 		{"keys rotate", "", "Make a new signing key current; the previous one stays published until it retires.", runKeysRotate},
+		{"apply", "", "Create or update the clients and users a manifest declares (-f FILE); idempotent.", runApply},
+		{"export", "", "Print every client and user as a manifest, without credentials.", runExport},
+		{"import", "FILE", "Create or update clients from another server's export (--from rfc7591|hydra).", runImport},
 		{"version", "", "Print the version.", runVersion},
 	}
 }
@@ -105,7 +109,8 @@ func (c *cli) exit(name string, err error) int {
 func isUsage(err error) bool {
 	var ue *usageError
 	var se *config.SettingError
-	return errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, registry.ErrInvalid)
+	var me *manifest.Error
+	return errors.As(err, &ue) || errors.As(err, &se) || errors.As(err, &me) || errors.Is(err, registry.ErrInvalid)
 }
 
 func oneLine(s string) string {

@@ -3,9 +3,12 @@
 //
 //	tokenmint serve                       run the server
 //	tokenmint migrate                     create or upgrade the database schema
-//	tokenmint client create|list|get|delete|rotate-secret|rotate-api-key
-//	tokenmint user create|list|get|delete|set-password
+//	tokenmint client create|list|get|update|delete|rotate-secret|rotate-api-key
+//	tokenmint user create|list|get|delete|set-password|disable|enable
 //	tokenmint keys list|rotate            inspect and rotate JWT signing keys
+//	tokenmint apply -f FILE               create or update the clients and users a manifest declares
+//	tokenmint export                      print them all as a manifest, without credentials
+//	tokenmint import --from rfc7591|hydra FILE   bring in another server's clients
 //	tokenmint version
 //	tokenmint help [COMMAND]              or COMMAND -h
 //
@@ -18,7 +21,9 @@
 // a list or a confirmation (list, delete, set-password, keys list, keys
 // rotate) default to table, and their json form is an array or object.
 // Secrets are printed only by client create, rotate-secret and
-// rotate-api-key. Passwords are read from standard input
+// rotate-api-key, and by apply and import for the credentials they
+// generate. Manifests (package manifest) name credentials by reference,
+// never in clear. Passwords are read from standard input
 // (--password-stdin), never from flags, which other users can see in ps.
 //
 // Exit status: 0 on success, 2 for usage errors (unknown flag, bad value,
