@@ -57,6 +57,9 @@ type Config struct {
 	// keeps in memory (package store/cache); 0 reads every one from the
 	// database.
 	TokenCacheEntries int `yaml:"token_cache_entries"`
+	// Seed is a manifest file (package manifest) the server applies at
+	// start, as tokenmint apply does.
+	Seed string `yaml:"seed"`
 
 	// DialectSettings holds the values of the settings the dialects add
 	// (dialect.Setting), by key; Default fills in their defaults.

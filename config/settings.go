@@ -58,6 +58,7 @@ func settings(c *Config) []setting {
 		{key: "max_body_bytes", ptr: &c.MaxBodyBytes, help: "largest accepted request body in `BYTES`"},
 		{key: "db_max_conns", ptr: &c.DBMaxConns, help: "maximum `N` of open database connections (0: backend default)"},
 		{key: "token_cache_entries", ptr: &c.TokenCacheEntries, help: "opaque token records kept in memory per instance, `N` (0: none)"},
+		{key: "seed", ptr: &c.Seed, help: "manifest `FILE` of clients and users to apply at start, as tokenmint apply does (credentials by reference only)"},
 		{key: "argon2_memory", ptr: &c.Argon2Memory, help: "argon2id memory per password hash in `KIB`"},
 		{key: "argon2_iterations", ptr: &c.Argon2Iterations, help: "argon2id passes `N`"},
 		{key: "argon2_parallelism", ptr: &c.Argon2Parallelism, help: "argon2id lanes `N`"},
