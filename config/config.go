@@ -60,6 +60,9 @@ type Config struct {
 	// Seed is a manifest file (package manifest) the server applies at
 	// start, as tokenmint apply does.
 	Seed string `yaml:"seed"`
+	// Dev is set by ApplyDev (serve --dev) and never by a setting: the
+	// server is a development one, in memory and on loopback.
+	Dev bool `yaml:"-"`
 
 	// DialectSettings holds the values of the settings the dialects add
 	// (dialect.Setting), by key; Default fills in their defaults.
