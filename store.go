@@ -40,6 +40,15 @@ type ClientStore interface {
 	// DeleteClient removes the client and every token, code and family
 	// issued to it.
 	DeleteClient(ctx context.Context, id string) error
+	// RevokeClientTokens ends everything issued to the client so far and
+	// keeps the client, in one transaction: it sets the client's
+	// TokensRevokedAt to now (which ends the access tokens no record
+	// holds, its client_credentials JWTs), revokes every family issued
+	// to it at now (see RevokeFamily), deletes its refresh tokens,
+	// authorization codes and access token records, each access token
+	// entering the revocation feed, and moves the Revision. ErrNotFound
+	// when there is no such client.
+	RevokeClientTokens(ctx context.Context, id string, now time.Time) error
 }
 
 // UserStore keeps users.
@@ -83,8 +92,8 @@ type TokenStore interface {
 	// RevocationsSince returns the revocations committed after cursor,
 	// in commit order, with the cursor to pass next time; -1 reads them
 	// all. Every write that revokes access tokens (RevokeJWT,
-	// DeleteAccessToken, RevokeFamily, DeleteClient, DeleteUser,
-	// RevokeUserGrants) is in the feed, JWTs and opaque tokens alike, so
+	// DeleteAccessToken, RevokeFamily, DeleteClient, RevokeClientTokens,
+	// DeleteUser, RevokeUserGrants) is in the feed, JWTs and opaque tokens alike, so
 	// a process can keep the revoked IDs in memory and cache token
 	// records (package store/cache). Rows the janitor deleted are gone
 	// from it.

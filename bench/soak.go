@@ -170,7 +170,7 @@ func (m *measurer) sampleServer(ctx context.Context, size dbSizer, at time.Durat
 	if err != nil {
 		return soakSample{}, err
 	}
-	g, goBytes, err := runtimeGauges(ctx, m.srv.base)
+	g, goBytes, err := runtimeGauges(ctx, m.srv.aidsBase) // metrics are on the admin listener
 	if err != nil {
 		return soakSample{}, err
 	}

@@ -21,10 +21,13 @@ import (
 // validated; docs/configuration.md describes each field.
 type Config struct {
 	Addr string `yaml:"addr"`
-	// AdminAddr is the admin listener's address ("off": none): metrics,
-	// and runtime profiles with Pprof, the benchmark floor with
-	// BenchFloor.
-	AdminAddr     string       `yaml:"admin_addr"`
+	// AdminAddr is the admin listener's address ("off": none): the admin
+	// API, metrics, and runtime profiles with Pprof, the benchmark floor
+	// with BenchFloor.
+	AdminAddr string `yaml:"admin_addr"`
+	// PublicMetrics also serves /metrics on the public listener, as
+	// before the admin listener existed.
+	PublicMetrics bool         `yaml:"public_metrics"`
 	Pprof         bool         `yaml:"pprof"`
 	BenchFloor    bool         `yaml:"bench_floor"`
 	Issuer        string       `yaml:"issuer"`

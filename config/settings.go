@@ -31,7 +31,8 @@ func (s setting) Env() string { return "TOKENMINT_" + strings.ToUpper(s.key) }
 func settings(c *Config) []setting {
 	all := []setting{
 		{key: "addr", ptr: &c.Addr, help: "listen address `HOST:PORT`"},
-		{key: "admin_addr", ptr: &c.AdminAddr, help: "admin listener address `HOST:PORT` (metrics, profiles), or off"},
+		{key: "admin_addr", ptr: &c.AdminAddr, help: "admin listener address `HOST:PORT` (admin API, metrics, profiles), or off"},
+		{key: "public_metrics", ptr: &c.PublicMetrics, help: "also serve /metrics on the public listener (compatibility; the admin listener serves them)"},
 		{key: "pprof", ptr: &c.Pprof, help: "serve runtime profiles at /debug/pprof/ on the admin listener"},
 		{key: "bench_floor", ptr: &c.BenchFloor, help: "serve the load benchmark's floor, GET /bench/floor, on the admin listener"},
 		{key: "issuer", ptr: &c.Issuer, help: "issuer `URL`: https, or http on a loopback host (default http:// + addr)"},

@@ -59,8 +59,23 @@ func (e *Engine) AuthenticateClient(ctx context.Context, cred Credentials) (*tok
 		}
 		return &c, nil
 	}
-	if cred.Secret == "" || !e.cfg.Secrets.Verify(cred.Secret, c.SecretHash) {
+	if cred.Secret == "" || !e.secretMatches(&c, cred.Secret) {
 		return nil, fail
 	}
 	return &c, nil
+}
+
+// secretMatches reports whether secret is the client's current secret, or
+// the previous one while a rotation's grace period lasts. One keyed hash
+// is compared with both, in constant time, whether or not the client has
+// a previous secret, so that the answer's timing tells neither which
+// secret matched nor whether there is a previous one.
+func (e *Engine) secretMatches(c *tokenmint.Client, secret string) bool {
+	previous := dummySum
+	live := c.PreviousSecretLive(e.now())
+	if live {
+		previous = c.PreviousSecretHash
+	}
+	isCurrent, isPrevious := e.cfg.Secrets.VerifyEither(secret, c.SecretHash, previous)
+	return isCurrent || (isPrevious && live)
 }

@@ -49,6 +49,13 @@ func newFixture(tb testing.TB) *fixture {
 // newFixtureParams is newFixture hashing user passwords with params.
 func newFixtureParams(tb testing.TB, params password.Params) *fixture {
 	tb.Helper()
+	return newFixtureWith(tb, params, true)
+}
+
+// newFixtureWith is newFixtureParams whose engine reads clients from the
+// store itself when cached is false, so that it sees every change at once.
+func newFixtureWith(tb testing.TB, params password.Params, cached bool) *fixture {
+	tb.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "t.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -63,7 +70,11 @@ func newFixtureParams(tb testing.TB, params password.Params) *fixture {
 	}
 	secrets := token.NewHasher(mk.Derive(token.PurposeSecretHash))
 	pw := password.NewHasher(params)
-	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: st, Clients: cache.Wrap(st, cache.Options{}).Clients(), Keys: keys, Secrets: secrets,
+	var clients grant.ClientSource
+	if cached {
+		clients = cache.Wrap(st, cache.Options{}).Clients()
+	}
+	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: st, Clients: clients, Keys: keys, Secrets: secrets,
 		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Now: f.clock})
 	if err != nil {
 		tb.Fatal(err)

@@ -105,7 +105,7 @@ func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection,
 		return inactive, nil
 	}
 	c, live, err := e.liveClient(ctx, rec.ClientID)
-	if !live || err != nil {
+	if !live || err != nil || c.IssuedBeforeRevocation(rec.IssuedAt) {
 		return inactive, err
 	}
 	if rec.TouchDue(now) {
@@ -146,7 +146,8 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 	if revoked {
 		return inactive, nil
 	}
-	if _, live, err := e.liveClient(ctx, c.ClientID); !live || err != nil {
+	client, live, err := e.liveClient(ctx, c.ClientID)
+	if !live || err != nil || client.IssuedBeforeRevocation(jwtIssuedAt(c)) {
 		return inactive, err
 	}
 	return &Introspection{
@@ -165,8 +166,20 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 	}, nil
 }
 
+// jwtIssuedAt is when a JWT was issued, to the microsecond when its jti
+// is one of tokenmint's time-ordered IDs (token.NewTimedID), else its
+// "iat", in whole seconds.
+func jwtIssuedAt(c *token.Claims) time.Time {
+	if t, ok := token.TimedIDTime(c.ID); ok {
+		return t
+	}
+	return c.IssuedAt
+}
+
 // liveClient returns the client a token was issued to; live is false when
-// it no longer exists. Deleting a client ends every token issued to it,
+// it no longer exists. The caller also ends tokens issued before the
+// client's TokensRevokedAt (the admin API's revoke-tokens), which ends
+// client_credentials JWTs the same way. Deleting a client ends every token issued to it,
 // including its client_credentials JWTs, which have no record to delete
 // or revoke: they are inactive because their client is gone. The client
 // source is a cache the store's revision poll invalidates, so a client

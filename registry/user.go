@@ -216,12 +216,28 @@ func (spec UserSpec) validate() error {
 			return err
 		}
 	}
-	if spec.Email != "" {
-		if a, err := mail.ParseAddress(spec.Email); err != nil || a.Address != spec.Email || a.Name != "" {
-			return invalidf("invalid email %q (use a bare address like ada@example.com)", spec.Email)
-		}
+	if err := ValidateEmail(spec.Email); err != nil {
+		return err
 	}
-	if hasControl(spec.Name) || !utf8.ValidString(spec.Name) {
+	return ValidateName(spec.Name)
+}
+
+// ValidateEmail checks an email address: empty, or one bare address
+// (ada@example.com). Errors wrap ErrInvalid.
+func ValidateEmail(email string) error {
+	if email == "" {
+		return nil
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
+		return invalidf("invalid email %q (use a bare address like ada@example.com)", email)
+	}
+	return nil
+}
+
+// ValidateName checks a display name: valid UTF-8 without control
+// characters. Errors wrap ErrInvalid.
+func ValidateName(name string) error {
+	if hasControl(name) || !utf8.ValidString(name) {
 		return invalidf("name contains control characters or invalid UTF-8")
 	}
 	return nil

@@ -56,3 +56,32 @@ func TestAdminListener(t *testing.T) {
 		})
 	}
 }
+
+// TestMetricsListener: /metrics is on the admin listener; on the public
+// one only with --public-metrics (issue 15: kept behind a flag, for
+// compatibility).
+func TestMetricsListener(t *testing.T) {
+	for _, public := range []bool{false, true} {
+		in := servertest.Start(t, func(c *config.Config) { c.PublicMetrics = public })
+		resp, err := http.Get(in.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusNotFound
+		if public {
+			want = http.StatusOK
+		}
+		if resp.StatusCode != want {
+			t.Errorf("public /metrics with public_metrics=%v: %d, want %d", public, resp.StatusCode, want)
+		}
+		resp, err = http.Get(in.AdminURL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("admin /metrics: %d", resp.StatusCode)
+		}
+	}
+}

@@ -76,7 +76,7 @@ func TestJWTRevokedByAnotherProcess(t *testing.T) {
 	tok := issue(t, in, c, "")
 	body := introspectActive(t, in, c, tok)
 	r := tokenmint.RevokedToken{ID: body["jti"].(string), ClientID: c.ID, ExpiresAt: time.Unix(int64(body["exp"].(float64)), 0)}
-	if !strings.Contains(metricsText(t, in.URL), "tokenmint_revoked_tokens 0") {
+	if !strings.Contains(metricsText(t, in.AdminURL), "tokenmint_revoked_tokens 0") {
 		t.Fatal("tokenmint_revoked_tokens is not 0 before any revocation")
 	}
 	if err := other.RevokeJWT(ctx, r); err != nil {
@@ -86,7 +86,7 @@ func TestJWTRevokedByAnotherProcess(t *testing.T) {
 		s, _, b := post(t, in.URL+"/oauth2/introspect", url.Values{"token": {tok}}, c.ID, c.Secret)
 		return s == 200 && b["active"] == false
 	})
-	if !strings.Contains(metricsText(t, in.URL), "tokenmint_revoked_tokens 1") {
+	if !strings.Contains(metricsText(t, in.AdminURL), "tokenmint_revoked_tokens 1") {
 		t.Fatal("tokenmint_revoked_tokens is not 1 after a revocation")
 	}
 }
@@ -103,7 +103,7 @@ func TestOpaqueTokenCachedAndRevokedByAnotherProcess(t *testing.T) {
 	for range 3 {
 		introspectActive(t, in, c, tok)
 	}
-	m := metricsText(t, in.URL)
+	m := metricsText(t, in.AdminURL)
 	for _, want := range []string{
 		`tokenmint_token_cache_lookups_total{result="miss"} 1`,
 		`tokenmint_token_cache_lookups_total{result="hit"} 2`,
@@ -121,7 +121,7 @@ func TestOpaqueTokenCachedAndRevokedByAnotherProcess(t *testing.T) {
 		s, _, b := post(t, in.URL+"/oauth2/introspect", url.Values{"token": {tok}}, c.ID, c.Secret)
 		return s == 200 && b["active"] == false
 	})
-	if !strings.Contains(metricsText(t, in.URL), "tokenmint_revoked_tokens 1") {
+	if !strings.Contains(metricsText(t, in.AdminURL), "tokenmint_revoked_tokens 1") {
 		t.Fatal("tokenmint_revoked_tokens is not 1 after the revocation")
 	}
 }

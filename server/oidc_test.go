@@ -153,7 +153,7 @@ func TestOIDCInterop(t *testing.T) {
 	}
 
 	// The pages are counted in the metrics like every other endpoint.
-	mresp, err := http.Get(in.URL + "/metrics")
+	mresp, err := http.Get(in.AdminURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

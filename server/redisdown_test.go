@@ -37,7 +37,7 @@ func TestRedisUnreachable(t *testing.T) {
 					t.Fatalf("status %d %v, want %d", status, body, tc.wantStatus)
 				}
 			}
-			resp, err := http.Get(in.URL + "/metrics")
+			resp, err := http.Get(in.AdminURL + "/metrics")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,11 +6,14 @@ import (
 	"net/http"
 	"net/http/pprof"
 
+	"github.com/tokenmint/tokenmint/adminapi"
 	"github.com/tokenmint/tokenmint/dialect"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/login"
+	"github.com/tokenmint/tokenmint/password"
+	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -29,7 +32,7 @@ type route struct {
 // login/login.go, and so on; the enabled dialects' endpoints follow, as
 // each dialect's Routes lists them. A request no pattern takes gets a
 // JSON 404, or a JSON 405 with Allow when the path has routes for other
-// methods (middleware.go).
+// methods (middleware.go). metrics is nil unless --public-metrics.
 func publicRoutes(api *httpapi.API, pages *login.Pages, tokenLimit func(http.Handler) http.Handler, metrics http.Handler, dialects []dialect.Route) []route {
 	h := func(f http.HandlerFunc) http.Handler { return f }
 	table := []route{
@@ -53,7 +56,9 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, tokenLimit func(http.Han
 		// Operations.
 		{"GET /healthz", "", h(api.Healthz)},
 		{"GET /readyz", "", h(api.Readyz)},
-		{"GET /metrics", "", metrics},
+	}
+	if metrics != nil { // --public-metrics, for compatibility: the admin listener serves them
+		table = append(table, route{"GET /metrics", "", metrics})
 	}
 	for _, d := range dialects {
 		table = append(table, route{d.Pattern, d.Endpoint, d.Handler})
@@ -62,16 +67,41 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, tokenLimit func(http.Han
 }
 
 // adminRoutes is every endpoint of the admin listener (--admin-addr):
-// metrics always; runtime profiles only with --pprof, since they expose
-// the process's internals; the load benchmark's HTTP floor only with
-// --bench-floor.
-func adminRoutes(metrics http.Handler, pprofOn, floorOn bool) []route {
+// metrics and the admin API always; runtime profiles only with --pprof,
+// since they expose the process's internals; the load benchmark's HTTP
+// floor only with --bench-floor.
+func adminRoutes(metrics http.Handler, adm *adminapi.API, pprofOn, floorOn bool) []route {
+	h := func(f http.HandlerFunc) http.Handler { return f }
+	need := adm.Require // the scope a route needs, besides tokenmint:admin (package adminapi)
 	table := []route{
 		{"GET /metrics", "", metrics},
 		{"GET /healthz", "", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			io.WriteString(w, "ok\n")
 		})},
+		// The admin API (package adminapi, a file per resource), described by its OpenAPI document.
+		{"GET " + adminapi.PathOpenAPI, "admin", h(adm.OpenAPI)}, // no token needed
+		{"GET " + adminapi.PathClients, "admin", need(adminapi.ScopeClientsRead, adm.ListClients)},
+		{"POST " + adminapi.PathClients, "admin", need(adminapi.ScopeClientsWrite, adm.CreateClient)},
+		{"GET " + adminapi.PathClient, "admin", need(adminapi.ScopeClientsRead, adm.GetClient)},
+		{"PATCH " + adminapi.PathClient, "admin", need(adminapi.ScopeClientsWrite, adm.PatchClient)},
+		{"DELETE " + adminapi.PathClient, "admin", need(adminapi.ScopeClientsWrite, adm.DeleteClient)},
+		{"POST " + adminapi.PathClientSecret, "admin", need(adminapi.ScopeClientsWrite, adm.RotateSecret)},
+		{"POST " + adminapi.PathClientAPIKey, "admin", need(adminapi.ScopeClientsWrite, adm.RotateAPIKey)},
+		{"POST " + adminapi.PathClientRevokeTokens, "admin", need(adminapi.ScopeClientsWrite, adm.RevokeTokens)},
+		{"GET " + adminapi.PathUsers, "admin", need(adminapi.ScopeUsersRead, adm.ListUsers)},
+		{"POST " + adminapi.PathUsers, "admin", need(adminapi.ScopeUsersWrite, adm.CreateUser)},
+		{"GET " + adminapi.PathUser, "admin", need(adminapi.ScopeUsersRead, adm.GetUser)},
+		{"PATCH " + adminapi.PathUser, "admin", need(adminapi.ScopeUsersWrite, adm.PatchUser)},
+		{"DELETE " + adminapi.PathUser, "admin", need(adminapi.ScopeUsersWrite, adm.DeleteUser)},
+		{"POST " + adminapi.PathUserPassword, "admin", need(adminapi.ScopeUsersWrite, adm.SetPassword)},
+		{"POST " + adminapi.PathUserDisable, "admin", need(adminapi.ScopeUsersWrite, adm.Disable)},
+		{"POST " + adminapi.PathUserEnable, "admin", need(adminapi.ScopeUsersWrite, adm.Enable)},
+		{"POST " + adminapi.PathUserRevokeSessions, "admin", need(adminapi.ScopeUsersWrite, adm.RevokeSessions)},
+		{"GET " + adminapi.PathKeys, "admin", need(adminapi.ScopeKeysWrite, adm.ListKeys)},
+		{"POST " + adminapi.PathKeysRotate, "admin", need(adminapi.ScopeKeysWrite, adm.RotateKeys)},
+		{"GET " + adminapi.PathAudit, "admin", need(adminapi.ScopeAuditRead, adm.ListAudit)},
+		{adminapi.PathPrefix + "/", "", h(adm.Fallback)}, // problem+json 404 and 405 under /admin/v1/
 	}
 	if pprofOn {
 		table = append(table,
@@ -162,9 +192,30 @@ func (s *Server) handlers(mk token.MasterKey) error {
 		}
 		return api.LimitByIP("token", s.limiter.tokenIP, h, nil)
 	}
-	s.handler = s.mount(publicRoutes(api, pages, tokenLimit, s.metrics.Handler(), dialectRoutes))
-	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.cfg.Pprof, s.cfg.BenchFloor))
+	var publicMetrics http.Handler
+	if s.cfg.PublicMetrics {
+		publicMetrics = s.metrics.Handler()
+	}
+	s.handler = s.mount(publicRoutes(api, pages, tokenLimit, publicMetrics, dialectRoutes))
+	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(mk), s.cfg.Pprof, s.cfg.BenchFloor))
 	return nil
+}
+
+// adminAPI builds the admin API over the server's store, engine and keys.
+func (s *Server) adminAPI(mk token.MasterKey) *adminapi.API {
+	return adminapi.New(adminapi.Config{
+		Engine: s.engine,
+		Registry: &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
+			Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile},
+		Keys:           s.keys,
+		Audit:          s.audit,
+		SigningAlg:     s.cfg.SigningAlg,
+		KeyRetireAfter: s.cfg.KeyRetireAfter,
+		Invalidate:     s.store.Clients().Invalidate,
+		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+		Logger:         s.log,
+		Now:            s.now,
+	})
 }
 
 // dialectPolicies is the token endpoint policy of every dialect, by name,

@@ -36,9 +36,12 @@ type Server struct {
 	handler http.Handler
 	// adminHandler serves the admin listener (--admin-addr).
 	adminHandler http.Handler
-	now          func() time.Time
-	secrets      *token.Hasher    // client credentials (Registry)
-	passwords    *password.Hasher // user passwords (Registry)
+	// audit lists audit events for the admin API, when the store keeps
+	// them.
+	audit     tokenmint.AuditStore
+	now       func() time.Time
+	secrets   *token.Hasher    // client credentials (Registry)
+	passwords *password.Hasher // user passwords (Registry)
 }
 
 // Options are test seams and hooks; the zero value is production.
@@ -80,6 +83,7 @@ func (s *Server) open(ctx context.Context) error {
 	// Everything goes through the in-memory layer: revocations made here
 	// are in it at once, the others arrive by its Run (jobs.go).
 	s.store = cache.Wrap(db, cache.Options{TokenEntries: s.cfg.TokenCacheEntries, Logger: s.log, Now: s.now})
+	s.audit, _ = any(db).(tokenmint.AuditStore)
 	mk, created, err := s.cfg.MasterKeyValue()
 	if err != nil {
 		return fmt.Errorf("master key: %w", err)

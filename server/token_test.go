@@ -303,7 +303,7 @@ func TestDiscoveryAndOperations(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	metrics := metricsText(t, in.URL)
+	metrics := metricsText(t, in.AdminURL)
 	for _, want := range []string{`tokenmint_tokens_issued_total{format="jwt",grant_type="client_credentials"} 1`, `tokenmint_http_requests_total{code="200",endpoint="token"} 1`, "tokenmint_http_request_duration_seconds_bucket", "tokenmint_revoked_tokens 0"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)

@@ -109,6 +109,19 @@ func NewTimedID(at time.Time) string {
 	return string(enc[:])
 }
 
+// TimedIDTime returns the time a NewTimedID was made at (to the
+// microsecond); ok is false for any other string.
+func TimedIDTime(id string) (t time.Time, ok bool) {
+	if len(id) != 2*timeBytes+(idBytes*8+5)/6 {
+		return time.Time{}, false
+	}
+	var raw [timeBytes]byte
+	if _, err := hex.Decode(raw[:], []byte(id[:2*timeBytes])); err != nil {
+		return time.Time{}, false
+	}
+	return time.UnixMicro(int64(binary.BigEndian.Uint64(raw[:]))).UTC(), true
+}
+
 func prefixed(prefix string, raw []byte) string {
 	var enc [base64Len32]byte
 	n := base64.RawURLEncoding.EncodedLen(len(raw))

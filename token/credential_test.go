@@ -150,3 +150,16 @@ func BenchmarkNewID(b *testing.B) {
 		NewID()
 	}
 }
+
+func TestTimedIDTime(t *testing.T) {
+	at := time.Date(2026, 11, 23, 20, 0, 0, 123456789, time.UTC)
+	got, ok := TimedIDTime(NewTimedID(at))
+	if !ok || !got.Equal(at.Truncate(time.Microsecond)) {
+		t.Errorf("TimedIDTime = %v, %v; want %v", got, ok, at.Truncate(time.Microsecond))
+	}
+	for _, bad := range []string{"", NewID(), "zz" + NewTimedID(at)[2:], NewTimedID(at) + "x"} {
+		if _, ok := TimedIDTime(bad); ok {
+			t.Errorf("TimedIDTime(%q) ok", bad)
+		}
+	}
+}

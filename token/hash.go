@@ -110,6 +110,18 @@ func (h *Hasher) Verify(secret string, sum []byte) bool {
 	return ok
 }
 
+// VerifyEither is Verify against two sums at the cost of one hash (a
+// client's current and previous secret): it compares with both, in
+// constant time, whichever matches, so that the time taken does not tell
+// which did. An empty sum never matches.
+func (h *Hasher) VerifyEither(secret string, a, b []byte) (matchA, matchB bool) {
+	st := h.compute(secret)
+	matchA = hmac.Equal(st.out[:], a) && len(a) > 0
+	matchB = hmac.Equal(st.out[:], b) && len(b) > 0
+	h.pool.Put(st)
+	return matchA, matchB
+}
+
 func (*Hasher) String() string                { return "token.Hasher{" + redacted + "}" }
 func (h *Hasher) GoString() string            { return h.String() }
 func (*Hasher) Format(f fmt.State, verb rune) { writeRedacted(f) }

@@ -189,3 +189,23 @@ func BenchmarkHasherVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestVerifyEither(t *testing.T) {
+	h := NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	a, b := h.Sum("first"), h.Sum("second")
+	for _, tc := range []struct {
+		secret     string
+		a, b       []byte
+		wantA, wnB bool
+	}{
+		{"first", a, b, true, false},
+		{"second", a, b, false, true},
+		{"third", a, b, false, false},
+		{"first", nil, a, false, true},
+		{"", nil, nil, false, false},
+	} {
+		if gotA, gotB := h.VerifyEither(tc.secret, tc.a, tc.b); gotA != tc.wantA || gotB != tc.wnB {
+			t.Errorf("VerifyEither(%q) = %v, %v; want %v, %v", tc.secret, gotA, gotB, tc.wantA, tc.wnB)
+		}
+	}
+}

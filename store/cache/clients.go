@@ -65,6 +65,11 @@ func (c *Clients) GetClient(ctx context.Context, id string) (tokenmint.Client, e
 	return cl, err
 }
 
+// Invalidate empties the cache at once: for a process that has just
+// changed a client (the admin API) and must not serve the old record
+// until the next revision poll. Other processes follow the revision.
+func (c *Clients) Invalidate() { c.invalidate() }
+
 // invalidate empties the cache.
 func (c *Clients) invalidate() {
 	c.mu.Lock()

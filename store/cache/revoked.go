@@ -155,6 +155,16 @@ func (s *denylist) DeleteClient(ctx context.Context, id string) error {
 	return nil
 }
 
+// RevokeClientTokens revokes what the client was issued and reads the
+// revocations it recorded before returning.
+func (s *denylist) RevokeClientTokens(ctx context.Context, id string, now time.Time) error {
+	if err := s.Store.RevokeClientTokens(ctx, id, now); err != nil {
+		return err
+	}
+	s.syncAfter(ctx, "revoke client tokens")
+	return nil
+}
+
 // DeleteUser deletes the user and reads the revocations it recorded
 // before returning.
 func (s *denylist) DeleteUser(ctx context.Context, id string) error {

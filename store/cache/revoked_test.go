@@ -94,12 +94,14 @@ func TestOwnRevocationsAtOnce(t *testing.T) {
 		}
 	}
 	must("create client", d.CreateClient(ctx, tokenmint.Client{ID: "gone", Name: "gone", GrantTypes: []string{"authorization_code"}}))
+	must("create client", d.CreateClient(ctx, tokenmint.Client{ID: "ended", Name: "ended", GrantTypes: []string{"authorization_code"}}))
 	must("create user", d.CreateUser(ctx, tokenmint.User{ID: "u2", Username: "bob", CreatedAt: t0}))
 	for _, f := range []tokenmint.Family{
 		{ID: "f1", ClientID: "c", Subject: "u1", CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)},
 		{ID: "f2", ClientID: "gone", Subject: "u1", CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)},
 		{ID: "f3", ClientID: "c", Subject: "u2", CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)},
 		{ID: "f4", ClientID: "c", Subject: "u3", CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)},
+		{ID: "f5", ClientID: "ended", Subject: "u1", CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)},
 	} {
 		must("create family", d.CreateFamily(ctx, f))
 		must("create jwt record", d.CreateAccessToken(ctx, tokenmint.AccessToken{
@@ -124,6 +126,7 @@ func TestOwnRevocationsAtOnce(t *testing.T) {
 		{"DeleteClient", func() error { return d.DeleteClient(ctx, "gone") }, "jwt-f2"},
 		{"DeleteUser", func() error { return d.DeleteUser(ctx, "u2") }, "jwt-f3"},
 		{"RevokeUserGrants", func() error { return d.RevokeUserGrants(ctx, "u3", t0) }, "jwt-f4"},
+		{"RevokeClientTokens", func() error { return d.RevokeClientTokens(ctx, "ended", t0) }, "jwt-f5"},
 	}
 	for _, st := range steps {
 		if revoked(t, d, st.jti) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tokenmint/tokenmint"
 )
@@ -162,4 +163,26 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 		return db.bumpRevision(ctx, tx)
 	})
 	return db.wrap("delete client", err)
+}
+
+// RevokeClientTokens ends everything issued to the client and keeps it:
+// it marks the client's tokens_revoked_at, revokes its families, deletes
+// its refresh tokens and codes, and records its access tokens in the
+// revocation feed before deleting their records (as DeleteClient does,
+// but for the client row).
+func (db *DB) RevokeClientTokens(ctx context.Context, id string, now time.Time) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		const mark = `UPDATE clients SET tokens_revoked_at = ? WHERE id = ?`
+		if err := mustAffect(tx.ExecContext(ctx, db.q(mark), micros(now), id)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM auth_codes WHERE client_id = ?`), id); err != nil {
+			return err
+		}
+		if err := db.revokeFamilies(ctx, tx, `client_id = ?`, `client_id = ?`, id, now); err != nil {
+			return err
+		}
+		return db.bumpRevision(ctx, tx)
+	})
+	return db.wrap("revoke client tokens", err)
 }

@@ -28,6 +28,8 @@ func clientTests() []test {
 		{"Delete", testClientDelete},
 		{"DeleteNotFound", testClientDeleteNotFound},
 		{"DeleteCascades", testClientDeleteCascades},
+		{"RevokeTokens", testClientRevokeTokens},
+		{"RevokeTokensNotFound", testClientRevokeTokensNotFound},
 	}
 }
 
@@ -293,4 +295,52 @@ func testClientDeleteCascades(t *testing.T, s tokenmint.Store) {
 	wantErr(t, err, tokenmint.ErrNotFound, "exchange auth code of deleted client")
 	checkGone(t, s, gone)
 	checkIntact(t, s, kept)
+}
+
+// testClientRevokeTokens: RevokeClientTokens ends every token of the
+// client, its family-less opaque tokens too, keeps the client with the
+// instant recorded, moves the revision and leaves other clients alone.
+func testClientRevokeTokens(t *testing.T, s tokenmint.Store) {
+	ctx := t.Context()
+	ok(t, s.CreateClient(ctx, fullClient("revoked")), "create client")
+	ok(t, s.CreateClient(ctx, fullClient("kept")), "create client")
+	gone := issue(t, s, "revoked", "alice")
+	kept := issue(t, s, "kept", "alice")
+	cc := opaqueToken("revoked/cc", "revoked", "", at(time.Hour))
+	ok(t, s.CreateAccessToken(ctx, cc), "create client_credentials token")
+	rev0, err := s.Revision(ctx)
+	ok(t, err, "revision")
+	ok(t, s.RevokeClientTokens(ctx, "revoked", at(time.Minute)), "revoke client tokens")
+	checkGone(t, s, gone)
+	if !isRevoked(t, s, cc.ID) {
+		t.Fatal("a client_credentials opaque token is not in the revocation feed")
+	}
+	_, err = s.GetAccessToken(ctx, cc.ID)
+	wantErr(t, err, tokenmint.ErrNotFound, "get client_credentials token")
+	f, err := s.GetFamily(ctx, gone.family.ID)
+	ok(t, err, "get revoked family")
+	if !f.RevokedAt.Equal(at(time.Minute)) {
+		t.Fatalf("family revoked at %v, want %v", f.RevokedAt, at(time.Minute))
+	}
+	_, err = s.ExchangeAuthCode(ctx, gone.code.ID, at(time.Minute), nil)
+	wantErr(t, err, tokenmint.ErrNotFound, "exchange a code of the client")
+	c, err := s.GetClient(ctx, "revoked")
+	ok(t, err, "the client stays")
+	want := fullClient("revoked")
+	want.TokensRevokedAt = at(time.Minute)
+	same(t, "client", normClient(c), normClient(want))
+	if rev, err := s.Revision(ctx); err != nil || rev == rev0 {
+		t.Fatalf("revision %d after revoking, was %d (%v)", rev, rev0, err)
+	}
+	checkIntact(t, s, kept)
+	ok(t, s.RevokeClientTokens(ctx, "revoked", at(2*time.Minute)), "revoke again")
+	c, err = s.GetClient(ctx, "revoked")
+	ok(t, err, "get client")
+	if !c.TokensRevokedAt.Equal(at(2 * time.Minute)) {
+		t.Fatalf("TokensRevokedAt = %v after a second revocation, want %v", c.TokensRevokedAt, at(2*time.Minute))
+	}
+}
+
+func testClientRevokeTokensNotFound(t *testing.T, s tokenmint.Store) {
+	wantErr(t, s.RevokeClientTokens(t.Context(), "nope", at(0)), tokenmint.ErrNotFound, "revoke tokens of an unknown client")
 }
