@@ -14,10 +14,10 @@ import (
 
 // TestREADMEExamples runs the README's shell examples verbatim, in order,
 // against the real binary on a fresh database: the quick start, users and
-// the four dialects (everything before the PostgreSQL section, which
-// needs a database server of its own). Only the lines that start the
-// server or build the binary are left to the test, which does both first,
-// and BASE points at the test's port.
+// the four dialects, manifests, the development server (everything before
+// the PostgreSQL section, which needs a database server of its own). Only
+// the lines that start the servers or build the binary are left to the
+// test, which does these first, and BASE and DEV point at the test's ports.
 func TestREADMEExamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs the README against it")
@@ -46,6 +46,7 @@ func TestREADMEExamples(t *testing.T) {
 		t.Fatalf("server never became ready:\n%s", srvLog.String())
 	}
 	script = strings.ReplaceAll(script, "BASE=http://127.0.0.1:8080", "BASE=http://"+addr)
+	script = strings.ReplaceAll(script, "DEV=http://127.0.0.1:9080", "DEV=http://"+startDevServer(t, ctx, dir))
 	sh := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	sh.Dir, sh.Env = dir, cleanEnv()
 	var out bytes.Buffer
@@ -61,11 +62,34 @@ func TestREADMEExamples(t *testing.T) {
 		regexp.MustCompile(`"expires_in":7200,"access_token":"ey`),                      // Epicollect5
 		regexp.MustCompile(`"userName":"dana"`),                                         // Eptura users/me
 		regexp.MustCompile(`"expires_in":3600,"refresh_token":"tmrt_`),                  // EmpowerID
+		regexp.MustCompile(`client reports: created\n  client_secret  tmcs_`),           // apply
+		regexp.MustCompile(`apply: nothing to change \(3 unchanged\)`),                  // apply again
+		regexp.MustCompile(`client legacy-svc: created\n  client_secret  tmcs_`),        // import --from hydra
+		regexp.MustCompile(`"id_token":"ey`),                                            // serve --dev, password grant
 	} {
 		if !want.MatchString(out.String()) {
 			t.Errorf("README output lacks %s:\n%s", want, out.String())
 		}
 	}
+}
+
+// startDevServer runs the README's `tokenmint serve --dev` on free ports
+// and returns its address.
+func startDevServer(t *testing.T, ctx context.Context, dir string) string {
+	t.Helper()
+	addr := freeAddr(t)
+	dev := exec.CommandContext(ctx, filepath.Join(dir, "tokenmint"), "serve", "--dev", "--addr", addr, "--admin-addr", "off")
+	dev.Dir, dev.Env = dir, cleanEnv()
+	var log lockedBuffer
+	dev.Stdout, dev.Stderr = &log, &log
+	if err := dev.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dev.Process.Kill(); dev.Wait() })
+	if !waitHealthy(t, "http://"+addr+"/readyz", nil) {
+		t.Fatalf("serve --dev never became ready:\n%s", log.String())
+	}
+	return addr
 }
 
 // readmeScript extracts the shell examples of README.md up to the
@@ -86,7 +110,7 @@ func readmeScript(t *testing.T) string {
 		for _, l := range strings.Split(block[1], "\n") {
 			trimmed := strings.TrimSpace(l)
 			if strings.HasPrefix(trimmed, "go run ./cmd/tokenmint serve") || strings.HasPrefix(trimmed, "go test") ||
-				strings.HasPrefix(trimmed, "go build -o tokenmint") {
+				strings.HasPrefix(trimmed, "go build -o tokenmint") || strings.HasPrefix(trimmed, "./tokenmint serve --dev") {
 				continue
 			}
 			lines = append(lines, l)
