@@ -34,10 +34,7 @@ func newClientUpdate(f *flags) *clientUpdate {
 // settingFlags are flags of every command that name no client member.
 var settingFlags = []string{"output", "config", "database", "master-key-file"}
 
-// remoteFlags are the flags of remote mode (see remote.go).
-var remoteFlags = []string{"server", "token", "client-id", "client-secret", "token-url"}
-
-func isRemoteFlag(name string) bool { return slices.Contains(remoteFlags, name) }
+func isRemoteFlag(name string) bool { _, ok := remoteEnv[name]; return ok }
 
 // check records the flags given and refuses what an update cannot do.
 func (u *clientUpdate) check() error {
@@ -186,6 +183,7 @@ func runClientUpdate(c *cli, ctx context.Context, cmd command, args []string) (e
 	u := newClientUpdate(f)
 	out := f.output("json")
 	cf := config.Register(f.FlagSet, "database")
+	rf := defineRemoteFlags(f)
 	pos, err := f.parse(args, "client ID")
 	if err != nil {
 		return err
@@ -193,31 +191,17 @@ func runClientUpdate(c *cli, ctx context.Context, cmd command, args []string) (e
 	if err := u.check(); err != nil {
 		return err
 	}
-	cfg, err := cf.Load(c.env)
+	b, err := c.backend(ctx, f, cf, rf, mustExist)
 	if err != nil {
 		return err
 	}
-	db, err := c.openStore(ctx, cfg, mustExist)
+	defer closeBackend(b, &err)
+	v, filled, err := b.UpdateClient(ctx, pos[0], u)
 	if err != nil {
 		return err
-	}
-	defer closeStore(db, &err)
-	reg := &registry.Registry{Store: db, Now: c.now, Profiles: dialects.Profile}
-	var filled []string
-	client, err := reg.UpdateClient(ctx, pos[0], func(cl *tokenmint.Client) error {
-		cur := clientmeta.FromClient(cl, registry.Credentials{}, c.now())
-		p, fl, err := u.patch(&cur)
-		if err != nil {
-			return err
-		}
-		filled = fl
-		return p.Apply(cl, dialects.Profile)
-	})
-	if err != nil {
-		return updateError(err, pos[0])
 	}
 	c.afterUpdate(u, filled)
-	return c.printClient(*out, newClientView(client, registry.Credentials{}))
+	return c.printClient(*out, v)
 }
 
 // updateError turns the errors of an update into one line naming the
