@@ -60,7 +60,9 @@ func (b *localBackend) Close() error {
 	return nil
 }
 
-func (b *localBackend) clientRegistry() (*registry.Registry, error) { return b.c.clientRegistry(b.db, b.cfg) }
+func (b *localBackend) clientRegistry() (*registry.Registry, error) {
+	return b.c.clientRegistry(b.db, b.cfg)
+}
 
 func (b *localBackend) CreateClient(ctx context.Context, spec registry.ClientSpec) (clientView, error) {
 	reg, err := b.clientRegistry()
