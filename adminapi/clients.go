@@ -256,7 +256,11 @@ func clientURL(id string) string { return PathClients + "/" + url.PathEscape(id)
 // onlyParams refuses a query parameter the route does not take, so that
 // a misspelt filter is an error rather than ignored.
 func onlyParams(r *http.Request, names ...string) error {
-	for name := range r.URL.Query() {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return problem(http.StatusBadRequest, oauth.InvalidRequest, "the query string is malformed")
+	}
+	for name := range q {
 		if !slices.Contains(names, name) {
 			return invalidParam(clip(name), fmt.Sprintf("unknown query parameter %q (this route takes: %s)", clip(name), strings.Join(names, ", ")))
 		}

@@ -8,123 +8,22 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/tokenmint/tokenmint/adminapi"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/internal/openapicheck"
 	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/server/servertest"
 )
 
-// spec is the API's OpenAPI document, loaded and validated once.
-var spec = sync.OnceValues(func() (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(adminapi.OpenAPIDocument())
-	if err != nil {
-		return nil, err
-	}
-	return doc, doc.Validate(context.Background())
-})
-
-func loadSpec(t testing.TB) (*openapi3.T, routers.Router) {
-	t.Helper()
-	doc, err := spec()
-	if err != nil {
-		t.Fatalf("the OpenAPI document: %v", err)
-	}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc, router
-}
-
-// checked records which operations of the document a test run answered,
-// each validated, so that a test can assert it drove every one.
-type checked struct {
-	mu  sync.Mutex
-	ops map[string]bool // "METHOD /path/template"
-}
-
-func (c *checked) add(op string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ops == nil {
-		c.ops = map[string]bool{}
-	}
-	c.ops[op] = true
-}
-
-// validating is an http.RoundTripper that checks every answer of the
-// admin API against the OpenAPI document, and the request too unless the
-// test marks it hostile (a request meant to be refused cannot match the
-// document). A request to a path the document lacks is let through
-// unchecked: the fallback 404 and 405 answers are not operations.
-type validating struct {
-	t      testing.TB
-	router routers.Router
-	seen   *checked
-}
-
-type hostileKey struct{}
+func loadSpec(t testing.TB) (*openapi3.T, routers.Router) { return openapicheck.Load(t) }
 
 // hostile marks a request as deliberately invalid.
-func hostile(ctx context.Context) context.Context { return context.WithValue(ctx, hostileKey{}, true) }
-
-var validationOpts = &openapi3filter.Options{
-	AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
-	IncludeResponseStatus: true,
-	MultiError:            true,
-}
-
-func (v validating) RoundTrip(req *http.Request) (*http.Response, error) {
-	var reqBody []byte
-	if req.Body != nil {
-		reqBody, _ = io.ReadAll(req.Body)
-		req.Body.Close()
-		req.Body = io.NopCloser(bytes.NewReader(reqBody))
-	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	respBody, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(respBody))
-	if !strings.HasPrefix(req.URL.Path, adminapi.PathPrefix+"/") {
-		return resp, nil
-	}
-	probe := req.Clone(req.Context())
-	probe.Body = io.NopCloser(bytes.NewReader(reqBody))
-	route, params, err := v.router.FindRoute(probe)
-	if err != nil {
-		return resp, nil // not an operation: the fallback's 404 or 405
-	}
-	in := &openapi3filter.RequestValidationInput{Request: probe, PathParams: params, Route: route, Options: validationOpts}
-	if req.Context().Value(hostileKey{}) == nil {
-		if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
-			v.t.Errorf("%s %s: the request does not match the document: %v\n%s", req.Method, req.URL.Path, err, reqBody)
-		}
-	}
-	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
-		Body: io.NopCloser(bytes.NewReader(respBody)), Options: validationOpts}
-	if err := openapi3filter.ValidateResponse(req.Context(), out); err != nil {
-		v.t.Errorf("%s %s: the %d answer does not match the document: %v\n%s", req.Method, req.URL.Path, resp.StatusCode, err, respBody)
-	}
-	if v.seen != nil {
-		v.seen.add(req.Method + " " + route.Path)
-	}
-	return resp, nil
-}
+func hostile(ctx context.Context) context.Context { return openapicheck.Hostile(ctx) }
 
 // env is one server with an admin client and the HTTP client that checks
 // every exchange against the document.
@@ -134,14 +33,21 @@ type env struct {
 	http  *http.Client
 	ops   servertest.Client // the tokenmint:admin client
 	token string            // its access token
-	seen  *checked
+	seen  *openapicheck.Seen
+	base  string // where requests go: the instance's admin listener, unless a test serves the API itself
 }
 
 func newEnv(t *testing.T, opts ...servertest.Option) *env {
 	t.Helper()
-	_, router := loadSpec(t)
-	e := &env{t: t, in: servertest.Start(t, opts...), seen: &checked{}}
-	e.http = &http.Client{Transport: validating{t: t, router: router, seen: e.seen}}
+	return newEnvOn(t, servertest.Start(t, opts...))
+}
+
+// newEnvOn is newEnv on a running instance.
+func newEnvOn(t *testing.T, in *servertest.Instance) *env {
+	t.Helper()
+	e := &env{t: t, in: in, seen: &openapicheck.Seen{}}
+	e.base = e.in.AdminURL
+	e.http = &http.Client{Transport: &openapicheck.Transport{T: t, Seen: e.seen}}
 	e.ops = e.in.CreateClient(t, registry.ClientSpec{Name: "ops", Scopes: []string{adminapi.ScopeAdmin}})
 	e.token = e.tokenFor(e.ops, "")
 	return e
@@ -236,7 +142,7 @@ func (e *env) do(c call) reply {
 	if c.hostile {
 		ctx = hostile(ctx)
 	}
-	req, err := http.NewRequestWithContext(ctx, c.method, e.in.AdminURL+c.path, body)
+	req, err := http.NewRequestWithContext(ctx, c.method, e.base+c.path, body)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -195,3 +195,9 @@ func (a *API) Fallback(w http.ResponseWriter, r *http.Request) {
 	}
 	writeProblem(w, problem(http.StatusNotFound, codeNotFound, "no such endpoint"))
 }
+
+// NotFound writes a 404 problem, for a request under /admin/v1/ stopped
+// before it reaches the API (a path not in canonical form).
+func NotFound(w http.ResponseWriter, detail string) {
+	writeProblem(w, problem(http.StatusNotFound, codeNotFound, detail))
+}

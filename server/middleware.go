@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/tokenmint/tokenmint/adminapi"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/oauth"
 )
@@ -31,6 +32,8 @@ func canonicalPaths(mux *http.ServeMux) http.Handler {
 		switch p := r.URL.Path; {
 		case p == "" || p[0] != '/':
 			httpapi.WriteJSON(w, http.StatusBadRequest, httpapi.ErrorBody{Error: oauth.InvalidRequest, Description: "the request target must be a path"})
+		case !isCanonical(p) && strings.HasPrefix(p, adminapi.PathPrefix+"/"):
+			adminapi.NotFound(w, "no such endpoint: the path is not in canonical form") // the admin API's errors are RFC 9457 problems
 		case !isCanonical(p):
 			httpapi.WriteJSON(w, http.StatusNotFound, httpapi.ErrorBody{Error: "not_found", Description: "no such endpoint: the path is not in canonical form"})
 		default:

@@ -14,10 +14,11 @@ import (
 
 // TestREADMEExamples runs the README's shell examples verbatim, in order,
 // against the real binary on a fresh database: the quick start, users and
-// the four dialects, manifests, the development server (everything before
-// the PostgreSQL section, which needs a database server of its own). Only
-// the lines that start the servers or build the binary are left to the
-// test, which does these first, and BASE and DEV point at the test's ports.
+// the four dialects, manifests, the development server, the admin API
+// (everything before the PostgreSQL section, which needs a database
+// server of its own). Only the lines that start the servers or build the
+// binary are left to the test, which does these first, and BASE, ADMIN
+// and DEV point at the test's ports.
 func TestREADMEExamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs the README against it")
@@ -31,10 +32,10 @@ func TestREADMEExamples(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	addr := freeAddr(t)
+	addr, adminAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := exec.CommandContext(ctx, filepath.Join(dir, "tokenmint"), "serve", "--dialects", "all", "--addr", addr)
+	srv := exec.CommandContext(ctx, filepath.Join(dir, "tokenmint"), "serve", "--dialects", "all", "--addr", addr, "--admin-addr", adminAddr)
 	srv.Dir, srv.Env = dir, cleanEnv()
 	var srvLog lockedBuffer
 	srv.Stdout, srv.Stderr = &srvLog, &srvLog
@@ -46,6 +47,7 @@ func TestREADMEExamples(t *testing.T) {
 		t.Fatalf("server never became ready:\n%s", srvLog.String())
 	}
 	script = strings.ReplaceAll(script, "BASE=http://127.0.0.1:8080", "BASE=http://"+addr)
+	script = strings.ReplaceAll(script, "ADMIN=http://127.0.0.1:8081", "ADMIN=http://"+adminAddr)
 	script = strings.ReplaceAll(script, "DEV=http://127.0.0.1:9080", "DEV=http://"+startDevServer(t, ctx, dir))
 	sh := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	sh.Dir, sh.Env = dir, cleanEnv()
@@ -55,17 +57,20 @@ func TestREADMEExamples(t *testing.T) {
 		t.Fatalf("README examples failed: %v\n%s\nserver log:\n%s", err, out.String(), srvLog.String())
 	}
 	for _, want := range []*regexp.Regexp{
-		regexp.MustCompile(`"token_type":"Bearer"`),                                     // quick start token
-		regexp.MustCompile(`(?s)\{"active":true,.*\}\s*\{"active":false\}`),             // introspect, revoke, introspect
-		regexp.MustCompile(`"encompass_client_id":"007001".*"identity_type":"Partner"`), // EPC introspection
-		regexp.MustCompile(`(?m)^204$`),                                                 // EPC revocation
-		regexp.MustCompile(`"expires_in":7200,"access_token":"ey`),                      // Epicollect5
-		regexp.MustCompile(`"userName":"dana"`),                                         // Eptura users/me
-		regexp.MustCompile(`"expires_in":3600,"refresh_token":"tmrt_`),                  // EmpowerID
-		regexp.MustCompile(`client reports: created\n  client_secret  tmcs_`),           // apply
-		regexp.MustCompile(`apply: nothing to change \(3 unchanged\)`),                  // apply again
-		regexp.MustCompile(`client legacy-svc: created\n  client_secret  tmcs_`),        // import --from hydra
-		regexp.MustCompile(`"id_token":"ey`),                                            // serve --dev, password grant
+		regexp.MustCompile(`"token_type":"Bearer"`),                                       // quick start token
+		regexp.MustCompile(`(?s)\{"active":true,.*\}\s*\{"active":false\}`),               // introspect, revoke, introspect
+		regexp.MustCompile(`"encompass_client_id":"007001".*"identity_type":"Partner"`),   // EPC introspection
+		regexp.MustCompile(`(?m)^204$`),                                                   // EPC revocation
+		regexp.MustCompile(`"expires_in":7200,"access_token":"ey`),                        // Epicollect5
+		regexp.MustCompile(`"userName":"dana"`),                                           // Eptura users/me
+		regexp.MustCompile(`"expires_in":3600,"refresh_token":"tmrt_`),                    // EmpowerID
+		regexp.MustCompile(`\{"clients":\[\{"client_id":`),                                // admin API: list
+		regexp.MustCompile(`"client_name":"partner".*"access_token_ttl":7200`),            // admin API: PATCH
+		regexp.MustCompile(`"client_secret":"tmcs_[^"]+".*"previous_secret_expires_at":`), // admin API: rotation
+		regexp.MustCompile(`client reports: created\n  client_secret  tmcs_`),             // apply
+		regexp.MustCompile(`apply: nothing to change \(3 unchanged\)`),                    // apply again
+		regexp.MustCompile(`client legacy-svc: created\n  client_secret  tmcs_`),          // import --from hydra
+		regexp.MustCompile(`"id_token":"ey`),                                              // serve --dev, password grant
 	} {
 		if !want.MatchString(out.String()) {
 			t.Errorf("README output lacks %s:\n%s", want, out.String())

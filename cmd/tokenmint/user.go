@@ -21,6 +21,7 @@ type userView struct {
 	Username  string    `json:"username"`
 	Email     string    `json:"email"`
 	Name      string    `json:"name"`
+	Roles     []string  `json:"roles"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Disabled  bool      `json:"disabled"`
@@ -29,7 +30,7 @@ type userView struct {
 }
 
 func newUserView(u tokenmint.User) userView {
-	v := userView{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name,
+	v := userView{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, Roles: nonNil(u.Roles),
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), Disabled: u.Disabled()}
 	if v.Disabled {
 		at := u.DisabledAt.UTC()
@@ -48,7 +49,7 @@ func (v userView) disabledText() string {
 
 func (v userView) fields() []field {
 	return []field{{"id", v.ID}, {"username", v.Username}, {"email", v.Email}, {"name", v.Name},
-		{"created_at", formatTime(v.CreatedAt)}, {"updated_at", formatTime(v.UpdatedAt)},
+		{"roles", joinList(v.Roles)}, {"created_at", formatTime(v.CreatedAt)}, {"updated_at", formatTime(v.UpdatedAt)},
 		{"disabled", v.disabledText()}}
 }
 
@@ -97,6 +98,7 @@ func runUserCreate(c *cli, ctx context.Context, cmd command, args []string) (err
 	f.StringVar(&spec.Username, "username", "", "`USERNAME` to sign in with (required)")
 	f.StringVar(&spec.Email, "email", "", "e-mail `ADDRESS`")
 	f.StringVar(&spec.Name, "name", "", "display `NAME`")
+	f.list(&spec.Roles, "role", "`ROLE` of the user, repeatable: admin may administer tokenmint (the console)", registry.ValidateRole)
 	f.boolean(&fromStdin, "password-stdin", "read the password from the first line of standard input (required)")
 	out := f.output("json")
 	cf := config.Register(f.FlagSet, passwordSettings()...)

@@ -15,7 +15,7 @@ func TestUserLifecycle(t *testing.T) {
 	e := testEnv(t)
 	r := e.ok(t, "correct horse battery\n", "user", "create", "--username", "ada", "--email", "ada@example.com",
 		"--name", "Ada Lovelace", "--password-stdin", "--output", "json")
-	if keys := jsonKeys(t, r); !slices.Equal(keys, []string{"created_at", "disabled", "email", "id", "name", "updated_at", "username"}) {
+	if keys := jsonKeys(t, r); !slices.Equal(keys, []string{"created_at", "disabled", "email", "id", "name", "roles", "updated_at", "username"}) {
 		t.Errorf("user keys %v", keys)
 	}
 	u := decode[userView](t, r)
@@ -27,7 +27,13 @@ func TestUserLifecycle(t *testing.T) {
 		t.Error("user create needed the master key")
 	}
 
-	e.ok(t, "another password\r\n", "user", "create", "--username", "bob", "--password-stdin")
+	bob := decode[userView](t, e.ok(t, "another password\r\n", "user", "create", "--username", "bob", "--role", "admin", "--password-stdin"))
+	if !slices.Equal(bob.Roles, []string{"admin"}) || len(u.Roles) != 0 || u.Roles == nil {
+		t.Errorf("roles: bob %v, ada %v", bob.Roles, u.Roles)
+	}
+	if r := e.exec(t, "x long password\n", "user", "create", "--username", "eve", "--role", "Root", "--password-stdin"); r.code == 0 || !strings.Contains(r.stderr, "invalid role") {
+		t.Errorf("a bad role: exit %d, %q", r.code, r.stderr)
+	}
 	list := e.ok(t, "", "user", "list")
 	rows := strings.Split(strings.TrimSpace(list.stdout), "\n")
 	if len(rows) != 3 || !strings.HasPrefix(rows[1], "ada ") || !strings.HasPrefix(rows[2], "bob ") {
