@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
@@ -208,6 +209,9 @@ func (b *localBackend) ListKeys(ctx context.Context) ([]keyView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list signing keys: %w", err)
 	}
+	// the published ones, as the admin API lists them
+	now := b.c.now()
+	keys = slices.DeleteFunc(keys, func(k tokenmint.SigningKey) bool { return !k.Current() && !now.Before(k.RetireAt) })
 	return keyViews(keys), nil
 }
 

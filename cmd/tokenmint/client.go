@@ -42,7 +42,8 @@ type clientView struct {
 	AllowNoPKCE     bool              `json:"allow_no_pkce"`
 	IntersectScopes bool              `json:"intersect_scopes"`
 	CreatedAt       time.Time         `json:"created_at"`
-	UpdatedAt       time.Time         `json:"updated_at"`
+	// UpdatedAt is absent in remote mode: the admin API does not answer it.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // newClientView shows effective values: default scopes and lifetimes as
@@ -62,7 +63,8 @@ func newClientView(c tokenmint.Client, creds registry.Credentials) clientView {
 		AccessTTL: c.EffectiveAccessTTL().String(), IdleTTL: c.IdleTTL.String(), RefreshTTL: c.EffectiveRefreshTTL().String(),
 		Claims: claims, AllowPlainPKCE: c.AllowPlainPKCE, RequireConsent: c.RequireConsent,
 		Profile: c.Profile, AllowNoPKCE: c.AllowNoPKCE, IntersectScopes: c.IntersectScopes,
-		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+		// whole seconds, as the admin API answers client_id_issued_at
+		CreatedAt: c.CreatedAt.UTC().Truncate(time.Second), UpdatedAt: c.UpdatedAt.UTC().Truncate(time.Second),
 	}
 }
 
@@ -78,7 +80,7 @@ func (v clientView) fields() []field {
 	for _, k := range slices.Sorted(maps.Keys(v.Claims)) {
 		claims = append(claims, k+"="+v.Claims[k])
 	}
-	return append(fs,
+	fs = append(fs,
 		field{"name", v.Name}, field{"public", fmt.Sprint(v.Public)}, field{"has_api_key", fmt.Sprint(v.HasAPIKey)},
 		field{"grant_types", joinList(v.GrantTypes)}, field{"scopes", joinList(v.Scopes)},
 		field{"default_scopes", joinList(v.DefaultScopes)}, field{"redirect_uris", joinList(v.RedirectURIs)},
@@ -87,8 +89,12 @@ func (v clientView) fields() []field {
 		field{"claims", strings.Join(claims, ",")}, field{"allow_plain_pkce", fmt.Sprint(v.AllowPlainPKCE)},
 		field{"require_consent", fmt.Sprint(v.RequireConsent)}, field{"profile", v.Profile},
 		field{"allow_no_pkce", fmt.Sprint(v.AllowNoPKCE)}, field{"intersect_scopes", fmt.Sprint(v.IntersectScopes)},
-		field{"created_at", formatTime(v.CreatedAt)}, field{"updated_at", formatTime(v.UpdatedAt)},
+		field{"created_at", formatTime(v.CreatedAt)},
 	)
+	if !v.UpdatedAt.IsZero() { // absent in remote mode
+		fs = append(fs, field{"updated_at", formatTime(v.UpdatedAt)})
+	}
+	return fs
 }
 
 func (c *cli) printClient(format string, v clientView) error {

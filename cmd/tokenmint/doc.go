@@ -12,6 +12,19 @@
 //	tokenmint version
 //	tokenmint help [COMMAND]              or COMMAND -h
 //
+// Remote mode: every client, user and keys command acts on a running
+// server's admin API instead of the database when given --server URL (the
+// admin listener; TOKENMINT_SERVER), with the same flags and the same
+// output (a client's updated_at aside, which the API does not answer).
+// It authenticates with --token (TOKENMINT_ADMIN_TOKEN), an access token
+// whose scope holds tokenmint:admin or the command's scope, or with an
+// admin client's --client-id and --client-secret
+// (TOKENMINT_ADMIN_CLIENT_ID, TOKENMINT_ADMIN_CLIENT_SECRET), for which
+// it gets a token at --token-url (TOKENMINT_TOKEN_URL) or at the
+// token_endpoint of the issuer's RFC 8414 metadata, --issuer
+// (TOKENMINT_ISSUER): the admin listener's URL is not the issuer's. See
+// remote.go and remote_backend.go (package adminclient).
+//
 // Every command that touches the database reads its settings like serve
 // does (flags > TOKENMINT_* environment > --config YAML file > defaults,
 // see docs/configuration.md), so TOKENMINT_DATABASE applies everywhere.

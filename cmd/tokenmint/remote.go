@@ -100,8 +100,3 @@ func closeBackend(b backend, err *error) {
 		*err = cerr
 	}
 }
-
-// remoteBackend returns the admin API backend.
-func (c *cli) remoteBackend(ctx context.Context, rf *remoteFlags) (backend, error) {
-	return nil, usagef("remote mode is not available yet")
-}
