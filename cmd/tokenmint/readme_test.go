@@ -70,6 +70,7 @@ func TestREADMEExamples(t *testing.T) {
 		regexp.MustCompile(`client reports: created\n  client_secret  tmcs_`),             // apply
 		regexp.MustCompile(`apply: nothing to change \(3 unchanged\)`),                    // apply again
 		regexp.MustCompile(`client legacy-svc: created\n  client_secret  tmcs_`),          // import --from hydra
+		regexp.MustCompile(`access_ttl +30m0s`),                                           // CLI remote mode: client update
 		regexp.MustCompile(`"id_token":"ey`),                                              // serve --dev, password grant
 	} {
 		if !want.MatchString(out.String()) {
