@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/server/servertest"
+	"github.com/tokenmint/tokenmint/store/storetest"
 )
 
 const seedManifest = `clients:
@@ -25,33 +27,48 @@ users:
 `
 
 // TestSeed: serve --seed applies a manifest at start; the seeded client
-// gets tokens with the secret its reference names, and a restart on the
-// same database applies it again without change.
+// gets tokens with the secret its reference names. Two instances starting
+// at once on one database (a SQLite file, and PostgreSQL when
+// TOKENMINT_TEST_POSTGRES is set) both apply it: the one that loses the
+// race to create finds the entries in place.
 func TestSeed(t *testing.T) {
-	dir := t.TempDir()
-	seed := filepath.Join(dir, "seed.yaml")
-	os.WriteFile(seed, []byte(seedManifest), 0o600)
-	os.WriteFile(filepath.Join(dir, "carol.pw"), []byte("carol's long passphrase\n"), 0o600)
-	t.Setenv("SEEDED_SECRET", "seeded-secret-0123456789")
-	db := "sqlite:" + filepath.Join(dir, "tokenmint.db")
-	opt := func(c *config.Config) { c.Seed, c.Database = seed, db }
-	in := servertest.Start(t, opt)
-	status, _, body := post(t, in.URL+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "seeded", "seeded-secret-0123456789")
-	if status != http.StatusOK || body["expires_in"] != float64(300) || body["scope"] != "api" {
-		t.Fatalf("token for the seeded client: %d %v", status, body)
-	}
-	u, err := in.Server.Store().GetUserByUsername(context.Background(), "carol")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := in.Server.Registry().PasswordMatches(&u, "carol's long passphrase"); !ok || err != nil {
-		t.Errorf("carol's password from the file reference: %v, %v", ok, err)
-	}
-	// A second instance on the same database: the seed finds everything
-	// in place.
-	second := servertest.Start(t, opt)
-	if status, _, _ := post(t, second.URL+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "seeded", "seeded-secret-0123456789"); status != http.StatusOK {
-		t.Errorf("token from the second instance: %d", status)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			dir := t.TempDir()
+			seed := filepath.Join(dir, "seed.yaml")
+			os.WriteFile(seed, []byte(seedManifest), 0o600)
+			os.WriteFile(filepath.Join(dir, "carol.pw"), []byte("carol's long passphrase\n"), 0o600)
+			t.Setenv("SEEDED_SECRET", "seeded-secret-0123456789")
+			cfg := config.Default()
+			cfg.Issuer, cfg.Seed, cfg.Database = "http://127.0.0.1", seed, "sqlite:"+filepath.Join(dir, "tokenmint.db")
+			if backend == "postgres" {
+				cfg.Database = storetest.PostgresDSN(t)
+			}
+			clock := servertest.NewClock()
+			var in [2]*servertest.Instance
+			var errs [2]error
+			var wg sync.WaitGroup
+			for i := range in {
+				wg.Go(func() { in[i], errs[i] = servertest.Launch(t, clock, cfg) })
+			}
+			wg.Wait()
+			for i := range in {
+				if errs[i] != nil {
+					t.Fatalf("instance %d: %v", i, errs[i])
+				}
+				status, _, body := post(t, in[i].URL+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "seeded", "seeded-secret-0123456789")
+				if status != http.StatusOK || body["expires_in"] != float64(300) || body["scope"] != "api" {
+					t.Fatalf("token for the seeded client from instance %d: %d %v", i, status, body)
+				}
+			}
+			u, err := in[0].Server.Store().GetUserByUsername(context.Background(), "carol")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := in[0].Server.Registry().PasswordMatches(&u, "carol's long passphrase"); !ok || err != nil {
+				t.Errorf("carol's password from the file reference: %v, %v", ok, err)
+			}
+		})
 	}
 }
 
