@@ -15,6 +15,9 @@ import (
 // TestServeDev: serve --dev prints its client and user, serves tokens
 // for them, and writes nothing to the working directory.
 func TestServeDev(t *testing.T) {
+	seedDir := t.TempDir()
+	seed := writeFile(t, seedDir, "seed.yaml", "clients:\n  - client_id: seeded\n    client_name: seeded\n    scope: api\n    client_secret: {file: s.txt}\n")
+	writeFile(t, seedDir, "s.txt", "seeded-secret-0123456789\n")
 	dir := t.TempDir()
 	t.Chdir(dir)
 	addr, admin := freeAddr(t), freeAddr(t)
@@ -25,7 +28,7 @@ func TestServeDev(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- c.run(ctx, []string{"serve", "--dev", "--addr", addr, "--admin-addr", admin, "--dev-scope", "api", "--dev-scope", "openid",
-			"--argon2-memory", "64", "--argon2-iterations", "1", "--argon2-parallelism", "1"})
+			"--argon2-memory", "64", "--argon2-iterations", "1", "--argon2-parallelism", "1", "--seed", seed})
 	}()
 	if !waitHealthy(t, "http://"+addr+"/readyz", done) {
 		t.Fatalf("dev server never became ready; stderr:\n%s", stderr.String())
@@ -37,11 +40,14 @@ func TestServeDev(t *testing.T) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}
 	}
-	token := func(form url.Values) map[string]any {
+	token := func(form url.Values, creds ...string) map[string]any {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/oauth2/token", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth("dev-client", "dev-client-secret")
+		if len(creds) == 0 {
+			creds = []string{"dev-client", "dev-client-secret"}
+		}
+		req.SetBasicAuth(creds[0], creds[1])
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -60,6 +66,9 @@ func TestServeDev(t *testing.T) {
 	}
 	if m := token(url.Values{"grant_type": {"password"}, "username": {"dev"}, "password": {"dev-password"}, "scope": {"openid"}}); m["refresh_token"] == nil {
 		t.Errorf("password grant: %v", m)
+	}
+	if m := token(url.Values{"grant_type": {"client_credentials"}}, "seeded", "seeded-secret-0123456789"); m["access_token"] == "" {
+		t.Errorf("the client of --seed: %v", m)
 	}
 	cancel()
 	select {
