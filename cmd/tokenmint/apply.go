@@ -53,6 +53,9 @@ func (c *cli) readManifest(file string) (*manifest.Manifest, error) {
 // applyManifest applies m to the configured database and prints what
 // changed, with the credentials it generated.
 func (c *cli) applyManifest(ctx context.Context, cfg config.Config, m *manifest.Manifest, dryRun bool, format string) (err error) {
+	if err := c.localOnly(); err != nil {
+		return err
+	}
 	db, err := c.openStore(ctx, cfg, mayCreate)
 	if err != nil {
 		return err
@@ -158,7 +161,21 @@ func (c *cli) printAppliedTable(v appliedView) error {
 	return err
 }
 
+// localOnly refuses to run a command that acts on the database only
+// (apply, import, export) when TOKENMINT_SERVER asks for remote mode: it
+// would otherwise write to a local database the operator did not mean.
+// Manifests set credentials the admin API does not take.
+func (c *cli) localOnly() error {
+	if c.env("TOKENMINT_SERVER") != "" {
+		return usagef("this command acts on the database, not on a server's admin API: unset TOKENMINT_SERVER to run it here")
+	}
+	return nil
+}
+
 func runExport(c *cli, ctx context.Context, cmd command, args []string) (err error) {
+	if err := c.localOnly(); err != nil {
+		return err
+	}
 	f := c.newFlags(cmd)
 	cf := config.Register(f.FlagSet, "database")
 	_, _, db, err := c.openFor(ctx, f, cf, args, mustExist)

@@ -88,6 +88,9 @@ func TestApplyErrors(t *testing.T) {
 			}
 		})
 	}
+	if r := e.with("TOKENMINT_SERVER", "http://127.0.0.1:8081").exec(t, "", "export"); r.code != exitUsage || !strings.Contains(r.stderr, "unset TOKENMINT_SERVER") {
+		t.Errorf("export with TOKENMINT_SERVER: %d %q", r.code, r.stderr)
+	}
 	if r := e.exec(t, "", "apply"); r.code != exitUsage || !strings.Contains(r.stderr, "-f FILE is required") {
 		t.Errorf("no file: %d %q", r.code, r.stderr)
 	}
