@@ -26,8 +26,9 @@ const (
 )
 
 // readBody reads the request's body, bounded by MaxBodyBytes (413 past
-// it). A body must be JSON (415 otherwise); an empty body reads as nil,
-// which the optional bodies allow.
+// it). A body must be JSON, said by its Content-Type or by none (415
+// otherwise); an empty body reads as nil, which the optional bodies
+// allow.
 func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes))
 	var tooBig *http.MaxBytesError
@@ -40,7 +41,11 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		ct = mediaJSON // a body without a media type is read as what it must be
+	}
+	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || (mt != mediaJSON && !(mt == mediaMergePatch && r.Method == http.MethodPatch)) {
 		return nil, problem(http.StatusUnsupportedMediaType, codeMediaType, "the body must be "+mediaJSON)
 	}
