@@ -170,10 +170,7 @@ func seconds(d time.Duration) int64 {
 }
 
 func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return append([]string(nil), s...)
+	return append([]string{}, s...) // [] rather than null, even for an empty s
 }
 
 func ptr[T any](v T) *T { return &v }

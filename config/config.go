@@ -60,6 +60,12 @@ type Config struct {
 	// keeps in memory (package store/cache); 0 reads every one from the
 	// database.
 	TokenCacheEntries int `yaml:"token_cache_entries"`
+	// Seed is a manifest file (package manifest) the server applies at
+	// start, as tokenmint apply does.
+	Seed string `yaml:"seed"`
+	// Dev is set by ApplyDev (serve --dev) and never by a setting: the
+	// server is a development one, in memory and on loopback.
+	Dev bool `yaml:"-"`
 
 	// Registration is the policy of dynamic client registration (RFC
 	// 7591) at /oauth2/register: RegistrationOff, RegistrationToken (an

@@ -63,6 +63,7 @@ func settings(c *Config) []setting {
 		{key: "registration_grant_types", ptr: &c.RegistrationGrantTypes, help: "grant types a registered client may get, a comma-separated `LIST` of authorization_code, refresh_token, client_credentials"},
 		{key: "registration_scopes", ptr: &c.RegistrationScopes, help: "scopes a registered client may get, a comma-separated `LIST` (never tokenmint:*)"},
 		{key: "registration_auth_methods", ptr: &c.RegistrationAuthMethods, help: "token endpoint auth methods a registered client may use, a comma-separated `LIST` of client_secret_basic, client_secret_post, none"},
+		{key: "seed", ptr: &c.Seed, help: "manifest `FILE` of clients and users to apply at start, as tokenmint apply does (credentials by reference only)"},
 		{key: "argon2_memory", ptr: &c.Argon2Memory, help: "argon2id memory per password hash in `KIB`"},
 		{key: "argon2_iterations", ptr: &c.Argon2Iterations, help: "argon2id passes `N`"},
 		{key: "argon2_parallelism", ptr: &c.Argon2Parallelism, help: "argon2id lanes `N`"},

@@ -41,6 +41,12 @@ type ClientSpec struct {
 	Profile         string
 	AllowNoPKCE     bool
 	IntersectScopes bool
+	// GivenSecret and GivenAPIKey, when set, are the client's secret and
+	// API key instead of generated ones: credentials an operator chose
+	// (tokenmint apply reads them from a reference). CreateClient does not
+	// return them in Credentials, which holds only what it generated.
+	GivenSecret token.Secret
+	GivenAPIKey token.Secret
 
 	profileApplied bool
 }
@@ -183,18 +189,27 @@ func newClientID() string {
 // (when asked) and sets their hashes on c.
 func (r *Registry) issueCredentials(c *tokenmint.Client, spec ClientSpec) (Credentials, error) {
 	var creds Credentials
-	if spec.Public && !spec.APIKey {
+	if spec.Public && spec.GivenSecret != "" {
+		return creds, invalidf("client %s is public and cannot have a secret", c.ID)
+	}
+	if spec.Public && !spec.APIKey && spec.GivenAPIKey == "" {
 		return creds, nil
 	}
 	h, err := r.secrets()
 	if err != nil {
 		return creds, err
 	}
-	if !spec.Public {
+	switch {
+	case spec.GivenSecret != "":
+		c.SecretHash = h.Sum(spec.GivenSecret.Reveal())
+	case !spec.Public:
 		creds.ClientSecret = token.Secret(token.Generate(token.PrefixClientSecret))
 		c.SecretHash = h.Sum(creds.ClientSecret.Reveal())
 	}
-	if spec.APIKey {
+	switch {
+	case spec.GivenAPIKey != "":
+		c.APIKeyHash = h.Sum(spec.GivenAPIKey.Reveal())
+	case spec.APIKey:
 		creds.APIKey = token.Secret(token.Generate(token.PrefixAPIKey))
 		c.APIKeyHash = h.Sum(creds.APIKey.Reveal())
 	}

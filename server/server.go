@@ -38,13 +38,20 @@ type Server struct {
 	adminHandler http.Handler
 	// audit lists audit events for the admin API, when the store keeps
 	// them.
-	audit tokenmint.AuditStore
-	now   func() time.Time
+	audit     tokenmint.AuditStore
+	now       func() time.Time
+	secrets   *token.Hasher    // client credentials (Registry)
+	passwords *password.Hasher // user passwords (Registry)
 }
 
-// Options are test seams; the zero value is production.
+// Options are test seams and hooks; the zero value is production.
 type Options struct {
 	Now func() time.Time
+	// BeforeServe, when set, runs in RunWith once the server is open and
+	// listening, before it serves: serve --dev creates its client and user
+	// there and prints them with the addresses (admin is "" without an
+	// admin listener).
+	BeforeServe func(ctx context.Context, s *Server, addr, admin string) error
 }
 
 // New opens everything cfg names and builds the handler. The caller must
@@ -98,14 +105,18 @@ func (s *Server) open(ctx context.Context) error {
 	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now); err != nil {
 		return err
 	}
+	s.secrets, s.passwords = token.NewHasher(mk.Derive(token.PurposeSecretHash)), password.NewHasher(s.cfg.PasswordParams())
+	if err := s.applySeed(ctx); err != nil {
+		return err
+	}
 	s.engine, err = grant.New(grant.Config{
 		Issuer:      s.cfg.Issuer,
 		Store:       s.store,
 		Clients:     s.store.Clients(),
 		Keys:        s.keys,
-		Secrets:     token.NewHasher(mk.Derive(token.PurposeSecretHash)),
+		Secrets:     s.secrets,
 		Tokens:      token.NewHasher(mk.Derive(token.PurposeTokenHash)),
-		Passwords:   password.NewHasher(s.cfg.PasswordParams()),
+		Passwords:   s.passwords,
 		Throttle:    s.limiter.loginThrottle(),
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
@@ -217,7 +228,12 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 // Run opens the server described by cfg, listens on cfg.Addr and serves
 // until ctx ends (SIGINT/SIGTERM in the CLI).
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	s, err := New(ctx, cfg, log, Options{})
+	return RunWith(ctx, cfg, log, Options{})
+}
+
+// RunWith is Run with opts.
+func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) error {
+	s, err := New(ctx, cfg, log, opts)
 	if err != nil {
 		return err
 	}
@@ -230,6 +246,19 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		ln.Close()
 		return err
+	}
+	if opts.BeforeServe != nil {
+		adminAddr := ""
+		if admin != nil {
+			adminAddr = admin.Addr().String()
+		}
+		if err := opts.BeforeServe(ctx, s, ln.Addr().String(), adminAddr); err != nil {
+			ln.Close()
+			if admin != nil {
+				admin.Close()
+			}
+			return err
+		}
 	}
 	return s.ServeWithAdmin(ctx, ln, admin)
 }

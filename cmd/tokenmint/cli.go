@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/manifest"
 	"github.com/tokenmint/tokenmint/registry"
 )
 
@@ -45,6 +46,7 @@ func commands() []command {
 		{"client create", "", "Register a client and print its credentials (shown only once).", runClientCreate},
 		{"client list", "", "List registered clients.", runClientList},
 		{"client get", "ID", "Show one client.", runClientGet},
+		{"client update", "ID", "Change a client: only the members whose flags are given (the flags of client create).", runClientUpdate},
 		{"client delete", "ID", "Delete a client and every token issued to it.", runClientDelete},
 		{"client rotate-secret", "ID", "Replace a client's secret and print the new one.", runClientRotateSecret},
 		{"client rotate-api-key", "ID", "Replace (or add) a client's API key and print it.", runClientRotateAPIKey},
@@ -58,6 +60,9 @@ func commands() []command {
 		{"registration-token create", "", "Mint an initial access token for dynamic client registration and print it (shown only once).", runRegistrationTokenCreate},
 		{"keys list", "", "List JWT signing keys: current and previous (still published).", runKeysList},
 		{"keys rotate", "", "Make a new signing key current; the previous one stays published until it retires.", runKeysRotate},
+		{"apply", "", "Create or update the clients and users a manifest declares (-f FILE); idempotent.", runApply},
+		{"export", "", "Print every client and user as a manifest, without credentials.", runExport},
+		{"import", "FILE", "Create or update clients from another server's export (--from rfc7591|hydra).", runImport},
 		{"version", "", "Print the version.", runVersion},
 	}
 }
@@ -105,7 +110,8 @@ func (c *cli) exit(name string, err error) int {
 func isUsage(err error) bool {
 	var ue *usageError
 	var se *config.SettingError
-	return errors.As(err, &ue) || errors.As(err, &se) || errors.Is(err, registry.ErrInvalid)
+	var me *manifest.Error
+	return errors.As(err, &ue) || errors.As(err, &se) || errors.As(err, &me) || errors.Is(err, registry.ErrInvalid)
 }
 
 func oneLine(s string) string {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -15,7 +14,6 @@ import (
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/registry"
-	"github.com/tokenmint/tokenmint/token"
 )
 
 // clientView is the JSON form of a client. Secrets appear only when just
@@ -44,7 +42,8 @@ type clientView struct {
 	AllowNoPKCE     bool              `json:"allow_no_pkce"`
 	IntersectScopes bool              `json:"intersect_scopes"`
 	CreatedAt       time.Time         `json:"created_at"`
-	UpdatedAt       time.Time         `json:"updated_at"`
+	// UpdatedAt is absent in remote mode: the admin API does not answer it.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // newClientView shows effective values: default scopes and lifetimes as
@@ -64,7 +63,8 @@ func newClientView(c tokenmint.Client, creds registry.Credentials) clientView {
 		AccessTTL: c.EffectiveAccessTTL().String(), IdleTTL: c.IdleTTL.String(), RefreshTTL: c.EffectiveRefreshTTL().String(),
 		Claims: claims, AllowPlainPKCE: c.AllowPlainPKCE, RequireConsent: c.RequireConsent,
 		Profile: c.Profile, AllowNoPKCE: c.AllowNoPKCE, IntersectScopes: c.IntersectScopes,
-		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+		// whole seconds, as the admin API answers client_id_issued_at
+		CreatedAt: c.CreatedAt.UTC().Truncate(time.Second), UpdatedAt: c.UpdatedAt.UTC().Truncate(time.Second),
 	}
 }
 
@@ -80,7 +80,7 @@ func (v clientView) fields() []field {
 	for _, k := range slices.Sorted(maps.Keys(v.Claims)) {
 		claims = append(claims, k+"="+v.Claims[k])
 	}
-	return append(fs,
+	fs = append(fs,
 		field{"name", v.Name}, field{"public", fmt.Sprint(v.Public)}, field{"has_api_key", fmt.Sprint(v.HasAPIKey)},
 		field{"grant_types", joinList(v.GrantTypes)}, field{"scopes", joinList(v.Scopes)},
 		field{"default_scopes", joinList(v.DefaultScopes)}, field{"redirect_uris", joinList(v.RedirectURIs)},
@@ -89,8 +89,12 @@ func (v clientView) fields() []field {
 		field{"claims", strings.Join(claims, ",")}, field{"allow_plain_pkce", fmt.Sprint(v.AllowPlainPKCE)},
 		field{"require_consent", fmt.Sprint(v.RequireConsent)}, field{"profile", v.Profile},
 		field{"allow_no_pkce", fmt.Sprint(v.AllowNoPKCE)}, field{"intersect_scopes", fmt.Sprint(v.IntersectScopes)},
-		field{"created_at", formatTime(v.CreatedAt)}, field{"updated_at", formatTime(v.UpdatedAt)},
+		field{"created_at", formatTime(v.CreatedAt)},
 	)
+	if !v.UpdatedAt.IsZero() { // absent in remote mode
+		fs = append(fs, field{"updated_at", formatTime(v.UpdatedAt)})
+	}
+	return fs
 }
 
 func (c *cli) printClient(format string, v clientView) error {
@@ -174,6 +178,7 @@ func runClientCreate(c *cli, ctx context.Context, cmd command, args []string) (e
 	clientSpecFlags(f, &spec)
 	out := f.output("json")
 	cf := config.Register(f.FlagSet, "database", "master-key-file")
+	rf := defineRemoteFlags(f)
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -187,32 +192,25 @@ func runClientCreate(c *cli, ctx context.Context, cmd command, args []string) (e
 		return err
 	}
 	if spec.AllowNoPKCE {
-		fmt.Fprintln(c.stderr, "warning: --allow-no-pkce lets this client get codes without PKCE through the eptura dialect's /login.html; "+
-			"an intercepted code can then be redeemed by anyone (RFC 9700 §2.1.1). Prefer PKCE.")
+		fmt.Fprintln(c.stderr, allowNoPKCEWarning)
 	}
-	cfg, err := cf.Load(c.env)
+	b, err := c.backend(ctx, f, cf, rf, mayCreate)
 	if err != nil {
 		return err
 	}
-	db, err := c.openStore(ctx, cfg, mayCreate)
-	if err != nil {
-		return err
-	}
-	defer closeStore(db, &err)
-	reg, err := c.clientRegistry(db, cfg)
-	if err != nil {
-		return err
-	}
-	client, creds, err := reg.CreateClient(ctx, spec)
-	if errors.Is(err, tokenmint.ErrConflict) {
-		return fmt.Errorf("client %q already exists", spec.ID)
-	}
+	defer closeBackend(b, &err)
+	v, err := b.CreateClient(ctx, spec)
 	if err != nil {
 		return err
 	}
 	c.warnLocalhost(spec.RedirectURIs)
-	return c.printClient(*out, newClientView(client, creds))
+	return c.printClient(*out, v)
 }
+
+// allowNoPKCEWarning is printed when a client is allowed the browser flow
+// without PKCE.
+const allowNoPKCEWarning = "warning: --allow-no-pkce lets this client get codes without PKCE through the eptura dialect's /login.html; " +
+	"an intercepted code can then be redeemed by anyone (RFC 9700 §2.1.1). Prefer PKCE."
 
 // warnLocalhost warns of redirect URIs to localhost: accepted, but RFC
 // 8252 §8.3 calls them NOT RECOMMENDED, as the name can resolve to
@@ -228,19 +226,14 @@ func (c *cli) warnLocalhost(uris []string) {
 func runClientList(c *cli, ctx context.Context, cmd command, args []string) (err error) {
 	f := c.newFlags(cmd)
 	out := f.output("table")
-	cf := config.Register(f.FlagSet, "database")
-	_, _, db, err := c.openFor(ctx, f, cf, args, mustExist)
+	b, _, err := c.openCommand(ctx, f, args, mustExist)
 	if err != nil {
 		return err
 	}
-	defer closeStore(db, &err)
-	clients, err := db.ListClients(ctx)
+	defer closeBackend(b, &err)
+	views, err := b.ListClients(ctx)
 	if err != nil {
-		return fmt.Errorf("list clients: %w", err)
-	}
-	views := make([]clientView, 0, len(clients))
-	for _, cl := range clients {
-		views = append(views, newClientView(cl, registry.Credentials{}))
+		return err
 	}
 	if *out == "json" {
 		return c.printJSON(views)
@@ -256,32 +249,29 @@ func runClientList(c *cli, ctx context.Context, cmd command, args []string) (err
 func runClientGet(c *cli, ctx context.Context, cmd command, args []string) (err error) {
 	f := c.newFlags(cmd)
 	out := f.output("json")
-	cf := config.Register(f.FlagSet, "database")
-	pos, _, db, err := c.openFor(ctx, f, cf, args, mustExist, "client ID")
+	b, pos, err := c.openCommand(ctx, f, args, mustExist, "client ID")
 	if err != nil {
 		return err
 	}
-	defer closeStore(db, &err)
-	id := pos[0]
-	client, err := db.GetClient(ctx, id)
+	defer closeBackend(b, &err)
+	v, err := b.GetClient(ctx, pos[0])
 	if err != nil {
-		return notFound(err, "client", id)
+		return err
 	}
-	return c.printClient(*out, newClientView(client, registry.Credentials{}))
+	return c.printClient(*out, v)
 }
 
 func runClientDelete(c *cli, ctx context.Context, cmd command, args []string) (err error) {
 	f := c.newFlags(cmd)
 	out := f.output("table")
-	cf := config.Register(f.FlagSet, "database")
-	pos, _, db, err := c.openFor(ctx, f, cf, args, mustExist, "client ID")
+	b, pos, err := c.openCommand(ctx, f, args, mustExist, "client ID")
 	if err != nil {
 		return err
 	}
-	defer closeStore(db, &err)
+	defer closeBackend(b, &err)
 	id := pos[0]
-	if err := db.DeleteClient(ctx, id); err != nil {
-		return notFound(err, "client", id)
+	if err := b.DeleteClient(ctx, id); err != nil {
+		return err
 	}
 	if *out == "json" {
 		return c.printJSON(map[string]any{"client_id": id, "deleted": true})
@@ -291,38 +281,64 @@ func runClientDelete(c *cli, ctx context.Context, cmd command, args []string) (e
 }
 
 func runClientRotateSecret(c *cli, ctx context.Context, cmd command, args []string) error {
-	return rotateCredential(c, ctx, cmd, args, "client_secret", (*registry.Registry).RotateSecret)
+	var grace time.Duration
+	return rotateCredential(c, ctx, cmd, args, "client_secret", func(f *flags) {
+		f.define("grace", "keep the replaced secret working for this `DURATION` (e.g. 24h) so that deployments can move to the new one; "+
+			"at most 720h (default 0: it stops working at once)", &value{
+			get: func() string { return "" },
+			set: func(s string) error {
+				d, err := time.ParseDuration(s)
+				if err != nil || d < 0 || d > registry.MaxSecretGrace {
+					return fmt.Errorf("invalid grace %q (use a Go duration from 0 to %s, like 24h)", s, registry.MaxSecretGrace)
+				}
+				grace = d
+				return nil
+			},
+		})
+	}, func(b backend, ctx context.Context, id string) (string, error) { return b.RotateSecret(ctx, id, grace) })
 }
 
 func runClientRotateAPIKey(c *cli, ctx context.Context, cmd command, args []string) error {
-	return rotateCredential(c, ctx, cmd, args, "api_key", (*registry.Registry).RotateAPIKey)
+	return rotateCredential(c, ctx, cmd, args, "api_key", nil, backend.RotateAPIKey)
 }
 
 // rotateCredential runs rotate-secret and rotate-api-key: both print the
 // client ID and the new credential under key.
-func rotateCredential(c *cli, ctx context.Context, cmd command, args []string, key string,
-	rotate func(*registry.Registry, context.Context, string) (token.Secret, error)) (err error) {
+func rotateCredential(c *cli, ctx context.Context, cmd command, args []string, key string, extra func(*flags),
+	rotate func(backend, context.Context, string) (string, error)) (err error) {
 	f := c.newFlags(cmd)
+	if extra != nil {
+		extra(f)
+	}
 	out := f.output("json")
-	cf := config.Register(f.FlagSet, "database", "master-key-file")
-	pos, cfg, db, err := c.openFor(ctx, f, cf, args, mustExist, "client ID")
+	b, pos, err := c.openCommand(ctx, f, args, mustExist, "client ID")
 	if err != nil {
 		return err
 	}
-	defer closeStore(db, &err)
+	defer closeBackend(b, &err)
 	id := pos[0]
-	reg, err := c.clientRegistry(db, cfg)
+	secret, err := rotate(b, ctx, id)
 	if err != nil {
 		return err
-	}
-	secret, err := rotate(reg, ctx, id)
-	if err != nil {
-		return notFound(err, "client", id)
 	}
 	if *out == "json" {
-		return c.printJSON(map[string]string{"client_id": id, key: secret.Reveal()})
+		return c.printJSON(map[string]string{"client_id": id, key: secret})
 	}
-	return c.printFields([]field{{"client_id", id}, {key, secret.Reveal()}})
+	return c.printFields([]field{{"client_id", id}, {key, secret}})
+}
+
+// openCommand registers the settings of a client, user or keys command
+// (the database, the master key file) and the remote flags, parses args
+// with the positional arguments want, and returns the backend.
+func (c *cli) openCommand(ctx context.Context, f *flags, args []string, mode openMode, want ...string) (backend, []string, error) {
+	cf := config.Register(f.FlagSet, "database", "master-key-file")
+	rf := defineRemoteFlags(f)
+	pos, err := f.parse(args, want...)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := c.backend(ctx, f, cf, rf, mode)
+	return b, pos, err
 }
 
 // parseAndLoad parses a command without positional arguments and loads

@@ -21,7 +21,7 @@ func TestUsageErrors(t *testing.T) {
 		{"no command", nil, "", nil, exitUsage, "tokenmint: no command given"},
 		{"unknown command", nil, "", []string{"frob"}, exitUsage, `tokenmint: unknown command "frob" (run 'tokenmint help')`},
 		{"unknown help topic", nil, "", []string{"help", "frob"}, exitUsage, `tokenmint: help: unknown command "frob" (run 'tokenmint help')`},
-		{"missing subcommand", nil, "", []string{"client"}, exitUsage, "tokenmint: client: missing subcommand (use create, list, get, delete, rotate-secret or rotate-api-key)"},
+		{"missing subcommand", nil, "", []string{"client"}, exitUsage, "tokenmint: client: missing subcommand (use create, list, get, update, delete, rotate-secret or rotate-api-key)"},
 		{"unknown subcommand", nil, "", []string{"keys", "frob"}, exitUsage, `tokenmint: keys: unknown subcommand "frob" (use list or rotate)`},
 		{"access ttl", nil, "", []string{"client", "create", "--name", "x", "--access-ttl", "abc"}, exitUsage,
 			`tokenmint: client create: --access-ttl: invalid duration "abc" (use Go durations like 15m, 2h)`},

@@ -30,12 +30,9 @@ func newKeyView(k tokenmint.SigningKey) keyView {
 		RotatedAt: k.RotatedAt.UTC(), RetireAt: k.RetireAt.UTC()}
 }
 
-func (c *cli) printKeys(format string, keys []tokenmint.SigningKey) error {
-	views := make([]keyView, 0, len(keys))
-	rows := make([][]string, 0, len(keys))
-	for _, k := range keys {
-		v := newKeyView(k)
-		views = append(views, v)
+func (c *cli) printKeys(format string, views []keyView) error {
+	rows := make([][]string, 0, len(views))
+	for _, v := range views {
 		rows = append(rows, []string{v.KID, v.Alg, v.State, formatTime(v.CreatedAt), formatTime(v.RetireAt)})
 	}
 	if format == "json" {
@@ -48,14 +45,18 @@ func runKeysList(c *cli, ctx context.Context, cmd command, args []string) (err e
 	f := c.newFlags(cmd)
 	out := f.output("table")
 	cf := config.Register(f.FlagSet, "database")
-	_, _, db, err := c.openFor(ctx, f, cf, args, mustExist)
+	rf := defineRemoteFlags(f)
+	if _, err := f.parse(args); err != nil {
+		return err
+	}
+	b, err := c.backend(ctx, f, cf, rf, mustExist)
 	if err != nil {
 		return err
 	}
-	defer closeStore(db, &err)
-	keys, err := db.ListSigningKeys(ctx)
+	defer closeBackend(b, &err)
+	keys, err := b.ListKeys(ctx)
 	if err != nil {
-		return fmt.Errorf("list signing keys: %w", err)
+		return err
 	}
 	return c.printKeys(*out, keys)
 }
@@ -70,26 +71,16 @@ func runKeysRotate(c *cli, ctx context.Context, cmd command, args []string) (err
 		append([]string{"all"}, tokenmint.KnownAlgs...)...)
 	out := f.output("table")
 	cf := config.Register(f.FlagSet, "database", "master-key-file", "signing-alg", "key-retire-after")
-	cfg, err := parseAndLoad(c, f, cf, args)
+	rf := defineRemoteFlags(f)
+	if _, err := f.parse(args); err != nil {
+		return err
+	}
+	b, err := c.backend(ctx, f, cf, rf, mayCreate)
 	if err != nil {
 		return err
 	}
-	algs := []string{cfg.SigningAlg}
-	if alg == "all" {
-		algs = tokenmint.KnownAlgs
-	} else if alg != "" {
-		algs = []string{alg}
-	}
-	db, err := c.openStore(ctx, cfg, mayCreate)
-	if err != nil {
-		return err
-	}
-	defer closeStore(db, &err)
-	retire, err := retireAfter(ctx, db, cfg.KeyRetireAfter)
-	if err != nil {
-		return err
-	}
-	rotated, err := c.rotateKeys(ctx, db, cfg, algs, retire)
+	defer closeBackend(b, &err)
+	rotated, err := b.RotateKeys(ctx, alg)
 	if err != nil {
 		return err
 	}

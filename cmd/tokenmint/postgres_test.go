@@ -40,4 +40,15 @@ func TestPostgres(t *testing.T) {
 	if r := e.ok(t, "", "client", "delete", id); r.stdout != "deleted client "+id+"\n" {
 		t.Errorf("delete printed %q", r.stdout)
 	}
+
+	// apply, idempotent on PostgreSQL too
+	applied := "cli-apply-" + token.NewID()
+	t.Cleanup(func() { e.exec(t, "", "client", "delete", applied) })
+	file := writeFile(t, t.TempDir(), "m.yaml", "clients:\n  - client_id: "+applied+"\n    client_name: applied\n    scope: api\n")
+	if r := e.ok(t, "", "apply", "-f", file); !strings.Contains(r.stdout, "client "+applied+": created") {
+		t.Errorf("apply on PostgreSQL:\n%s", r.stdout)
+	}
+	if r := e.ok(t, "", "apply", "-f", file); !strings.Contains(r.stdout, "nothing to change") {
+		t.Errorf("second apply on PostgreSQL:\n%s", r.stdout)
+	}
 }

@@ -14,10 +14,11 @@ import (
 
 // TestREADMEExamples runs the README's shell examples verbatim, in order,
 // against the real binary on a fresh database: the quick start, users and
-// the four dialects (everything before the PostgreSQL section, which
-// needs a database server of its own). Only the lines that start the
-// server or build the binary are left to the test, which does both first,
-// and BASE and ADMIN point at the test's ports.
+// the four dialects, manifests, the development server, the admin API
+// (everything before the PostgreSQL section, which needs a database
+// server of its own). Only the lines that start the servers or build the
+// binary are left to the test, which does these first, and BASE, ADMIN
+// and DEV point at the test's ports.
 func TestREADMEExamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs the README against it")
@@ -47,6 +48,7 @@ func TestREADMEExamples(t *testing.T) {
 	}
 	script = strings.ReplaceAll(script, "BASE=http://127.0.0.1:8080", "BASE=http://"+addr)
 	script = strings.ReplaceAll(script, "ADMIN=http://127.0.0.1:8081", "ADMIN=http://"+adminAddr)
+	script = strings.ReplaceAll(script, "DEV=http://127.0.0.1:9080", "DEV=http://"+startDevServer(t, ctx, dir))
 	sh := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	sh.Dir, sh.Env = dir, cleanEnv()
 	var out bytes.Buffer
@@ -66,11 +68,35 @@ func TestREADMEExamples(t *testing.T) {
 		regexp.MustCompile(`\{"clients":\[\{"client_id":`),                                // admin API: list
 		regexp.MustCompile(`"client_name":"partner".*"access_token_ttl":7200`),            // admin API: PATCH
 		regexp.MustCompile(`"client_secret":"tmcs_[^"]+".*"previous_secret_expires_at":`), // admin API: rotation
+		regexp.MustCompile(`client reports: created\n  client_secret  tmcs_`),             // apply
+		regexp.MustCompile(`apply: nothing to change \(3 unchanged\)`),                    // apply again
+		regexp.MustCompile(`client legacy-svc: created\n  client_secret  tmcs_`),          // import --from hydra
+		regexp.MustCompile(`access_ttl +30m0s`),                                           // CLI remote mode: client update
+		regexp.MustCompile(`"id_token":"ey`),                                              // serve --dev, password grant
 	} {
 		if !want.MatchString(out.String()) {
 			t.Errorf("README output lacks %s:\n%s", want, out.String())
 		}
 	}
+}
+
+// startDevServer runs the README's `tokenmint serve --dev` on free ports
+// and returns its address.
+func startDevServer(t *testing.T, ctx context.Context, dir string) string {
+	t.Helper()
+	addr := freeAddr(t)
+	dev := exec.CommandContext(ctx, filepath.Join(dir, "tokenmint"), "serve", "--dev", "--addr", addr, "--admin-addr", "off")
+	dev.Dir, dev.Env = dir, cleanEnv()
+	var log lockedBuffer
+	dev.Stdout, dev.Stderr = &log, &log
+	if err := dev.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dev.Process.Kill(); dev.Wait() })
+	if !waitHealthy(t, "http://"+addr+"/readyz", nil) {
+		t.Fatalf("serve --dev never became ready:\n%s", log.String())
+	}
+	return addr
 }
 
 // readmeScript extracts the shell examples of README.md up to the
@@ -91,7 +117,7 @@ func readmeScript(t *testing.T) string {
 		for _, l := range strings.Split(block[1], "\n") {
 			trimmed := strings.TrimSpace(l)
 			if strings.HasPrefix(trimmed, "go run ./cmd/tokenmint serve") || strings.HasPrefix(trimmed, "go test") ||
-				strings.HasPrefix(trimmed, "go build -o tokenmint") {
+				strings.HasPrefix(trimmed, "go build -o tokenmint") || strings.HasPrefix(trimmed, "./tokenmint serve --dev") {
 				continue
 			}
 			lines = append(lines, l)

@@ -14,10 +14,17 @@ import (
 // ends (SIGINT or SIGTERM).
 func runServe(c *cli, ctx context.Context, cmd command, args []string) error {
 	f := c.newFlags(cmd)
+	dev := defineDevFlags(f)
 	cf := config.Register(f.FlagSet)
 	cfg, err := parseAndLoad(c, f, cf, args)
 	if err != nil {
 		return err
+	}
+	if err := dev.check(f); err != nil {
+		return err
+	}
+	if dev.on {
+		return c.serveDev(ctx, cfg, dev)
 	}
 	return server.Run(ctx, cfg, cfg.NewLogger(c.stderr))
 }

@@ -102,8 +102,8 @@ func runUserCreate(c *cli, ctx context.Context, cmd command, args []string) (err
 	f.boolean(&fromStdin, "password-stdin", "read the password from the first line of standard input (required)")
 	out := f.output("json")
 	cf := config.Register(f.FlagSet, passwordSettings()...)
-	cfg, err := parseAndLoad(c, f, cf, args)
-	if err != nil {
+	rf := defineRemoteFlags(f)
+	if _, err := f.parse(args); err != nil {
 		return err
 	}
 	if spec.Username == "" {
@@ -116,43 +116,57 @@ func runUserCreate(c *cli, ctx context.Context, cmd command, args []string) (err
 	if err != nil {
 		return err
 	}
-	db, err := c.openStore(ctx, cfg, mayCreate)
+	b, err := c.backend(ctx, f, cf, rf, mayCreate)
 	if err != nil {
 		return err
 	}
-	defer closeStore(db, &err)
-	u, err := c.userRegistry(db, cfg).CreateUser(ctx, spec, pw)
-	if errors.Is(err, tokenmint.ErrConflict) {
-		return fmt.Errorf("user %q already exists", spec.Username)
-	}
+	defer closeBackend(b, &err)
+	v, err := b.CreateUser(ctx, spec, pw)
 	if err != nil {
 		return err
 	}
-	return c.printUser(*out, newUserView(u))
+	return c.printUser(*out, v)
+}
+
+// openUserCommand is openCommand for the user commands, whose settings
+// are the database's and those of password hashing.
+func (c *cli) openUserCommand(ctx context.Context, f *flags, args []string, settings []string) (backend, []string, error) {
+	cf := config.Register(f.FlagSet, settings...)
+	rf := defineRemoteFlags(f)
+	pos, err := f.parse(args, userArgs(f)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := c.backend(ctx, f, cf, rf, mustExist)
+	return b, pos, err
+}
+
+// userArgs are the positional arguments of a user command.
+func userArgs(f *flags) []string {
+	if f.cmd.args == "" {
+		return nil
+	}
+	return []string{f.cmd.args}
 }
 
 func runUserList(c *cli, ctx context.Context, cmd command, args []string) (err error) {
 	f := c.newFlags(cmd)
 	out := f.output("table")
-	cf := config.Register(f.FlagSet, "database")
-	_, _, db, err := c.openFor(ctx, f, cf, args, mustExist)
+	b, _, err := c.openUserCommand(ctx, f, args, []string{"database"})
 	if err != nil {
 		return err
 	}
-	defer closeStore(db, &err)
-	users, err := db.ListUsers(ctx)
+	defer closeBackend(b, &err)
+	views, err := b.ListUsers(ctx)
 	if err != nil {
-		return fmt.Errorf("list users: %w", err)
-	}
-	views := make([]userView, 0, len(users))
-	rows := make([][]string, 0, len(users))
-	for _, u := range users {
-		v := newUserView(u)
-		views = append(views, v)
-		rows = append(rows, []string{v.Username, v.ID, v.Email, v.Name, formatTime(v.CreatedAt), v.disabledText()})
+		return err
 	}
 	if *out == "json" {
 		return c.printJSON(views)
+	}
+	rows := make([][]string, 0, len(views))
+	for _, v := range views {
+		rows = append(rows, []string{v.Username, v.ID, v.Email, v.Name, formatTime(v.CreatedAt), v.disabledText()})
 	}
 	return c.printTable([]string{"USERNAME", "ID", "EMAIL", "NAME", "CREATED", "DISABLED"}, rows)
 }
@@ -160,48 +174,34 @@ func runUserList(c *cli, ctx context.Context, cmd command, args []string) (err e
 func runUserGet(c *cli, ctx context.Context, cmd command, args []string) (err error) {
 	f := c.newFlags(cmd)
 	out := f.output("json")
-	cf := config.Register(f.FlagSet, "database")
-	pos, _, db, err := c.openFor(ctx, f, cf, args, mustExist, "USERNAME")
+	b, pos, err := c.openUserCommand(ctx, f, args, []string{"database"})
 	if err != nil {
 		return err
 	}
-	defer closeStore(db, &err)
-	username := pos[0]
-	u, err := db.GetUserByUsername(ctx, username)
+	defer closeBackend(b, &err)
+	v, err := b.GetUser(ctx, pos[0])
 	if err != nil {
-		return notFound(err, "user", username)
+		return err
 	}
-	return c.printUser(*out, newUserView(u))
+	return c.printUser(*out, v)
 }
 
 func runUserDelete(c *cli, ctx context.Context, cmd command, args []string) (err error) {
 	f := c.newFlags(cmd)
 	out := f.output("table")
-	cf := config.Register(f.FlagSet, "database")
-	pos, err := f.parse(args, "USERNAME")
+	b, pos, err := c.openUserCommand(ctx, f, args, []string{"database"})
 	if err != nil {
 		return err
 	}
-	cfg, err := cf.Load(c.env)
+	defer closeBackend(b, &err)
+	v, err := b.DeleteUser(ctx, pos[0])
 	if err != nil {
 		return err
-	}
-	db, err := c.openStore(ctx, cfg, mustExist)
-	if err != nil {
-		return err
-	}
-	defer closeStore(db, &err)
-	u, err := db.GetUserByUsername(ctx, pos[0])
-	if err == nil {
-		err = db.DeleteUser(ctx, u.ID)
-	}
-	if err != nil {
-		return notFound(err, "user", pos[0])
 	}
 	if *out == "json" {
-		return c.printJSON(map[string]any{"id": u.ID, "username": u.Username, "deleted": true})
+		return c.printJSON(map[string]any{"id": v.ID, "username": v.Username, "deleted": true})
 	}
-	_, err = fmt.Fprintf(c.stdout, "deleted user %s\n", sanitize(u.Username))
+	_, err = fmt.Fprintf(c.stdout, "deleted user %s\n", sanitize(v.Username))
 	return err
 }
 
@@ -211,6 +211,7 @@ func runUserSetPassword(c *cli, ctx context.Context, cmd command, args []string)
 	f.boolean(&fromStdin, "password-stdin", "read the password from the first line of standard input (required)")
 	out := f.output("table")
 	cf := config.Register(f.FlagSet, passwordSettings()...)
+	rf := defineRemoteFlags(f)
 	pos, err := f.parse(args, "USERNAME")
 	if err != nil {
 		return err
@@ -218,30 +219,23 @@ func runUserSetPassword(c *cli, ctx context.Context, cmd command, args []string)
 	if err := requirePasswordStdin(fromStdin); err != nil {
 		return err
 	}
-	cfg, err := cf.Load(c.env)
-	if err != nil {
-		return err
-	}
 	pw, err := c.newPassword()
 	if err != nil {
 		return err
 	}
-	db, err := c.openStore(ctx, cfg, mustExist)
+	b, err := c.backend(ctx, f, cf, rf, mustExist)
 	if err != nil {
 		return err
 	}
-	defer closeStore(db, &err)
-	u, err := db.GetUserByUsername(ctx, pos[0])
-	if err == nil {
-		err = c.userRegistry(db, cfg).SetPassword(ctx, u.ID, pw)
-	}
+	defer closeBackend(b, &err)
+	v, err := b.SetPassword(ctx, pos[0], pw)
 	if err != nil {
-		return notFound(err, "user", pos[0])
+		return err
 	}
 	if *out == "json" {
-		return c.printJSON(map[string]any{"id": u.ID, "username": u.Username, "password_changed": true})
+		return c.printJSON(map[string]any{"id": v.ID, "username": v.Username, "password_changed": true})
 	}
-	_, err = fmt.Fprintf(c.stdout, "changed the password of user %s\n", sanitize(u.Username))
+	_, err = fmt.Fprintf(c.stdout, "changed the password of user %s\n", sanitize(v.Username))
 	return err
 }
 
@@ -258,24 +252,20 @@ func runUserEnable(c *cli, ctx context.Context, cmd command, args []string) erro
 func runUserSetDisabled(c *cli, ctx context.Context, cmd command, args []string, disabled bool) (err error) {
 	f := c.newFlags(cmd)
 	out := f.output("table")
-	cf := config.Register(f.FlagSet, "database")
-	pos, cfg, db, err := c.openFor(ctx, f, cf, args, mustExist, "USERNAME")
+	b, pos, err := c.openUserCommand(ctx, f, args, []string{"database"})
 	if err != nil {
 		return err
 	}
-	defer closeStore(db, &err)
-	u, err := db.GetUserByUsername(ctx, pos[0])
-	if err == nil {
-		u, err = c.userRegistry(db, cfg).SetDisabled(ctx, u.ID, disabled)
-	}
+	defer closeBackend(b, &err)
+	v, err := b.SetDisabled(ctx, pos[0], disabled)
 	if err != nil {
-		return notFound(err, "user", pos[0])
+		return err
 	}
 	if *out == "json" {
-		return c.printJSON(map[string]any{"id": u.ID, "username": u.Username, "disabled": u.Disabled()})
+		return c.printJSON(map[string]any{"id": v.ID, "username": v.Username, "disabled": v.Disabled})
 	}
 	verb := map[bool]string{true: "disabled", false: "enabled"}[disabled]
-	_, err = fmt.Fprintf(c.stdout, "%s user %s\n", verb, sanitize(u.Username))
+	_, err = fmt.Fprintf(c.stdout, "%s user %s\n", verb, sanitize(v.Username))
 	return err
 }
 
