@@ -16,6 +16,7 @@ type Store interface {
 	CodeStore
 	KeyStore
 	SessionStore
+	AuditStore
 
 	// Revision returns a counter that grows whenever a client or signing
 	// key is created, changed or deleted, by this process or any other

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"Issuance", issuanceTests()},
 		{"SigningKeys", signingKeyTests()},
 		{"LoginSessions", loginSessionTests()},
+		{"AuditEvents", auditTests()},
 		{"Revision", revisionTests()},
 		{"DeleteExpired", deleteExpiredTests()},
 		{"Misc", miscTests()},
