@@ -280,7 +280,8 @@ func runClientDelete(c *cli, ctx context.Context, cmd command, args []string) (e
 	}
 	defer closeStore(db, &err)
 	id := pos[0]
-	if err := db.DeleteClient(ctx, id); err != nil {
+	reg := &registry.Registry{Store: db, Now: c.now}
+	if err := reg.DeleteClient(ctx, id); err != nil {
 		return notFound(err, "client", id)
 	}
 	if *out == "json" {

@@ -191,7 +191,7 @@ func runUserDelete(c *cli, ctx context.Context, cmd command, args []string) (err
 	defer closeStore(db, &err)
 	u, err := db.GetUserByUsername(ctx, pos[0])
 	if err == nil {
-		err = db.DeleteUser(ctx, u.ID)
+		err = (&registry.Registry{Store: db, Now: c.now}).DeleteUser(ctx, u.ID)
 	}
 	if err != nil {
 		return notFound(err, "user", pos[0])
