@@ -68,6 +68,13 @@ type Config struct {
 
 	LogLevel  string `yaml:"log_level"`
 	LogFormat string `yaml:"log_format"`
+
+	// AuditLog is where audit events are written as JSON lines besides
+	// the database: "stderr", "off" or a file path (package audit).
+	AuditLog string `yaml:"audit_log"`
+	// AuditRetention is how long the database keeps audit events; 0
+	// keeps them.
+	AuditRetention time.Duration `yaml:"audit_retention"`
 }
 
 // AllDialects returns every dialect name, in the order "all" expands to
@@ -104,6 +111,8 @@ func Default() Config {
 		Argon2Parallelism:  password.DefaultParams.Parallelism,
 		LogLevel:           "info",
 		LogFormat:          "text",
+		AuditLog:           "off",
+		AuditRetention:     30 * 24 * time.Hour,
 	}
 	c.Issuer = defaultIssuer(c.Addr)
 	c.MasterKeyFile = defaultMasterKeyFile(c.Database)
