@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/audit"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
@@ -37,19 +40,27 @@ type Server struct {
 	// adminHandler serves the admin listener (--admin-addr).
 	adminHandler http.Handler
 	now          func() time.Time
+	audit        *audit.Recorder
+	auditLog     io.WriteCloser // nil when audit_log is off
+	stderr       io.Writer
 }
 
 // Options are test seams; the zero value is production.
 type Options struct {
 	Now func() time.Time
+	// Stderr is where audit_log "stderr" writes (default os.Stderr).
+	Stderr io.Writer
 }
 
 // New opens everything cfg names and builds the handler. The caller must
 // Close the server.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*Server, error) {
-	s := &Server{cfg: cfg, log: log, now: opts.Now, metrics: httpapi.NewMetrics()}
+	s := &Server{cfg: cfg, log: log, now: opts.Now, metrics: httpapi.NewMetrics(), stderr: opts.Stderr}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.stderr == nil {
+		s.stderr = os.Stderr
 	}
 	if err := s.open(ctx); err != nil {
 		s.Close()
@@ -91,6 +102,9 @@ func (s *Server) open(ctx context.Context) error {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
 	s.registerStoreMetrics()
+	if err := s.startAudit(db); err != nil {
+		return err
+	}
 	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now); err != nil {
 		return err
 	}
@@ -105,6 +119,7 @@ func (s *Server) open(ctx context.Context) error {
 		Throttle:    s.limiter.loginThrottle(),
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
+		Audit:       s.audit,
 		DefaultAlg:  s.cfg.SigningAlg,
 		CodeTTL:     s.cfg.CodeTTL,
 		Dialects:    dialectPolicies(),
@@ -129,14 +144,23 @@ func (s *Server) Engine() *grant.Engine { return s.engine }
 // Store is the server's storage.
 func (s *Server) Store() tokenmint.Store { return s.store }
 
-// Close releases the store and the rate limiter.
+// Audit is the recorder of audit events, for the registry of the admin
+// API (registry.Registry.Audit) and for tests (Flush).
+func (s *Server) Audit() *audit.Recorder { return s.audit }
+
+// Close writes the audit events still queued, then releases the store,
+// the audit log and the rate limiter.
 func (s *Server) Close() error {
 	var errs []error
 	if s.limiter != nil {
 		errs = append(errs, s.limiter.Close())
 	}
+	errs = append(errs, s.closeAudit())
 	if s.store != nil {
 		errs = append(errs, s.store.Close())
+	}
+	if s.auditLog != nil {
+		errs = append(errs, s.auditLog.Close())
 	}
 	return errors.Join(errs...)
 }
