@@ -3,6 +3,10 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,7 +16,6 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
-	"github.com/tokenmint/tokenmint/token"
 )
 
 // Defaults of Options.
@@ -120,7 +123,7 @@ func New(opts Options) *Recorder {
 
 // Record queues ev to be written. It fills in Time (now) and RequestID
 // (from ctx, see tokenmint.WithRequestID) when they are empty; the
-// writer gives it an ID (token.NewTimedID). It never blocks: when the
+// writer gives it an ID (see writer.newID). It never blocks: when the
 // queue is full, the event is dropped and counted.
 func (r *Recorder) Record(ctx context.Context, ev tokenmint.AuditEvent) {
 	if ev.Time.IsZero() {
@@ -244,6 +247,25 @@ type writer struct {
 	batch []tokenmint.AuditEvent
 	buf   bytes.Buffer
 	line  logLine
+	seq   uint32 // of newID
+}
+
+// newID returns a unique event ID that sorts as the events were recorded:
+// the event's time (unix microseconds), then a sequence number of this
+// recorder, both in hex, then 12 random bytes in base64url (40
+// characters). Events of one instant keep their order (a sign-in before
+// the token it led to), and the store's indexes, which end in (time, ID),
+// take each event at their end rather than at a random place.
+func (w *writer) newID(t time.Time) string {
+	w.seq++
+	var raw [24]byte
+	binary.BigEndian.PutUint64(raw[:8], uint64(t.UnixMicro()))
+	binary.BigEndian.PutUint32(raw[8:12], w.seq)
+	rand.Read(raw[12:])
+	var enc [40]byte
+	hex.Encode(enc[:24], raw[:12])
+	base64.RawURLEncoding.Encode(enc[24:], raw[12:])
+	return string(enc[:])
 }
 
 // drain writes the events queued now, batch by batch. stop, when closed,
@@ -252,7 +274,7 @@ func (w *writer) drain(stop <-chan struct{}) {
 	all := w.r.take(w.spare)
 	for i := range all {
 		if all[i].ID == "" {
-			all[i].ID = token.NewTimedID(all[i].Time)
+			all[i].ID = w.newID(all[i].Time)
 		}
 	}
 	for rest := all; len(rest) > 0; {

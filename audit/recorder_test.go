@@ -396,3 +396,23 @@ func BenchmarkRecord(b *testing.B) {
 		}
 	})
 }
+
+// TestIDsSortAsRecorded: events of one instant get IDs in the order they
+// were recorded, and every ID has the same length.
+func TestIDsSortAsRecorded(t *testing.T) {
+	store := &memStore{}
+	r := newRecorder(t, Options{Store: store, FlushInterval: time.Hour})
+	for range 300 {
+		r.Record(t.Context(), tokenmint.AuditEvent{Type: tokenmint.AuditTokenIssued})
+	}
+	flush(t, r)
+	got := store.all()
+	if !slices.IsSortedFunc(got, func(a, b tokenmint.AuditEvent) int { return strings.Compare(a.ID, b.ID) }) {
+		t.Error("IDs of one instant do not sort in recording order")
+	}
+	for _, e := range got {
+		if len(e.ID) != 40 || strings.ContainsAny(e.ID, "+/=") {
+			t.Fatalf("ID %q: want 40 URL-safe characters", e.ID)
+		}
+	}
+}
