@@ -55,11 +55,10 @@ func insertAuditRows(ctx context.Context, tx *sql.Tx, full, last *sql.Stmt, even
 		rest = rest[len(chunk):]
 		args = args[:0]
 		for i := range chunk {
-			row, err := auditArgs(&chunk[i])
-			if err != nil {
+			var err error
+			if args, err = appendAuditArgs(args, &chunk[i]); err != nil {
 				return err
 			}
-			args = append(args, row...)
 		}
 		st := full
 		if len(chunk) < auditInsertRows {
@@ -72,12 +71,12 @@ func insertAuditRows(ctx context.Context, tx *sql.Tx, full, last *sql.Stmt, even
 	return nil
 }
 
-// auditArgs are the column values of e, in auditColumns order.
-func auditArgs(e *tokenmint.AuditEvent) ([]any, error) {
+// appendAuditArgs appends the column values of e, in auditColumns order.
+func appendAuditArgs(args []any, e *tokenmint.AuditEvent) ([]any, error) {
 	var enc encoder
 	details := enc.json(detailsOrNil(e.Details))
-	return []any{e.ID, e.Time.UnixMicro(), e.Type, e.ActorType, e.Actor,
-		e.ClientID, e.UserID, e.IP, e.RequestID, details}, enc.err
+	return append(args, e.ID, e.Time.UnixMicro(), e.Type, e.ActorType, e.Actor,
+		e.ClientID, e.UserID, e.IP, e.RequestID, details), enc.err
 }
 
 // auditInsert returns the INSERT of n rows, prepared on the writer pool
