@@ -237,7 +237,13 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 // Run opens the server described by cfg, listens on cfg.Addr and serves
 // until ctx ends (SIGINT/SIGTERM in the CLI).
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	s, err := New(ctx, cfg, log, Options{})
+	return RunWith(ctx, cfg, log, Options{})
+}
+
+// RunWith is Run with opts (the CLI's standard error for audit_log
+// stderr).
+func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) error {
+	s, err := New(ctx, cfg, log, opts)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func runServe(c *cli, ctx context.Context, cmd command, args []string) error {
 	if err != nil {
 		return err
 	}
-	return server.Run(ctx, cfg, cfg.NewLogger(c.stderr))
+	return server.RunWith(ctx, cfg, cfg.NewLogger(c.stderr), server.Options{Stderr: c.stderr})
 }
 
 // runMigrate creates or upgrades the schema, logging each migration
