@@ -2,6 +2,7 @@ package tokenmint
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -57,18 +58,50 @@ type AuditFilter struct {
 	Type      string
 	ClientID  string
 	UserID    string
-	Limit     int    // at most this many (0: the store's default, 100)
+	Limit     int    // at most this many (0: DefaultAuditLimit; capped at MaxAuditLimit)
 	PageToken string // the next token of the previous page ("" for the first)
 }
 
+// Page sizes of ListAuditEvents.
+const (
+	DefaultAuditLimit = 100
+	MaxAuditLimit     = 1000
+)
+
+// ErrBadPageToken is returned by ListAuditEvents for a page token it did
+// not issue (the admin API answers 400).
+var ErrBadPageToken = errors.New("invalid page token")
+
 // AuditStore keeps audit events.
 type AuditStore interface {
-	// AppendAuditEvents stores events; IDs are unique (ErrConflict).
+	// AppendAuditEvents stores events, all or none: an ID already stored
+	// or given twice is ErrConflict, and nothing is stored. Every event
+	// needs an ID and a time.
 	AppendAuditEvents(ctx context.Context, events ...AuditEvent) error
-	// ListAuditEvents returns the events f selects, oldest first, and the
-	// page token of the next page ("" when there is none).
+	// ListAuditEvents returns the events f selects, oldest first (by Time,
+	// then ID), and the page token of the next page ("" when there is
+	// none). Paging is by position, not offset: events appended between
+	// two pages never make the next page repeat or skip one the first
+	// page's query could see; those appended with a time before the
+	// page's last event are not shown by later pages. A page token that
+	// did not come from ListAuditEvents gives ErrBadPageToken.
 	ListAuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, string, error)
 	// DeleteAuditEventsBefore removes events older than t (retention) and
 	// returns how many went.
 	DeleteAuditEventsBefore(ctx context.Context, t time.Time) (int64, error)
+}
+
+// requestIDKey is the context key of WithRequestID.
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the ID of the HTTP request being
+// served, which audit events recorded under ctx take as RequestID.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestIDFrom returns the request ID WithRequestID put in ctx, or "".
+func RequestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
 }

@@ -17,6 +17,7 @@ type Store interface {
 	KeyStore
 	SessionStore
 	RegistrationStore
+	AuditStore
 
 	// Revision returns a counter that grows whenever a client or signing
 	// key is created, changed or deleted, by this process or any other

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/oauth"
+	"github.com/tokenmint/tokenmint/registry"
 )
 
 // Scopes of the admin API. ScopeAdmin allows everything; each route
@@ -71,7 +72,10 @@ func (a *API) Require(need string, next http.HandlerFunc) http.Handler {
 			writeProblem(w, pr)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		// Every registry change this request makes is audited as the
+		// admin client's.
+		ctx := registry.WithActor(context.WithValue(r.Context(), principalKey{}, p), tokenmint.ActorClient, p.ClientID)
+		next(w, r.WithContext(ctx))
 	})
 }
 

@@ -123,7 +123,7 @@ func (a *API) PatchClient(w http.ResponseWriter, r *http.Request) {
 // token of the client ends with it.
 func (a *API) DeleteClient(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("client_id")
-	if err := a.store.DeleteClient(r.Context(), id); err != nil {
+	if err := a.cfg.Registry.DeleteClient(r.Context(), id); err != nil {
 		a.fail(w, r, err)
 		return
 	}

@@ -101,7 +101,7 @@ func (a *API) RotateKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	list := KeyList{Keys: []Key{}}
 	for _, alg := range algs {
-		k, err := a.cfg.Keys.Rotate(r.Context(), alg, retire)
+		k, err := a.cfg.Registry.RotateKey(r.Context(), a.cfg.Keys, alg, retire)
 		if err != nil {
 			a.fail(w, r, err)
 			return

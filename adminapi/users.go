@@ -204,7 +204,7 @@ func setIf[T any](given bool, dst *T, v T) {
 // sessions and refresh token families end with them.
 func (a *API) DeleteUser(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("user_id")
-	if err := a.store.DeleteUser(r.Context(), id); err != nil {
+	if err := a.cfg.Registry.DeleteUser(r.Context(), id); err != nil {
 		a.fail(w, r, err)
 		return
 	}

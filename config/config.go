@@ -86,6 +86,13 @@ type Config struct {
 
 	LogLevel  string `yaml:"log_level"`
 	LogFormat string `yaml:"log_format"`
+
+	// AuditLog is where audit events are written as JSON lines besides
+	// the database: "stderr", "off" or a file path (package audit).
+	AuditLog string `yaml:"audit_log"`
+	// AuditRetention is how long the database keeps audit events; 0
+	// keeps them.
+	AuditRetention time.Duration `yaml:"audit_retention"`
 }
 
 // AllDialects returns every dialect name, in the order "all" expands to
@@ -129,6 +136,8 @@ func Default() Config {
 		Argon2Parallelism:  password.DefaultParams.Parallelism,
 		LogLevel:           "info",
 		LogFormat:          "text",
+		AuditLog:           "off",
+		AuditRetention:     30 * 24 * time.Hour,
 	}
 	// A standard OpenID Connect relying party can register: the code
 	// flow with refresh tokens, the OIDC scopes, a secret or (with PKCE)

@@ -175,6 +175,9 @@ func TestLoadErrors(t *testing.T) {
 			`--registration-scopes: scope "tokenmint:admin" is reserved for clients an operator creates; registration never grants tokenmint:* scopes`},
 		{"registration bad scope", []string{"--registration-scopes", `a"b`}, nil,
 			`--registration-scopes: invalid scope "a\"b": scopes are printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)`},
+		{"empty audit log", []string{"--audit-log", ""}, nil, `--audit-log: invalid audit log "" (use stderr, off or a file path)`},
+		{"bad retention", []string{"--audit-retention", "1.5d"}, nil, `--audit-retention: invalid duration "1.5d" (use Go durations like 15m, 2h)`},
+		{"negative retention", nil, map[string]string{"TOKENMINT_AUDIT_RETENTION": "-1h"}, `TOKENMINT_AUDIT_RETENTION: duration -1h0m0s must not be negative (use 30d, 720h, or 0 to keep everything)`},
 		{"missing config file", []string{"--config", "/nonexistent/tm.yaml"}, nil, `--config: open config file: open /nonexistent/tm.yaml: no such file or directory`},
 		{"missing config file env", nil, map[string]string{"TOKENMINT_CONFIG": "/nonexistent/tm.yaml"}, `TOKENMINT_CONFIG: open config file: open /nonexistent/tm.yaml: no such file or directory`},
 	}
@@ -425,5 +428,48 @@ func TestRegistrationAuthMethods(t *testing.T) {
 	c, err := Load([]string{"--registration-auth-methods", "none", "--registration", "open"}, envMap(nil))
 	if err != nil || c.Registration != RegistrationOpen || len(c.RegistrationAuthMethods) != 1 || c.RegistrationAuthMethods[0] != "none" {
 		t.Fatalf("Load: %+v, %v", c.RegistrationAuthMethods, err)
+	}
+}
+
+// TestAuditSettings: audit_retention takes days (30d, 1d12h) as well as Go
+// durations, from flags, the environment and the file; audit_log takes
+// stderr, off or a path.
+func TestAuditSettings(t *testing.T) {
+	def := mustLoad(t, nil, nil)
+	if def.AuditLog != "off" || def.AuditRetention != 30*24*time.Hour {
+		t.Errorf("defaults: audit_log %q, audit_retention %s; want off and 30 days", def.AuditLog, def.AuditRetention)
+	}
+	for _, tc := range []struct {
+		raw  string
+		want time.Duration
+	}{
+		{"30d", 30 * 24 * time.Hour},
+		{"1d12h", 36 * time.Hour},
+		{"0d", 0},
+		{"0", 0},
+		{"45m", 45 * time.Minute},
+		{" 7d ", 7 * 24 * time.Hour},
+	} {
+		c := mustLoad(t, []string{"--audit-retention", tc.raw}, nil)
+		if c.AuditRetention != tc.want {
+			t.Errorf("--audit-retention %q = %s, want %s", tc.raw, c.AuditRetention, tc.want)
+		}
+	}
+	for _, raw := range []string{"d", "-1d", "+1d", "1dd", "1d-1h", "1d+1h", "1dx", "99999d", "1e3d"} {
+		if _, err := Load([]string{"--audit-retention", raw}, envMap(nil)); err == nil {
+			t.Errorf("--audit-retention %q accepted", raw)
+		}
+	}
+	c := mustLoad(t, nil, map[string]string{"TOKENMINT_AUDIT_RETENTION": "2d", "TOKENMINT_AUDIT_LOG": "/var/log/tokenmint/audit.log"})
+	if c.AuditRetention != 48*time.Hour || c.AuditLog != "/var/log/tokenmint/audit.log" {
+		t.Errorf("from the environment: %s, %q", c.AuditRetention, c.AuditLog)
+	}
+	path := filepath.Join(t.TempDir(), "tm.yaml")
+	if err := os.WriteFile(path, []byte("audit_retention: 90d\naudit_log: stderr\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c = mustLoad(t, []string{"--config", path}, nil)
+	if c.AuditRetention != 90*24*time.Hour || c.AuditLog != "stderr" {
+		t.Errorf("from the file: %s, %q", c.AuditRetention, c.AuditLog)
 	}
 }

@@ -69,6 +69,8 @@ func settings(c *Config) []setting {
 		{key: "argon2_parallelism", ptr: &c.Argon2Parallelism, help: "argon2id lanes `N`"},
 		{key: "log_level", ptr: &c.LogLevel, help: "log `LEVEL`: debug, info, warn or error"},
 		{key: "log_format", ptr: &c.LogFormat, help: "log `FORMAT`: text or json"},
+		{key: "audit_log", ptr: &c.AuditLog, help: "audit events as JSON lines to `DEST`: stderr, off, or a file appended to (they always go to the database)"},
+		{key: "audit_retention", ptr: &c.AuditRetention, help: "how long the database keeps audit events, a `DURATION` like 30d or 720h (0: forever)"},
 	}
 	for _, d := range dialects.Settings() {
 		all = append(all, setting{key: d.Key, ptr: dialectValue{&c.DialectSettings, d.Key}, help: d.Help})
@@ -175,12 +177,35 @@ func parseBool(raw string, p *bool) error {
 }
 
 func parseDuration(raw string, p *time.Duration) error {
-	v, err := time.ParseDuration(strings.TrimSpace(raw))
+	v, err := parseDays(strings.TrimSpace(raw))
 	if err != nil {
 		return fmt.Errorf("invalid duration %q (use Go durations like 15m, 2h)", raw)
 	}
 	*p = v
 	return nil
+}
+
+// parseDays is time.ParseDuration that also takes whole days first, as
+// in 30d or 1d12h: retention periods are counted in days. Go durations
+// have no unit d, so any d is one.
+func parseDays(s string) (time.Duration, error) {
+	days, rest, ok := strings.Cut(s, "d")
+	if !ok {
+		return time.ParseDuration(s)
+	}
+	n, err := strconv.ParseUint(days, 10, 16)
+	if err != nil {
+		return 0, fmt.Errorf("invalid number of days %q", days)
+	}
+	d := time.Duration(n) * 24 * time.Hour
+	if rest == "" {
+		return d, nil
+	}
+	r, err := time.ParseDuration(rest)
+	if err != nil || r < 0 || rest[0] == '+' {
+		return 0, fmt.Errorf("invalid duration %q after the days", rest)
+	}
+	return d + r, nil
 }
 
 func parseInt[T int | int64](raw string, p *T) error {

@@ -70,6 +70,8 @@ func (c *Config) checks() []check {
 		{"argon2_memory", func(c *Config) error { return c.PasswordParams().Validate() }},
 		{"log_level", func(c *Config) error { return oneOf(c.LogLevel, []string{"debug", "info", "warn", "error"}) }},
 		{"log_format", func(c *Config) error { return oneOf(c.LogFormat, []string{"text", "json"}) }},
+		{"audit_log", func(c *Config) error { return validAuditLog(c.AuditLog) }},
+		{"audit_retention", func(c *Config) error { return nonNegative(c.AuditRetention) }},
 	}
 	for _, d := range dialects.Settings() {
 		if d.Check != nil {
@@ -235,6 +237,22 @@ func optionalRate(s string) error {
 	}
 	_, _, err := ParseRate(s)
 	return err
+}
+
+// validAuditLog accepts stderr, off or a file path; whether the file can
+// be opened is the server's to find out.
+func validAuditLog(dest string) error {
+	if dest == "" || strings.ContainsRune(dest, 0) || strings.TrimSpace(dest) != dest {
+		return fmt.Errorf("invalid audit log %q (use stderr, off or a file path)", dest)
+	}
+	return nil
+}
+
+func nonNegative(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("duration %s must not be negative (use 30d, 720h, or 0 to keep everything)", d)
+	}
+	return nil
 }
 
 func positiveDuration(d time.Duration) error {

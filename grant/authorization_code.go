@@ -41,6 +41,7 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 			return nil, storeError("revoke tokens of a replayed code", rerr)
 		}
 		e.log.WarnContext(ctx, "authorization code replayed: its tokens are revoked", "client_id", code.ClientID, "family_id", code.FamilyID)
+		e.auditFamilyRevoked(ctx, req, tokenmint.AuditCodeReplay, code.ClientID, code.Subject, code.FamilyID)
 		return nil, invalidGrant("the authorization code was already used")
 	case err != nil:
 		return nil, storeError("exchange authorization code", err)

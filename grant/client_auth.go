@@ -39,6 +39,17 @@ var dummySum = make([]byte, 32)
 // secret. Every failure is the same invalid_client, so an attacker cannot
 // tell an unknown client from a wrong secret.
 func (e *Engine) AuthenticateClient(ctx context.Context, cred Credentials) (*tokenmint.Client, error) {
+	c, err := e.authenticateClient(ctx, cred)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// authenticateClient is AuthenticateClient returning, with the error of a
+// failed authentication, the record of a client that exists (for the
+// audit event; never for the caller to act on).
+func (e *Engine) authenticateClient(ctx context.Context, cred Credentials) (*tokenmint.Client, error) {
 	fail := &oauth.Error{Code: oauth.InvalidClient, Description: "client authentication failed", Basic: cred.Method == AuthBasic}
 	if cred.ID == "" {
 		fail.Description = "client authentication is required (HTTP Basic or client_id and client_secret)"
@@ -55,12 +66,12 @@ func (e *Engine) AuthenticateClient(ctx context.Context, cred Credentials) (*tok
 	if c.Public {
 		if cred.Secret != "" {
 			fail.Description = "a public client has no secret to send"
-			return nil, fail
+			return &c, fail
 		}
 		return &c, nil
 	}
 	if cred.Secret == "" || !e.secretMatches(&c, cred.Secret) {
-		return nil, fail
+		return &c, fail
 	}
 	return &c, nil
 }

@@ -15,6 +15,14 @@
 // check happen once, in Engine.Token, before a grant runs, so no grant
 // can forget them. The package imports neither net/http nor database/sql.
 //
+// Audit: the engine tells Config.Audit (an Auditor: package audit's
+// Recorder in the server) of every token issued, every token request
+// refused (the OAuth error code is the check that refused it), every
+// refresh token reuse and code replay, every revocation and every
+// sign-in, with identifiers only (never a token, code, secret, password
+// or username). Record must not block; the recorder queues and writes in
+// the background.
+//
 // What ends a token early: revocation (RFC 7009, and a refresh token's
 // reuse or a code's replay, which revoke the whole family); a password
 // change or a disabled user (package registry revokes every family of the

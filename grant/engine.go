@@ -48,6 +48,9 @@ type Config struct {
 	// token endpoint; retryAfter > 0 refuses the request with 429.
 	ClientLimit func(ctx context.Context, clientID string) (retryAfter time.Duration, err error)
 	Observer    Observer
+	// Audit records security events (token issued, refused, revoked;
+	// refresh reuse; code replay; sign-ins). Nil records none.
+	Audit Auditor
 	// DefaultAlg signs JWTs of clients that name none (default ES256).
 	DefaultAlg string
 	// IDTokenAlg signs ID tokens (default RS256, OIDC Core §15.1).
@@ -116,13 +119,20 @@ type TokenRequest struct {
 	RefreshToken string
 	Username     string
 	Password     string
-	// ClientIP is the caller's address, for sign-in throttling.
+	// ClientIP is the caller's address, for sign-in throttling and the
+	// audit events.
 	ClientIP string
 	// Dialect names the dialect the request came through ("" at the
 	// standard endpoint); its DialectPolicy applies.
 	Dialect string
 
 	shape func(*JWT) // the dialect's, set by Token
+	// For the audit event of a refusal: the ID of the client, once it is
+	// known to exist, and whether it authenticated; audited when a grant
+	// recorded a more specific event (reuse, replay, sign-in).
+	knownClient   string
+	authenticated bool
+	audited       bool
 }
 
 // JWT is an access token about to be signed, handed to DialectPolicy.Shape.
@@ -144,11 +154,27 @@ type TokenResponse struct {
 	// Format of the access token, and the client it went to.
 	Format   string
 	ClientID string
+
+	// For the audit event: the JWT's jti, the family and the user of a
+	// user grant.
+	jti, family, userID string
 }
 
 // Token runs a token request: it authenticates the client, checks the
-// grant is allowed for it, and dispatches to the grant.
+// grant is allowed for it, and dispatches to the grant. Every outcome is
+// recorded with the Auditor: the token issued, or the check that refused
+// the request.
 func (e *Engine) Token(ctx context.Context, req TokenRequest) (*TokenResponse, error) {
+	resp, err := e.token(ctx, &req)
+	if err != nil {
+		e.auditRefused(ctx, &req, err)
+		return nil, err
+	}
+	e.auditIssued(ctx, &req, resp)
+	return resp, nil
+}
+
+func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
 	if req.GrantType == "" {
 		return nil, oauth.NewError(oauth.InvalidRequest, "missing grant_type")
 	}
@@ -156,12 +182,16 @@ func (e *Engine) Token(ctx context.Context, req TokenRequest) (*TokenResponse, e
 	if !ok {
 		return nil, oauth.NewError(oauth.UnsupportedGrantType, "grant_type %q is not supported", truncate(req.GrantType))
 	}
-	client, err := e.AuthenticateClient(ctx, req.Client)
+	client, err := e.authenticateClient(ctx, req.Client)
+	if client != nil {
+		req.knownClient = client.ID
+	}
 	if err != nil {
 		return nil, err
 	}
+	req.authenticated = true
 	policy := e.dialectPolicy(req.Dialect)
-	if err := e.checkCredentials(client, &req, policy); err != nil {
+	if err := e.checkCredentials(client, req, policy); err != nil {
 		return nil, err
 	}
 	req.shape = policy.Shape
@@ -177,7 +207,7 @@ func (e *Engine) Token(ctx context.Context, req TokenRequest) (*TokenResponse, e
 	if !oauth.ValidScope(req.Scope) {
 		return nil, oauth.NewError(oauth.InvalidScope, "scope contains characters RFC 6749 §3.3 does not allow")
 	}
-	resp, err := run(ctx, client, &req)
+	resp, err := run(ctx, client, req)
 	if err != nil {
 		return nil, err
 	}

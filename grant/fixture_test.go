@@ -20,11 +20,33 @@ import (
 
 // fixture is an Engine over a real SQLite store with a settable clock.
 type fixture struct {
-	e   *grant.Engine
-	reg *registry.Registry
-	st  tokenmint.Store
-	mu  sync.Mutex
-	now time.Time
+	e     *grant.Engine
+	reg   *registry.Registry
+	st    tokenmint.Store
+	audit *auditLog // the engine's audit events
+	mu    sync.Mutex
+	now   time.Time
+}
+
+// auditLog is a grant.Auditor that keeps the events.
+type auditLog struct {
+	mu     sync.Mutex
+	events []tokenmint.AuditEvent
+}
+
+func (l *auditLog) Record(_ context.Context, ev tokenmint.AuditEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, ev)
+}
+
+// take returns the events recorded since the last call.
+func (l *auditLog) take() []tokenmint.AuditEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.events
+	l.events = nil
+	return out
 }
 
 func (f *fixture) clock() time.Time {
@@ -62,7 +84,7 @@ func newFixtureWith(tb testing.TB, params password.Params, cached bool) *fixture
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	f := &fixture{st: st, now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	f := &fixture{st: st, now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), audit: &auditLog{}}
 	mk := token.GenerateMasterKey()
 	keys := token.NewKeyset(st, mk.Derive(token.PurposeKeyEncryption), token.KeysetOptions{Now: f.clock})
 	if err := keys.Load(ctx, tokenmint.KnownAlgs...); err != nil {
@@ -75,7 +97,7 @@ func newFixtureWith(tb testing.TB, params password.Params, cached bool) *fixture
 		clients = cache.Wrap(st, cache.Options{}).Clients()
 	}
 	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: st, Clients: clients, Keys: keys, Secrets: secrets,
-		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Now: f.clock})
+		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Audit: f.audit, Now: f.clock})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -81,13 +81,21 @@ func (e *Engine) accessResponse(c *tokenmint.Client, raw string, rec *tokenmint.
 			return nil, err
 		}
 	}
-	return &TokenResponse{
+	resp := &TokenResponse{
 		AccessToken: raw,
 		TokenType:   "Bearer",
 		ExpiresIn:   c.EffectiveAccessTTL(),
 		Scopes:      rec.Scopes,
 		Format:      rec.Format,
-	}, nil
+		family:      rec.FamilyID,
+	}
+	if rec.Format != tokenmint.FormatOpaque {
+		resp.jti = rec.ID
+	}
+	if rec.FamilyID != "" {
+		resp.userID = rec.Subject
+	}
+	return resp, nil
 }
 
 // errJTIChanged: a Shape changed the jti its token is recorded by.

@@ -23,51 +23,70 @@ func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("too many failed sign-in attempts; retry in %s", e.RetryAfter.Round(time.Second))
 }
 
+// SignIn is a person's attempt to sign in with a username and password.
+type SignIn struct {
+	Username, Password string
+	// IP is the caller's address: failures are throttled per username and
+	// per address, and it is in the audit event.
+	IP string
+	// ClientID is the client the person signs in to, when known (the
+	// audit event names it).
+	ClientID string
+}
+
 // AuthenticateUser checks a username and password, for the login page,
 // the password grant and dialects that carry a person's credentials. It
 // costs one argon2id verification whether or not the user exists, and
-// throttles failures per username and per ip. A disabled user is refused
+// throttles failures per username and per IP. A disabled user is refused
 // with ErrBadCredentials, as a wrong password is, once the password has
-// been verified.
-func (e *Engine) AuthenticateUser(ctx context.Context, username, pw, ip string) (*tokenmint.User, error) {
+// been verified. Each outcome but a store failure is an audit event
+// (signin.succeeded, .failed with a reason, .throttled); the username is
+// not in it, since people type passwords into that field.
+func (e *Engine) AuthenticateUser(ctx context.Context, in SignIn) (*tokenmint.User, error) {
 	if t := e.cfg.Throttle; t != nil {
-		wait, err := t.Allow(ctx, username, ip)
+		wait, err := t.Allow(ctx, in.Username, in.IP)
 		if err != nil {
 			return nil, fmt.Errorf("sign-in throttle: %w", err)
 		}
 		if wait > 0 {
+			e.auditSignIn(ctx, in, tokenmint.AuditSignInThrottled, "", "", wait)
 			return nil, &ThrottledError{RetryAfter: wait}
 		}
 	}
-	u, err := e.cfg.Store.GetUserByUsername(ctx, username)
+	u, err := e.cfg.Store.GetUserByUsername(ctx, in.Username)
 	if err != nil && !errors.Is(err, tokenmint.ErrNotFound) {
 		return nil, storeError("get user", err)
 	}
-	ok := false
+	reason := ""
 	if err == nil {
-		ok, err = e.cfg.Passwords.Verify(pw, u.PasswordHash)
-		if err != nil {
+		ok, err := e.cfg.Passwords.Verify(in.Password, u.PasswordHash)
+		switch {
+		case err != nil:
 			e.log.ErrorContext(ctx, "stored password hash is unreadable", "user_id", u.ID, "err", err)
-			ok = false
+			reason = "unreadable_password_hash"
+		case !ok:
+			reason = "wrong_password"
+		case u.Disabled():
+			// Refused like a wrong password: the answer tells nobody
+			// which accounts exist or are disabled.
+			e.log.InfoContext(ctx, "sign-in refused: the user is disabled", "user_id", u.ID)
+			reason = "disabled"
 		}
 	} else {
-		e.cfg.Passwords.VerifyDummy(pw)
+		e.cfg.Passwords.VerifyDummy(in.Password)
+		reason = "unknown_user"
 	}
-	if ok && u.Disabled() {
-		// Refused like a wrong password: the answer tells nobody which
-		// accounts exist or are disabled.
-		e.log.InfoContext(ctx, "sign-in refused: the user is disabled", "user_id", u.ID)
-		ok = false
-	}
-	if !ok {
+	if reason != "" {
 		if e.cfg.Throttle != nil {
-			e.cfg.Throttle.Failed(ctx, username, ip)
+			e.cfg.Throttle.Failed(ctx, in.Username, in.IP)
 		}
+		e.auditSignIn(ctx, in, tokenmint.AuditSignInFailed, u.ID, reason, 0)
 		return nil, ErrBadCredentials
 	}
 	if e.cfg.Throttle != nil {
-		e.cfg.Throttle.Succeeded(ctx, username, ip)
+		e.cfg.Throttle.Succeeded(ctx, in.Username, in.IP)
 	}
+	e.auditSignIn(ctx, in, tokenmint.AuditSignInSucceeded, u.ID, "", 0)
 	return &u, nil
 }
 
@@ -103,8 +122,10 @@ func (e *Engine) password(ctx context.Context, c *tokenmint.Client, req *TokenRe
 	if !ok {
 		return nil, oauth.NewError(oauth.InvalidScope, "the requested scope exceeds what the client may be granted")
 	}
-	u, err := e.AuthenticateUser(ctx, req.Username, req.Password, req.ClientIP)
+	u, err := e.AuthenticateUser(ctx, SignIn{Username: req.Username, Password: req.Password, IP: req.ClientIP, ClientID: c.ID})
 	if err != nil {
+		// The sign-in's own event says why; no token.refused beside it.
+		req.audited = errors.Is(err, ErrBadCredentials) || errors.As(err, new(*ThrottledError))
 		return nil, userAuthError(err)
 	}
 	now := e.now()

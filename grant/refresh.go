@@ -29,7 +29,7 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 		return nil, invalidGrant("the refresh token was issued to another client")
 	}
 	if !old.UsedAt.IsZero() {
-		return nil, e.reused(ctx, old)
+		return nil, e.reused(ctx, req, old)
 	}
 	fam, err := e.liveFamily(ctx, old.FamilyID)
 	if err != nil {
@@ -54,7 +54,7 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 	}
 	if _, err := e.cfg.Store.RotateRefreshToken(ctx, id, e.now(), next, &access); err != nil {
 		if errors.Is(err, tokenmint.ErrAlreadyUsed) {
-			return nil, e.reused(ctx, old) // lost a race with another use
+			return nil, e.reused(ctx, req, old) // lost a race with another use
 		}
 		if errors.Is(err, tokenmint.ErrNotFound) {
 			return nil, invalidGrant("the refresh token is invalid, expired or revoked")
@@ -66,11 +66,12 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 }
 
 // reused revokes the family of a refresh token presented twice.
-func (e *Engine) reused(ctx context.Context, old tokenmint.RefreshToken) error {
+func (e *Engine) reused(ctx context.Context, req *TokenRequest, old tokenmint.RefreshToken) error {
 	if err := e.cfg.Store.RevokeFamily(ctx, old.FamilyID, e.now()); err != nil {
 		return storeError("revoke family on refresh token reuse", err)
 	}
 	e.log.WarnContext(ctx, "refresh token reused: family revoked", "client_id", old.ClientID, "family_id", old.FamilyID)
+	e.auditFamilyRevoked(ctx, req, tokenmint.AuditRefreshReuse, old.ClientID, old.Subject, old.FamilyID)
 	return invalidGrant("the refresh token was already used; every token of this authorization is now revoked")
 }
 

@@ -15,6 +15,7 @@ type RevokeRequest struct {
 	Client        Credentials
 	Token         string
 	TokenTypeHint string
+	ClientIP      string // the caller's address, for the audit event
 }
 
 // Revoke implements RFC 7009. The client must authenticate (public clients
@@ -31,13 +32,14 @@ func (e *Engine) Revoke(ctx context.Context, req RevokeRequest) error {
 	if err != nil {
 		return err
 	}
+	r := revocation{caller: caller, ip: req.ClientIP}
 	switch {
 	case strings.HasPrefix(req.Token, token.PrefixRefreshToken):
-		return e.revokeRefresh(ctx, caller, req.Token)
+		return e.revokeRefresh(ctx, r, req.Token)
 	case strings.HasPrefix(req.Token, token.PrefixAccessToken):
-		return e.revokeOpaque(ctx, caller, req.Token)
+		return e.revokeOpaque(ctx, r, req.Token)
 	case strings.Count(req.Token, ".") == 2:
-		return e.revokeJWT(ctx, caller, req.Token)
+		return e.revokeJWT(ctx, r, req.Token)
 	}
 	return nil
 }
@@ -58,13 +60,14 @@ func (e *Engine) RevokeBearer(ctx context.Context, raw string) error {
 	if err != nil {
 		return storeError("revoke: get client", err)
 	}
+	r := revocation{caller: &c, bearer: true}
 	switch {
 	case strings.HasPrefix(raw, token.PrefixRefreshToken):
-		return e.revokeRefresh(ctx, &c, raw)
+		return e.revokeRefresh(ctx, r, raw)
 	case strings.HasPrefix(raw, token.PrefixAccessToken):
-		return e.revokeOpaque(ctx, &c, raw)
+		return e.revokeOpaque(ctx, r, raw)
 	}
-	return e.revokeJWT(ctx, &c, raw)
+	return e.revokeJWT(ctx, r, raw)
 }
 
 // RevokeBearerAndSession is RevokeBearer for platforms whose revocation
@@ -146,7 +149,7 @@ func (e *Engine) inspectAny(ctx context.Context, raw string) (*Introspection, er
 
 var errNotYours = oauth.NewError(oauth.UnauthorizedClient, "the token was not issued to this client")
 
-func (e *Engine) revokeOpaque(ctx context.Context, caller *tokenmint.Client, raw string) error {
+func (e *Engine) revokeOpaque(ctx context.Context, r revocation, raw string) error {
 	id := e.cfg.Tokens.ID(raw)
 	rec, err := e.cfg.Store.GetAccessToken(ctx, id)
 	if errors.Is(err, tokenmint.ErrNotFound) {
@@ -155,34 +158,45 @@ func (e *Engine) revokeOpaque(ctx context.Context, caller *tokenmint.Client, raw
 	if err != nil {
 		return storeError("revoke: get token", err)
 	}
-	if rec.ClientID != caller.ID {
+	if rec.ClientID != r.caller.ID {
 		return errNotYours
 	}
-	if err := e.cfg.Store.DeleteAccessToken(ctx, id); err != nil && !errors.Is(err, tokenmint.ErrNotFound) {
+	if err := e.cfg.Store.DeleteAccessToken(ctx, id); err != nil {
+		if errors.Is(err, tokenmint.ErrNotFound) {
+			return nil // revoked meanwhile
+		}
 		return storeError("revoke: delete token", err)
 	}
+	d := map[string]string{"token_type": tokenTypeAccess, "format": tokenmint.FormatOpaque}
+	setIf(d, "family", rec.FamilyID)
+	e.auditRevoked(ctx, r, userOf(rec.FamilyID, rec.Subject), d)
 	return nil
 }
 
-func (e *Engine) revokeJWT(ctx context.Context, caller *tokenmint.Client, raw string) error {
+func (e *Engine) revokeJWT(ctx context.Context, r revocation, raw string) error {
 	c, err := e.cfg.Keys.Verify(raw, "at+jwt")
 	if err != nil || c.Issuer != e.cfg.Issuer || c.ID == "" {
 		return nil // not a token of ours: nothing to revoke
 	}
-	if c.ClientID != caller.ID {
+	if c.ClientID != r.caller.ID {
 		return errNotYours
 	}
 	if !e.now().Before(c.ExpiresAt) {
 		return nil
 	}
-	r := tokenmint.RevokedToken{ID: c.ID, ClientID: c.ClientID, ExpiresAt: c.ExpiresAt}
-	if err := e.cfg.Store.RevokeJWT(ctx, r); err != nil {
+	rt := tokenmint.RevokedToken{ID: c.ID, ClientID: c.ClientID, ExpiresAt: c.ExpiresAt}
+	if err := e.cfg.Store.RevokeJWT(ctx, rt); err != nil {
 		return storeError("revoke jwt", err)
 	}
+	user := c.Subject
+	if user == c.ClientID { // client credentials: the client is the subject
+		user = ""
+	}
+	e.auditRevoked(ctx, r, user, map[string]string{"token_type": tokenTypeAccess, "format": tokenmint.FormatJWT, "jti": c.ID})
 	return nil
 }
 
-func (e *Engine) revokeRefresh(ctx context.Context, caller *tokenmint.Client, raw string) error {
+func (e *Engine) revokeRefresh(ctx context.Context, r revocation, raw string) error {
 	rt, err := e.cfg.Store.GetRefreshToken(ctx, e.cfg.Tokens.ID(raw))
 	if errors.Is(err, tokenmint.ErrNotFound) {
 		return nil
@@ -190,11 +204,21 @@ func (e *Engine) revokeRefresh(ctx context.Context, caller *tokenmint.Client, ra
 	if err != nil {
 		return storeError("revoke: get refresh token", err)
 	}
-	if rt.ClientID != caller.ID {
+	if rt.ClientID != r.caller.ID {
 		return errNotYours
 	}
 	if err := e.cfg.Store.RevokeFamily(ctx, rt.FamilyID, e.now()); err != nil {
 		return storeError("revoke family", err)
 	}
+	e.auditRevoked(ctx, r, rt.Subject, map[string]string{"token_type": tokenTypeRefresh, "family": rt.FamilyID})
 	return nil
+}
+
+// userOf is the user an access token was issued to: its subject when it
+// belongs to a family (a user grant), none for client credentials.
+func userOf(familyID, subject string) string {
+	if familyID == "" {
+		return ""
+	}
+	return subject
 }

@@ -14,7 +14,8 @@ func (a *API) Revoke(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.log, err)
 		return
 	}
-	if err := a.cfg.Engine.Revoke(r.Context(), grant.RevokeRequest{Client: f.Client, Token: f.Token, TokenTypeHint: f.Hint}); err != nil {
+	if err := a.cfg.Engine.Revoke(r.Context(), grant.RevokeRequest{
+		Client: f.Client, Token: f.Token, TokenTypeHint: f.Hint, ClientIP: ClientIP(r, a.cfg.TrustedProxies)}); err != nil {
 		WriteError(w, r, a.log, err)
 		return
 	}

@@ -63,7 +63,8 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		p.showLogin(w, r, a, req, http.StatusOK, "", msgBadCredentials)
 		return
 	}
-	u, err := p.cfg.Engine.AuthenticateUser(r.Context(), username, pw, httpapi.ClientIP(r, p.cfg.TrustedProxies))
+	u, err := p.cfg.Engine.AuthenticateUser(r.Context(), grant.SignIn{
+		Username: username, Password: pw, IP: httpapi.ClientIP(r, p.cfg.TrustedProxies), ClientID: a.Client.ID})
 	if err != nil {
 		p.loginFailed(w, r, a, req, username, err)
 		return

@@ -69,6 +69,7 @@ func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint
 	if err := r.Store.CreateClient(ctx, c); err != nil {
 		return tokenmint.Client{}, Credentials{}, fmt.Errorf("create client %s: %w", c.ID, err)
 	}
+	r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditClientCreated, ClientID: c.ID, Details: clientCreatedDetails(c, creds)})
 	return c, creds, nil
 }
 
@@ -239,7 +240,7 @@ func (r *Registry) RotateSecretGrace(ctx context.Context, id string, grace time.
 		return "", tokenmint.Client{}, invalidf("the grace period must be between 0 and %s", MaxSecretGrace)
 	}
 	now := r.now()
-	return r.rotate(ctx, id, token.PrefixClientSecret, func(c *tokenmint.Client, sum []byte) error {
+	return r.rotate(ctx, id, "secret", token.PrefixClientSecret, func(c *tokenmint.Client, sum []byte) error {
 		if c.Public {
 			return invalidf("client %s is public and has no secret", id)
 		}
@@ -260,15 +261,16 @@ func (r *Registry) RotateAPIKey(ctx context.Context, id string) (token.Secret, e
 
 // RotateAPIKeyClient is RotateAPIKey, returning the client as stored too.
 func (r *Registry) RotateAPIKeyClient(ctx context.Context, id string) (token.Secret, tokenmint.Client, error) {
-	return r.rotate(ctx, id, token.PrefixAPIKey, func(c *tokenmint.Client, sum []byte) error {
+	return r.rotate(ctx, id, "api_key", token.PrefixAPIKey, func(c *tokenmint.Client, sum []byte) error {
 		c.APIKeyHash = sum
 		return nil
 	})
 }
 
 // rotate generates a credential with prefix and lets set store its hash
-// on the client, atomically with the update.
-func (r *Registry) rotate(ctx context.Context, id, prefix string, set func(*tokenmint.Client, []byte) error) (token.Secret, tokenmint.Client, error) {
+// on the client, atomically with the update; kind names it in the audit
+// event.
+func (r *Registry) rotate(ctx context.Context, id, kind, prefix string, set func(*tokenmint.Client, []byte) error) (token.Secret, tokenmint.Client, error) {
 	h, err := r.secrets()
 	if err != nil {
 		return "", tokenmint.Client{}, err
@@ -288,5 +290,6 @@ func (r *Registry) rotate(ctx context.Context, id, prefix string, set func(*toke
 	if err != nil {
 		return "", tokenmint.Client{}, fmt.Errorf("rotate credential of client %s: %w", id, err)
 	}
+	r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditClientRotated, ClientID: id, Details: map[string]string{"credential": kind}})
 	return secret, c, nil
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
@@ -38,6 +39,12 @@ type Registry struct {
 	// a spec naming one (the dialects' registry, dialects.Profile); nil
 	// knows none.
 	Profiles Profiles
+	// Audit receives the audit event of every change, with the actor
+	// WithActor put in the context; nil appends each to Store at once.
+	Audit Auditor
+	// Logger receives failures to store an audit event when Audit is nil.
+	// Default slog.Default().
+	Logger *slog.Logger
 }
 
 func (r *Registry) now() time.Time {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -75,6 +76,7 @@ func (r *Registry) CreateUser(ctx context.Context, spec UserSpec, pw string) (to
 	if err := r.Store.CreateUser(ctx, u); err != nil {
 		return tokenmint.User{}, fmt.Errorf("create user %q: %w", spec.Username, err)
 	}
+	r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditUserCreated, UserID: u.ID, Details: map[string]string{"username": u.Username}})
 	return u, nil
 }
 
@@ -97,6 +99,7 @@ func (r *Registry) SetPassword(ctx context.Context, userID, pw string) error {
 	if err != nil {
 		return fmt.Errorf("set password of user %s: %w", userID, err)
 	}
+	r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditUserChanged, UserID: userID, Details: map[string]string{"fields": "password"}})
 	return r.revokeUserGrants(ctx, userID, now)
 }
 
@@ -120,6 +123,8 @@ func (r *Registry) SetDisabled(ctx context.Context, userID string, disabled bool
 	if err != nil {
 		return tokenmint.User{}, fmt.Errorf("update user %s: %w", userID, err)
 	}
+	r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditUserChanged, UserID: userID,
+		Details: map[string]string{"fields": "disabled", "disabled": strconv.FormatBool(disabled)}})
 	if disabled {
 		return u, r.revokeUserGrants(ctx, userID, now)
 	}

@@ -2,8 +2,10 @@
 // the master key, loads the signing keys, builds the protocol engine, the
 // standard HTTP API, the login pages and the enabled dialects, and runs
 // the HTTP server with its background jobs (cache invalidation, key
-// reloads, the janitor) until its context ends, then shuts down
-// gracefully.
+// reloads, the janitor, the deletion of audit events past their
+// retention) until its context ends, then shuts down gracefully. The
+// audit recorder (package audit) is started with the store and closed
+// before it, so that events queued at shutdown are written.
 //
 // Every error the handler answers is JSON in the RFC 6749 §5.2 shape,
 // including those net/http's ServeMux would answer by itself in text or

@@ -10,7 +10,7 @@ import (
 
 // startJobs runs the background jobs until ctx ends.
 func (s *Server) startJobs(ctx context.Context, wg *sync.WaitGroup) {
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		s.store.Run(ctx, s.reloadKeys)
@@ -18,6 +18,10 @@ func (s *Server) startJobs(ctx context.Context, wg *sync.WaitGroup) {
 	go func() {
 		defer wg.Done()
 		s.janitor(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		s.auditRetention(ctx)
 	}()
 	if s.limiter != nil {
 		s.limiter.start(ctx, wg)

@@ -222,9 +222,9 @@ func (s *Server) adminAPI(mk token.MasterKey) *adminapi.API {
 	return adminapi.New(adminapi.Config{
 		Engine: s.engine,
 		Registry: &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
-			Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile},
+			Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit},
 		Keys:           s.keys,
-		Audit:          s.audit,
+		Audit:          s.auditStore,
 		SigningAlg:     s.cfg.SigningAlg,
 		KeyRetireAfter: s.cfg.KeyRetireAfter,
 		Invalidate:     s.store.Clients().Invalidate,

@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/audit"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
@@ -36,12 +39,15 @@ type Server struct {
 	handler http.Handler
 	// adminHandler serves the admin listener (--admin-addr).
 	adminHandler http.Handler
-	// audit lists audit events for the admin API, when the store keeps
-	// them.
-	audit     tokenmint.AuditStore
-	now       func() time.Time
-	secrets   *token.Hasher    // client credentials (Registry)
-	passwords *password.Hasher // user passwords (Registry)
+	// auditStore lists audit events for the admin API, when the store
+	// keeps them.
+	auditStore tokenmint.AuditStore
+	now        func() time.Time
+	secrets    *token.Hasher    // client credentials (Registry)
+	passwords  *password.Hasher // user passwords (Registry)
+	audit      *audit.Recorder
+	auditLog   io.WriteCloser // nil when audit_log is off
+	stderr     io.Writer
 }
 
 // Options are test seams and hooks; the zero value is production.
@@ -52,14 +58,19 @@ type Options struct {
 	// there and prints them with the addresses (admin is "" without an
 	// admin listener).
 	BeforeServe func(ctx context.Context, s *Server, addr, admin string) error
+	// Stderr is where audit_log "stderr" writes (default os.Stderr).
+	Stderr io.Writer
 }
 
 // New opens everything cfg names and builds the handler. The caller must
 // Close the server.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*Server, error) {
-	s := &Server{cfg: cfg, log: log, now: opts.Now, metrics: httpapi.NewMetrics()}
+	s := &Server{cfg: cfg, log: log, now: opts.Now, metrics: httpapi.NewMetrics(), stderr: opts.Stderr}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.stderr == nil {
+		s.stderr = os.Stderr
 	}
 	if err := s.open(ctx); err != nil {
 		s.Close()
@@ -83,7 +94,7 @@ func (s *Server) open(ctx context.Context) error {
 	// Everything goes through the in-memory layer: revocations made here
 	// are in it at once, the others arrive by its Run (jobs.go).
 	s.store = cache.Wrap(db, cache.Options{TokenEntries: s.cfg.TokenCacheEntries, Logger: s.log, Now: s.now})
-	s.audit, _ = any(db).(tokenmint.AuditStore)
+	s.auditStore = db
 	mk, created, err := s.cfg.MasterKeyValue()
 	if err != nil {
 		return fmt.Errorf("master key: %w", err)
@@ -102,6 +113,9 @@ func (s *Server) open(ctx context.Context) error {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
 	s.registerStoreMetrics()
+	if err := s.startAudit(db); err != nil {
+		return err
+	}
 	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now); err != nil {
 		return err
 	}
@@ -120,6 +134,7 @@ func (s *Server) open(ctx context.Context) error {
 		Throttle:    s.limiter.loginThrottle(),
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
+		Audit:       s.audit,
 		DefaultAlg:  s.cfg.SigningAlg,
 		CodeTTL:     s.cfg.CodeTTL,
 		Dialects:    dialectPolicies(),
@@ -144,14 +159,23 @@ func (s *Server) Engine() *grant.Engine { return s.engine }
 // Store is the server's storage.
 func (s *Server) Store() tokenmint.Store { return s.store }
 
-// Close releases the store and the rate limiter.
+// Audit is the recorder of audit events, for the registry of the admin
+// API (registry.Registry.Audit) and for tests (Flush).
+func (s *Server) Audit() *audit.Recorder { return s.audit }
+
+// Close writes the audit events still queued, then releases the store,
+// the audit log and the rate limiter.
 func (s *Server) Close() error {
 	var errs []error
 	if s.limiter != nil {
 		errs = append(errs, s.limiter.Close())
 	}
+	errs = append(errs, s.closeAudit())
 	if s.store != nil {
 		errs = append(errs, s.store.Close())
+	}
+	if s.auditLog != nil {
+		errs = append(errs, s.auditLog.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -119,7 +119,7 @@ func (b *localBackend) UpdateClient(ctx context.Context, id string, u *clientUpd
 }
 
 func (b *localBackend) DeleteClient(ctx context.Context, id string) error {
-	return notFound(b.db.DeleteClient(ctx, id), "client", id)
+	return notFound((&registry.Registry{Store: b.db, Now: b.c.now}).DeleteClient(ctx, id), "client", id)
 }
 
 func (b *localBackend) RotateSecret(ctx context.Context, id string, grace time.Duration) (string, error) {
@@ -182,7 +182,7 @@ func (b *localBackend) GetUser(ctx context.Context, username string) (userView, 
 func (b *localBackend) DeleteUser(ctx context.Context, username string) (userView, error) {
 	u, err := b.user(ctx, username)
 	if err == nil {
-		err = notFound(b.db.DeleteUser(ctx, u.ID), "user", username)
+		err = notFound((&registry.Registry{Store: b.db, Now: b.c.now}).DeleteUser(ctx, u.ID), "user", username)
 	}
 	return newUserView(u), err
 }

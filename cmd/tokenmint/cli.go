@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os/user"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/manifest"
 	"github.com/tokenmint/tokenmint/registry"
@@ -85,9 +87,21 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	cmd, rest, err := c.resolve(args)
 	name := cmd.name
 	if err == nil {
+		// Changes made from here are the operator's (audit events).
+		ctx = registry.WithActor(ctx, tokenmint.ActorOperator, operatorName())
 		err = cmd.run(c, ctx, cmd, rest)
 	}
 	return c.exit(name, err)
+}
+
+// operatorName is the login name of who runs the CLI, for the audit
+// events of their changes; "" when the system does not say.
+func operatorName() string {
+	u, err := user.Current()
+	if err != nil {
+		return ""
+	}
+	return u.Username
 }
 
 func (c *cli) exit(name string, err error) int {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -104,7 +105,7 @@ func retireAfter(ctx context.Context, db tokenmint.ClientStore, configured time.
 
 // rotateKeys loads the keyset first, which decrypts every stored key: a
 // wrong master key fails there, before anything is written.
-func (c *cli) rotateKeys(ctx context.Context, db tokenmint.KeyStore, cfg config.Config, algs []string, retire time.Duration) ([]tokenmint.SigningKey, error) {
+func (c *cli) rotateKeys(ctx context.Context, db tokenmint.Store, cfg config.Config, algs []string, retire time.Duration) ([]tokenmint.SigningKey, error) {
 	mk, err := c.masterKey(cfg)
 	if err != nil {
 		return nil, err
@@ -113,9 +114,10 @@ func (c *cli) rotateKeys(ctx context.Context, db tokenmint.KeyStore, cfg config.
 	if err := ks.Load(ctx); err != nil {
 		return nil, fmt.Errorf("load signing keys (is this the right master key?): %w", err)
 	}
+	reg := &registry.Registry{Store: db, Now: c.now}
 	out := make([]tokenmint.SigningKey, 0, len(algs))
 	for _, alg := range algs {
-		k, err := ks.Rotate(ctx, alg, retire)
+		k, err := reg.RotateKey(ctx, ks, alg, retire)
 		if err != nil {
 			return out, err
 		}

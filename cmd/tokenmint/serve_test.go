@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"strings"
@@ -92,4 +93,58 @@ func waitHealthy(t *testing.T, url string, done <-chan int) bool {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return false
+}
+
+// TestServeAuditLogStderr: with --audit-log stderr, each audit event is a
+// JSON line on standard error beside the log, and the client secret is
+// not in it.
+func TestServeAuditLogStderr(t *testing.T) {
+	e := testEnv(t)
+	created := e.ok(t, "", "client", "create", "--name", "svc", "--output", "json")
+	client := decode[clientView](t, created)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	c := &cli{env: func(k string) string { return e[k] }, stdin: strings.NewReader(""),
+		stdout: &stdout, stderr: &stderr, now: time.Now}
+	done := make(chan int, 1)
+	go func() {
+		done <- c.run(ctx, []string{"serve", "--addr", addr, "--admin-addr", "off", "--log-format", "json", "--audit-log", "stderr"})
+	}()
+	if !waitHealthy(t, "http://"+addr+"/healthz", done) {
+		t.Fatalf("server never became healthy; stderr:\n%s", stderr.String())
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/oauth2/token", strings.NewReader("grant_type=client_credentials"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(client.ClientID, client.ClientSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("token: %d", resp.StatusCode)
+	}
+	cancel() // shutdown writes the queued events
+	if code := <-done; code != exitOK {
+		t.Fatalf("serve exited %d; stderr:\n%s", code, stderr.String())
+	}
+	var found bool
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if !strings.Contains(line, `"msg":"audit"`) {
+			continue
+		}
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("audit line is not JSON: %v\n%s", err, line)
+		}
+		found = found || (ev["type"] == "token.issued" && ev["client_id"] == client.ClientID)
+	}
+	if !found {
+		t.Errorf("no token.issued audit line on stderr:\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), client.ClientSecret) {
+		t.Error("the client secret is on stderr")
+	}
 }

@@ -169,7 +169,8 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 		h.d.WriteError(w, r, err)
 		return
 	}
-	err = h.d.Engine.Revoke(r.Context(), grant.RevokeRequest{Client: f.Client, Token: f.Token, TokenTypeHint: f.Hint})
+	err = h.d.Engine.Revoke(r.Context(), grant.RevokeRequest{
+		Client: f.Client, Token: f.Token, TokenTypeHint: f.Hint, ClientIP: h.d.ClientIP(r)})
 	if err != nil {
 		h.d.WriteError(w, r, err)
 		return

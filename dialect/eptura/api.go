@@ -39,7 +39,8 @@ func (h *handler) auth(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	u, err := h.d.Engine.AuthenticateUser(r.Context(), hd[hAuthUsername], hd[hAuthPassword], h.d.ClientIP(r))
+	u, err := h.d.Engine.AuthenticateUser(r.Context(), grant.SignIn{
+		Username: hd[hAuthUsername], Password: hd[hAuthPassword], IP: h.d.ClientIP(r), ClientID: a.Client.ID})
 	if err != nil {
 		if errors.Is(err, grant.ErrBadCredentials) {
 			// RFC 9110 §11.6.1: a 401 names how to authenticate.

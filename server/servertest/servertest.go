@@ -103,7 +103,7 @@ func Launch(t testing.TB, clock *Clock, cfg config.Config) (*Instance, error) {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := server.New(ctx, cfg, log, server.Options{Now: clock.Now})
+	s, err := server.New(ctx, cfg, log, server.Options{Now: clock.Now, Stderr: testWriter{t}})
 	if err != nil {
 		cancel()
 		ln.Close()

@@ -107,6 +107,9 @@ type DB struct {
 	tokens  *committer    // group commit of opaque access token inserts
 	txs     *txGroup      // group commit of the user grants' transactions; SQLite only
 	ckpt    *checkpointer // background WAL checkpoints of a SQLite file
+	// auditStmts holds the prepared INSERTs of AppendAuditEvents, by
+	// number of rows (audit.go).
+	auditStmts sync.Map
 }
 
 // MemoryPath is the SQLite path of a private in-memory database, for
@@ -294,7 +297,7 @@ func (db *DB) Close() error {
 	if db.ckpt != nil {
 		err = db.ckpt.close()
 	}
-	err = errors.Join(err, db.hot.close())
+	err = errors.Join(err, db.hot.close(), db.closeAuditStmts())
 	if db.tokens != nil {
 		err = errors.Join(err, db.tokens.close())
 	}

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"SigningKeys", signingKeyTests()},
 		{"LoginSessions", loginSessionTests()},
 		{"Registration", registrationTests()},
+		{"AuditEvents", auditTests()},
 		{"Revision", revisionTests()},
 		{"DeleteExpired", deleteExpiredTests()},
 		{"Misc", miscTests()},
