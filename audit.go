@@ -8,23 +8,25 @@ import (
 
 // Audit event types: every security-relevant event tokenmint records.
 const (
-	AuditTokenIssued      = "token.issued"  // Details: grant, format, jti
-	AuditTokenRefused     = "token.refused" // Details: check (the error code), grant
-	AuditTokenRevoked     = "token.revoked" // Details: format, jti or family
-	AuditRefreshReuse     = "token.refresh_reuse"
-	AuditCodeReplay       = "token.code_replay"
-	AuditSignInSucceeded  = "signin.succeeded"
-	AuditSignInFailed     = "signin.failed"
-	AuditSignInThrottled  = "signin.throttled"
-	AuditClientCreated    = "client.created"
-	AuditClientChanged    = "client.changed" // Details: fields
-	AuditClientDeleted    = "client.deleted"
-	AuditClientRotated    = "client.rotated" // Details: credential (secret, api_key)
-	AuditUserCreated      = "user.created"
-	AuditUserChanged      = "user.changed" // Details: fields (password, disabled, ...)
-	AuditUserDeleted      = "user.deleted"
-	AuditKeyRotated       = "key.rotated"       // Details: alg, kid
-	AuditClientRegistered = "client.registered" // RFC 7591 dynamic registration
+	AuditTokenIssued         = "token.issued"  // Details: grant, format, jti
+	AuditTokenRefused        = "token.refused" // Details: check (the error code), grant
+	AuditTokenRevoked        = "token.revoked" // Details: format, jti or family
+	AuditRefreshReuse        = "token.refresh_reuse"
+	AuditCodeReplay          = "token.code_replay"
+	AuditSignInSucceeded     = "signin.succeeded"
+	AuditSignInFailed        = "signin.failed"
+	AuditSignInThrottled     = "signin.throttled"
+	AuditClientCreated       = "client.created"
+	AuditClientChanged       = "client.changed" // Details: fields
+	AuditClientDeleted       = "client.deleted"
+	AuditClientTokensRevoked = "client.tokens_revoked" // every token of the client ended (the client stays)
+	AuditClientRotated       = "client.rotated"        // Details: credential (secret, api_key)
+	AuditUserCreated         = "user.created"
+	AuditUserChanged         = "user.changed" // Details: fields (password, disabled, ...)
+	AuditUserDeleted         = "user.deleted"
+	AuditUserSignedOut       = "user.sessions_revoked" // every session and grant ended (the user stays)
+	AuditKeyRotated          = "key.rotated"           // Details: alg, kid
+	AuditClientRegistered    = "client.registered"     // RFC 7591 dynamic registration
 )
 
 // Kinds of actor: who caused an event.
@@ -98,6 +100,20 @@ type requestIDKey struct{}
 // served, which audit events recorded under ctx take as RequestID.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+type callerIPKey struct{}
+
+// WithCallerIP returns ctx carrying the address of the caller that asked
+// for the changes made with it, for their audit events.
+func WithCallerIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, callerIPKey{}, ip)
+}
+
+// CallerIPFrom returns the address WithCallerIP put in ctx, or "".
+func CallerIPFrom(ctx context.Context) string {
+	ip, _ := ctx.Value(callerIPKey{}).(string)
+	return ip
 }
 
 // RequestIDFrom returns the request ID WithRequestID put in ctx, or "".

@@ -3,6 +3,7 @@ package adminapi
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
@@ -54,8 +55,11 @@ type Config struct {
 	// MaxBodyBytes bounds request bodies (default
 	// httpapi.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// TrustedProxies are the peers whose X-Forwarded-For names the
+	// caller, whose address audit events record.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
+	Now            func() time.Time
 }
 
 // API is the admin API's handler set.

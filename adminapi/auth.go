@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/registry"
 )
@@ -75,6 +76,7 @@ func (a *API) Require(need string, next http.HandlerFunc) http.Handler {
 		// Every registry change this request makes is audited as the
 		// admin client's.
 		ctx := registry.WithActor(context.WithValue(r.Context(), principalKey{}, p), tokenmint.ActorClient, p.ClientID)
+		ctx = tokenmint.WithCallerIP(ctx, httpapi.ClientIP(r, a.cfg.TrustedProxies))
 		next(w, r.WithContext(ctx))
 	})
 }

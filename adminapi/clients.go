@@ -224,7 +224,7 @@ func (a *API) RevokeTokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("client_id")
-	if err := a.store.RevokeClientTokens(r.Context(), id, a.now()); err != nil {
+	if err := a.cfg.Registry.RevokeClientTokens(r.Context(), id); err != nil {
 		a.fail(w, r, err)
 		return
 	}

@@ -6,7 +6,9 @@ import (
 	"net/http"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/oauth"
+	"github.com/tokenmint/tokenmint/registry"
 )
 
 // Delete serves a client delete request (RFC 7592 §2.3): with the
@@ -20,7 +22,8 @@ func (h *Handler) Delete(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	err = h.cfg.Store.DeleteClient(r.Context(), reg.ClientID)
+	ctx := tokenmint.WithCallerIP(registry.WithActor(r.Context(), tokenmint.ActorClient, reg.ClientID), httpapi.ClientIP(r, h.cfg.TrustedProxies))
+	err = h.cfg.Registry.DeleteClient(ctx, reg.ClientID)
 	if errors.Is(err, tokenmint.ErrNotFound) {
 		err = oauth.NewError(oauth.InvalidToken, "the registration access token is not valid for this client")
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -29,6 +30,9 @@ type Config struct {
 	// MaxBodyBytes bounds a request's metadata (default
 	// httpapi.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// TrustedProxies are the peers whose X-Forwarded-For names the
+	// caller, whose address audit events record.
+	TrustedProxies []netip.Prefix
 	// ClientsChanged, when set, is called after a client was changed or
 	// deleted here, so that this instance's client cache forgets it at
 	// once rather than at its next poll.

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -67,6 +69,11 @@ func (h *Handler) register(r *http.Request, req *request, access initialAccess) 
 	case err != nil:
 		return response{}, fmt.Errorf("register client: %w", err)
 	}
+	// The registering party is the client itself (RFC 7591 §3): no one
+	// else acts for it.
+	ctx := tokenmint.WithCallerIP(registry.WithActor(r.Context(), tokenmint.ActorClient, c.ID), httpapi.ClientIP(r, h.cfg.TrustedProxies))
+	h.cfg.Registry.Record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditClientRegistered, ClientID: c.ID,
+		Details: map[string]string{"grant_types": strings.Join(c.GrantTypes, " "), "auth_method": c.AuthMethod}})
 	return h.response(&c, creds, accessToken, now), nil
 }
 

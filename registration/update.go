@@ -56,7 +56,8 @@ func (h *Handler) update(r *http.Request, req *request, id string) (tokenmint.Cl
 		return tokenmint.Client{}, err
 	}
 	now := h.now()
-	c, err := h.cfg.Registry.UpdateClient(r.Context(), id, func(c *tokenmint.Client) error {
+	ctx := tokenmint.WithCallerIP(registry.WithActor(r.Context(), tokenmint.ActorClient, id), httpapi.ClientIP(r, h.cfg.TrustedProxies))
+	c, err := h.cfg.Registry.UpdateClient(ctx, id, func(c *tokenmint.Client) error {
 		if req.clientSecret != nil && !h.secretMatches(c, *req.clientSecret, now) {
 			return metadataError("client_secret is not this client's secret (RFC 7592 §2.2)")
 		}

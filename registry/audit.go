@@ -51,6 +51,9 @@ func ActorFrom(ctx context.Context) (typ, id string) {
 func (r *Registry) record(ctx context.Context, ev tokenmint.AuditEvent) {
 	ev.ActorType, ev.Actor = ActorFrom(ctx)
 	ev.Time = r.now()
+	if ev.IP == "" {
+		ev.IP = tokenmint.CallerIPFrom(ctx)
+	}
 	if r.Audit != nil {
 		r.Audit.Record(ctx, ev)
 		return

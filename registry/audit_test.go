@@ -60,6 +60,13 @@ func TestAuditEventPerChange(t *testing.T) {
 		func() error { return r.SetPassword(ctx, u.ID, "another good password") },
 		func() error { _, err := r.SetDisabled(ctx, u.ID, true); return err },
 		func() error { _, err := r.RotateKey(ctx, fakeKeys{}, tokenmint.AlgES256, time.Hour); return err },
+		func() error {
+			_, err := r.UpdateClient(ctx, c.ID, func(c *tokenmint.Client) error { c.AccessTTL = time.Minute; return nil })
+			return err
+		},
+		func() error { _, err := r.UpdateUser(ctx, u.ID, func(s *UserSpec) { s.Email = "ada@example.org" }); return err },
+		func() error { return r.RevokeSessions(ctx, u.ID) },
+		func() error { return r.RevokeClientTokens(ctx, c.ID) },
 		func() error { return r.DeleteUser(ctx, u.ID) },
 		func() error { return r.DeleteClient(ctx, c.ID) },
 	}
@@ -78,6 +85,10 @@ func TestAuditEventPerChange(t *testing.T) {
 		{tokenmint.AuditUserChanged, "", u.ID, "fields", "password"},
 		{tokenmint.AuditUserChanged, "", u.ID, "disabled", "true"},
 		{tokenmint.AuditKeyRotated, "", "", "kid", "kid-2"},
+		{tokenmint.AuditClientChanged, c.ID, "", "fields", "AccessTTL"},
+		{tokenmint.AuditUserChanged, "", u.ID, "fields", "Email"},
+		{tokenmint.AuditUserSignedOut, "", u.ID, "", ""},
+		{tokenmint.AuditClientTokensRevoked, c.ID, "", "", ""},
 		{tokenmint.AuditUserDeleted, "", u.ID, "", ""},
 		{tokenmint.AuditClientDeleted, c.ID, "", "", ""},
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
@@ -80,7 +82,9 @@ func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint
 // returned as they are; an unknown client is tokenmint.ErrNotFound.
 func (r *Registry) UpdateClient(ctx context.Context, id string, change func(*tokenmint.Client) error) (tokenmint.Client, error) {
 	now := r.now()
+	var fields []string
 	c, err := r.Store.UpdateClient(ctx, id, func(c *tokenmint.Client) error {
+		before := *c
 		if err := change(c); err != nil {
 			return err
 		}
@@ -88,12 +92,31 @@ func (r *Registry) UpdateClient(ctx context.Context, id string, change func(*tok
 			return invalid(err)
 		}
 		c.UpdatedAt = now
+		fields = changedFields(before, *c)
 		return nil
 	})
 	if err != nil && !errors.Is(err, ErrInvalid) {
 		return tokenmint.Client{}, fmt.Errorf("update client %s: %w", id, err)
 	}
+	if err == nil {
+		r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditClientChanged, ClientID: id, Details: map[string]string{"fields": strings.Join(fields, ",")}})
+	}
 	return c, err
+}
+
+// changedFields names the fields of a record that differ between before
+// and after, but for the update time: names only, never values (a hash
+// is a field like any other).
+func changedFields[T any](before, after T) []string {
+	var out []string
+	a, b := reflect.ValueOf(before), reflect.ValueOf(after)
+	for i := range a.NumField() {
+		name := a.Type().Field(i).Name
+		if name != "UpdatedAt" && !reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Validate checks the spec as CreateClient does, without generating

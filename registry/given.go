@@ -57,6 +57,9 @@ func (r *Registry) setCredential(ctx context.Context, id string, secret token.Se
 	if err != nil && !errors.Is(err, ErrInvalid) {
 		return tokenmint.Client{}, fmt.Errorf("set credential of client %s: %w", id, err)
 	}
+	if err == nil {
+		r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditClientRotated, ClientID: id, Details: map[string]string{"credential": "given"}})
+	}
 	return c, err
 }
 

@@ -174,7 +174,9 @@ func ValidatePassword(pw string) error {
 // tokenmint.ErrConflict; an unknown user, tokenmint.ErrNotFound.
 func (r *Registry) UpdateUser(ctx context.Context, userID string, change func(*UserSpec)) (tokenmint.User, error) {
 	now := r.now()
+	var fields []string
 	u, err := r.Store.UpdateUser(ctx, userID, func(u *tokenmint.User) error {
+		before := *u
 		spec := UserSpec{Username: u.Username, Email: u.Email, Name: u.Name, Roles: slices.Clone(u.Roles)}
 		change(&spec)
 		if err := spec.validate(); err != nil {
@@ -182,10 +184,14 @@ func (r *Registry) UpdateUser(ctx context.Context, userID string, change func(*U
 		}
 		u.Username, u.Email, u.Name, u.Roles = spec.Username, spec.Email, spec.Name, roles(spec.Roles)
 		u.UpdatedAt = now
+		fields = changedFields(before, *u)
 		return nil
 	})
 	if err != nil && !errors.Is(err, ErrInvalid) {
 		return tokenmint.User{}, fmt.Errorf("update user %s: %w", userID, err)
+	}
+	if err == nil {
+		r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditUserChanged, UserID: userID, Details: map[string]string{"fields": strings.Join(fields, ",")}})
 	}
 	return u, err
 }
@@ -198,8 +204,27 @@ func (r *Registry) RevokeSessions(ctx context.Context, userID string) error {
 	if _, err := r.Store.GetUser(ctx, userID); err != nil {
 		return fmt.Errorf("user %s: %w", userID, err)
 	}
-	return r.revokeUserGrants(ctx, userID, r.now())
+	if err := r.revokeUserGrants(ctx, userID, r.now()); err != nil {
+		return err
+	}
+	r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditUserSignedOut, UserID: userID})
+	return nil
 }
+
+// RevokeClientTokens ends every token and grant of the client with that
+// ID, on every instance; the client stays (Store.RevokeClientTokens).
+func (r *Registry) RevokeClientTokens(ctx context.Context, clientID string) error {
+	if err := r.Store.RevokeClientTokens(ctx, clientID, r.now()); err != nil {
+		return err
+	}
+	r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditClientTokensRevoked, ClientID: clientID})
+	return nil
+}
+
+// Record records an audit event for a change made outside the registry
+// (dynamic registration stores its clients itself), with the actor of
+// ctx.
+func (r *Registry) Record(ctx context.Context, ev tokenmint.AuditEvent) { r.record(ctx, ev) }
 
 // roles is a copy of rs without duplicates, nil when empty.
 func roles(rs []string) []string {

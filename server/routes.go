@@ -229,6 +229,7 @@ func (s *Server) adminAPI(mk token.MasterKey) *adminapi.API {
 		KeyRetireAfter: s.cfg.KeyRetireAfter,
 		Invalidate:     s.store.Clients().Invalidate,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+		TrustedProxies: s.cfg.TrustedProxyPrefixes(),
 		Logger:         s.log,
 		Now:            s.now,
 	})
@@ -259,6 +260,7 @@ func (s *Server) registration(mk token.MasterKey) (*registration.Handler, error)
 		Policy: registration.Policy{Mode: s.cfg.Registration, GrantTypes: s.cfg.RegistrationGrantTypes,
 			Scopes: s.cfg.RegistrationScopes, AuthMethods: s.cfg.RegistrationAuthMethods},
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+		TrustedProxies: s.cfg.TrustedProxyPrefixes(),
 		ClientsChanged: s.store.Clients().Invalidate,
 		Logger:         s.log,
 		Now:            s.now,
