@@ -15,7 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/tokenmint/tokenmint"
 )
@@ -166,6 +167,26 @@ func sqliteDSN(path string, opts Options, writer bool) string {
 	return path + "?" + q.Encode()
 }
 
+// pingWhileBusy connects db, trying again while SQLite answers
+// SQLITE_BUSY, for up to wait: switching a file another process is
+// creating to WAL can be refused at once rather than after the busy
+// timeout (two instances starting together on one new file).
+func pingWhileBusy(ctx context.Context, db *sql.DB, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
+		err := db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+	}
+}
+
 // openSQLiteFile opens the writer pool (one connection: SQLite has one
 // writer, so queueing in database/sql beats spinning on the lock), the
 // read pool and the checkpointer. WAL lets readers run beside the writer.
@@ -180,7 +201,7 @@ func (db *DB) openSQLiteFile(ctx context.Context, path string, opts Options) err
 	w.SetConnMaxIdleTime(0)
 	// Connect the writer first: it switches the file to WAL, which the
 	// query-only readers cannot do.
-	if err := w.PingContext(ctx); err != nil {
+	if err := pingWhileBusy(ctx, w, opts.BusyTimeout); err != nil {
 		w.Close()
 		return db.wrap("open sqlite", err)
 	}
