@@ -100,9 +100,20 @@ type Client struct {
 	DefaultScopes []string // granted when a request names none; nil means Scopes
 	RedirectURIs  []string // see CheckRedirectURI and MatchRedirectURI
 	Audience      []string // "aud" of its access tokens; nil means the issuer
+	// Resources are the resource indicators (RFC 8707) the client may
+	// ask for, absolute URIs compared exactly: a request naming
+	// resources gets them as the audience of its access token instead
+	// of Audience, and a request naming another is invalid_target. A
+	// client may also introspect the tokens whose audience names one of
+	// them (the resource server of that URI).
+	Resources []string
 
 	TokenFormat string // FormatJWT or FormatOpaque
 	SigningAlg  string // JWS alg of its JWTs; "" means the server default
+	// IntrospectionAlg signs its JWT introspection responses (RFC 9701
+	// §6 introspection_signed_response_alg); "" means RS256, the
+	// default of that section.
+	IntrospectionAlg string
 	// AccessTTL is the absolute lifetime of an access token.
 	AccessTTL time.Duration
 	// IdleTTL, when set, ends an opaque access token that has not been
@@ -223,20 +234,22 @@ var ReservedClaims = []string{
 // Client fields as validation errors name them: the client metadata
 // names of RFC 7591 §2 and of tokenmint's admin API.
 const (
-	FieldClientID        = "client_id"
-	FieldClientName      = "client_name"
-	FieldGrantTypes      = "grant_types"
-	FieldAuthMethod      = "token_endpoint_auth_method"
-	FieldScope           = "scope"
-	FieldDefaultScope    = "default_scope"
-	FieldAllowNoPKCE     = "allow_no_pkce"
-	FieldRedirectURIs    = "redirect_uris"
-	FieldTokenFormat     = "token_format"
-	FieldSigningAlg      = "signing_alg"
-	FieldAccessTokenTTL  = "access_token_ttl"
-	FieldIdleTTL         = "idle_ttl"
-	FieldRefreshTokenTTL = "refresh_token_ttl"
-	FieldClaims          = "claims"
+	FieldClientID         = "client_id"
+	FieldClientName       = "client_name"
+	FieldGrantTypes       = "grant_types"
+	FieldAuthMethod       = "token_endpoint_auth_method"
+	FieldScope            = "scope"
+	FieldDefaultScope     = "default_scope"
+	FieldAllowNoPKCE      = "allow_no_pkce"
+	FieldRedirectURIs     = "redirect_uris"
+	FieldTokenFormat      = "token_format"
+	FieldSigningAlg       = "signing_alg"
+	FieldAccessTokenTTL   = "access_token_ttl"
+	FieldIdleTTL          = "idle_ttl"
+	FieldRefreshTokenTTL  = "refresh_token_ttl"
+	FieldClaims           = "claims"
+	FieldResources        = "resources"
+	FieldIntrospectionAlg = "introspection_signed_response_alg"
 )
 
 // FieldError is a validation error about one field of a record. Its text
@@ -297,6 +310,12 @@ func (c *Client) Validate() error {
 	if c.SigningAlg != "" && !slices.Contains(KnownAlgs, c.SigningAlg) {
 		return fieldErrorf(FieldSigningAlg, "unknown signing algorithm %q (known: %s)", c.SigningAlg, strings.Join(KnownAlgs, ", "))
 	}
+	if c.IntrospectionAlg != "" && !slices.Contains(KnownAlgs, c.IntrospectionAlg) {
+		return fieldErrorf(FieldIntrospectionAlg, "unknown introspection signing algorithm %q (known: %s)", c.IntrospectionAlg, strings.Join(KnownAlgs, ", "))
+	}
+	if err := c.validateResources(); err != nil {
+		return err
+	}
 	return c.validateLifetimes()
 }
 
@@ -342,6 +361,28 @@ func (c *Client) validateRedirects() error {
 	}
 	return nil
 }
+
+// validateResources checks the registered resource indicators: each
+// valid (CheckResource), none twice, and at most 4×MaxResources of them.
+func (c *Client) validateResources() error {
+	if len(c.Resources) > 4*MaxResources {
+		return fieldErrorf(FieldResources, "a client may be registered with at most %d resources", 4*MaxResources)
+	}
+	for i, r := range c.Resources {
+		if err := CheckResource(r); err != nil {
+			return fieldError(FieldResources, err)
+		}
+		if slices.Contains(c.Resources[:i], r) {
+			return fieldErrorf(FieldResources, "resource %q is listed twice", r)
+		}
+	}
+	return nil
+}
+
+// AllowsResource reports whether the client may ask for the resource
+// indicator uri (RFC 8707 §2), by exact comparison with its registered
+// Resources.
+func (c *Client) AllowsResource(uri string) bool { return slices.Contains(c.Resources, uri) }
 
 func (c *Client) validateLifetimes() error {
 	for _, l := range []struct {

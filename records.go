@@ -97,6 +97,11 @@ type Family struct {
 	ClientID  string
 	Subject   string
 	Scopes    []string // the most a refresh may ask for
+	// Resources are the resource indicators (RFC 8707) the authorization
+	// was given for: the audience of its access tokens, of which a
+	// refresh may ask for fewer (§2.2); nil when none were requested (the
+	// client's Audience then applies).
+	Resources []string
 	AuthTime  time.Time
 	CreatedAt time.Time
 	ExpiresAt time.Time // absolute end of every refresh token in it
@@ -131,6 +136,10 @@ type AuthCode struct {
 	Nonce               string
 	CodeChallenge       string
 	CodeChallengeMethod string // "S256", "plain" or "" (no PKCE)
+	// Resources are the resource indicators of the authorization request
+	// (RFC 8707 §2.1: they apply to the whole grant); the token request
+	// may ask for fewer of them. Nil when none were requested.
+	Resources []string
 	AuthTime            time.Time
 	IssuedAt            time.Time
 	ExpiresAt           time.Time

@@ -41,6 +41,10 @@ func fullClient(id string) tokenmint.Client {
 		PreviousSecretExpiresAt: at(23 * time.Hour),
 		AuthMethod:              tokenmint.AuthMethodSecretPost,
 		TokensRevokedAt:         at(-30 * time.Minute),
+		// Resource indicators (RFC 8707), one with a query, and the alg
+		// of its JWT introspection responses (RFC 9701).
+		Resources:        []string{"https://api.example/v1", "urn:example:ledger", "https://b.example/?tenant=1&x=é"},
+		IntrospectionAlg: tokenmint.AlgES256,
 	}
 }
 
@@ -102,6 +106,7 @@ func family(id, clientID, subject string, expires time.Time) tokenmint.Family {
 		CreatedAt: expires.Add(-30 * 24 * time.Hour),
 		ExpiresAt: expires,
 		SessionID: "session-of-" + id,
+		Resources: []string{"https://api.example/v1", "urn:example:ledger"},
 	}
 }
 
@@ -132,6 +137,7 @@ func authCode(id, clientID, familyID string, expires time.Time) tokenmint.AuthCo
 		IssuedAt:            expires.Add(-time.Minute),
 		ExpiresAt:           expires,
 		SessionID:           "session-of-" + id,
+		Resources:           []string{"https://api.example/v1"},
 	}
 }
 
