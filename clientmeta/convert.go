@@ -74,6 +74,8 @@ func (f *Fields) Spec(opts CreateOptions) (registry.ClientSpec, error) {
 	spec.AllowPlainPKCE, spec.RequireConsent = deref(f.AllowPlainPKCE), deref(f.RequireConsent)
 	spec.AllowNoPKCE, spec.IntersectScopes = deref(f.AllowNoPKCE), deref(f.IntersectScopes)
 	spec.APIKey = deref(f.HasAPIKey)
+	spec.Resources = slices.Clone(deref(f.Resources))
+	spec.IntrospectionAlg = deref(f.IntrospectionSignedResponseAlg)
 	spec.Profile = deref(f.Profile)
 	if err := checkProfile(spec.Profile, spec.AllowNoPKCE, opts.Profiles); err != nil {
 		return spec, err
@@ -139,6 +141,13 @@ func (f *Fields) Apply(c *tokenmint.Client, profiles registry.Profiles) error {
 	setIf(&c.RequireConsent, f.RequireConsent)
 	setIf(&c.AllowNoPKCE, f.AllowNoPKCE)
 	setIf(&c.IntersectScopes, f.IntersectScopes)
+	if f.Resources != nil {
+		c.Resources = nil // [] and null: none
+		if len(*f.Resources) > 0 {
+			c.Resources = slices.Clone(*f.Resources)
+		}
+	}
+	setIf(&c.IntrospectionAlg, f.IntrospectionSignedResponseAlg)
 	if f.Profile != nil {
 		if err := checkProfile(*f.Profile, c.AllowNoPKCE, profiles); err != nil {
 			return err

@@ -37,6 +37,14 @@ type Fields struct {
 	AllowPlainPKCE          *bool              `json:"allow_plain_pkce,omitempty"`
 	AllowNoPKCE             *bool              `json:"allow_no_pkce,omitempty"`
 	IntersectScopes         *bool              `json:"intersect_scopes,omitempty"`
+	// Resources are the resource indicators (RFC 8707) the client may
+	// ask for. RFC 7591 registers no member for them: the name is
+	// tokenmint's, the plural of the request parameter as redirect_uris
+	// is of redirect_uri; "resource" is read as an alias.
+	Resources *[]string `json:"resources,omitempty"`
+	// IntrospectionSignedResponseAlg is the alg of the client's JWT
+	// introspection responses (RFC 9701 §6); "": RS256.
+	IntrospectionSignedResponseAlg *string `json:"introspection_signed_response_alg,omitempty"`
 	// HasAPIKey true on creation generates an API key; false in an
 	// update removes the client's (POST .../api-key makes a new one).
 	HasAPIKey *bool `json:"has_api_key,omitempty"`
@@ -114,6 +122,9 @@ func DecodeWith(data []byte, opts DecodeOptions) (*Fields, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return nil, syntaxError(err)
 		}
+		if canonical, ok := aliases[name]; ok {
+			name = canonical
+		}
 		if seen[name] {
 			return nil, fieldErrorf(name, "%s is given twice", quoteName(name))
 		}
@@ -134,6 +145,13 @@ func DecodeWith(data []byte, opts DecodeOptions) (*Fields, error) {
 func syntaxError(err error) *Error {
 	return &Error{Code: CodeInvalidClientMetadata, Description: "the body is not valid JSON: " + err.Error(), Err: err}
 }
+
+// aliases are other names a request may give a member by: the singular
+// of the RFC 8707 parameter for resources.
+var aliases = map[string]string{"resource": FieldResources}
+
+// FieldResources names the resource indicators member.
+const FieldResources = "resources"
 
 // set decodes the value of member name into f.
 func (f *Fields) set(name string, raw json.RawMessage, opts DecodeOptions) error {

@@ -116,6 +116,10 @@ type TokenRequest struct {
 	RefreshToken string
 	Username     string
 	Password     string
+	// Resources are the resource parameters of the request (RFC 8707
+	// §2), as given; Token validates them (ParseResources) before the
+	// grant runs.
+	Resources []string
 	// ClientIP is the caller's address, for sign-in throttling.
 	ClientIP string
 	// Dialect names the dialect the request came through ("" at the
@@ -176,6 +180,9 @@ func (e *Engine) Token(ctx context.Context, req TokenRequest) (*TokenResponse, e
 	}
 	if !oauth.ValidScope(req.Scope) {
 		return nil, oauth.NewError(oauth.InvalidScope, "scope contains characters RFC 6749 §3.3 does not allow")
+	}
+	if req.Resources, err = ParseResources(req.Resources); err != nil {
+		return nil, err
 	}
 	resp, err := run(ctx, client, &req)
 	if err != nil {

@@ -15,8 +15,8 @@ import (
 // ParseForm reads an application/x-www-form-urlencoded POST body (RFC 6749
 // §3.2) of at most maxBytes. It refuses another content type, an
 // oversized body (413), parameters repeated (§3.2: "MUST NOT be included
-// more than once") and parameters in the query string, where secrets
-// would end up in logs.
+// more than once"; but resource, which RFC 8707 §2 lets a client repeat)
+// and parameters in the query string, where secrets would end up in logs.
 func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (url.Values, error) {
 	if r.Method != http.MethodPost {
 		return nil, &oauth.Error{Code: oauth.InvalidRequest, Description: "use POST", Status: http.StatusMethodNotAllowed}
@@ -36,7 +36,7 @@ func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (url.Valu
 		return nil, oauth.NewError(oauth.InvalidRequest, "malformed form body")
 	}
 	for k, v := range r.PostForm {
-		if len(v) > 1 {
+		if len(v) > 1 && k != ParamResource {
 			return nil, oauth.NewError(oauth.InvalidRequest, "parameter %q is repeated", truncate(k))
 		}
 	}
@@ -44,6 +44,10 @@ func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (url.Valu
 }
 
 const formContentType = "application/x-www-form-urlencoded"
+
+// ParamResource is the resource indicator parameter of RFC 8707 §2, the
+// one parameter a request may repeat.
+const ParamResource = "resource"
 
 // maxFormPrealloc bounds the buffer reserved for a body from its
 // Content-Length; a longer body grows it as it arrives.

@@ -41,6 +41,11 @@ type ClientSpec struct {
 	Profile         string
 	AllowNoPKCE     bool
 	IntersectScopes bool
+	// Resources are the resource indicators (RFC 8707) the client may ask
+	// for; IntrospectionAlg the alg of its JWT introspection responses
+	// (RFC 9701 §6), "" for RS256 (tokenmint.Client).
+	Resources        []string
+	IntrospectionAlg string
 
 	profileApplied bool
 }
@@ -112,28 +117,30 @@ func (spec ClientSpec) Validate() error {
 // the slices and map so the caller's spec stays its own.
 func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 	c := tokenmint.Client{
-		ID:              spec.ID,
-		Name:            spec.Name,
-		Public:          spec.Public,
-		AuthMethod:      spec.AuthMethod,
-		GrantTypes:      slices.Clone(spec.GrantTypes),
-		Scopes:          slices.Clone(spec.Scopes),
-		DefaultScopes:   slices.Clone(spec.DefaultScopes),
-		RedirectURIs:    slices.Clone(spec.RedirectURIs),
-		Audience:        slices.Clone(spec.Audience),
-		TokenFormat:     spec.TokenFormat,
-		SigningAlg:      spec.SigningAlg,
-		AccessTTL:       spec.AccessTTL,
-		IdleTTL:         spec.IdleTTL,
-		RefreshTTL:      spec.RefreshTTL,
-		Claims:          maps.Clone(spec.Claims),
-		AllowPlainPKCE:  spec.AllowPlainPKCE,
-		RequireConsent:  spec.RequireConsent,
-		Profile:         spec.Profile,
-		AllowNoPKCE:     spec.AllowNoPKCE,
-		IntersectScopes: spec.IntersectScopes,
-		CreatedAt:       now,
-		UpdatedAt:       now,
+		ID:               spec.ID,
+		Name:             spec.Name,
+		Public:           spec.Public,
+		AuthMethod:       spec.AuthMethod,
+		GrantTypes:       slices.Clone(spec.GrantTypes),
+		Scopes:           slices.Clone(spec.Scopes),
+		DefaultScopes:    slices.Clone(spec.DefaultScopes),
+		RedirectURIs:     slices.Clone(spec.RedirectURIs),
+		Audience:         slices.Clone(spec.Audience),
+		TokenFormat:      spec.TokenFormat,
+		SigningAlg:       spec.SigningAlg,
+		AccessTTL:        spec.AccessTTL,
+		IdleTTL:          spec.IdleTTL,
+		RefreshTTL:       spec.RefreshTTL,
+		Claims:           maps.Clone(spec.Claims),
+		AllowPlainPKCE:   spec.AllowPlainPKCE,
+		RequireConsent:   spec.RequireConsent,
+		Profile:          spec.Profile,
+		AllowNoPKCE:      spec.AllowNoPKCE,
+		IntersectScopes:  spec.IntersectScopes,
+		Resources:        slices.Clone(spec.Resources),
+		IntrospectionAlg: spec.IntrospectionAlg,
+		CreatedAt:        now,
+		UpdatedAt:        now,
 	}
 	if c.ID == "" {
 		c.ID = newClientID()

@@ -43,8 +43,11 @@ type clientView struct {
 	Profile         string            `json:"profile"`
 	AllowNoPKCE     bool              `json:"allow_no_pkce"`
 	IntersectScopes bool              `json:"intersect_scopes"`
-	CreatedAt       time.Time         `json:"created_at"`
-	UpdatedAt       time.Time         `json:"updated_at"`
+	Resources       []string          `json:"resources"`
+	// IntrospectionAlg: "" is RS256 (RFC 9701 §6).
+	IntrospectionAlg string    `json:"introspection_signed_response_alg"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 // newClientView shows effective values: default scopes and lifetimes as
@@ -64,6 +67,7 @@ func newClientView(c tokenmint.Client, creds registry.Credentials) clientView {
 		AccessTTL: c.EffectiveAccessTTL().String(), IdleTTL: c.IdleTTL.String(), RefreshTTL: c.EffectiveRefreshTTL().String(),
 		Claims: claims, AllowPlainPKCE: c.AllowPlainPKCE, RequireConsent: c.RequireConsent,
 		Profile: c.Profile, AllowNoPKCE: c.AllowNoPKCE, IntersectScopes: c.IntersectScopes,
+		Resources: nonNil(c.Resources), IntrospectionAlg: c.IntrospectionAlg,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 }
@@ -80,7 +84,7 @@ func (v clientView) fields() []field {
 	for _, k := range slices.Sorted(maps.Keys(v.Claims)) {
 		claims = append(claims, k+"="+v.Claims[k])
 	}
-	return append(fs,
+	fs = append(fs,
 		field{"name", v.Name}, field{"public", fmt.Sprint(v.Public)}, field{"has_api_key", fmt.Sprint(v.HasAPIKey)},
 		field{"grant_types", joinList(v.GrantTypes)}, field{"scopes", joinList(v.Scopes)},
 		field{"default_scopes", joinList(v.DefaultScopes)}, field{"redirect_uris", joinList(v.RedirectURIs)},
@@ -89,8 +93,12 @@ func (v clientView) fields() []field {
 		field{"claims", strings.Join(claims, ",")}, field{"allow_plain_pkce", fmt.Sprint(v.AllowPlainPKCE)},
 		field{"require_consent", fmt.Sprint(v.RequireConsent)}, field{"profile", v.Profile},
 		field{"allow_no_pkce", fmt.Sprint(v.AllowNoPKCE)}, field{"intersect_scopes", fmt.Sprint(v.IntersectScopes)},
-		field{"created_at", formatTime(v.CreatedAt)}, field{"updated_at", formatTime(v.UpdatedAt)},
+		field{"resources", joinList(v.Resources)},
 	)
+	if v.IntrospectionAlg != "" { // a rare setting, whose long name would widen every table
+		fs = append(fs, field{"introspection_alg", v.IntrospectionAlg})
+	}
+	return append(fs, field{"created_at", formatTime(v.CreatedAt)}, field{"updated_at", formatTime(v.UpdatedAt)})
 }
 
 func (c *cli) printClient(format string, v clientView) error {
@@ -116,6 +124,9 @@ func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
 	f.list(&spec.DefaultScopes, "default-scope", "`SCOPE` granted when a request names none, repeatable (default: every allowed scope)", nil)
 	f.list(&spec.RedirectURIs, "redirect-uri", "registered redirect `URI`, repeatable: https, http only to 127.0.0.1, [::1] or localhost, or a reverse-domain scheme (com.example.app:/cb); compared exactly, but for the port of a loopback URI", nil)
 	f.list(&spec.Audience, "audience", "`AUDIENCE` of its access tokens, repeatable (default: the issuer)", nil)
+	f.list(&spec.Resources, "resource", "resource indicator `URI` the client may ask for (RFC 8707), repeatable: an absolute URI without a fragment; "+
+		"a request naming it gets it as its access token's audience", tokenmint.CheckResource)
+	f.choice(&spec.IntrospectionAlg, "introspection-signed-response-alg", "JWS `ALG` of its JWT introspection responses (RFC 9701): ES256, RS256 or EdDSA (default RS256)", tokenmint.KnownAlgs...)
 	f.boolean(&spec.Public, "public", "public client without a secret (browser or native apps; needs PKCE)")
 	f.choice(&spec.TokenFormat, "token-format", "access token `FORMAT`: jwt or opaque (default jwt)", tokenmint.FormatJWT, tokenmint.FormatOpaque)
 	f.choice(&spec.SigningAlg, "signing-alg", "JWS `ALG` of its JWTs: ES256, RS256 or EdDSA (default: the server's)", tokenmint.KnownAlgs...)
