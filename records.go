@@ -93,10 +93,10 @@ func (t *AccessToken) EffectiveExpiry() time.Time {
 // from one authorization code or password grant and the refresh tokens
 // rotated from it (RFC 9700 §4.14.2). Revoking the family revokes all of it.
 type Family struct {
-	ID        string
-	ClientID  string
-	Subject   string
-	Scopes    []string // the most a refresh may ask for
+	ID       string
+	ClientID string
+	Subject  string
+	Scopes   []string // the most a refresh may ask for
 	// Resources are the resource indicators (RFC 8707) the authorization
 	// was given for: the audience of its access tokens, of which a
 	// refresh may ask for fewer (§2.2); nil when none were requested (the
@@ -140,10 +140,10 @@ type AuthCode struct {
 	// (RFC 8707 §2.1: they apply to the whole grant); the token request
 	// may ask for fewer of them. Nil when none were requested.
 	Resources []string
-	AuthTime            time.Time
-	IssuedAt            time.Time
-	ExpiresAt           time.Time
-	UsedAt              time.Time
+	AuthTime  time.Time
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
 	// SessionID is the browser LoginSession the code was issued in, "" for
 	// a code issued without one; the family it starts keeps it.
 	SessionID string
