@@ -234,20 +234,25 @@ var ReservedClaims = []string{
 // Client fields as validation errors name them: the client metadata
 // names of RFC 7591 §2 and of tokenmint's admin API.
 const (
-	FieldClientID         = "client_id"
-	FieldClientName       = "client_name"
-	FieldGrantTypes       = "grant_types"
-	FieldAuthMethod       = "token_endpoint_auth_method"
-	FieldScope            = "scope"
-	FieldDefaultScope     = "default_scope"
-	FieldAllowNoPKCE      = "allow_no_pkce"
-	FieldRedirectURIs     = "redirect_uris"
-	FieldTokenFormat      = "token_format"
-	FieldSigningAlg       = "signing_alg"
-	FieldAccessTokenTTL   = "access_token_ttl"
-	FieldIdleTTL          = "idle_ttl"
-	FieldRefreshTokenTTL  = "refresh_token_ttl"
-	FieldClaims           = "claims"
+	FieldClientID        = "client_id"
+	FieldClientName      = "client_name"
+	FieldGrantTypes      = "grant_types"
+	FieldAuthMethod      = "token_endpoint_auth_method"
+	FieldScope           = "scope"
+	FieldDefaultScope    = "default_scope"
+	FieldAllowNoPKCE     = "allow_no_pkce"
+	FieldRedirectURIs    = "redirect_uris"
+	FieldTokenFormat     = "token_format"
+	FieldSigningAlg      = "signing_alg"
+	FieldAccessTokenTTL  = "access_token_ttl"
+	FieldIdleTTL         = "idle_ttl"
+	FieldRefreshTokenTTL = "refresh_token_ttl"
+	FieldClaims          = "claims"
+)
+
+// Client fields of resource indicators (RFC 8707) and JWT introspection
+// responses (RFC 9701 §6).
+const (
 	FieldResources        = "resources"
 	FieldIntrospectionAlg = "introspection_signed_response_alg"
 )

@@ -93,15 +93,10 @@ func (t *AccessToken) EffectiveExpiry() time.Time {
 // from one authorization code or password grant and the refresh tokens
 // rotated from it (RFC 9700 §4.14.2). Revoking the family revokes all of it.
 type Family struct {
-	ID       string
-	ClientID string
-	Subject  string
-	Scopes   []string // the most a refresh may ask for
-	// Resources are the resource indicators (RFC 8707) the authorization
-	// was given for: the audience of its access tokens, of which a
-	// refresh may ask for fewer (§2.2); nil when none were requested (the
-	// client's Audience then applies).
-	Resources []string
+	ID        string
+	ClientID  string
+	Subject   string
+	Scopes    []string // the most a refresh may ask for
 	AuthTime  time.Time
 	CreatedAt time.Time
 	ExpiresAt time.Time // absolute end of every refresh token in it
@@ -110,6 +105,11 @@ type Family struct {
 	// AuthCode.SessionID); empty when there was none (password grant,
 	// headless sign-ins).
 	SessionID string
+	// Resources are the resource indicators (RFC 8707) the authorization
+	// was given for: the audience of its access tokens, of which a
+	// refresh may ask for fewer (§2.2); nil when none were requested (the
+	// client's Audience then applies).
+	Resources []string
 }
 
 // RefreshToken is the record of one refresh token; ID is its keyed hash.
@@ -136,17 +136,17 @@ type AuthCode struct {
 	Nonce               string
 	CodeChallenge       string
 	CodeChallengeMethod string // "S256", "plain" or "" (no PKCE)
+	AuthTime            time.Time
+	IssuedAt            time.Time
+	ExpiresAt           time.Time
+	UsedAt              time.Time
+	// SessionID is the browser LoginSession the code was issued in, "" for
+	// a code issued without one; the family it starts keeps it.
+	SessionID string
 	// Resources are the resource indicators of the authorization request
 	// (RFC 8707 §2.1: they apply to the whole grant); the token request
 	// may ask for fewer of them. Nil when none were requested.
 	Resources []string
-	AuthTime  time.Time
-	IssuedAt  time.Time
-	ExpiresAt time.Time
-	UsedAt    time.Time
-	// SessionID is the browser LoginSession the code was issued in, "" for
-	// a code issued without one; the family it starts keeps it.
-	SessionID string
 }
 
 // RevokedToken marks an access token revoked until it would have expired:

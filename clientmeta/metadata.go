@@ -52,19 +52,20 @@ type Metadata struct {
 	AllowPlainPKCE  bool   `json:"allow_plain_pkce"`
 	AllowNoPKCE     bool   `json:"allow_no_pkce"`
 	IntersectScopes bool   `json:"intersect_scopes"`
-	// Resources are the resource indicators (RFC 8707) the client may
-	// ask for; empty: none (its tokens' audience is Audience).
-	Resources []string `json:"resources"`
-	// IntrospectionSignedResponseAlg signs its JWT introspection
-	// responses (RFC 9701 §6); "": RS256.
-	IntrospectionSignedResponseAlg string `json:"introspection_signed_response_alg"`
-	HasAPIKey                      bool   `json:"has_api_key"`
+	HasAPIKey       bool   `json:"has_api_key"`
 	// APIKey is set only when just generated.
 	APIKey string `json:"api_key,omitempty"`
 	// PreviousSecretExpiresAt is when the secret replaced by the last
 	// rotation stops being accepted, in seconds since the epoch; absent
 	// when none is.
 	PreviousSecretExpiresAt int64 `json:"previous_secret_expires_at,omitempty"`
+
+	// Resources are the resource indicators (RFC 8707) the client may
+	// ask for; empty: none (its tokens' audience is Audience).
+	Resources []string `json:"resources"`
+	// IntrospectionSignedResponseAlg signs its JWT introspection
+	// responses (RFC 9701 §6); "": RS256.
+	IntrospectionSignedResponseAlg string `json:"introspection_signed_response_alg"`
 }
 
 // FromClient is the metadata of c, with the credentials in creds (just
@@ -72,32 +73,31 @@ type Metadata struct {
 // still accepted.
 func FromClient(c *tokenmint.Client, creds registry.Credentials, now time.Time) Metadata {
 	m := Metadata{
-		ClientID:                       c.ID,
-		ClientSecret:                   creds.ClientSecret.Reveal(),
-		ClientName:                     c.Name,
-		GrantTypes:                     nonNil(c.GrantTypes),
-		ResponseTypes:                  responseTypes(c.GrantTypes),
-		Scope:                          oauth.JoinScope(c.Scopes),
-		RedirectURIs:                   nonNil(c.RedirectURIs),
-		TokenEndpointAuthMethod:        AuthMethod(c),
-		TokenFormat:                    c.TokenFormat,
-		AccessTokenTTL:                 seconds(c.AccessTTL),
-		IdleTTL:                        seconds(c.IdleTTL),
-		RefreshTokenTTL:                seconds(c.RefreshTTL),
-		Audience:                       nonNil(c.Audience),
-		Claims:                         maps.Clone(c.Claims),
-		Profile:                        c.Profile,
-		SigningAlg:                     c.SigningAlg,
-		DefaultScope:                   oauth.JoinScope(c.DefaultScopes),
-		RequireConsent:                 c.RequireConsent,
-		AllowPlainPKCE:                 c.AllowPlainPKCE,
-		AllowNoPKCE:                    c.AllowNoPKCE,
-		IntersectScopes:                c.IntersectScopes,
-		Resources:                      nonNil(c.Resources),
-		IntrospectionSignedResponseAlg: c.IntrospectionAlg,
-		HasAPIKey:                      len(c.APIKeyHash) > 0,
-		APIKey:                         creds.APIKey.Reveal(),
+		ClientID:                c.ID,
+		ClientSecret:            creds.ClientSecret.Reveal(),
+		ClientName:              c.Name,
+		GrantTypes:              nonNil(c.GrantTypes),
+		ResponseTypes:           responseTypes(c.GrantTypes),
+		Scope:                   oauth.JoinScope(c.Scopes),
+		RedirectURIs:            nonNil(c.RedirectURIs),
+		TokenEndpointAuthMethod: AuthMethod(c),
+		TokenFormat:             c.TokenFormat,
+		AccessTokenTTL:          seconds(c.AccessTTL),
+		IdleTTL:                 seconds(c.IdleTTL),
+		RefreshTokenTTL:         seconds(c.RefreshTTL),
+		Audience:                nonNil(c.Audience),
+		Claims:                  maps.Clone(c.Claims),
+		Profile:                 c.Profile,
+		SigningAlg:              c.SigningAlg,
+		DefaultScope:            oauth.JoinScope(c.DefaultScopes),
+		RequireConsent:          c.RequireConsent,
+		AllowPlainPKCE:          c.AllowPlainPKCE,
+		AllowNoPKCE:             c.AllowNoPKCE,
+		IntersectScopes:         c.IntersectScopes,
+		HasAPIKey:               len(c.APIKeyHash) > 0,
+		APIKey:                  creds.APIKey.Reveal(),
 	}
+	m.Resources, m.IntrospectionSignedResponseAlg = nonNil(c.Resources), c.IntrospectionAlg
 	if m.Claims == nil {
 		m.Claims = map[string]string{}
 	}
@@ -131,30 +131,29 @@ func AuthMethod(c *tokenmint.Client) string {
 // present: what a client that read m sends to store it back unchanged.
 func (m *Metadata) Fields() Fields {
 	f := Fields{
-		ClientID:                       ptr(m.ClientID),
-		ClientName:                     ptr(m.ClientName),
-		GrantTypes:                     ptr(m.GrantTypes),
-		ResponseTypes:                  ptr(m.ResponseTypes),
-		Scope:                          ptr(m.Scope),
-		RedirectURIs:                   ptr(m.RedirectURIs),
-		TokenEndpointAuthMethod:        ptr(m.TokenEndpointAuthMethod),
-		TokenFormat:                    ptr(m.TokenFormat),
-		AccessTokenTTL:                 ptr(m.AccessTokenTTL),
-		IdleTTL:                        ptr(m.IdleTTL),
-		RefreshTokenTTL:                ptr(m.RefreshTokenTTL),
-		Audience:                       ptr(m.Audience),
-		Claims:                         ptr(m.Claims),
-		Profile:                        ptr(m.Profile),
-		SigningAlg:                     ptr(m.SigningAlg),
-		DefaultScope:                   ptr(m.DefaultScope),
-		RequireConsent:                 ptr(m.RequireConsent),
-		AllowPlainPKCE:                 ptr(m.AllowPlainPKCE),
-		AllowNoPKCE:                    ptr(m.AllowNoPKCE),
-		IntersectScopes:                ptr(m.IntersectScopes),
-		Resources:                      ptr(m.Resources),
-		IntrospectionSignedResponseAlg: ptr(m.IntrospectionSignedResponseAlg),
-		HasAPIKey:                      ptr(m.HasAPIKey),
+		ClientID:                ptr(m.ClientID),
+		ClientName:              ptr(m.ClientName),
+		GrantTypes:              ptr(m.GrantTypes),
+		ResponseTypes:           ptr(m.ResponseTypes),
+		Scope:                   ptr(m.Scope),
+		RedirectURIs:            ptr(m.RedirectURIs),
+		TokenEndpointAuthMethod: ptr(m.TokenEndpointAuthMethod),
+		TokenFormat:             ptr(m.TokenFormat),
+		AccessTokenTTL:          ptr(m.AccessTokenTTL),
+		IdleTTL:                 ptr(m.IdleTTL),
+		RefreshTokenTTL:         ptr(m.RefreshTokenTTL),
+		Audience:                ptr(m.Audience),
+		Claims:                  ptr(m.Claims),
+		Profile:                 ptr(m.Profile),
+		SigningAlg:              ptr(m.SigningAlg),
+		DefaultScope:            ptr(m.DefaultScope),
+		RequireConsent:          ptr(m.RequireConsent),
+		AllowPlainPKCE:          ptr(m.AllowPlainPKCE),
+		AllowNoPKCE:             ptr(m.AllowNoPKCE),
+		IntersectScopes:         ptr(m.IntersectScopes),
+		HasAPIKey:               ptr(m.HasAPIKey),
 	}
+	f.Resources, f.IntrospectionSignedResponseAlg = ptr(m.Resources), ptr(m.IntrospectionSignedResponseAlg)
 	return f
 }
 

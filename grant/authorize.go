@@ -47,14 +47,10 @@ type AuthorizeRequest struct {
 // Authorization is a validated authorization request, ready for the user
 // to sign in and consent.
 type Authorization struct {
-	Client           *tokenmint.Client
-	RedirectURI      string // where to send the answer
-	BoundRedirectURI string // what the code is bound to ("" when omitted)
-	Scopes           []string
-	// Resources are the resource indicators requested, each allowed for
-	// the client (RFC 8707 §2): bound to the code, they apply to the
-	// whole grant (§2.1). Nil when none were requested.
-	Resources           []string
+	Client              *tokenmint.Client
+	RedirectURI         string // where to send the answer
+	BoundRedirectURI    string // what the code is bound to ("" when omitted)
+	Scopes              []string
 	State               string
 	Nonce               string
 	CodeChallenge       string
@@ -68,6 +64,10 @@ type Authorization struct {
 	// HintSubject is the subject of the request's verified id_token_hint,
 	// "" without one: the user the client expects to be signed in.
 	HintSubject string
+	// Resources are the resource indicators requested, each allowed for
+	// the client (RFC 8707 §2): bound to the code, they apply to the
+	// whole grant (§2.1). Nil when none were requested.
+	Resources []string
 }
 
 // ValidateAuthorize checks an authorization request in the order RFC 6749

@@ -43,11 +43,12 @@ type clientView struct {
 	Profile         string            `json:"profile"`
 	AllowNoPKCE     bool              `json:"allow_no_pkce"`
 	IntersectScopes bool              `json:"intersect_scopes"`
-	Resources       []string          `json:"resources"`
+	CreatedAt       time.Time         `json:"created_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+
+	Resources []string `json:"resources"`
 	// IntrospectionAlg: "" is RS256 (RFC 9701 §6).
-	IntrospectionAlg string    `json:"introspection_signed_response_alg"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	IntrospectionAlg string `json:"introspection_signed_response_alg"`
 }
 
 // newClientView shows effective values: default scopes and lifetimes as
@@ -93,12 +94,13 @@ func (v clientView) fields() []field {
 		field{"claims", strings.Join(claims, ",")}, field{"allow_plain_pkce", fmt.Sprint(v.AllowPlainPKCE)},
 		field{"require_consent", fmt.Sprint(v.RequireConsent)}, field{"profile", v.Profile},
 		field{"allow_no_pkce", fmt.Sprint(v.AllowNoPKCE)}, field{"intersect_scopes", fmt.Sprint(v.IntersectScopes)},
-		field{"resources", joinList(v.Resources)},
+		field{"created_at", formatTime(v.CreatedAt)}, field{"updated_at", formatTime(v.UpdatedAt)},
 	)
+	fs = append(fs, field{"resources", joinList(v.Resources)})
 	if v.IntrospectionAlg != "" { // a rare setting, whose long name would widen every table
 		fs = append(fs, field{"introspection_alg", v.IntrospectionAlg})
 	}
-	return append(fs, field{"created_at", formatTime(v.CreatedAt)}, field{"updated_at", formatTime(v.UpdatedAt)})
+	return fs
 }
 
 func (c *cli) printClient(format string, v clientView) error {
