@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/password"
@@ -20,11 +22,12 @@ import (
 
 // fixture is an Engine over a real SQLite store with a settable clock.
 type fixture struct {
-	e   *grant.Engine
-	reg *registry.Registry
-	st  tokenmint.Store
-	mu  sync.Mutex
-	now time.Time
+	e    *grant.Engine
+	keys *fakeKeySource // the jwks_uri sets of private_key_jwt clients
+	reg  *registry.Registry
+	st   tokenmint.Store
+	mu   sync.Mutex
+	now  time.Time
 }
 
 func (f *fixture) clock() time.Time {
@@ -69,17 +72,20 @@ func newFixtureWith(tb testing.TB, params password.Params, cached bool) *fixture
 		tb.Fatal(err)
 	}
 	secrets := token.NewHasher(mk.Derive(token.PurposeSecretHash))
+	sealer := token.MustSealer(mk.Derive(token.PurposeSecretEncryption))
+	f.keys = &fakeKeySource{sets: map[string]*jose.JSONWebKeySet{}}
 	pw := password.NewHasher(params)
 	var clients grant.ClientSource
 	if cached {
 		clients = cache.Wrap(st, cache.Options{}).Clients()
 	}
 	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: st, Clients: clients, Keys: keys, Secrets: secrets,
-		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Now: f.clock})
+		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Now: f.clock,
+		Sealer: sealer, ClientKeys: f.keys})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f.reg = &registry.Registry{Store: st, Secrets: secrets, Passwords: pw, Now: f.clock}
+	f.reg = &registry.Registry{Store: st, Secrets: secrets, Sealer: sealer, Passwords: pw, Now: f.clock}
 	return f
 }
 
