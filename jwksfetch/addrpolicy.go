@@ -27,10 +27,10 @@ var reserved = func() []netip.Prefix {
 }()
 
 var (
-	nat64   = netip.MustParsePrefix("64:ff9b::/96")
-	nat64L  = netip.MustParsePrefix("64:ff9b:1::/48")
-	sixTo4  = netip.MustParsePrefix("2002::/16")
-	teredo  = netip.MustParsePrefix("2001::/32")
+	nat64  = netip.MustParsePrefix("64:ff9b::/96")
+	nat64L = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixTo4 = netip.MustParsePrefix("2002::/16")
+	teredo = netip.MustParsePrefix("2001::/32")
 )
 
 // PublicAddress reports whether a is an address of the public internet:

@@ -26,7 +26,7 @@ func TestPublicAddress(t *testing.T) {
 	for addr, want := range map[string]bool{
 		"8.8.8.8": true, "1.1.1.1": true, "2606:4700:4700::1111": true, "64:ff9b::808:808": true,
 		"::ffff:8.8.8.8": true,
-		"127.0.0.1": false, "127.1.2.3": false, "::1": false, "0.0.0.0": false, "::": false,
+		"127.0.0.1":      false, "127.1.2.3": false, "::1": false, "0.0.0.0": false, "::": false,
 		"10.1.2.3": false, "172.16.0.1": false, "172.31.255.255": false, "192.168.1.1": false,
 		"169.254.169.254": false, "fe80::1": false, "fc00::1": false, "fd12:3456::1": false,
 		"100.64.0.1": false, "192.0.0.8": false, "192.0.2.1": false, "198.18.0.1": false, "203.0.113.9": false,
