@@ -128,6 +128,7 @@ func Launch(t testing.TB, clock *Clock, cfg config.Config) (*Instance, error) {
 		Registry: &registry.Registry{
 			Store:     s.Store(),
 			Secrets:   token.NewHasher(TestMasterKey.Derive(token.PurposeSecretHash)),
+			Sealer:    token.MustSealer(TestMasterKey.Derive(token.PurposeSecretEncryption)),
 			Passwords: password.NewHasher(TestPasswordParams),
 			Now:       clock.Now,
 			Profiles:  dialects.Profile,
