@@ -438,6 +438,10 @@ func (c *Client) validateKeys() error {
 		return fieldErrorf(FieldJWKS, "jwks is larger than %d bytes", MaxJWKSBytes)
 	case c.AuthMethod == AuthMethodPrivateKeyJWT && len(c.JWKS) == 0 && c.JWKSURI == "":
 		return fieldErrorf(FieldJWKS, "a private_key_jwt client needs its public keys: jwks or jwks_uri")
+	case c.AuthMethod != AuthMethodPrivateKeyJWT && len(c.JWKS) > 0:
+		return fieldErrorf(FieldJWKS, "jwks goes with token_endpoint_auth_method private_key_jwt: tokenmint uses a client's keys for nothing else")
+	case c.AuthMethod != AuthMethodPrivateKeyJWT && c.JWKSURI != "":
+		return fieldErrorf(FieldJWKSURI, "jwks_uri goes with token_endpoint_auth_method private_key_jwt: tokenmint uses a client's keys for nothing else")
 	}
 	if c.JWKSURI != "" {
 		if err := CheckJWKSURI(c.JWKSURI); err != nil {
