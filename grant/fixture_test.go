@@ -59,6 +59,13 @@ func newFixtureParams(tb testing.TB, params password.Params) *fixture {
 // store itself when cached is false, so that it sees every change at once.
 func newFixtureWith(tb testing.TB, params password.Params, cached bool) *fixture {
 	tb.Helper()
+	return newFixtureWrapped(tb, params, cached, nil)
+}
+
+// newFixtureWrapped is newFixtureWith whose engine sees the store through
+// wrap (nil: as it is), for benchmarks that take a part of it away.
+func newFixtureWrapped(tb testing.TB, params password.Params, cached bool, wrap func(tokenmint.Store) tokenmint.Store) *fixture {
+	tb.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "t.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -79,7 +86,11 @@ func newFixtureWith(tb testing.TB, params password.Params, cached bool) *fixture
 	if cached {
 		clients = cache.Wrap(st, cache.Options{}).Clients()
 	}
-	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: st, Clients: clients, Keys: keys, Secrets: secrets,
+	engineStore := tokenmint.Store(st)
+	if wrap != nil {
+		engineStore = wrap(st)
+	}
+	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: engineStore, Clients: clients, Keys: keys, Secrets: secrets,
 		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Now: f.clock,
 		Sealer: sealer, ClientKeys: f.keys})
 	if err != nil {
