@@ -44,6 +44,12 @@ type Config struct {
 	Tokens    *token.Hasher    // keyed hash of opaque tokens, refresh tokens, codes
 	Passwords *password.Hasher // user passwords (argon2id)
 	Throttle  Throttle         // failed sign-ins; nil means unlimited
+	// ClientKeys fetches the JWK Sets of private_key_jwt clients that
+	// registered a jwks_uri (package jwksfetch); nil refuses them.
+	ClientKeys KeySource
+	// Sealer opens the sealed secrets of client_secret_jwt clients
+	// (token.PurposeSecretEncryption); nil refuses them.
+	Sealer *token.Sealer
 	// ClientLimit, when set, is asked after a client authenticates at the
 	// token endpoint; retryAfter > 0 refuses the request with 429.
 	ClientLimit func(ctx context.Context, clientID string) (retryAfter time.Duration, err error)
@@ -66,6 +72,7 @@ type Engine struct {
 	clients ClientSource
 	now     func() time.Time
 	log     *slog.Logger
+	jwks    jwksCache // parsed inline JWK Sets of clients
 }
 
 // New checks cfg and returns an Engine.

@@ -178,12 +178,18 @@ func readAll(rd io.Reader, size int) ([]byte, error) {
 }
 
 // ClientCredentials extracts client authentication from HTTP Basic (RFC
-// 6749 §2.3.1, with the form-urlencoding it prescribes) or from the body
-// (client_secret_post), refusing both at once (§2.3: "MUST NOT use more
-// than one authentication method in each request").
+// 6749 §2.3.1, with the form-urlencoding it prescribes), from the body
+// (client_secret_post), or from a client_assertion (RFC 7521 §4.2:
+// private_key_jwt and client_secret_jwt), refusing two at once (§2.3:
+// "MUST NOT use more than one authentication method in each request").
+// An assertion's credentials carry the request's path, which its aud may
+// name.
 func ClientCredentials(r *http.Request, form url.Values) (grant.Credentials, error) {
 	id, secret, hasBasic := r.BasicAuth()
 	bodyID, bodySecret := form.Get("client_id"), form.Get("client_secret")
+	if form.Has("client_assertion") || form.Has("client_assertion_type") {
+		return assertionCredentials(r, form, hasBasic)
+	}
 	if hasBasic {
 		if bodySecret != "" {
 			return grant.Credentials{}, &oauth.Error{Code: oauth.InvalidRequest, Description: "use one client authentication method: HTTP Basic or client_secret in the body, not both", Basic: true}
@@ -205,6 +211,26 @@ func ClientCredentials(r *http.Request, form url.Values) (grant.Credentials, err
 		return grant.Credentials{ID: bodyID, Secret: bodySecret, Method: grant.AuthPost}, nil
 	}
 	return grant.Credentials{ID: bodyID, Method: grant.AuthNone}, nil
+}
+
+// assertionCredentials reads a client assertion (RFC 7521 §4.2):
+// client_assertion_type and client_assertion together, client_id
+// optional, and no other client credential.
+func assertionCredentials(r *http.Request, form url.Values, hasBasic bool) (grant.Credentials, error) {
+	switch {
+	case hasBasic || r.Header.Get("Authorization") != "" || form.Get("client_secret") != "":
+		return grant.Credentials{}, &oauth.Error{Code: oauth.InvalidRequest, Basic: hasBasic,
+			Description: "use one client authentication method: a client_assertion, HTTP Basic or client_secret, not two"}
+	case form.Get("client_assertion") == "" || form.Get("client_assertion_type") == "":
+		return grant.Credentials{}, oauth.NewError(oauth.InvalidRequest, "client_assertion and client_assertion_type go together (RFC 7521 §4.2)")
+	}
+	return grant.Credentials{
+		ID:            form.Get("client_id"),
+		Method:        grant.AuthAssertion,
+		AssertionType: form.Get("client_assertion_type"),
+		Assertion:     form.Get("client_assertion"),
+		Endpoint:      r.URL.Path,
+	}, nil
 }
 
 // MissingBearerDescription marks a request that carried no token at all.

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,8 +20,17 @@ type ClientSpec struct {
 	Name   string
 	Public bool // no secret (RFC 6749 §2.1); cannot use client_credentials
 	// AuthMethod is the token endpoint authentication method registered
-	// (tokenmint.Client.AuthMethod); "" leaves it unstated.
-	AuthMethod     string
+	// (tokenmint.Client.AuthMethod); "" leaves it unstated. A
+	// private_key_jwt client gets no secret; a client_secret_jwt client
+	// gets a longer one (keying up to HS512), kept sealed beside its hash
+	// (Registry.Sealer).
+	AuthMethod string
+	// JWKS (a JWK Set as JSON, public keys only) or JWKSURI is where a
+	// private_key_jwt client's keys are; AuthSigningAlg the one algorithm
+	// its assertions may use ("": the defaults).
+	JWKS           []byte
+	JWKSURI        string
+	AuthSigningAlg string
 	APIKey         bool // also generate an API key
 	GrantTypes     []string
 	Scopes         []string
@@ -82,8 +92,8 @@ func (r *Registry) UpdateClient(ctx context.Context, id string, change func(*tok
 		if err := change(c); err != nil {
 			return err
 		}
-		if err := c.Validate(); err != nil {
-			return invalid(err)
+		if err := validate(c); err != nil {
+			return err
 		}
 		c.UpdatedAt = now
 		return nil
@@ -104,11 +114,26 @@ func (spec ClientSpec) Validate() error {
 		}
 	}
 	c := spec.client(time.Time{})
-	if !spec.Public {
+	if c.UsesSecret() {
 		c.SecretHash = []byte("placeholder") // CreateClient generates the real one
 	}
+	if c.AuthMethod == tokenmint.AuthMethodSecretJWT {
+		c.SecretEnc = []byte("placeholder")
+	}
+	return validate(&c)
+}
+
+// validate checks a client record: Client.Validate, and the JWK Set it
+// holds (token.ParseClientJWKS, which Validate, in the domain, cannot
+// parse). Errors wrap ErrInvalid.
+func validate(c *tokenmint.Client) error {
 	if err := c.Validate(); err != nil {
 		return invalid(err)
+	}
+	if len(c.JWKS) > 0 {
+		if _, err := token.ParseClientJWKS(c.JWKS, true); err != nil {
+			return invalid(&tokenmint.FieldError{Field: tokenmint.FieldJWKS, Err: fmt.Errorf("jwks: %w", err)})
+		}
 	}
 	return nil
 }
@@ -121,6 +146,9 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 		Name:            spec.Name,
 		Public:          spec.Public,
 		AuthMethod:      spec.AuthMethod,
+		JWKS:            bytes.Clone(spec.JWKS),
+		JWKSURI:         spec.JWKSURI,
+		AuthSigningAlg:  spec.AuthSigningAlg,
 		GrantTypes:      slices.Clone(spec.GrantTypes),
 		Scopes:          slices.Clone(spec.Scopes),
 		DefaultScopes:   slices.Clone(spec.DefaultScopes),
@@ -169,8 +197,8 @@ func (r *Registry) NewClient(spec ClientSpec) (tokenmint.Client, Credentials, er
 	if err != nil {
 		return tokenmint.Client{}, Credentials{}, err
 	}
-	if err := c.Validate(); err != nil {
-		return tokenmint.Client{}, Credentials{}, invalid(err)
+	if err := validate(&c); err != nil {
+		return tokenmint.Client{}, Credentials{}, err
 	}
 	return c, creds, nil
 }
@@ -185,26 +213,44 @@ func newClientID() string {
 	}
 }
 
-// issueCredentials generates the secret (unless public) and the API key
-// (when asked) and sets their hashes on c.
+// issueCredentials generates the secret (for a client that uses one)
+// and the API key (when asked) and sets their hashes on c; the secret of
+// a client_secret_jwt client is also sealed.
 func (r *Registry) issueCredentials(c *tokenmint.Client, spec ClientSpec) (Credentials, error) {
 	var creds Credentials
-	if spec.Public && !spec.APIKey {
+	if !c.UsesSecret() && !spec.APIKey {
 		return creds, nil
 	}
 	h, err := r.secrets()
 	if err != nil {
 		return creds, err
 	}
-	if !spec.Public {
-		creds.ClientSecret = token.Secret(token.Generate(token.PrefixClientSecret))
-		c.SecretHash = h.Sum(creds.ClientSecret.Reveal())
+	if c.UsesSecret() {
+		secret, enc, err := r.newSecret(c)
+		if err != nil {
+			return creds, err
+		}
+		creds.ClientSecret = secret
+		c.SecretHash, c.SecretEnc = h.Sum(secret.Reveal()), enc
 	}
 	if spec.APIKey {
 		creds.APIKey = token.Secret(token.Generate(token.PrefixAPIKey))
 		c.APIKeyHash = h.Sum(creds.APIKey.Reveal())
 	}
 	return creds, nil
+}
+
+// newSecret generates a secret for c: for a client_secret_jwt client a
+// longer one, sealed for it (enc); for any other, enc is nil.
+func (r *Registry) newSecret(c *tokenmint.Client) (secret token.Secret, enc []byte, err error) {
+	if c.AuthMethod != tokenmint.AuthMethodSecretJWT {
+		return token.Secret(token.Generate(token.PrefixClientSecret)), nil, nil
+	}
+	if r.Sealer == nil {
+		return "", nil, errors.New("registry has no sealer for the secrets of client_secret_jwt clients")
+	}
+	secret = token.Secret(token.GenerateLong(token.PrefixClientSecret))
+	return secret, r.Sealer.Seal([]byte(secret.Reveal()), c.ID), nil
 }
 
 // RotateSecret replaces the client's secret with a new one and returns
@@ -229,18 +275,39 @@ func (r *Registry) RotateSecretGrace(ctx context.Context, id string, grace time.
 	if grace < 0 || grace > MaxSecretGrace {
 		return "", tokenmint.Client{}, invalidf("the grace period must be between 0 and %s", MaxSecretGrace)
 	}
+	h, err := r.secrets()
+	if err != nil {
+		return "", tokenmint.Client{}, err
+	}
 	now := r.now()
-	return r.rotate(ctx, id, token.PrefixClientSecret, func(c *tokenmint.Client, sum []byte) error {
-		if c.Public {
+	var secret token.Secret
+	c, err := r.Store.UpdateClient(ctx, id, func(c *tokenmint.Client) error {
+		switch {
+		case c.Public:
 			return invalidf("client %s is public and has no secret", id)
+		case !c.UsesSecret():
+			return invalidf("client %s authenticates with %s and has no secret", id, c.AuthMethod)
 		}
-		c.PreviousSecretHash, c.PreviousSecretExpiresAt = nil, time.Time{}
+		var enc []byte
+		var err error
+		if secret, enc, err = r.newSecret(c); err != nil {
+			return err
+		}
+		c.PreviousSecretHash, c.PreviousSecretExpiresAt, c.PreviousSecretEnc = nil, time.Time{}, nil
 		if grace > 0 {
-			c.PreviousSecretHash, c.PreviousSecretExpiresAt = c.SecretHash, now.Add(grace)
+			c.PreviousSecretHash, c.PreviousSecretExpiresAt, c.PreviousSecretEnc = c.SecretHash, now.Add(grace), c.SecretEnc
 		}
-		c.SecretHash = sum
+		c.SecretHash, c.SecretEnc = h.Sum(secret.Reveal()), enc
+		c.UpdatedAt = now
 		return nil
 	})
+	if errors.Is(err, ErrInvalid) {
+		return "", tokenmint.Client{}, err
+	}
+	if err != nil {
+		return "", tokenmint.Client{}, fmt.Errorf("rotate credential of client %s: %w", id, err)
+	}
+	return secret, c, nil
 }
 
 // RotateAPIKey replaces (or adds) the client's API key and returns it.

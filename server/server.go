@@ -16,6 +16,7 @@ import (
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/jwksfetch"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/store"
 	"github.com/tokenmint/tokenmint/store/cache"
@@ -99,14 +100,18 @@ func (s *Server) open(ctx context.Context) error {
 		return err
 	}
 	s.engine, err = grant.New(grant.Config{
-		Issuer:      s.cfg.Issuer,
-		Store:       s.store,
-		Clients:     s.store.Clients(),
-		Keys:        s.keys,
-		Secrets:     token.NewHasher(mk.Derive(token.PurposeSecretHash)),
-		Tokens:      token.NewHasher(mk.Derive(token.PurposeTokenHash)),
-		Passwords:   password.NewHasher(s.cfg.PasswordParams()),
-		Throttle:    s.limiter.loginThrottle(),
+		Issuer:    s.cfg.Issuer,
+		Store:     s.store,
+		Clients:   s.store.Clients(),
+		Keys:      s.keys,
+		Secrets:   token.NewHasher(mk.Derive(token.PurposeSecretHash)),
+		Tokens:    token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		Passwords: password.NewHasher(s.cfg.PasswordParams()),
+		Throttle:  s.limiter.loginThrottle(),
+		// Client assertions: the sealed secrets of client_secret_jwt
+		// clients, the jwks_uri of private_key_jwt ones.
+		Sealer:      token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
+		ClientKeys:  jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log}),
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
 		DefaultAlg:  s.cfg.SigningAlg,

@@ -16,7 +16,8 @@ import (
 var clientJSONKeys = []string{
 	"access_ttl", "allow_no_pkce", "allow_plain_pkce", "audience", "claims", "client_id", "created_at", "default_scopes",
 	"grant_types", "has_api_key", "idle_ttl", "intersect_scopes", "introspection_signed_response_alg", "name", "profile", "public",
-	"redirect_uris", "refresh_ttl", "require_consent", "resources", "scopes", "signing_alg", "token_format", "updated_at",
+	"redirect_uris", "refresh_ttl", "require_consent", "resources", "scopes", "signing_alg", "token_endpoint_auth_method", "token_format",
+	"updated_at",
 }
 
 func withKeys(extra ...string) []string {

@@ -15,12 +15,13 @@ const clientCols = `id, name, secret_hash, public, api_key_hash, grant_types, sc
 	default_scopes, redirect_uris, audience, token_format, signing_alg, access_ttl,
 	idle_ttl, refresh_ttl, claims, allow_plain_pkce, require_consent, created_at, updated_at,
 	profile, allow_no_pkce, intersect_scopes, previous_secret_hash, previous_secret_expires_at,
-	auth_method, tokens_revoked_at, resources, introspection_alg`
+	auth_method, tokens_revoked_at, jwks, jwks_uri, auth_signing_alg, secret_enc, previous_secret_enc,
+	resources, introspection_alg`
 
 const selectClient = `SELECT ` + clientCols + ` FROM clients`
 
 const insertClient = `INSERT INTO clients (` + clientCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	api_key_hash = ?, grant_types = ?, scopes = ?, default_scopes = ?, redirect_uris = ?,
@@ -28,6 +29,7 @@ const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	refresh_ttl = ?, claims = ?, allow_plain_pkce = ?, require_consent = ?,
 	created_at = ?, updated_at = ?, profile = ?, allow_no_pkce = ?, intersect_scopes = ?,
 	previous_secret_hash = ?, previous_secret_expires_at = ?, auth_method = ?, tokens_revoked_at = ?,
+	jwks = ?, jwks_uri = ?, auth_signing_alg = ?, secret_enc = ?, previous_secret_enc = ?,
 	resources = ?, introspection_alg = ?
 	WHERE id = ?`
 
@@ -42,6 +44,7 @@ func clientArgs(c *tokenmint.Client) ([]any, error) {
 		c.AllowPlainPKCE, c.RequireConsent, micros(c.CreatedAt), micros(c.UpdatedAt),
 		c.Profile, c.AllowNoPKCE, c.IntersectScopes, blob(c.PreviousSecretHash), micros(c.PreviousSecretExpiresAt),
 		c.AuthMethod, micros(c.TokensRevokedAt),
+		string(c.JWKS), c.JWKSURI, c.AuthSigningAlg, blob(c.SecretEnc), blob(c.PreviousSecretEnc),
 		e.json(c.Resources), c.IntrospectionAlg,
 	}
 	return args, e.err
@@ -56,6 +59,7 @@ func scanClient(r row) (tokenmint.Client, error) {
 		&c.AllowPlainPKCE, &c.RequireConsent, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
 		&c.Profile, &c.AllowNoPKCE, &c.IntersectScopes, blobCol{&c.PreviousSecretHash}, timeCol{&c.PreviousSecretExpiresAt},
 		&c.AuthMethod, timeCol{&c.TokensRevokedAt},
+		blobCol{&c.JWKS}, &c.JWKSURI, &c.AuthSigningAlg, blobCol{&c.SecretEnc}, blobCol{&c.PreviousSecretEnc},
 		jsonCol{&c.Resources}, &c.IntrospectionAlg)
 	return c, err
 }

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"SigningKeys", signingKeyTests()},
 		{"LoginSessions", loginSessionTests()},
 		{"Registration", registrationTests()},
+		{"Replay", replayTests()},
 		{"Revision", revisionTests()},
 		{"DeleteExpired", deleteExpiredTests()},
 		{"Misc", miscTests()},
@@ -123,6 +124,7 @@ func octets(b []byte) []byte {
 func normClient(c tokenmint.Client) tokenmint.Client {
 	c.SecretHash, c.APIKeyHash = octets(c.SecretHash), octets(c.APIKeyHash)
 	c.PreviousSecretHash = octets(c.PreviousSecretHash)
+	c.SecretEnc, c.PreviousSecretEnc, c.JWKS = octets(c.SecretEnc), octets(c.PreviousSecretEnc), octets(c.JWKS)
 	c.PreviousSecretExpiresAt, c.TokensRevokedAt = ts(c.PreviousSecretExpiresAt), ts(c.TokensRevokedAt)
 	c.GrantTypes, c.Scopes, c.RedirectURIs = list(c.GrantTypes), list(c.Scopes), list(c.RedirectURIs)
 	c.Resources = list(c.Resources)
