@@ -1,7 +1,9 @@
 package tokenmint
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -43,7 +45,60 @@ const (
 	AuthMethodSecretBasic = "client_secret_basic"
 	AuthMethodSecretPost  = "client_secret_post"
 	AuthMethodNone        = "none"
+	// AuthMethodPrivateKeyJWT: a JWT the client signs with a key of its
+	// JWK Set (RFC 7523 §2.2, OIDC Core §9). The client holds no secret.
+	AuthMethodPrivateKeyJWT = "private_key_jwt"
+	// AuthMethodSecretJWT: a JWT MACed with the client secret (OIDC Core
+	// §9), which the server must therefore be able to read back: it is
+	// kept sealed under the master key (Client.SecretEnc) beside its
+	// keyed hash.
+	AuthMethodSecretJWT = "client_secret_jwt"
+	// The mutual-TLS methods of RFC 8705 §2, not served yet.
+	AuthMethodTLSClientAuth           = "tls_client_auth"
+	AuthMethodSelfSignedTLSClientAuth = "self_signed_tls_client_auth"
 )
+
+// AuthMethods lists the token endpoint authentication methods tokenmint
+// serves, in the order discovery documents publish them.
+var AuthMethods = []string{AuthMethodSecretBasic, AuthMethodSecretPost, AuthMethodPrivateKeyJWT, AuthMethodSecretJWT, AuthMethodNone}
+
+// JWS algorithms a client may sign its assertions with (RFC 7518 §3.1):
+// asymmetric ones for private_key_jwt, HMAC ones for client_secret_jwt.
+// "none" is never accepted.
+var (
+	AssertionAlgsAsymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+	AssertionAlgsHMAC       = []string{"HS256", "HS384", "HS512"}
+	// DefaultAssertionAlgs are those a private_key_jwt client that names
+	// no token_endpoint_auth_signing_alg may use: no RSA PKCS #1 v1.5.
+	DefaultAssertionAlgs = []string{"ES256", "PS256", "EdDSA"}
+)
+
+// AssertionAlgs returns the algorithms the client's assertions may be
+// signed with: its TokenEndpointAuthSigningAlg alone when it registered
+// one, else DefaultAssertionAlgs for private_key_jwt and every HMAC
+// algorithm for client_secret_jwt; nil for another method.
+func (c *Client) AssertionAlgs() []string {
+	switch {
+	case c.AuthMethod != AuthMethodPrivateKeyJWT && c.AuthMethod != AuthMethodSecretJWT:
+		return nil
+	case c.AuthSigningAlg != "":
+		return []string{c.AuthSigningAlg}
+	case c.AuthMethod == AuthMethodPrivateKeyJWT:
+		return DefaultAssertionAlgs
+	}
+	return AssertionAlgsHMAC
+}
+
+// UsesSecret reports whether the client authenticates with a secret
+// (client_secret_basic, client_secret_post, client_secret_jwt, or a
+// confidential client that stated no method).
+func (c *Client) UsesSecret() bool {
+	return !c.Public && c.AuthMethod != AuthMethodPrivateKeyJWT
+}
+
+// MaxJWKSBytes bounds a client's JWK Set, inline or fetched from its
+// jwks_uri.
+const MaxJWKSBytes = 64 << 10
 
 // PreviousSecretLive reports whether the previous secret of the client is
 // still accepted at now.
@@ -86,9 +141,28 @@ type Client struct {
 	// AuthMethod is the token endpoint authentication method the client
 	// registered (RFC 7591 §2 token_endpoint_auth_method): AuthMethodNone
 	// for a public client; AuthMethodSecretBasic, AuthMethodSecretPost or
-	// "" (not stated) for a confidential one, which may authenticate
-	// either way whatever it registered.
+	// "" (not stated) for a confidential one with a secret, which may
+	// send it either way whatever it registered; AuthMethodPrivateKeyJWT
+	// or AuthMethodSecretJWT for one that authenticates with a signed
+	// assertion, and only so (RFC 7591 §2: the method is binding).
 	AuthMethod string
+	// SecretEnc is the client secret sealed under the master key
+	// (token.Sealer, the client ID as additional data), kept only for a
+	// client_secret_jwt client, which the server verifies an HMAC of the
+	// secret for; PreviousSecretEnc is the secret a rotation replaced,
+	// while PreviousSecretExpiresAt lasts. Every other client's secret
+	// exists only as its keyed hash.
+	SecretEnc         []byte
+	PreviousSecretEnc []byte
+	// JWKS is the client's JWK Set (RFC 7517 §5), public keys only, as
+	// JSON; JWKSURI the https URL it is fetched from instead (RFC 7591
+	// §2: never both). A private_key_jwt client has one of them.
+	JWKS    []byte
+	JWKSURI string
+	// AuthSigningAlg is the one JWS algorithm the client's assertions
+	// may use (token_endpoint_auth_signing_alg); "" allows the defaults
+	// (AssertionAlgs).
+	AuthSigningAlg string
 	// TokensRevokedAt ends, when set, every access token issued to the
 	// client at or before it, of either format, including the
 	// client_credentials JWTs no record holds (the admin API's
@@ -100,9 +174,20 @@ type Client struct {
 	DefaultScopes []string // granted when a request names none; nil means Scopes
 	RedirectURIs  []string // see CheckRedirectURI and MatchRedirectURI
 	Audience      []string // "aud" of its access tokens; nil means the issuer
+	// Resources are the resource indicators (RFC 8707) the client may
+	// ask for, absolute URIs compared exactly: a request naming
+	// resources gets them as the audience of its access token instead
+	// of Audience, and a request naming another is invalid_target. A
+	// client may also introspect the tokens whose audience names one of
+	// them (the resource server of that URI).
+	Resources []string
 
 	TokenFormat string // FormatJWT or FormatOpaque
 	SigningAlg  string // JWS alg of its JWTs; "" means the server default
+	// IntrospectionAlg signs its JWT introspection responses (RFC 9701
+	// §6 introspection_signed_response_alg); "" means RS256, the
+	// default of that section.
+	IntrospectionAlg string
 	// AccessTTL is the absolute lifetime of an access token.
 	AccessTTL time.Duration
 	// IdleTTL, when set, ends an opaque access token that has not been
@@ -237,6 +322,16 @@ const (
 	FieldIdleTTL         = "idle_ttl"
 	FieldRefreshTokenTTL = "refresh_token_ttl"
 	FieldClaims          = "claims"
+	FieldJWKS            = "jwks"
+	FieldJWKSURI         = "jwks_uri"
+	FieldAuthSigningAlg  = "token_endpoint_auth_signing_alg"
+)
+
+// Client fields of resource indicators (RFC 8707) and JWT introspection
+// responses (RFC 9701 §6).
+const (
+	FieldResources        = "resources"
+	FieldIntrospectionAlg = "introspection_signed_response_alg"
 )
 
 // FieldError is a validation error about one field of a record. Its text
@@ -270,6 +365,9 @@ func (c *Client) Validate() error {
 	if err := c.validateGrants(); err != nil {
 		return err
 	}
+	if err := c.validateAuth(); err != nil {
+		return err
+	}
 	for _, s := range c.Scopes {
 		if !oauth.ValidScopeToken(s) {
 			return fieldErrorf(FieldScope, "invalid scope %q: scopes are printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)", s)
@@ -297,6 +395,12 @@ func (c *Client) Validate() error {
 	if c.SigningAlg != "" && !slices.Contains(KnownAlgs, c.SigningAlg) {
 		return fieldErrorf(FieldSigningAlg, "unknown signing algorithm %q (known: %s)", c.SigningAlg, strings.Join(KnownAlgs, ", "))
 	}
+	if c.IntrospectionAlg != "" && !slices.Contains(KnownAlgs, c.IntrospectionAlg) {
+		return fieldErrorf(FieldIntrospectionAlg, "unknown introspection signing algorithm %q (known: %s)", c.IntrospectionAlg, strings.Join(KnownAlgs, ", "))
+	}
+	if err := c.validateResources(); err != nil {
+		return err
+	}
 	return c.validateLifetimes()
 }
 
@@ -311,22 +415,154 @@ func (c *Client) validateGrants() error {
 			return fieldErrorf(FieldGrantTypes, "unknown grant type %q (known: %s)", g, strings.Join(KnownGrantTypes, ", "))
 		}
 	}
-	if c.Public && len(c.SecretHash) > 0 {
-		return fieldErrorf(FieldAuthMethod, "a public client has no secret")
-	}
 	if c.Public && (c.HasGrant(GrantClientCredentials)) {
 		return fieldErrorf(FieldGrantTypes, "a public client cannot use client_credentials: it cannot authenticate")
 	}
-	if !c.Public && len(c.SecretHash) == 0 {
-		return fieldErrorf(FieldAuthMethod, "a confidential client needs a secret")
+	return nil
+}
+
+// validateAuth checks the authentication method against the credentials
+// the client holds.
+func (c *Client) validateAuth() error {
+	switch c.AuthMethod {
+	case "", AuthMethodNone, AuthMethodSecretBasic, AuthMethodSecretPost, AuthMethodPrivateKeyJWT, AuthMethodSecretJWT:
+	case AuthMethodTLSClientAuth, AuthMethodSelfSignedTLSClientAuth:
+		return fieldErrorf(FieldAuthMethod, "token endpoint auth method %s is not supported yet (supported: %s)", c.AuthMethod, strings.Join(AuthMethods, ", "))
+	default:
+		return fieldErrorf(FieldAuthMethod, "unsupported token endpoint auth method %q (supported: %s)", c.AuthMethod, strings.Join(AuthMethods, ", "))
 	}
 	switch {
+	case c.Public && len(c.SecretHash) > 0:
+		return fieldErrorf(FieldAuthMethod, "a public client has no secret")
 	case c.Public && c.AuthMethod != "" && c.AuthMethod != AuthMethodNone:
 		return fieldErrorf(FieldAuthMethod, "a public client authenticates with none, not %q", c.AuthMethod)
 	case !c.Public && c.AuthMethod == AuthMethodNone:
 		return fieldErrorf(FieldAuthMethod, "a confidential client cannot use none: it has a secret")
-	case c.AuthMethod != "" && c.AuthMethod != AuthMethodNone && c.AuthMethod != AuthMethodSecretBasic && c.AuthMethod != AuthMethodSecretPost:
-		return fieldErrorf(FieldAuthMethod, "unsupported token endpoint auth method %q (supported: client_secret_basic, client_secret_post, none)", c.AuthMethod)
+	case c.UsesSecret() && len(c.SecretHash) == 0:
+		return fieldErrorf(FieldAuthMethod, "a confidential client needs a secret")
+	case c.AuthMethod == AuthMethodPrivateKeyJWT && (len(c.SecretHash) > 0 || len(c.SecretEnc) > 0):
+		return fieldErrorf(FieldAuthMethod, "a private_key_jwt client holds no secret")
+	case c.AuthMethod == AuthMethodSecretJWT && len(c.SecretEnc) == 0:
+		return fieldErrorf(FieldAuthMethod, "client_secret_jwt needs the client secret kept encrypted from the client's creation: "+
+			"an existing client's secret is kept only as a hash; create another client with client_secret_jwt")
+	case c.AuthMethod != AuthMethodSecretJWT && (len(c.SecretEnc) > 0 || len(c.PreviousSecretEnc) > 0):
+		return fieldErrorf(FieldAuthMethod, "only a client_secret_jwt client keeps its secret encrypted")
+	}
+	return c.validateKeys()
+}
+
+// validateKeys checks the client's JWK Set source and assertion
+// algorithm; the JWK Set's content is checked where it is parsed
+// (package token, ParseClientJWKS).
+func (c *Client) validateKeys() error {
+	switch {
+	case len(c.JWKS) > 0 && c.JWKSURI != "":
+		return fieldErrorf(FieldJWKSURI, "jwks and jwks_uri cannot both be given (RFC 7591 §2)")
+	case len(c.JWKS) > MaxJWKSBytes:
+		return fieldErrorf(FieldJWKS, "jwks is larger than %d bytes", MaxJWKSBytes)
+	case c.AuthMethod == AuthMethodPrivateKeyJWT && len(c.JWKS) == 0 && c.JWKSURI == "":
+		return fieldErrorf(FieldJWKS, "a private_key_jwt client needs its public keys: jwks or jwks_uri")
+	case c.AuthMethod != AuthMethodPrivateKeyJWT && len(c.JWKS) > 0:
+		return fieldErrorf(FieldJWKS, "jwks goes with token_endpoint_auth_method private_key_jwt: tokenmint uses a client's keys for nothing else")
+	case c.AuthMethod != AuthMethodPrivateKeyJWT && c.JWKSURI != "":
+		return fieldErrorf(FieldJWKSURI, "jwks_uri goes with token_endpoint_auth_method private_key_jwt: tokenmint uses a client's keys for nothing else")
+	}
+	if c.JWKSURI != "" {
+		if err := CheckJWKSURI(c.JWKSURI); err != nil {
+			return fieldError(FieldJWKSURI, err)
+		}
+	}
+	if c.AuthSigningAlg == "" {
+		return nil
+	}
+	switch c.AuthMethod {
+	case AuthMethodPrivateKeyJWT:
+		if !slices.Contains(AssertionAlgsAsymmetric, c.AuthSigningAlg) {
+			return fieldErrorf(FieldAuthSigningAlg, "token_endpoint_auth_signing_alg %q is not an algorithm private_key_jwt may use (%s)", c.AuthSigningAlg, strings.Join(AssertionAlgsAsymmetric, ", "))
+		}
+	case AuthMethodSecretJWT:
+		if !slices.Contains(AssertionAlgsHMAC, c.AuthSigningAlg) {
+			return fieldErrorf(FieldAuthSigningAlg, "token_endpoint_auth_signing_alg %q is not an algorithm client_secret_jwt may use (%s)", c.AuthSigningAlg, strings.Join(AssertionAlgsHMAC, ", "))
+		}
+	default:
+		return fieldErrorf(FieldAuthSigningAlg, "token_endpoint_auth_signing_alg goes with private_key_jwt or client_secret_jwt, not %s", cmpOr(c.AuthMethod, AuthMethodSecretBasic))
+	}
+	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// CheckJWKSURI checks the form of a client's jwks_uri: an absolute http
+// or https URL without credentials or fragment, of at most 2048 bytes.
+// Whether it may be fetched (https only, no private address) is decided
+// when it is, by the server's policy (package jwksfetch).
+func CheckJWKSURI(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case len(raw) > 2048:
+		return errors.New("jwks_uri is longer than 2048 bytes")
+	case err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "":
+		return fmt.Errorf("jwks_uri %q is not an absolute URL", truncateText(raw))
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("jwks_uri %q must be https", truncateText(raw))
+	case u.User != nil || u.Fragment != "" || strings.Contains(raw, "#"):
+		return fmt.Errorf("jwks_uri %q must not carry credentials or a fragment", truncateText(raw))
+	}
+	return nil
+}
+
+func truncateText(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+// ChangeAuthMethod moves the client to the token endpoint authentication
+// method m, keeping only the credentials m uses: it refuses what would
+// need a credential the client has not got (a secret for a public or
+// private_key_jwt client, a secret kept encrypted for client_secret_jwt)
+// or keep one it must not use (none for a client with a secret), and
+// drops a secret (to private_key_jwt), its encrypted copy (away from
+// client_secret_jwt) and an assertion algorithm the new method cannot
+// use. The caller validates the client afterwards.
+func (c *Client) ChangeAuthMethod(m string) error {
+	from := c.AuthMethod
+	if from == m {
+		return nil
+	}
+	switch {
+	case c.Public != (m == AuthMethodNone):
+		return fieldErrorf(FieldAuthMethod, "token_endpoint_auth_method cannot change between none and another method: a public client has no credential, a confidential one has; create another client")
+	case m == AuthMethodSecretJWT:
+		return fieldErrorf(FieldAuthMethod, "token_endpoint_auth_method cannot become client_secret_jwt: that secret must be kept encrypted from the client's creation, and this client's is kept only as a hash; create another client")
+	case from == AuthMethodPrivateKeyJWT && m != AuthMethodPrivateKeyJWT:
+		return fieldErrorf(FieldAuthMethod, "token_endpoint_auth_method cannot change from private_key_jwt to %s: the client has no secret; create another client", m)
+	}
+	c.AuthMethod = m
+	if m == AuthMethodPrivateKeyJWT {
+		c.SecretHash, c.PreviousSecretHash, c.PreviousSecretExpiresAt = nil, nil, time.Time{}
+	}
+	if m != AuthMethodSecretJWT {
+		c.SecretEnc, c.PreviousSecretEnc = nil, nil
+	}
+	if c.AuthSigningAlg != "" && !slices.Contains(c.algsFor(m), c.AuthSigningAlg) {
+		c.AuthSigningAlg = ""
+	}
+	return nil
+}
+
+func (c *Client) algsFor(m string) []string {
+	switch m {
+	case AuthMethodPrivateKeyJWT:
+		return AssertionAlgsAsymmetric
+	case AuthMethodSecretJWT:
+		return AssertionAlgsHMAC
 	}
 	return nil
 }
@@ -342,6 +578,28 @@ func (c *Client) validateRedirects() error {
 	}
 	return nil
 }
+
+// validateResources checks the registered resource indicators: each
+// valid (CheckResource), none twice, and at most 4×MaxResources of them.
+func (c *Client) validateResources() error {
+	if len(c.Resources) > 4*MaxResources {
+		return fieldErrorf(FieldResources, "a client may be registered with at most %d resources", 4*MaxResources)
+	}
+	for i, r := range c.Resources {
+		if err := CheckResource(r); err != nil {
+			return fieldError(FieldResources, err)
+		}
+		if slices.Contains(c.Resources[:i], r) {
+			return fieldErrorf(FieldResources, "resource %q is listed twice", r)
+		}
+	}
+	return nil
+}
+
+// AllowsResource reports whether the client may ask for the resource
+// indicator uri (RFC 8707 §2), by exact comparison with its registered
+// Resources.
+func (c *Client) AllowsResource(uri string) bool { return slices.Contains(c.Resources, uri) }
 
 func (c *Client) validateLifetimes() error {
 	for _, l := range []struct {

@@ -105,6 +105,11 @@ type Family struct {
 	// AuthCode.SessionID); empty when there was none (password grant,
 	// headless sign-ins).
 	SessionID string
+	// Resources are the resource indicators (RFC 8707) the authorization
+	// was given for: the audience of its access tokens, of which a
+	// refresh may ask for fewer (§2.2); nil when none were requested (the
+	// client's Audience then applies).
+	Resources []string
 }
 
 // RefreshToken is the record of one refresh token; ID is its keyed hash.
@@ -138,6 +143,10 @@ type AuthCode struct {
 	// SessionID is the browser LoginSession the code was issued in, "" for
 	// a code issued without one; the family it starts keeps it.
 	SessionID string
+	// Resources are the resource indicators of the authorization request
+	// (RFC 8707 §2.1: they apply to the whole grant); the token request
+	// may ask for fewer of them. Nil when none were requested.
+	Resources []string
 }
 
 // RevokedToken marks an access token revoked until it would have expired:

@@ -18,6 +18,7 @@ type Store interface {
 	SessionStore
 	RegistrationStore
 	AuditStore
+	ReplayStore
 
 	// Revision returns a counter that grows whenever a client or signing
 	// key is created, changed or deleted, by this process or any other
@@ -175,3 +176,25 @@ type SessionStore interface {
 	GetLoginSession(ctx context.Context, id string) (LoginSession, error)
 	DeleteLoginSession(ctx context.Context, id string) error
 }
+
+// ReplayStore remembers identifiers that may be used once, across every
+// instance sharing the database: the jti of a client assertion (RFC 7523
+// §3, ReplayClientAssertion), later the jti of a DPoP proof. Purpose
+// keeps the uses of one kind apart from another's.
+type ReplayStore interface {
+	// UseOnce records id as used for purpose until expiresAt, the end of
+	// the validity of what carried it. It returns ErrAlreadyUsed when id
+	// was recorded for purpose before and its record has not expired at
+	// now; an expired record is replaced. Of concurrent calls with one
+	// purpose and id, on one instance or several, exactly one succeeds.
+	// The janitor (DeleteExpired) removes records past expiresAt. Callers
+	// bound id (a hash of what the client chose, typically).
+	UseOnce(ctx context.Context, purpose, id string, now, expiresAt time.Time) error
+}
+
+// Purposes of ReplayStore.UseOnce.
+const (
+	// ReplayClientAssertion: the jti of a private_key_jwt or
+	// client_secret_jwt client assertion, per client.
+	ReplayClientAssertion = "client_assertion"
+)

@@ -102,7 +102,9 @@ func TestCreateClient(t *testing.T) {
 		{`{"client_name":"x","redirect_uris":["http://evil.example/cb"],"grant_types":["authorization_code"]}`, "invalid_redirect_uri", "redirect_uris", 400},
 		{`{"client_name":"x","grant_types":["implicit"]}`, "invalid_client_metadata", "grant_types", 400},
 		{`{"client_name":"x","jwks_uri":"https://a.example/jwks"}`, "invalid_client_metadata", "jwks_uri", 400},
-		{`{"client_name":"x","token_endpoint_auth_method":"private_key_jwt"}`, "invalid_client_metadata", "token_endpoint_auth_method", 400},
+		{`{"client_name":"x","token_endpoint_auth_method":"private_key_jwt"}`, "invalid_client_metadata", "jwks", 400},
+		{`{"client_name":"x","token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}}`, "invalid_client_metadata", "jwks", 400},
+		{`{"client_name":"x","token_endpoint_auth_method":"tls_client_auth"}`, "invalid_client_metadata", "token_endpoint_auth_method", 400},
 		{`{"client_name":"again","client_id":"epc-1"}`, "conflict", "", 409},
 		{`{}`, "invalid_client_metadata", "client_name", 400},
 	} {

@@ -6,6 +6,8 @@
 //
 //	floor              GET /bench/floor: fixed 300-byte JSON, same router
 //	cc-jwt-es256       client_credentials, JWT signed ES256
+//	cc-pkjwt-es256     the same, the client authenticated by private_key_jwt
+//	                   (an ES256 assertion per request, signed beforehand)
 //	cc-jwt-rs256       client_credentials, JWT signed RS256
 //	cc-opaque          client_credentials, opaque token (one INSERT)
 //	introspect-opaque  RFC 7662 introspection of opaque tokens

@@ -36,6 +36,8 @@ type scenario struct {
 var scenarios = []scenario{
 	{name: scenarioFloor, what: "GET /bench/floor: fixed 300-byte JSON behind the same middleware (on the admin listener)", sources: floorSources, aid: true},
 	{name: "cc-jwt-es256", what: "client_credentials, JWT access token signed ES256", sources: ccSources(func(f *fixture) clientCreds { return f.es256 })},
+	{name: scenarioPKJWT, what: "client_credentials authenticated by private_key_jwt (a pre-signed ES256 client assertion per request, its jti spent), JWT access token signed ES256",
+		sources: pkjwtSources, singleUse: true},
 	{name: "cc-jwt-rs256", what: "client_credentials, JWT access token signed RS256", sources: ccSources(func(f *fixture) clientCreds { return f.rs256 })},
 	{name: scenarioCCOpaque, what: "client_credentials, opaque access token (stored as a keyed hash)", sources: ccSources(func(f *fixture) clientCreds { return f.opaque })},
 	{name: "introspect-opaque", what: "RFC 7662 introspection of 256 opaque tokens, by their client", sources: introspectSources(func(f *fixture) clientCreds { return f.opaque })},

@@ -3,6 +3,7 @@ package clientmeta
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
@@ -60,6 +61,7 @@ func (f *Fields) Spec(opts CreateOptions) (registry.ClientSpec, error) {
 		return spec, err
 	}
 	spec.Public, spec.AuthMethod = public, method
+	spec.JWKS, spec.JWKSURI, spec.AuthSigningAlg = deref(f.JWKS), deref(f.JWKSURI), deref(f.TokenEndpointAuthSigningAlg)
 	if spec.Scopes, err = scopeList(tokenmint.FieldScope, f.Scope); err != nil {
 		return spec, err
 	}
@@ -74,6 +76,8 @@ func (f *Fields) Spec(opts CreateOptions) (registry.ClientSpec, error) {
 	spec.AllowPlainPKCE, spec.RequireConsent = deref(f.AllowPlainPKCE), deref(f.RequireConsent)
 	spec.AllowNoPKCE, spec.IntersectScopes = deref(f.AllowNoPKCE), deref(f.IntersectScopes)
 	spec.APIKey = deref(f.HasAPIKey)
+	spec.Resources = slices.Clone(deref(f.Resources))
+	spec.IntrospectionAlg = deref(f.IntrospectionSignedResponseAlg)
 	spec.Profile = deref(f.Profile)
 	if err := checkProfile(spec.Profile, spec.AllowNoPKCE, opts.Profiles); err != nil {
 		return spec, err
@@ -114,8 +118,15 @@ func (f *Fields) Apply(c *tokenmint.Client, profiles registry.Profiles) error {
 		if public != c.Public {
 			return fieldErrorf(tokenmint.FieldAuthMethod, "token_endpoint_auth_method cannot change between none and a secret method: a public client has no secret, a confidential one has; create another client")
 		}
-		c.AuthMethod = method
+		if err := c.ChangeAuthMethod(method); err != nil {
+			return Validation(err)
+		}
 	}
+	if f.JWKS != nil {
+		c.JWKS = *f.JWKS
+	}
+	setIf(&c.JWKSURI, f.JWKSURI)
+	setIf(&c.AuthSigningAlg, f.TokenEndpointAuthSigningAlg)
 	var err error
 	if f.Scope != nil {
 		if c.Scopes, err = scopeList(tokenmint.FieldScope, f.Scope); err != nil {
@@ -139,6 +150,13 @@ func (f *Fields) Apply(c *tokenmint.Client, profiles registry.Profiles) error {
 	setIf(&c.RequireConsent, f.RequireConsent)
 	setIf(&c.AllowNoPKCE, f.AllowNoPKCE)
 	setIf(&c.IntersectScopes, f.IntersectScopes)
+	if f.Resources != nil {
+		c.Resources = nil // [] and null: none
+		if len(*f.Resources) > 0 {
+			c.Resources = slices.Clone(*f.Resources)
+		}
+	}
+	setIf(&c.IntrospectionAlg, f.IntrospectionSignedResponseAlg)
 	if f.Profile != nil {
 		if err := checkProfile(*f.Profile, c.AllowNoPKCE, profiles); err != nil {
 			return err
@@ -177,19 +195,20 @@ func (f *Fields) setCommon(name *string, grants, redirects, audience *[]string) 
 }
 
 // authMethod maps token_endpoint_auth_method to a client kind: none is a
-// public client, client_secret_basic and client_secret_post (and
-// absence) a confidential one.
+// public client; client_secret_basic, client_secret_post (and absence),
+// private_key_jwt and client_secret_jwt a confidential one.
 func (f *Fields) authMethod() (public bool, method string, err error) {
 	m := deref(f.TokenEndpointAuthMethod)
+	supported := strings.Join(tokenmint.AuthMethods, ", ")
 	switch m {
-	case "", tokenmint.AuthMethodSecretBasic, tokenmint.AuthMethodSecretPost:
+	case "", tokenmint.AuthMethodSecretBasic, tokenmint.AuthMethodSecretPost, tokenmint.AuthMethodPrivateKeyJWT, tokenmint.AuthMethodSecretJWT:
 		return false, m, nil
 	case tokenmint.AuthMethodNone:
 		return true, m, nil
-	case "private_key_jwt", "client_secret_jwt", "tls_client_auth", "self_signed_tls_client_auth":
-		return false, "", fieldErrorf(tokenmint.FieldAuthMethod, "token_endpoint_auth_method %s is not supported yet (supported: client_secret_basic, client_secret_post, none)", m)
+	case tokenmint.AuthMethodTLSClientAuth, tokenmint.AuthMethodSelfSignedTLSClientAuth:
+		return false, "", fieldErrorf(tokenmint.FieldAuthMethod, "token_endpoint_auth_method %s is not supported yet (supported: %s)", m, supported)
 	}
-	return false, "", fieldErrorf(tokenmint.FieldAuthMethod, "unknown token_endpoint_auth_method %s (supported: client_secret_basic, client_secret_post, none)", quoteName(m))
+	return false, "", fieldErrorf(tokenmint.FieldAuthMethod, "unknown token_endpoint_auth_method %s (supported: %s)", quoteName(m), supported)
 }
 
 // lifetimes returns the lifetimes f gives, in place of the ones passed.

@@ -17,26 +17,38 @@ import (
 // absent members are left out, so that a Go client (package adminclient)
 // sends only what it sets.
 type Fields struct {
-	ClientID                *string            `json:"client_id,omitempty"`
-	ClientName              *string            `json:"client_name,omitempty"`
-	GrantTypes              *[]string          `json:"grant_types,omitempty"`
-	ResponseTypes           *[]string          `json:"response_types,omitempty"`
-	Scope                   *string            `json:"scope,omitempty"`
-	RedirectURIs            *[]string          `json:"redirect_uris,omitempty"`
-	TokenEndpointAuthMethod *string            `json:"token_endpoint_auth_method,omitempty"`
-	TokenFormat             *string            `json:"token_format,omitempty"`
-	AccessTokenTTL          *int64             `json:"access_token_ttl,omitempty"`
-	IdleTTL                 *int64             `json:"idle_ttl,omitempty"`
-	RefreshTokenTTL         *int64             `json:"refresh_token_ttl,omitempty"`
-	Audience                *[]string          `json:"audience,omitempty"`
-	Claims                  *map[string]string `json:"claims,omitempty"`
-	Profile                 *string            `json:"profile,omitempty"`
-	SigningAlg              *string            `json:"signing_alg,omitempty"`
-	DefaultScope            *string            `json:"default_scope,omitempty"`
-	RequireConsent          *bool              `json:"require_consent,omitempty"`
-	AllowPlainPKCE          *bool              `json:"allow_plain_pkce,omitempty"`
-	AllowNoPKCE             *bool              `json:"allow_no_pkce,omitempty"`
-	IntersectScopes         *bool              `json:"intersect_scopes,omitempty"`
+	ClientID                *string   `json:"client_id,omitempty"`
+	ClientName              *string   `json:"client_name,omitempty"`
+	GrantTypes              *[]string `json:"grant_types,omitempty"`
+	ResponseTypes           *[]string `json:"response_types,omitempty"`
+	Scope                   *string   `json:"scope,omitempty"`
+	RedirectURIs            *[]string `json:"redirect_uris,omitempty"`
+	TokenEndpointAuthMethod *string   `json:"token_endpoint_auth_method,omitempty"`
+	// JWKS is a JWK Set, a JSON object; null removes the client's.
+	JWKS                        *json.RawMessage   `json:"jwks,omitempty"`
+	JWKSURI                     *string            `json:"jwks_uri,omitempty"`
+	TokenEndpointAuthSigningAlg *string            `json:"token_endpoint_auth_signing_alg,omitempty"`
+	TokenFormat                 *string            `json:"token_format,omitempty"`
+	AccessTokenTTL              *int64             `json:"access_token_ttl,omitempty"`
+	IdleTTL                     *int64             `json:"idle_ttl,omitempty"`
+	RefreshTokenTTL             *int64             `json:"refresh_token_ttl,omitempty"`
+	Audience                    *[]string          `json:"audience,omitempty"`
+	Claims                      *map[string]string `json:"claims,omitempty"`
+	Profile                     *string            `json:"profile,omitempty"`
+	SigningAlg                  *string            `json:"signing_alg,omitempty"`
+	DefaultScope                *string            `json:"default_scope,omitempty"`
+	RequireConsent              *bool              `json:"require_consent,omitempty"`
+	AllowPlainPKCE              *bool              `json:"allow_plain_pkce,omitempty"`
+	AllowNoPKCE                 *bool              `json:"allow_no_pkce,omitempty"`
+	IntersectScopes             *bool              `json:"intersect_scopes,omitempty"`
+	// Resources are the resource indicators (RFC 8707) the client may
+	// ask for. RFC 7591 registers no member for them: the name is
+	// tokenmint's, the plural of the request parameter as redirect_uris
+	// is of redirect_uri; "resource" is read as an alias.
+	Resources *[]string `json:"resources,omitempty"`
+	// IntrospectionSignedResponseAlg is the alg of the client's JWT
+	// introspection responses (RFC 9701 §6); "": RS256.
+	IntrospectionSignedResponseAlg *string `json:"introspection_signed_response_alg,omitempty"`
 	// HasAPIKey true on creation generates an API key; false in an
 	// update removes the client's (POST .../api-key makes a new one).
 	HasAPIKey *bool `json:"has_api_key,omitempty"`
@@ -50,9 +62,6 @@ const (
 	FieldClientSecretExpiresAt   = "client_secret_expires_at"
 	FieldAPIKey                  = "api_key"
 	FieldPreviousSecretExpiresAt = "previous_secret_expires_at"
-	// RFC 7591 members tokenmint does not support yet.
-	FieldJWKS    = "jwks"
-	FieldJWKSURI = "jwks_uri"
 )
 
 // readOnly says why each member that is answered but not taken is.
@@ -69,8 +78,6 @@ var readOnly = map[string]string{
 // unsupported says why each RFC 7591 member tokenmint does not take yet
 // is refused, rather than calling it unknown.
 var unsupported = map[string]string{
-	FieldJWKS:            "jwks is not supported yet: tokenmint has no private_key_jwt client authentication, so it would not be used",
-	FieldJWKSURI:         "jwks_uri is not supported yet: tokenmint has no private_key_jwt client authentication, so it would not be used",
 	"client_uri":         "client_uri is not supported",
 	"logo_uri":           "logo_uri is not supported",
 	"contacts":           "contacts is not supported",
@@ -114,6 +121,9 @@ func DecodeWith(data []byte, opts DecodeOptions) (*Fields, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return nil, syntaxError(err)
 		}
+		if canonical, ok := aliases[name]; ok {
+			name = canonical
+		}
 		if seen[name] {
 			return nil, fieldErrorf(name, "%s is given twice", quoteName(name))
 		}
@@ -135,6 +145,13 @@ func syntaxError(err error) *Error {
 	return &Error{Code: CodeInvalidClientMetadata, Description: "the body is not valid JSON: " + err.Error(), Err: err}
 }
 
+// aliases are other names a request may give a member by: the singular
+// of the RFC 8707 parameter for resources.
+var aliases = map[string]string{"resource": FieldResources}
+
+// FieldResources names the resource indicators member.
+const FieldResources = "resources"
+
 // set decodes the value of member name into f.
 func (f *Fields) set(name string, raw json.RawMessage, opts DecodeOptions) error {
 	if why, ok := readOnly[name]; ok {
@@ -155,7 +172,17 @@ func (f *Fields) set(name string, raw json.RawMessage, opts DecodeOptions) error
 	}
 	p := reflect.ValueOf(f).Elem().Field(m.index) // a pointer field
 	v := reflect.New(p.Type().Elem())
-	if string(bytes.TrimSpace(raw)) != "null" {
+	if m.object && string(bytes.TrimSpace(raw)) != "null" {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return &Error{Code: CodeInvalidClientMetadata, Field: name, Description: fmt.Sprintf("%s must be %s", name, m.kind), Err: err}
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, raw); err != nil {
+			return &Error{Code: CodeInvalidClientMetadata, Field: name, Description: fmt.Sprintf("%s must be %s", name, m.kind), Err: err}
+		}
+		v.Elem().SetBytes(compact.Bytes())
+	} else if string(bytes.TrimSpace(raw)) != "null" {
 		if err := json.Unmarshal(raw, v.Interface()); err != nil {
 			return &Error{Code: CodeInvalidClientMetadata, Field: name, Description: fmt.Sprintf("%s must be %s", name, m.kind), Err: err}
 		}
@@ -175,9 +202,10 @@ func quoteName(name string) string {
 
 // member is one writable member of Fields.
 type member struct {
-	name  string
-	index int    // of its field in Fields
-	kind  string // what its value must be, for messages
+	name   string
+	index  int    // of its field in Fields
+	kind   string // what its value must be, for messages
+	object bool   // a JSON object kept as it is (json.RawMessage)
 }
 
 var members = func() []member {
@@ -186,12 +214,16 @@ var members = func() []member {
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		out = append(out, member{name: name, index: i, kind: kindOf(sf.Type.Elem())})
+		raw := sf.Type.Elem() == reflect.TypeFor[json.RawMessage]()
+		out = append(out, member{name: name, index: i, kind: kindOf(sf.Type.Elem()), object: raw})
 	}
 	return out
 }()
 
 func kindOf(t reflect.Type) string {
+	if t == reflect.TypeFor[json.RawMessage]() {
+		return "a JSON object (a JWK Set, RFC 7517 §5)"
+	}
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"

@@ -1,6 +1,8 @@
 package clientmeta
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 	"strings"
 	"time"
@@ -25,8 +27,9 @@ type Metadata struct {
 	// ClientIDIssuedAt is when the client was created, in seconds since
 	// the epoch.
 	ClientIDIssuedAt int64 `json:"client_id_issued_at,omitempty"`
-	// ClientSecretExpiresAt is 0 for a confidential client (its secret
-	// does not expire); absent for a public client, which has none.
+	// ClientSecretExpiresAt is 0 for a client with a secret (it does not
+	// expire); absent for a public or private_key_jwt client, which has
+	// none.
 	ClientSecretExpiresAt *int64 `json:"client_secret_expires_at,omitempty"`
 
 	ClientName              string   `json:"client_name"`
@@ -35,6 +38,14 @@ type Metadata struct {
 	Scope                   string   `json:"scope"` // space-delimited (RFC 6749 §3.3)
 	RedirectURIs            []string `json:"redirect_uris"`
 	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	// JWKS is the client's JWK Set (public keys only), JWKSURI where it
+	// is fetched from instead: the keys of a private_key_jwt client;
+	// TokenEndpointAuthSigningAlg the one algorithm its assertions may
+	// use (absent: ES256, PS256 or EdDSA for private_key_jwt, HS256,
+	// HS384 or HS512 for client_secret_jwt).
+	JWKS                        json.RawMessage `json:"jwks,omitempty"`
+	JWKSURI                     string          `json:"jwks_uri,omitempty"`
+	TokenEndpointAuthSigningAlg string          `json:"token_endpoint_auth_signing_alg,omitempty"`
 
 	// tokenmint's own.
 	TokenFormat     string            `json:"token_format"`      // jwt or opaque
@@ -59,6 +70,13 @@ type Metadata struct {
 	// rotation stops being accepted, in seconds since the epoch; absent
 	// when none is.
 	PreviousSecretExpiresAt int64 `json:"previous_secret_expires_at,omitempty"`
+
+	// Resources are the resource indicators (RFC 8707) the client may
+	// ask for; empty: none (its tokens' audience is Audience).
+	Resources []string `json:"resources"`
+	// IntrospectionSignedResponseAlg signs its JWT introspection
+	// responses (RFC 9701 §6); "": RS256.
+	IntrospectionSignedResponseAlg string `json:"introspection_signed_response_alg"`
 }
 
 // FromClient is the metadata of c, with the credentials in creds (just
@@ -66,37 +84,41 @@ type Metadata struct {
 // still accepted.
 func FromClient(c *tokenmint.Client, creds registry.Credentials, now time.Time) Metadata {
 	m := Metadata{
-		ClientID:                c.ID,
-		ClientSecret:            creds.ClientSecret.Reveal(),
-		ClientName:              c.Name,
-		GrantTypes:              nonNil(c.GrantTypes),
-		ResponseTypes:           responseTypes(c.GrantTypes),
-		Scope:                   oauth.JoinScope(c.Scopes),
-		RedirectURIs:            nonNil(c.RedirectURIs),
-		TokenEndpointAuthMethod: AuthMethod(c),
-		TokenFormat:             c.TokenFormat,
-		AccessTokenTTL:          seconds(c.AccessTTL),
-		IdleTTL:                 seconds(c.IdleTTL),
-		RefreshTokenTTL:         seconds(c.RefreshTTL),
-		Audience:                nonNil(c.Audience),
-		Claims:                  maps.Clone(c.Claims),
-		Profile:                 c.Profile,
-		SigningAlg:              c.SigningAlg,
-		DefaultScope:            oauth.JoinScope(c.DefaultScopes),
-		RequireConsent:          c.RequireConsent,
-		AllowPlainPKCE:          c.AllowPlainPKCE,
-		AllowNoPKCE:             c.AllowNoPKCE,
-		IntersectScopes:         c.IntersectScopes,
-		HasAPIKey:               len(c.APIKeyHash) > 0,
-		APIKey:                  creds.APIKey.Reveal(),
+		ClientID:                    c.ID,
+		ClientSecret:                creds.ClientSecret.Reveal(),
+		ClientName:                  c.Name,
+		GrantTypes:                  nonNil(c.GrantTypes),
+		ResponseTypes:               responseTypes(c.GrantTypes),
+		Scope:                       oauth.JoinScope(c.Scopes),
+		RedirectURIs:                nonNil(c.RedirectURIs),
+		TokenEndpointAuthMethod:     AuthMethod(c),
+		JWKS:                        json.RawMessage(bytes.Clone(c.JWKS)),
+		JWKSURI:                     c.JWKSURI,
+		TokenEndpointAuthSigningAlg: c.AuthSigningAlg,
+		TokenFormat:                 c.TokenFormat,
+		AccessTokenTTL:              seconds(c.AccessTTL),
+		IdleTTL:                     seconds(c.IdleTTL),
+		RefreshTokenTTL:             seconds(c.RefreshTTL),
+		Audience:                    nonNil(c.Audience),
+		Claims:                      maps.Clone(c.Claims),
+		Profile:                     c.Profile,
+		SigningAlg:                  c.SigningAlg,
+		DefaultScope:                oauth.JoinScope(c.DefaultScopes),
+		RequireConsent:              c.RequireConsent,
+		AllowPlainPKCE:              c.AllowPlainPKCE,
+		AllowNoPKCE:                 c.AllowNoPKCE,
+		IntersectScopes:             c.IntersectScopes,
+		HasAPIKey:                   len(c.APIKeyHash) > 0,
+		APIKey:                      creds.APIKey.Reveal(),
 	}
+	m.Resources, m.IntrospectionSignedResponseAlg = nonNil(c.Resources), c.IntrospectionAlg
 	if m.Claims == nil {
 		m.Claims = map[string]string{}
 	}
 	if !c.CreatedAt.IsZero() {
 		m.ClientIDIssuedAt = c.CreatedAt.Unix()
 	}
-	if !c.Public {
+	if c.UsesSecret() {
 		var never int64
 		m.ClientSecretExpiresAt = &never
 	}
@@ -123,28 +145,32 @@ func AuthMethod(c *tokenmint.Client) string {
 // present: what a client that read m sends to store it back unchanged.
 func (m *Metadata) Fields() Fields {
 	f := Fields{
-		ClientID:                ptr(m.ClientID),
-		ClientName:              ptr(m.ClientName),
-		GrantTypes:              ptr(m.GrantTypes),
-		ResponseTypes:           ptr(m.ResponseTypes),
-		Scope:                   ptr(m.Scope),
-		RedirectURIs:            ptr(m.RedirectURIs),
-		TokenEndpointAuthMethod: ptr(m.TokenEndpointAuthMethod),
-		TokenFormat:             ptr(m.TokenFormat),
-		AccessTokenTTL:          ptr(m.AccessTokenTTL),
-		IdleTTL:                 ptr(m.IdleTTL),
-		RefreshTokenTTL:         ptr(m.RefreshTokenTTL),
-		Audience:                ptr(m.Audience),
-		Claims:                  ptr(m.Claims),
-		Profile:                 ptr(m.Profile),
-		SigningAlg:              ptr(m.SigningAlg),
-		DefaultScope:            ptr(m.DefaultScope),
-		RequireConsent:          ptr(m.RequireConsent),
-		AllowPlainPKCE:          ptr(m.AllowPlainPKCE),
-		AllowNoPKCE:             ptr(m.AllowNoPKCE),
-		IntersectScopes:         ptr(m.IntersectScopes),
-		HasAPIKey:               ptr(m.HasAPIKey),
+		ClientID:                    ptr(m.ClientID),
+		ClientName:                  ptr(m.ClientName),
+		GrantTypes:                  ptr(m.GrantTypes),
+		ResponseTypes:               ptr(m.ResponseTypes),
+		Scope:                       ptr(m.Scope),
+		RedirectURIs:                ptr(m.RedirectURIs),
+		TokenEndpointAuthMethod:     ptr(m.TokenEndpointAuthMethod),
+		JWKS:                        ptr(m.JWKS),
+		JWKSURI:                     ptr(m.JWKSURI),
+		TokenEndpointAuthSigningAlg: ptr(m.TokenEndpointAuthSigningAlg),
+		TokenFormat:                 ptr(m.TokenFormat),
+		AccessTokenTTL:              ptr(m.AccessTokenTTL),
+		IdleTTL:                     ptr(m.IdleTTL),
+		RefreshTokenTTL:             ptr(m.RefreshTokenTTL),
+		Audience:                    ptr(m.Audience),
+		Claims:                      ptr(m.Claims),
+		Profile:                     ptr(m.Profile),
+		SigningAlg:                  ptr(m.SigningAlg),
+		DefaultScope:                ptr(m.DefaultScope),
+		RequireConsent:              ptr(m.RequireConsent),
+		AllowPlainPKCE:              ptr(m.AllowPlainPKCE),
+		AllowNoPKCE:                 ptr(m.AllowNoPKCE),
+		IntersectScopes:             ptr(m.IntersectScopes),
+		HasAPIKey:                   ptr(m.HasAPIKey),
 	}
+	f.Resources, f.IntrospectionSignedResponseAlg = ptr(m.Resources), ptr(m.IntrospectionSignedResponseAlg)
 	return f
 }
 

@@ -76,6 +76,12 @@ type Config struct {
 	RegistrationScopes      []string `yaml:"registration_scopes"`
 	RegistrationAuthMethods []string `yaml:"registration_auth_methods"`
 
+	// AllowPrivateFetch lets the server fetch the URLs clients register
+	// (a private_key_jwt client's jwks_uri) from loopback, private and
+	// reserved addresses, and over plain http: for tests and local work,
+	// never in production (package jwksfetch).
+	AllowPrivateFetch bool `yaml:"allow_private_fetch"`
+
 	// DialectSettings holds the values of the settings the dialects add
 	// (dialect.Setting), by key; Default fills in their defaults.
 	DialectSettings map[string]string `yaml:"-"`
@@ -145,7 +151,7 @@ func Default() Config {
 	c.Registration = RegistrationToken
 	c.RegistrationGrantTypes = []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken}
 	c.RegistrationScopes = []string{"openid", "profile", "email"}
-	c.RegistrationAuthMethods = []string{"client_secret_basic", "client_secret_post", "none"}
+	c.RegistrationAuthMethods = []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "none"}
 	c.Issuer = defaultIssuer(c.Addr)
 	c.MasterKeyFile = defaultMasterKeyFile(c.Database)
 	c.DialectSettings = map[string]string{}

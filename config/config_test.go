@@ -416,8 +416,8 @@ func TestEverySettingIsAField(t *testing.T) {
 // client_secret_*, which TestLoadErrors would take for an echoed secret.
 func TestRegistrationAuthMethods(t *testing.T) {
 	tests := []struct{ value, want string }{
-		{"private_key_jwt", `--registration-auth-methods: invalid value "private_key_jwt" (use one of: client_secret_basic, client_secret_post, none)`},
-		{",", `--registration-auth-methods: empty list (use some of: client_secret_basic, client_secret_post, none)`},
+		{"tls_client_auth", `--registration-auth-methods: invalid value "tls_client_auth" (use one of: client_secret_basic, client_secret_post, private_key_jwt, client_secret_jwt, none)`},
+		{",", `--registration-auth-methods: empty list (use some of: client_secret_basic, client_secret_post, private_key_jwt, client_secret_jwt, none)`},
 	}
 	for _, tt := range tests {
 		_, err := Load([]string{"--registration-auth-methods", tt.value}, envMap(nil))

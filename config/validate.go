@@ -310,7 +310,7 @@ func validRegistrationScopes(list []string) error {
 }
 
 func validRegistrationAuthMethods(list []string) error {
-	known := []string{"client_secret_basic", "client_secret_post", "none"}
+	known := []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "none"}
 	if len(list) == 0 {
 		return fmt.Errorf("empty list (use some of: %s)", strings.Join(known, ", "))
 	}

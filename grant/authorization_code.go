@@ -26,9 +26,16 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 		if rejected = e.checkCode(c, &code, req); rejected != nil {
 			return tokenmint.Issuance{}, rejected
 		}
-		f := e.family(c, code.FamilyID, code.Subject, code.Scopes, code.AuthTime)
+		// The code's resources are the grant's (RFC 8707 §2.1); this
+		// request may ask for fewer of them (§2.2).
+		audience, err := narrowResources(c, code.Resources, req.Resources)
+		if err != nil {
+			rejected = err
+			return tokenmint.Issuance{}, rejected
+		}
+		f := e.family(c, code.FamilyID, code.Subject, code.Scopes, code.Resources, code.AuthTime)
 		f.SessionID = code.SessionID
-		u = e.newUserIssue(c, f, code.Scopes, code.Nonce)
+		u = e.newUserIssue(c, f, code.Scopes, audience, code.Nonce)
 		return u.issuance(), nil
 	})
 	switch {

@@ -25,6 +25,9 @@ type AuthorizeRequest struct {
 	CodeChallengeMethod string
 	ResponseMode        string // "query" (default) or "fragment"
 	Prompt              string // OIDC: space-separated none, login, consent, select_account
+	// Resources are the request's resource parameters (RFC 8707 §2), as
+	// given: the parameter may be repeated.
+	Resources []string
 	// Dialect names the dialect serving the request, "" at the standard
 	// endpoint. A dialect serves only clients created with its profile
 	// (tokenmint.Client.Profile), so that a platform's legacy flows are a
@@ -61,6 +64,10 @@ type Authorization struct {
 	// HintSubject is the subject of the request's verified id_token_hint,
 	// "" without one: the user the client expects to be signed in.
 	HintSubject string
+	// Resources are the resource indicators requested, each allowed for
+	// the client (RFC 8707 §2): bound to the code, they apply to the
+	// whole grant (§2.1). Nil when none were requested.
+	Resources []string
 }
 
 // ValidateAuthorize checks an authorization request in the order RFC 6749
@@ -136,6 +143,14 @@ func (e *Engine) checkAuthorizeParams(c *tokenmint.Client, req AuthorizeRequest,
 		return oauth.NewError(oauth.InvalidScope, "the requested scope exceeds what the client may be granted")
 	}
 	a.Scopes = scopes
+	resources, err := ParseResources(req.Resources)
+	if err != nil {
+		return err
+	}
+	if err := allowResources(c, resources); err != nil {
+		return err
+	}
+	a.Resources = resources
 	if err := checkDialect(c, req); err != nil {
 		return err
 	}
@@ -208,6 +223,7 @@ func (e *Engine) issueCode(ctx context.Context, a *Authorization, sess tokenmint
 		RedirectURI:         a.BoundRedirectURI,
 		Subject:             sess.UserID,
 		Scopes:              a.Scopes,
+		Resources:           a.Resources,
 		Nonce:               a.Nonce,
 		CodeChallenge:       a.CodeChallenge,
 		CodeChallengeMethod: a.CodeChallengeMethod,

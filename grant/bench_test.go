@@ -2,7 +2,13 @@ package grant_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
@@ -228,4 +234,90 @@ func BenchmarkPasswordGrant(b *testing.B) {
 			}
 		})
 	}
+}
+
+// noReplayStore records no single-use identifier: the benchmarks of
+// assertions without their database write.
+type noReplayStore struct{ tokenmint.Store }
+
+func (noReplayStore) UseOnce(context.Context, string, string, time.Time, time.Time) error { return nil }
+
+// benchAssertion measures AuthenticateClient with a fresh assertion per
+// operation, signed beforehand in batches (timer stopped): the signature
+// check, the claims and, unless wrap takes it away, the jti's write to
+// SQLite.
+func benchAssertion(b *testing.B, spec registry.ClientSpec, wrap func(tokenmint.Store) tokenmint.Store, sign func(f *fixture, id, secret string) string) {
+	f := newFixtureWrapped(b, cheap, true, wrap)
+	c, cred := f.client(b, spec)
+	ctx := context.Background()
+	const batch = 8192
+	pool := make([]grant.Credentials, 0, batch)
+	refill := func() {
+		pool = pool[:0]
+		for range batch {
+			pool = append(pool, assertionCred("", sign(f, c.ID, cred.Secret)))
+		}
+	}
+	refill()
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		if i == len(pool) {
+			b.StopTimer()
+			refill()
+			i = 0
+			b.StartTimer()
+		}
+		if _, err := f.e.AuthenticateClient(ctx, pool[i]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+var benchKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+
+func pkjwtSpec(b *testing.B) registry.ClientSpec {
+	return registry.ClientSpec{AuthMethod: tokenmint.AuthMethodPrivateKeyJWT,
+		JWKS: publicSet(b, jose.JSONWebKey{Key: &benchKey.PublicKey, KeyID: "k1"})}
+}
+
+func signES256(b *testing.B) func(f *fixture, id, _ string) string {
+	return func(f *fixture, id, _ string) string {
+		return signAssertion(b, benchKey, "ES256", map[jose.HeaderKey]any{"kid": "k1"}, assertionClaims(id, "https://issuer.test", f.clock()))
+	}
+}
+
+func signHS256(b *testing.B) func(f *fixture, id, secret string) string {
+	return func(f *fixture, id, secret string) string {
+		return signAssertion(b, []byte(secret), "HS256", nil, assertionClaims(id, "https://issuer.test", f.clock()))
+	}
+}
+
+func withoutReplayWrite(s tokenmint.Store) tokenmint.Store { return noReplayStore{s} }
+
+// BenchmarkAuthenticatePrivateKeyJWT: an ES256 assertion verified and
+// its jti spent in SQLite (compare BenchmarkAuthenticateClient, a
+// secret's keyed hash).
+func BenchmarkAuthenticatePrivateKeyJWT(b *testing.B) {
+	benchAssertion(b, pkjwtSpec(b), nil, signES256(b))
+}
+
+// BenchmarkAuthenticatePrivateKeyJWTNoReplayWrite: the same without the
+// jti's write: parsing, claims and the P-256 verification.
+func BenchmarkAuthenticatePrivateKeyJWTNoReplayWrite(b *testing.B) {
+	benchAssertion(b, pkjwtSpec(b), withoutReplayWrite, signES256(b))
+}
+
+// BenchmarkAuthenticateClientSecretJWT: an HS256 assertion, the secret
+// opened from its sealed copy, the jti spent in SQLite.
+func BenchmarkAuthenticateClientSecretJWT(b *testing.B) {
+	benchAssertion(b, registry.ClientSpec{AuthMethod: tokenmint.AuthMethodSecretJWT}, nil, signHS256(b))
+}
+
+// BenchmarkAuthenticateClientSecretJWTNoReplayWrite: the same without
+// the write.
+func BenchmarkAuthenticateClientSecretJWTNoReplayWrite(b *testing.B) {
+	benchAssertion(b, registry.ClientSpec{AuthMethod: tokenmint.AuthMethodSecretJWT}, withoutReplayWrite, signHS256(b))
 }

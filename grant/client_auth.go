@@ -13,16 +13,28 @@ const (
 	AuthBasic = "client_secret_basic"
 	AuthPost  = "client_secret_post"
 	AuthNone  = "none"
+	// AuthAssertion: a client_assertion (RFC 7521 §4.2), which the
+	// client's registration makes private_key_jwt or client_secret_jwt.
+	AuthAssertion = "client_assertion"
 )
 
 // Credentials are what a request presented to identify its client.
 type Credentials struct {
 	ID     string
 	Secret string
-	// Method is how they came: AuthBasic, AuthPost or AuthNone (client_id
-	// alone, for public clients). Errors of a Basic attempt carry a
-	// WWW-Authenticate challenge (RFC 6749 §5.2).
+	// Method is how they came: AuthBasic, AuthPost, AuthNone (client_id
+	// alone, for public clients) or AuthAssertion. Errors of a Basic
+	// attempt carry a WWW-Authenticate challenge (RFC 6749 §5.2).
 	Method string
+	// AssertionType and Assertion are the client_assertion_type and
+	// client_assertion of AuthAssertion (RFC 7521 §4.2); ID is then
+	// optional, and must be the assertion's iss when given.
+	AssertionType string
+	Assertion     string
+	// Endpoint is the path of the endpoint the request came to
+	// ("/oauth2/token"): an assertion's aud may be the issuer followed by
+	// it, besides the issuer itself.
+	Endpoint string
 	// APIKey is a second client credential some platforms send beside
 	// the client's own (EmpowerID's X-EmpowerID-API-Key); verified when
 	// present, required where the dialect's policy says so.
@@ -34,10 +46,14 @@ type Credentials struct {
 var dummySum = make([]byte, 32)
 
 // AuthenticateClient identifies and authenticates the client (RFC 6749
-// §2.3, §3.2.1). Confidential clients must prove their secret; public
+// §2.3, §3.2.1): every endpoint and dialect that authenticates clients
+// comes here. Confidential clients prove their secret, or sign an
+// assertion (authenticateAssertion), as they registered: a client of
+// private_key_jwt or client_secret_jwt cannot send its secret, nor one
+// of client_secret_basic or _post an assertion (RFC 7591 §2). Public
 // clients identify themselves by client_id alone and must not send a
-// secret. Every failure is the same invalid_client, so an attacker cannot
-// tell an unknown client from a wrong secret.
+// secret. Every failure of a secret is the same invalid_client, so an
+// attacker cannot tell an unknown client from a wrong secret.
 func (e *Engine) AuthenticateClient(ctx context.Context, cred Credentials) (*tokenmint.Client, error) {
 	c, err := e.authenticateClient(ctx, cred)
 	if err != nil {
@@ -50,6 +66,9 @@ func (e *Engine) AuthenticateClient(ctx context.Context, cred Credentials) (*tok
 // failed authentication, the record of a client that exists (for the
 // audit event; never for the caller to act on).
 func (e *Engine) authenticateClient(ctx context.Context, cred Credentials) (*tokenmint.Client, error) {
+	if cred.Method == AuthAssertion {
+		return e.authenticateAssertion(ctx, cred)
+	}
 	fail := &oauth.Error{Code: oauth.InvalidClient, Description: "client authentication failed", Basic: cred.Method == AuthBasic}
 	if cred.ID == "" {
 		fail.Description = "client authentication is required (HTTP Basic or client_id and client_secret)"
@@ -69,6 +88,10 @@ func (e *Engine) authenticateClient(ctx context.Context, cred Credentials) (*tok
 			return &c, fail
 		}
 		return &c, nil
+	}
+	if c.AuthMethod == tokenmint.AuthMethodPrivateKeyJWT || c.AuthMethod == tokenmint.AuthMethodSecretJWT {
+		e.cfg.Secrets.Verify(cred.Secret, dummySum)
+		return nil, fail
 	}
 	if cred.Secret == "" || !e.secretMatches(&c, cred.Secret) {
 		return &c, fail

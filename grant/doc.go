@@ -13,7 +13,14 @@
 //
 // Client authentication and the "is this grant allowed for this client"
 // check happen once, in Engine.Token, before a grant runs, so no grant
-// can forget them. The package imports neither net/http nor database/sql.
+// can forget them. Engine.AuthenticateClient is the one door of every
+// endpoint and dialect that authenticates clients: a secret
+// (client_secret_basic, client_secret_post), or a JWT assertion
+// (client_assertion.go: private_key_jwt and client_secret_jwt, RFC 7523,
+// OIDC Core §9), as the client registered, its jti spent in the store
+// every instance shares (Store.UseOnce). The JWK Sets behind jwks_uri
+// come through a KeySource (package jwksfetch in the server). The package
+// imports neither net/http nor database/sql.
 //
 // Audit: the engine tells Config.Audit (an Auditor: package audit's
 // Recorder in the server) of every token issued, every token request

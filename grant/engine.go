@@ -44,6 +44,12 @@ type Config struct {
 	Tokens    *token.Hasher    // keyed hash of opaque tokens, refresh tokens, codes
 	Passwords *password.Hasher // user passwords (argon2id)
 	Throttle  Throttle         // failed sign-ins; nil means unlimited
+	// ClientKeys fetches the JWK Sets of private_key_jwt clients that
+	// registered a jwks_uri (package jwksfetch); nil refuses them.
+	ClientKeys KeySource
+	// Sealer opens the sealed secrets of client_secret_jwt clients
+	// (token.PurposeSecretEncryption); nil refuses them.
+	Sealer *token.Sealer
 	// ClientLimit, when set, is asked after a client authenticates at the
 	// token endpoint; retryAfter > 0 refuses the request with 429.
 	ClientLimit func(ctx context.Context, clientID string) (retryAfter time.Duration, err error)
@@ -69,6 +75,7 @@ type Engine struct {
 	clients ClientSource
 	now     func() time.Time
 	log     *slog.Logger
+	jwks    jwksCache // parsed inline JWK Sets of clients
 }
 
 // New checks cfg and returns an Engine.
@@ -119,6 +126,10 @@ type TokenRequest struct {
 	RefreshToken string
 	Username     string
 	Password     string
+	// Resources are the resource parameters of the request (RFC 8707
+	// §2), as given; Token validates them (ParseResources) before the
+	// grant runs.
+	Resources []string
 	// ClientIP is the caller's address, for sign-in throttling and the
 	// audit events.
 	ClientIP string
@@ -206,6 +217,9 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	}
 	if !oauth.ValidScope(req.Scope) {
 		return nil, oauth.NewError(oauth.InvalidScope, "scope contains characters RFC 6749 §3.3 does not allow")
+	}
+	if req.Resources, err = ParseResources(req.Resources); err != nil {
+		return nil, err
 	}
 	resp, err := run(ctx, client, req)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/password"
@@ -21,6 +23,7 @@ import (
 // fixture is an Engine over a real SQLite store with a settable clock.
 type fixture struct {
 	e     *grant.Engine
+	keys  *fakeKeySource // the jwks_uri sets of private_key_jwt clients
 	reg   *registry.Registry
 	st    tokenmint.Store
 	audit *auditLog // the engine's audit events
@@ -78,6 +81,13 @@ func newFixtureParams(tb testing.TB, params password.Params) *fixture {
 // store itself when cached is false, so that it sees every change at once.
 func newFixtureWith(tb testing.TB, params password.Params, cached bool) *fixture {
 	tb.Helper()
+	return newFixtureWrapped(tb, params, cached, nil)
+}
+
+// newFixtureWrapped is newFixtureWith whose engine sees the store through
+// wrap (nil: as it is), for benchmarks that take a part of it away.
+func newFixtureWrapped(tb testing.TB, params password.Params, cached bool, wrap func(tokenmint.Store) tokenmint.Store) *fixture {
+	tb.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "t.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -91,17 +101,24 @@ func newFixtureWith(tb testing.TB, params password.Params, cached bool) *fixture
 		tb.Fatal(err)
 	}
 	secrets := token.NewHasher(mk.Derive(token.PurposeSecretHash))
+	sealer := token.MustSealer(mk.Derive(token.PurposeSecretEncryption))
+	f.keys = &fakeKeySource{sets: map[string]*jose.JSONWebKeySet{}}
 	pw := password.NewHasher(params)
 	var clients grant.ClientSource
 	if cached {
 		clients = cache.Wrap(st, cache.Options{}).Clients()
 	}
-	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: st, Clients: clients, Keys: keys, Secrets: secrets,
-		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Audit: f.audit, Now: f.clock})
+	engineStore := tokenmint.Store(st)
+	if wrap != nil {
+		engineStore = wrap(st)
+	}
+	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: engineStore, Clients: clients, Keys: keys, Secrets: secrets,
+		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Audit: f.audit, Now: f.clock,
+		Sealer: sealer, ClientKeys: f.keys})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f.reg = &registry.Registry{Store: st, Secrets: secrets, Passwords: pw, Now: f.clock}
+	f.reg = &registry.Registry{Store: st, Secrets: secrets, Sealer: sealer, Passwords: pw, Now: f.clock}
 	return f
 }
 

@@ -51,19 +51,29 @@ const tokenTypeRefresh = "refresh_token"
 
 // Introspect answers RFC 7662 for an authenticated client. A client sees
 // the tokens issued to it, and tokens whose audience names it (it is
-// their resource server); anything else is reported inactive, so that a
-// client cannot learn about other clients' tokens (§4).
+// their resource server): by its client ID, or by a resource indicator it
+// is registered with (tokenmint.Client.Resources, RFC 8707); anything
+// else is reported inactive, so that a client cannot learn about other
+// clients' tokens (§4).
 //
 // A public client is refused: its client_id is public knowledge, not a
 // credential (RFC 6749 §2.1), and §2.1 requires the endpoint to "require
 // some form of authorization to access this endpoint".
 func (e *Engine) Introspect(ctx context.Context, req IntrospectRequest) (*Introspection, error) {
+	info, _, err := e.IntrospectAs(ctx, req)
+	return info, err
+}
+
+// IntrospectAs is Introspect that also returns the client that asked,
+// authenticated: the audience of a JWT introspection response (RFC 9701
+// §5, SignIntrospection).
+func (e *Engine) IntrospectAs(ctx context.Context, req IntrospectRequest) (*Introspection, *tokenmint.Client, error) {
 	caller, err := e.AuthenticateClient(ctx, req.Client)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if caller.Public {
-		return nil, errPublicIntrospection
+		return nil, nil, errPublicIntrospection
 	}
 	var info *Introspection
 	if strings.HasPrefix(req.Token, token.PrefixRefreshToken) {
@@ -72,12 +82,21 @@ func (e *Engine) Introspect(ctx context.Context, req IntrospectRequest) (*Intros
 		info, err = e.inspectAccess(ctx, req.Token)
 	}
 	if err != nil || !info.Active {
-		return inactive, err
+		return inactive, caller, err
 	}
-	if info.ClientID != caller.ID && !slices.Contains(info.Audience, caller.ID) {
-		return inactive, nil
+	if !mayInspect(caller, info) {
+		return inactive, caller, nil
 	}
-	return info, nil
+	return info, caller, nil
+}
+
+// mayInspect reports whether caller may learn about the token of info:
+// one issued to it, or one meant for it, by client ID or resource.
+func mayInspect(caller *tokenmint.Client, info *Introspection) bool {
+	if info.ClientID == caller.ID || slices.Contains(info.Audience, caller.ID) {
+		return true
+	}
+	return slices.ContainsFunc(info.Audience, caller.AllowsResource)
 }
 
 // inspectAccess reports on an access token of either format; a use of an

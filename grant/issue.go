@@ -18,6 +18,9 @@ type accessGrant struct {
 	subject  string
 	scopes   []string
 	familyID string // "" for client_credentials
+	// resources are the resource indicators the token is for (RFC 8707),
+	// its audience; none: the client's configured audience.
+	resources []string
 }
 
 // issueAccess mints an access token of the client's format.
@@ -50,7 +53,7 @@ func (e *Engine) newAccess(c *tokenmint.Client, g accessGrant) (raw string, rec 
 		ClientID:   c.ID,
 		Subject:    g.subject,
 		Scopes:     g.scopes,
-		Audience:   e.audience(c),
+		Audience:   e.audience(c, g.resources),
 		FamilyID:   g.familyID,
 		IssuedAt:   now,
 		ExpiresAt:  now.Add(c.EffectiveAccessTTL()),
@@ -137,8 +140,14 @@ func (e *Engine) alg(c *tokenmint.Client) string {
 	return e.cfg.DefaultAlg
 }
 
-// audience is the client's configured audience, else the issuer itself.
-func (e *Engine) audience(c *tokenmint.Client) []string {
+// audience is the "aud" of an access token for resources: the resource
+// indicators the request named (RFC 8707 §2: the token is
+// "audience-restricted" to them), else the client's configured audience,
+// else the issuer itself.
+func (e *Engine) audience(c *tokenmint.Client, resources []string) []string {
+	if len(resources) > 0 {
+		return resources
+	}
 	if len(c.Audience) > 0 {
 		return c.Audience
 	}
@@ -156,14 +165,16 @@ func customClaims(c *tokenmint.Client) map[string]any {
 	return m
 }
 
-// family returns a new family for an authorization by subject of c.
-func (e *Engine) family(c *tokenmint.Client, id, subject string, scopes []string, authTime time.Time) tokenmint.Family {
+// family returns a new family for an authorization by subject of c, for
+// the resource indicators resources (nil for none).
+func (e *Engine) family(c *tokenmint.Client, id, subject string, scopes, resources []string, authTime time.Time) tokenmint.Family {
 	now := e.now()
 	return tokenmint.Family{
 		ID:        id,
 		ClientID:  c.ID,
 		Subject:   subject,
 		Scopes:    scopes,
+		Resources: resources,
 		AuthTime:  authTime,
 		CreatedAt: now,
 		ExpiresAt: now.Add(c.EffectiveRefreshTTL()),
@@ -198,11 +209,12 @@ type userIssue struct {
 	refreshRaw string
 }
 
-// newUserIssue prepares an access token of family f, and a refresh token
-// when the client has that grant. It does no I/O.
-func (e *Engine) newUserIssue(c *tokenmint.Client, f tokenmint.Family, scopes []string, nonce string) userIssue {
+// newUserIssue prepares an access token of family f for resources (see
+// accessGrant), and a refresh token when the client has that grant. It
+// does no I/O.
+func (e *Engine) newUserIssue(c *tokenmint.Client, f tokenmint.Family, scopes, resources []string, nonce string) userIssue {
 	u := userIssue{family: f, scopes: scopes, nonce: nonce}
-	u.accessRaw, u.access = e.newAccess(c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID})
+	u.accessRaw, u.access = e.newAccess(c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID, resources: resources})
 	if c.HasGrant(tokenmint.GrantRefreshToken) {
 		raw, rec := e.newRefreshToken(f, scopes)
 		u.refreshRaw, u.refresh = raw, &rec
@@ -236,7 +248,7 @@ func (e *Engine) userResponse(ctx context.Context, c *tokenmint.Client, u *userI
 // password grant): signed first, then the family and its records stored
 // in one transaction, so that a failure leaves no family without tokens.
 func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, shape func(*JWT)) (*TokenResponse, error) {
-	u := e.newUserIssue(c, f, scopes, "")
+	u := e.newUserIssue(c, f, scopes, f.Resources, "")
 	resp, err := e.userResponse(ctx, c, &u, shape)
 	if err != nil {
 		return nil, err

@@ -122,6 +122,11 @@ func (e *Engine) password(ctx context.Context, c *tokenmint.Client, req *TokenRe
 	if !ok {
 		return nil, oauth.NewError(oauth.InvalidScope, "the requested scope exceeds what the client may be granted")
 	}
+	// The resources requested are the family's: its refreshes may ask
+	// for fewer (RFC 8707 §2.2).
+	if err := allowResources(c, req.Resources); err != nil {
+		return nil, err
+	}
 	u, err := e.AuthenticateUser(ctx, SignIn{Username: req.Username, Password: req.Password, IP: req.ClientIP, ClientID: c.ID})
 	if err != nil {
 		// The sign-in's own event says why; no token.refused beside it.
@@ -129,7 +134,7 @@ func (e *Engine) password(ctx context.Context, c *tokenmint.Client, req *TokenRe
 		return nil, userAuthError(err)
 	}
 	now := e.now()
-	return e.familyTokens(ctx, c, e.family(c, token.NewTimedID(now), u.ID, scopes, now), scopes, req.shape)
+	return e.familyTokens(ctx, c, e.family(c, token.NewTimedID(now), u.ID, scopes, req.Resources, now), scopes, req.shape)
 }
 
 // userAuthError maps AuthenticateUser failures to token endpoint errors.

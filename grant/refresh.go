@@ -39,10 +39,17 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 	if err != nil {
 		return nil, err
 	}
+	// "the authorization server may use the resource parameter of the
+	// refresh request to narrow the audience" (RFC 8707 §2.2): of the
+	// family's resources, never another; the refresh token keeps them all.
+	resources, err := narrowResources(c, fam.Resources, req.Resources)
+	if err != nil {
+		return nil, err
+	}
 	// Everything is minted (and signed) first, so that one transaction
 	// spends the old token and records the new ones, or does nothing.
 	raw, next := e.newRefreshToken(fam, scopes)
-	accessRaw, access := e.newAccess(c, accessGrant{subject: fam.Subject, scopes: scopes, familyID: fam.ID})
+	accessRaw, access := e.newAccess(c, accessGrant{subject: fam.Subject, scopes: scopes, familyID: fam.ID, resources: resources})
 	resp, err := e.accessResponse(c, accessRaw, &access, req.shape)
 	if err != nil {
 		return nil, err

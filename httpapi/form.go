@@ -15,8 +15,8 @@ import (
 // ParseForm reads an application/x-www-form-urlencoded POST body (RFC 6749
 // §3.2) of at most maxBytes. It refuses another content type, an
 // oversized body (413), parameters repeated (§3.2: "MUST NOT be included
-// more than once") and parameters in the query string, where secrets
-// would end up in logs.
+// more than once"; but resource, which RFC 8707 §2 lets a client repeat)
+// and parameters in the query string, where secrets would end up in logs.
 func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (url.Values, error) {
 	if r.Method != http.MethodPost {
 		return nil, &oauth.Error{Code: oauth.InvalidRequest, Description: "use POST", Status: http.StatusMethodNotAllowed}
@@ -36,7 +36,7 @@ func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (url.Valu
 		return nil, oauth.NewError(oauth.InvalidRequest, "malformed form body")
 	}
 	for k, v := range r.PostForm {
-		if len(v) > 1 {
+		if len(v) > 1 && k != ParamResource {
 			return nil, oauth.NewError(oauth.InvalidRequest, "parameter %q is repeated", truncate(k))
 		}
 	}
@@ -44,6 +44,10 @@ func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (url.Valu
 }
 
 const formContentType = "application/x-www-form-urlencoded"
+
+// ParamResource is the resource indicator parameter of RFC 8707 §2, the
+// one parameter a request may repeat.
+const ParamResource = "resource"
 
 // maxFormPrealloc bounds the buffer reserved for a body from its
 // Content-Length; a longer body grows it as it arrives.
@@ -174,12 +178,18 @@ func readAll(rd io.Reader, size int) ([]byte, error) {
 }
 
 // ClientCredentials extracts client authentication from HTTP Basic (RFC
-// 6749 §2.3.1, with the form-urlencoding it prescribes) or from the body
-// (client_secret_post), refusing both at once (§2.3: "MUST NOT use more
-// than one authentication method in each request").
+// 6749 §2.3.1, with the form-urlencoding it prescribes), from the body
+// (client_secret_post), or from a client_assertion (RFC 7521 §4.2:
+// private_key_jwt and client_secret_jwt), refusing two at once (§2.3:
+// "MUST NOT use more than one authentication method in each request").
+// An assertion's credentials carry the request's path, which its aud may
+// name.
 func ClientCredentials(r *http.Request, form url.Values) (grant.Credentials, error) {
 	id, secret, hasBasic := r.BasicAuth()
 	bodyID, bodySecret := form.Get("client_id"), form.Get("client_secret")
+	if form.Has("client_assertion") || form.Has("client_assertion_type") {
+		return assertionCredentials(r, form, hasBasic)
+	}
 	if hasBasic {
 		if bodySecret != "" {
 			return grant.Credentials{}, &oauth.Error{Code: oauth.InvalidRequest, Description: "use one client authentication method: HTTP Basic or client_secret in the body, not both", Basic: true}
@@ -201,6 +211,26 @@ func ClientCredentials(r *http.Request, form url.Values) (grant.Credentials, err
 		return grant.Credentials{ID: bodyID, Secret: bodySecret, Method: grant.AuthPost}, nil
 	}
 	return grant.Credentials{ID: bodyID, Method: grant.AuthNone}, nil
+}
+
+// assertionCredentials reads a client assertion (RFC 7521 §4.2):
+// client_assertion_type and client_assertion together, client_id
+// optional, and no other client credential.
+func assertionCredentials(r *http.Request, form url.Values, hasBasic bool) (grant.Credentials, error) {
+	switch {
+	case hasBasic || r.Header.Get("Authorization") != "" || form.Get("client_secret") != "":
+		return grant.Credentials{}, &oauth.Error{Code: oauth.InvalidRequest, Basic: hasBasic,
+			Description: "use one client authentication method: a client_assertion, HTTP Basic or client_secret, not two"}
+	case form.Get("client_assertion") == "" || form.Get("client_assertion_type") == "":
+		return grant.Credentials{}, oauth.NewError(oauth.InvalidRequest, "client_assertion and client_assertion_type go together (RFC 7521 §4.2)")
+	}
+	return grant.Credentials{
+		ID:            form.Get("client_id"),
+		Method:        grant.AuthAssertion,
+		AssertionType: form.Get("client_assertion_type"),
+		Assertion:     form.Get("client_assertion"),
+		Endpoint:      r.URL.Path,
+	}, nil
 }
 
 // MissingBearerDescription marks a request that carried no token at all.

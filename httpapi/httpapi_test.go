@@ -77,6 +77,15 @@ func TestClientCredentials(t *testing.T) {
 		{"post", "", "client_id=c1&client_secret=s1", grant.Credentials{ID: "c1", Secret: "s1", Method: grant.AuthPost}, ""},
 		{"public", "", "client_id=c1", grant.Credentials{ID: "c1", Method: grant.AuthNone}, ""},
 		{"other scheme", "Bearer x", "", grant.Credentials{}, oauth.InvalidClient},
+		// RFC 7521 §4.2: client_id optional; the path goes along for aud.
+		{"assertion", "", "client_assertion_type=t&client_assertion=a.b.c", grant.Credentials{Method: grant.AuthAssertion, AssertionType: "t", Assertion: "a.b.c", Endpoint: "/oauth2/token"}, ""},
+		{"assertion with client_id", "", "client_id=c1&client_assertion_type=t&client_assertion=a.b.c", grant.Credentials{ID: "c1", Method: grant.AuthAssertion, AssertionType: "t", Assertion: "a.b.c", Endpoint: "/oauth2/token"}, ""},
+		{"assertion and basic", basic("c1", "s1"), "client_assertion_type=t&client_assertion=a.b.c", grant.Credentials{}, oauth.InvalidRequest},
+		{"assertion and secret", "", "client_secret=s&client_assertion_type=t&client_assertion=a.b.c", grant.Credentials{}, oauth.InvalidRequest},
+		{"assertion and another scheme", "Bearer x", "client_assertion_type=t&client_assertion=a.b.c", grant.Credentials{}, oauth.InvalidRequest},
+		{"assertion without type", "", "client_assertion=a.b.c", grant.Credentials{}, oauth.InvalidRequest},
+		{"type without assertion", "", "client_assertion_type=t", grant.Credentials{}, oauth.InvalidRequest},
+		{"empty assertion", "", "client_assertion_type=t&client_assertion=", grant.Credentials{}, oauth.InvalidRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -108,18 +108,23 @@ func DecodeTokenForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (To
 	return TokenForm{Client: cred, Token: form.Get("token"), Hint: form.Get("token_type_hint")}, nil
 }
 
-// Introspect serves RFC 7662 §2.
+// Introspect serves RFC 7662 §2, and the JWT response of RFC 9701 to a
+// request that asks for it (WantsIntrospectionJWT).
 func (a *API) Introspect(w http.ResponseWriter, r *http.Request) {
 	f, err := DecodeTokenForm(w, r, a.cfg.MaxBodyBytes)
 	if err != nil {
 		WriteError(w, r, a.log, err)
 		return
 	}
-	in, err := a.cfg.Engine.Introspect(r.Context(), grant.IntrospectRequest{Client: f.Client, Token: f.Token, TokenTypeHint: f.Hint})
+	in, caller, err := a.cfg.Engine.IntrospectAs(r.Context(), grant.IntrospectRequest{Client: f.Client, Token: f.Token, TokenTypeHint: f.Hint})
 	if err != nil {
 		WriteError(w, r, a.log, err)
 		return
 	}
 	body, err := appendIntrospection(make([]byte, 0, 512), in)
+	if err == nil && WantsIntrospectionJWT(r.Header.Values("Accept")) {
+		a.writeIntrospectionJWT(w, r, caller, body)
+		return
+	}
 	writeJSONBody(w, http.StatusOK, "application/json", body, err)
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
@@ -11,26 +12,36 @@ import (
 // metadata builds the RFC 8414 §2 document, listing only what is served.
 func (a *API) metadata() map[string]any {
 	iss := a.cfg.Engine.Issuer()
-	auth := []string{grant.AuthBasic, grant.AuthPost, grant.AuthNone}
+	// Client authentication (RFC 8414 §2): the secret methods, JWT
+	// assertions (RFC 7523, OIDC Core §9) and none, for public clients;
+	// introspection only for confidential clients.
+	auth := tokenmint.AuthMethods
+	confidential := slices.DeleteFunc(slices.Clone(auth), func(m string) bool { return m == tokenmint.AuthMethodNone })
+	assertionAlgs := slices.Concat(tokenmint.AssertionAlgsAsymmetric, tokenmint.AssertionAlgsHMAC)
 	m := map[string]any{
 		"issuer":                                iss,
 		"token_endpoint":                        iss + PathToken,
 		"jwks_uri":                              iss + PathJWKS,
 		"grant_types_supported":                 tokenmint.KnownGrantTypes,
 		"token_endpoint_auth_methods_supported": auth,
-		"introspection_endpoint":                iss + PathIntrospect,
-		"introspection_endpoint_auth_methods_supported": auth[:2],
-		"revocation_endpoint":                           iss + PathRevoke,
-		"revocation_endpoint_auth_methods_supported":    auth,
-		"response_types_supported":                      []string{"code"},
-		"response_modes_supported":                      []string{"query", "fragment"},
-		"code_challenge_methods_supported":              []string{grant.PKCES256, grant.PKCEPlain},
-		"scopes_supported":                              []string{"openid", "profile", "email"},
-		"userinfo_endpoint":                             iss + PathUserInfo,
-		"id_token_signing_alg_values_supported":         []string{tokenmint.AlgRS256},
-		"subject_types_supported":                       []string{"public"},
-		"claims_supported":                              []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "preferred_username", "email", "email_verified", "updated_at"},
-		"access_token_signing_alg_values_supported":     a.cfg.Engine.Keys().Algs(),
+		"token_endpoint_auth_signing_alg_values_supported":         assertionAlgs,
+		"introspection_endpoint":                                   iss + PathIntrospect,
+		"introspection_endpoint_auth_methods_supported":            confidential,
+		"introspection_endpoint_auth_signing_alg_values_supported": assertionAlgs,
+		// RFC 9701 §7: the algs of JWT introspection responses.
+		"introspection_signing_alg_values_supported":            a.cfg.Engine.Keys().Algs(),
+		"revocation_endpoint":                                   iss + PathRevoke,
+		"revocation_endpoint_auth_methods_supported":            auth,
+		"revocation_endpoint_auth_signing_alg_values_supported": assertionAlgs,
+		"response_types_supported":                              []string{"code"},
+		"response_modes_supported":                              []string{"query", "fragment"},
+		"code_challenge_methods_supported":                      []string{grant.PKCES256, grant.PKCEPlain},
+		"scopes_supported":                                      []string{"openid", "profile", "email"},
+		"userinfo_endpoint":                                     iss + PathUserInfo,
+		"id_token_signing_alg_values_supported":                 []string{tokenmint.AlgRS256},
+		"subject_types_supported":                               []string{"public"},
+		"claims_supported":                                      []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "preferred_username", "email", "email_verified", "updated_at"},
+		"access_token_signing_alg_values_supported":             a.cfg.Engine.Keys().Algs(),
 		// OpenID Connect Discovery §3: request_uri_parameter_supported
 		// defaults to true when omitted, so every one of these is said
 		// rather than left to a default. Request objects (request,

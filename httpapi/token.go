@@ -67,5 +67,6 @@ func TokenRequestFromForm(r *http.Request, form url.Values) (grant.TokenRequest,
 		RefreshToken: form.Get("refresh_token"),
 		Username:     form.Get("username"),
 		Password:     form.Get("password"),
+		Resources:    form[ParamResource],
 	}, nil
 }

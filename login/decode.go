@@ -39,6 +39,11 @@ var authorizeParams = []struct {
 	{"id_token_hint", func(r *grant.AuthorizeRequest) *string { return &r.IDTokenHint }},
 }
 
+// paramResource is the resource indicator of RFC 8707 §2, the one
+// parameter of an authorization request that may be repeated
+// (grant.AuthorizeRequest.Resources).
+const paramResource = "resource"
+
 // decodeError is a request that could not be decoded. When trusted is
 // true, client_id and redirect_uri were read unambiguously, so after they
 // validate the error may be redirected to the client (RFC 6749 §4.1.2.1);
@@ -73,6 +78,8 @@ func decodeValues(q url.Values, malformed bool) (grant.AuthorizeRequest, *decode
 			}
 		}
 	}
+	// RFC 8707 §2: resource may be repeated, one resource indicator each.
+	req.Resources = q[paramResource]
 	switch {
 	case malformed:
 		return req, &decodeError{err: oauth.NewError(oauth.InvalidRequest, "the request is not a valid URL query")}
@@ -97,6 +104,9 @@ func encodeAuthorize(req grant.AuthorizeRequest) url.Values {
 		if v := *p.field(&req); v != "" {
 			q.Set(p.name, v)
 		}
+	}
+	if len(req.Resources) > 0 {
+		q[paramResource] = req.Resources
 	}
 	return q
 }

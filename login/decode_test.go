@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,6 +27,8 @@ func TestDecodeAuthorize(t *testing.T) {
 			want: grant.AuthorizeRequest{ResponseType: "code", ClientID: "c", RedirectURI: "https://a.test/cb", Scope: "openid profile",
 				State: "s", Nonce: "n", CodeChallenge: "x", CodeChallengeMethod: "S256", ResponseMode: "fragment", Prompt: "login"},
 		},
+		{name: "resource repeated (RFC 8707 §2)", query: "client_id=c&resource=https%3A%2F%2Fa.test%2Fapi&resource=urn%3Ax",
+			want: grant.AuthorizeRequest{ClientID: "c", Resources: []string{"https://a.test/api", "urn:x"}}},
 		{name: "unknown parameters ignored", query: "client_id=c&foo=1&foo=2&legacy_no_pkce=1", want: grant.AuthorizeRequest{ClientID: "c"}},
 		{name: "empty", query: "", want: grant.AuthorizeRequest{}},
 		{name: "repeated state", query: "client_id=c&state=a&state=b", want: grant.AuthorizeRequest{ClientID: "c", State: "a"},
@@ -40,7 +44,7 @@ func TestDecodeAuthorize(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, derr := decodeAuthorize(tc.query)
-			if got != tc.want {
+			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("request = %+v, want %+v", got, tc.want)
 			}
 			if tc.err == "" {
@@ -66,7 +70,7 @@ func FuzzDecodeAuthorize(f *testing.F) {
 	for _, s := range []string{
 		"response_type=code&client_id=c&redirect_uri=https%3A%2F%2Fa.test%2Fcb&state=s",
 		"client_id=c&client_id=d", "state=%zz", "a;b", "scope=openid+profile&prompt=none",
-		"request_uri=x", "=&=&&", "client_id=%00%ff", "",
+		"request_uri=x", "=&=&&", "client_id=%00%ff", "", "resource=a&resource=&resource=a",
 	} {
 		f.Add(s)
 	}
@@ -90,8 +94,11 @@ func FuzzDecodeAuthorize(f *testing.F) {
 				t.Fatalf("%s = %q, want %q", p.name, got, q.Get(p.name))
 			}
 		}
+		if !slices.Equal(req.Resources, q["resource"]) {
+			t.Fatalf("resources = %q, want %q", req.Resources, q["resource"])
+		}
 		again, derr := decodeAuthorize(encodeAuthorize(req).Encode())
-		if derr != nil || again != req {
+		if derr != nil || !reflect.DeepEqual(again, req) {
 			t.Fatalf("round trip: %+v (%v), want %+v", again, derr, req)
 		}
 	})
@@ -103,10 +110,11 @@ func testPages() *Pages {
 
 func TestPendingRequest(t *testing.T) {
 	p := testPages()
-	req := grant.AuthorizeRequest{ResponseType: "code", ClientID: "c", RedirectURI: "https://a.test/cb?x=1&y=2", State: "s t", Dialect: "eptura"}
+	req := grant.AuthorizeRequest{ResponseType: "code", ClientID: "c", RedirectURI: "https://a.test/cb?x=1&y=2", State: "s t", Dialect: "eptura",
+		Resources: []string{"https://api.test/v1?x=1", "urn:example:b"}}
 	field := p.encodePending(req)
 	got, ok := p.decodePending(field)
-	if !ok || got != req {
+	if !ok || !reflect.DeepEqual(got, req) {
 		t.Fatalf("round trip = %+v, %v; want %+v", got, ok, req)
 	}
 	sig, enc, _ := strings.Cut(field, ".")
@@ -115,6 +123,7 @@ func TestPendingRequest(t *testing.T) {
 		{"unsigned", enc},
 		{"legacy flag added", sig + "." + enc + "&legacy_no_pkce=1"},
 		{"redirect swapped", sig + "." + strings.Replace(enc, "a.test", "b.test", 1)},
+		{"resource added", sig + "." + enc + "&resource=https%3A%2F%2Fevil.test"},
 		{"signature of another key", (&Pages{cfg: Config{CSRFKey: []byte("another key of thirty-two bytes!")}}).encodePending(req)},
 		{"bad base64", "!!!." + enc},
 	} {

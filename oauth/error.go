@@ -29,6 +29,10 @@ const (
 	// §3.5: the device polls too often), a 400 like every §5.2 error. A
 	// rate limit or sign-in throttle answers RateLimited instead.
 	SlowDown = "slow_down"
+	// InvalidTarget refuses a resource indicator: not an absolute URI
+	// without a fragment, or not one the client may ask for (RFC 8707
+	// §2), at the token endpoint (a 400) and the authorization endpoint.
+	InvalidTarget = "invalid_target"
 )
 
 // Error is an OAuth error response (RFC 6749 §5.2). Handlers return it;

@@ -48,6 +48,7 @@ type request struct {
 // client_id and client_secret are read for an update (RFC 7592 §2.2).
 var understood = []string{
 	"client_name", "redirect_uris", "grant_types", "response_types", "scope", "token_endpoint_auth_method",
+	"jwks", "jwks_uri", "token_endpoint_auth_signing_alg",
 }
 
 // decodeRequest decodes one JSON object of client metadata. The server
@@ -55,7 +56,7 @@ var understood = []string{
 // understand" (RFC 7591 §2): of its members it keeps those in
 // understood, decoded by package clientmeta, and drops the rest before
 // decoding: unknown members, the RFC's members tokenmint does not keep
-// (client_uri, logo_uri, contacts, jwks, software_statement, ...), the
+// (client_uri, logo_uri, contacts, software_statement, ...), the
 // members the server sets (client_secret_expires_at, ...) and
 // tokenmint's own per-client settings (token_format, lifetimes,
 // audience, claims, profile, ...), which are an operator's to choose,

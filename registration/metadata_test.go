@@ -86,7 +86,8 @@ func TestSpecAppliesPolicyAndDefaults(t *testing.T) {
 	for _, tt := range []struct{ body, code, mention string }{
 		{`{"redirect_uris":["https://a.example/cb"],"scope":"openid tokenmint:clients:write"}`, clientmeta.CodeInvalidClientMetadata, "tokenmint:clients:write"},
 		{`{"redirect_uris":["https://a.example/cb"],"grant_types":["password"]}`, clientmeta.CodeInvalidClientMetadata, "password"},
-		{`{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"client_secret_jwt"}`, clientmeta.CodeInvalidClientMetadata, "client_secret_jwt"},
+		{`{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"tls_client_auth"}`, clientmeta.CodeInvalidClientMetadata, "tls_client_auth"},
+		{`{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"}`, clientmeta.CodeInvalidClientMetadata, "jwks"},
 		{`{"redirect_uris":["vbscript:msgbox"]}`, clientmeta.CodeInvalidRedirectURI, "vbscript"},
 		{`{"grant_types":["authorization_code"]}`, clientmeta.CodeInvalidRedirectURI, "redirect URI"},
 	} {
@@ -106,7 +107,7 @@ func TestPolicyValidate(t *testing.T) {
 		{Mode: "closed", GrantTypes: []string{"authorization_code"}, AuthMethods: []string{"none"}},
 		{Mode: ModeOpen, GrantTypes: []string{"password"}, AuthMethods: []string{"none"}},
 		{Mode: ModeOpen, GrantTypes: []string{"authorization_code"}, Scopes: []string{"tokenmint:admin"}, AuthMethods: []string{"none"}},
-		{Mode: ModeOpen, GrantTypes: []string{"authorization_code"}, AuthMethods: []string{"private_key_jwt"}},
+		{Mode: ModeOpen, GrantTypes: []string{"authorization_code"}, AuthMethods: []string{"tls_client_auth"}},
 		{Mode: ModeOpen, AuthMethods: []string{"none"}},
 	} {
 		if err := p.Validate(); err == nil {
@@ -115,6 +116,13 @@ func TestPolicyValidate(t *testing.T) {
 	}
 	if p := DefaultPolicy(); p.Validate() != nil {
 		t.Error("the default policy is refused")
+	}
+	// An operator may leave the assertion methods out.
+	h := testHandler()
+	h.cfg.Policy.AuthMethods = []string{tokenmint.AuthMethodSecretBasic}
+	req, _ := decodeRequest([]byte(`{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt","jwks_uri":"https://a.example/jwks"}`))
+	if _, err := h.spec(req, "id"); err == nil || !strings.Contains(err.Error(), "not allowed here") {
+		t.Errorf("private_key_jwt under a policy without it: %v", err)
 	}
 }
 

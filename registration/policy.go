@@ -34,7 +34,7 @@ type Policy struct {
 	Mode        string
 	GrantTypes  []string // a subset of authorization_code, refresh_token, client_credentials
 	Scopes      []string // never a tokenmint:* scope
-	AuthMethods []string // a subset of client_secret_basic, client_secret_post, none
+	AuthMethods []string // a subset of tokenmint.AuthMethods
 }
 
 // DefaultPolicy lets a standard OpenID Connect relying party register
@@ -44,7 +44,7 @@ func DefaultPolicy() Policy {
 		Mode:        ModeToken,
 		GrantTypes:  []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken},
 		Scopes:      []string{"openid", "profile", "email"},
-		AuthMethods: []string{tokenmint.AuthMethodSecretBasic, tokenmint.AuthMethodSecretPost, tokenmint.AuthMethodNone},
+		AuthMethods: slices.Clone(tokenmint.AuthMethods),
 	}
 }
 
@@ -103,7 +103,7 @@ func (p *Policy) Validate() error {
 		}
 	}
 	for _, m := range p.AuthMethods {
-		if m != tokenmint.AuthMethodSecretBasic && m != tokenmint.AuthMethodSecretPost && m != tokenmint.AuthMethodNone {
+		if !slices.Contains(tokenmint.AuthMethods, m) {
 			return fmt.Errorf("unknown token endpoint auth method %q", m)
 		}
 	}

@@ -64,7 +64,11 @@ func (h *Handler) update(r *http.Request, req *request, id string) (tokenmint.Cl
 		if spec.Public != c.Public {
 			return metadataError("token_endpoint_auth_method cannot change between none and a secret method: register another client")
 		}
-		c.Name, c.AuthMethod, c.GrantTypes = spec.Name, spec.AuthMethod, spec.GrantTypes
+		if err := c.ChangeAuthMethod(spec.AuthMethod); err != nil {
+			return metadataError("%s", err.Error())
+		}
+		c.JWKS, c.JWKSURI, c.AuthSigningAlg = spec.JWKS, spec.JWKSURI, spec.AuthSigningAlg
+		c.Name, c.GrantTypes = spec.Name, spec.GrantTypes
 		c.Scopes, c.DefaultScopes, c.RedirectURIs = spec.Scopes, nil, spec.RedirectURIs
 		c.RequireConsent = true
 		return nil

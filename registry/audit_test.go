@@ -64,7 +64,10 @@ func TestAuditEventPerChange(t *testing.T) {
 			_, err := r.UpdateClient(ctx, c.ID, func(c *tokenmint.Client) error { c.AccessTTL = time.Minute; return nil })
 			return err
 		},
-		func() error { _, err := r.UpdateUser(ctx, u.ID, func(s *UserSpec) { s.Email = "ada@example.org" }); return err },
+		func() error {
+			_, err := r.UpdateUser(ctx, u.ID, func(s *UserSpec) { s.Email = "ada@example.org" })
+			return err
+		},
 		func() error { return r.RevokeSessions(ctx, u.ID) },
 		func() error { return r.RevokeClientTokens(ctx, c.ID) },
 		func() error { return r.DeleteUser(ctx, u.ID) },

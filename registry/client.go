@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,8 +22,17 @@ type ClientSpec struct {
 	Name   string
 	Public bool // no secret (RFC 6749 §2.1); cannot use client_credentials
 	// AuthMethod is the token endpoint authentication method registered
-	// (tokenmint.Client.AuthMethod); "" leaves it unstated.
-	AuthMethod     string
+	// (tokenmint.Client.AuthMethod); "" leaves it unstated. A
+	// private_key_jwt client gets no secret; a client_secret_jwt client
+	// gets a longer one (keying up to HS512), kept sealed beside its hash
+	// (Registry.Sealer).
+	AuthMethod string
+	// JWKS (a JWK Set as JSON, public keys only) or JWKSURI is where a
+	// private_key_jwt client's keys are; AuthSigningAlg the one algorithm
+	// its assertions may use ("": the defaults).
+	JWKS           []byte
+	JWKSURI        string
+	AuthSigningAlg string
 	APIKey         bool // also generate an API key
 	GrantTypes     []string
 	Scopes         []string
@@ -49,6 +59,11 @@ type ClientSpec struct {
 	// return them in Credentials, which holds only what it generated.
 	GivenSecret token.Secret
 	GivenAPIKey token.Secret
+	// Resources are the resource indicators (RFC 8707) the client may ask
+	// for; IntrospectionAlg the alg of its JWT introspection responses
+	// (RFC 9701 §6), "" for RS256 (tokenmint.Client).
+	Resources        []string
+	IntrospectionAlg string
 
 	profileApplied bool
 }
@@ -88,8 +103,8 @@ func (r *Registry) UpdateClient(ctx context.Context, id string, change func(*tok
 		if err := change(c); err != nil {
 			return err
 		}
-		if err := c.Validate(); err != nil {
-			return invalid(err)
+		if err := validate(c); err != nil {
+			return err
 		}
 		c.UpdatedAt = now
 		fields = changedFields(before, *c)
@@ -129,11 +144,26 @@ func (spec ClientSpec) Validate() error {
 		}
 	}
 	c := spec.client(time.Time{})
-	if !spec.Public {
+	if c.UsesSecret() {
 		c.SecretHash = []byte("placeholder") // CreateClient generates the real one
 	}
+	if c.AuthMethod == tokenmint.AuthMethodSecretJWT {
+		c.SecretEnc = []byte("placeholder")
+	}
+	return validate(&c)
+}
+
+// validate checks a client record: Client.Validate, and the JWK Set it
+// holds (token.ParseClientJWKS, which Validate, in the domain, cannot
+// parse). Errors wrap ErrInvalid.
+func validate(c *tokenmint.Client) error {
 	if err := c.Validate(); err != nil {
 		return invalid(err)
+	}
+	if len(c.JWKS) > 0 {
+		if _, err := token.ParseClientJWKS(c.JWKS, true); err != nil {
+			return invalid(&tokenmint.FieldError{Field: tokenmint.FieldJWKS, Err: fmt.Errorf("jwks: %w", err)})
+		}
 	}
 	return nil
 }
@@ -146,6 +176,9 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 		Name:            spec.Name,
 		Public:          spec.Public,
 		AuthMethod:      spec.AuthMethod,
+		JWKS:            bytes.Clone(spec.JWKS),
+		JWKSURI:         spec.JWKSURI,
+		AuthSigningAlg:  spec.AuthSigningAlg,
 		GrantTypes:      slices.Clone(spec.GrantTypes),
 		Scopes:          slices.Clone(spec.Scopes),
 		DefaultScopes:   slices.Clone(spec.DefaultScopes),
@@ -165,6 +198,7 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 		CreatedAt:       now,
 		UpdatedAt:       now,
 	}
+	c.Resources, c.IntrospectionAlg = slices.Clone(spec.Resources), spec.IntrospectionAlg
 	if c.ID == "" {
 		c.ID = newClientID()
 	}
@@ -193,8 +227,8 @@ func (r *Registry) NewClient(spec ClientSpec) (tokenmint.Client, Credentials, er
 	if err != nil {
 		return tokenmint.Client{}, Credentials{}, err
 	}
-	if err := c.Validate(); err != nil {
-		return tokenmint.Client{}, Credentials{}, invalid(err)
+	if err := validate(&c); err != nil {
+		return tokenmint.Client{}, Credentials{}, err
 	}
 	return c, creds, nil
 }
@@ -209,14 +243,15 @@ func newClientID() string {
 	}
 }
 
-// issueCredentials generates the secret (unless public) and the API key
-// (when asked) and sets their hashes on c.
+// issueCredentials generates the secret (for a client that uses one)
+// and the API key (when asked) and sets their hashes on c; the secret of
+// a client_secret_jwt client is also sealed.
 func (r *Registry) issueCredentials(c *tokenmint.Client, spec ClientSpec) (Credentials, error) {
 	var creds Credentials
-	if spec.Public && spec.GivenSecret != "" {
-		return creds, invalidf("client %s is public and cannot have a secret", c.ID)
+	if !c.UsesSecret() && spec.GivenSecret != "" {
+		return creds, invalidf("client %s has no secret (public, or authenticating with a key)", c.ID)
 	}
-	if spec.Public && !spec.APIKey && spec.GivenAPIKey == "" {
+	if !c.UsesSecret() && !spec.APIKey && spec.GivenAPIKey == "" {
 		return creds, nil
 	}
 	h, err := r.secrets()
@@ -224,11 +259,21 @@ func (r *Registry) issueCredentials(c *tokenmint.Client, spec ClientSpec) (Crede
 		return creds, err
 	}
 	switch {
-	case spec.GivenSecret != "":
+	case c.UsesSecret() && spec.GivenSecret != "":
+		if c.AuthMethod == tokenmint.AuthMethodSecretJWT {
+			if r.Sealer == nil {
+				return creds, errors.New("registry has no sealer for the secrets of client_secret_jwt clients")
+			}
+			c.SecretEnc = r.Sealer.Seal([]byte(spec.GivenSecret.Reveal()), c.ID)
+		}
 		c.SecretHash = h.Sum(spec.GivenSecret.Reveal())
-	case !spec.Public:
-		creds.ClientSecret = token.Secret(token.Generate(token.PrefixClientSecret))
-		c.SecretHash = h.Sum(creds.ClientSecret.Reveal())
+	case c.UsesSecret():
+		secret, enc, err := r.newSecret(c)
+		if err != nil {
+			return creds, err
+		}
+		creds.ClientSecret = secret
+		c.SecretHash, c.SecretEnc = h.Sum(secret.Reveal()), enc
 	}
 	switch {
 	case spec.GivenAPIKey != "":
@@ -238,6 +283,19 @@ func (r *Registry) issueCredentials(c *tokenmint.Client, spec ClientSpec) (Crede
 		c.APIKeyHash = h.Sum(creds.APIKey.Reveal())
 	}
 	return creds, nil
+}
+
+// newSecret generates a secret for c: for a client_secret_jwt client a
+// longer one, sealed for it (enc); for any other, enc is nil.
+func (r *Registry) newSecret(c *tokenmint.Client) (secret token.Secret, enc []byte, err error) {
+	if c.AuthMethod != tokenmint.AuthMethodSecretJWT {
+		return token.Secret(token.Generate(token.PrefixClientSecret)), nil, nil
+	}
+	if r.Sealer == nil {
+		return "", nil, errors.New("registry has no sealer for the secrets of client_secret_jwt clients")
+	}
+	secret = token.Secret(token.GenerateLong(token.PrefixClientSecret))
+	return secret, r.Sealer.Seal([]byte(secret.Reveal()), c.ID), nil
 }
 
 // RotateSecret replaces the client's secret with a new one and returns
@@ -262,18 +320,40 @@ func (r *Registry) RotateSecretGrace(ctx context.Context, id string, grace time.
 	if grace < 0 || grace > MaxSecretGrace {
 		return "", tokenmint.Client{}, invalidf("the grace period must be between 0 and %s", MaxSecretGrace)
 	}
+	h, err := r.secrets()
+	if err != nil {
+		return "", tokenmint.Client{}, err
+	}
 	now := r.now()
-	return r.rotate(ctx, id, "secret", token.PrefixClientSecret, func(c *tokenmint.Client, sum []byte) error {
-		if c.Public {
+	var secret token.Secret
+	c, err := r.Store.UpdateClient(ctx, id, func(c *tokenmint.Client) error {
+		switch {
+		case c.Public:
 			return invalidf("client %s is public and has no secret", id)
+		case !c.UsesSecret():
+			return invalidf("client %s authenticates with %s and has no secret", id, c.AuthMethod)
 		}
-		c.PreviousSecretHash, c.PreviousSecretExpiresAt = nil, time.Time{}
+		var enc []byte
+		var err error
+		if secret, enc, err = r.newSecret(c); err != nil {
+			return err
+		}
+		c.PreviousSecretHash, c.PreviousSecretExpiresAt, c.PreviousSecretEnc = nil, time.Time{}, nil
 		if grace > 0 {
-			c.PreviousSecretHash, c.PreviousSecretExpiresAt = c.SecretHash, now.Add(grace)
+			c.PreviousSecretHash, c.PreviousSecretExpiresAt, c.PreviousSecretEnc = c.SecretHash, now.Add(grace), c.SecretEnc
 		}
-		c.SecretHash = sum
+		c.SecretHash, c.SecretEnc = h.Sum(secret.Reveal()), enc
+		c.UpdatedAt = now
 		return nil
 	})
+	if errors.Is(err, ErrInvalid) {
+		return "", tokenmint.Client{}, err
+	}
+	if err != nil {
+		return "", tokenmint.Client{}, fmt.Errorf("rotate credential of client %s: %w", id, err)
+	}
+	r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditClientRotated, ClientID: id, Details: map[string]string{"credential": "secret"}})
+	return secret, c, nil
 }
 
 // RotateAPIKey replaces (or adds) the client's API key and returns it.

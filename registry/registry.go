@@ -31,8 +31,12 @@ func invalidf(format string, args ...any) error { return invalid(fmt.Errorf(form
 // client credentials, Passwords for user passwords; a Registry used only
 // for one kind may leave the other nil.
 type Registry struct {
-	Store     tokenmint.Store
-	Secrets   *token.Hasher    // keyed with MasterKey.Derive(token.PurposeSecretHash)
+	Store   tokenmint.Store
+	Secrets *token.Hasher // keyed with MasterKey.Derive(token.PurposeSecretHash)
+	// Sealer seals the secrets of client_secret_jwt clients (keyed with
+	// MasterKey.Derive(token.PurposeSecretEncryption)); without one,
+	// such clients cannot be created.
+	Sealer    *token.Sealer
 	Passwords *password.Hasher // argon2id
 	Now       func() time.Time // default time.Now
 	// Profiles looks up the client profiles that CreateClient applies to

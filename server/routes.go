@@ -222,6 +222,7 @@ func (s *Server) adminAPI(mk token.MasterKey) *adminapi.API {
 	return adminapi.New(adminapi.Config{
 		Engine: s.engine,
 		Registry: &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
+			Sealer:    token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
 			Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit},
 		Keys:           s.keys,
 		Audit:          s.auditStore,
@@ -255,7 +256,7 @@ func (s *Server) registration(mk token.MasterKey) (*registration.Handler, error)
 		Store:  s.store,
 		Engine: s.engine,
 		Registry: &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
-			Now: s.now, Profiles: dialects.Profile},
+			Sealer: token.MustSealer(mk.Derive(token.PurposeSecretEncryption)), Now: s.now, Profiles: dialects.Profile},
 		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)),
 		Policy: registration.Policy{Mode: s.cfg.Registration, GrantTypes: s.cfg.RegistrationGrantTypes,
 			Scopes: s.cfg.RegistrationScopes, AuthMethods: s.cfg.RegistrationAuthMethods},

@@ -19,6 +19,7 @@ import (
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/jwksfetch"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/store"
 	"github.com/tokenmint/tokenmint/store/cache"
@@ -124,14 +125,18 @@ func (s *Server) open(ctx context.Context) error {
 		return err
 	}
 	s.engine, err = grant.New(grant.Config{
-		Issuer:      s.cfg.Issuer,
-		Store:       s.store,
-		Clients:     s.store.Clients(),
-		Keys:        s.keys,
-		Secrets:     s.secrets,
-		Tokens:      token.NewHasher(mk.Derive(token.PurposeTokenHash)),
-		Passwords:   s.passwords,
-		Throttle:    s.limiter.loginThrottle(),
+		Issuer:    s.cfg.Issuer,
+		Store:     s.store,
+		Clients:   s.store.Clients(),
+		Keys:      s.keys,
+		Secrets:   s.secrets,
+		Tokens:    token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		Passwords: s.passwords,
+		Throttle:  s.limiter.loginThrottle(),
+		// Client assertions: the sealed secrets of client_secret_jwt
+		// clients, the jwks_uri of private_key_jwt ones.
+		Sealer:      token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
+		ClientKeys:  jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log}),
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
 		Audit:       s.audit,

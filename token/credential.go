@@ -42,6 +42,16 @@ func Generate(prefix string) string {
 	return prefixed(prefix, raw[:])
 }
 
+// GenerateLong returns prefix followed by 48 bytes from crypto/rand in
+// unpadded base64url (64 characters): the secret of a client_secret_jwt
+// client, which keys an HMAC of up to HS512, whose key RFC 7518 §3.2
+// wants at least as long as its 64-byte output.
+func GenerateLong(prefix string) string {
+	var raw [48]byte
+	rand.Read(raw[:])
+	return prefix + base64.RawURLEncoding.EncodeToString(raw[:])
+}
+
 // GenerateTimed returns a credential for a record looked up by its keyed
 // hash (opaque access and refresh tokens, authorization codes): prefix,
 // the time at in 11 characters, and 32 bytes from crypto/rand, all

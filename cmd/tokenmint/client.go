@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"maps"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/clientmeta"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/registry"
@@ -19,11 +21,17 @@ import (
 // clientView is the JSON form of a client. Secrets appear only when just
 // generated; stored hashes never do.
 type clientView struct {
-	ClientID        string            `json:"client_id"`
-	ClientSecret    string            `json:"client_secret,omitempty"`
-	APIKey          string            `json:"api_key,omitempty"`
-	Name            string            `json:"name"`
-	Public          bool              `json:"public"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	APIKey       string `json:"api_key,omitempty"`
+	Name         string `json:"name"`
+	Public       bool   `json:"public"`
+	// AuthMethod is token_endpoint_auth_method as published; JWKS,
+	// JWKSURI and AuthSigningAlg the keys of a private_key_jwt client.
+	AuthMethod      string            `json:"token_endpoint_auth_method"`
+	JWKS            json.RawMessage   `json:"jwks,omitempty"`
+	JWKSURI         string            `json:"jwks_uri,omitempty"`
+	AuthSigningAlg  string            `json:"token_endpoint_auth_signing_alg,omitempty"`
 	HasAPIKey       bool              `json:"has_api_key"`
 	GrantTypes      []string          `json:"grant_types"`
 	Scopes          []string          `json:"scopes"`
@@ -44,6 +52,10 @@ type clientView struct {
 	CreatedAt       time.Time         `json:"created_at"`
 	// UpdatedAt is absent in remote mode: the admin API does not answer it.
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
+
+	Resources []string `json:"resources"`
+	// IntrospectionAlg: "" is RS256 (RFC 9701 §6).
+	IntrospectionAlg string `json:"introspection_signed_response_alg"`
 }
 
 // newClientView shows effective values: default scopes and lifetimes as
@@ -57,12 +69,14 @@ func newClientView(c tokenmint.Client, creds registry.Credentials) clientView {
 	return clientView{
 		ClientID: c.ID, ClientSecret: creds.ClientSecret.Reveal(), APIKey: creds.APIKey.Reveal(),
 		Name: c.Name, Public: c.Public, HasAPIKey: len(c.APIKeyHash) > 0,
+		AuthMethod: clientmeta.AuthMethod(&c), JWKS: json.RawMessage(c.JWKS), JWKSURI: c.JWKSURI, AuthSigningAlg: c.AuthSigningAlg,
 		GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes), DefaultScopes: nonNil(defaults),
 		RedirectURIs: nonNil(c.RedirectURIs), Audience: nonNil(c.Audience),
 		TokenFormat: c.TokenFormat, SigningAlg: c.SigningAlg,
 		AccessTTL: c.EffectiveAccessTTL().String(), IdleTTL: c.IdleTTL.String(), RefreshTTL: c.EffectiveRefreshTTL().String(),
 		Claims: claims, AllowPlainPKCE: c.AllowPlainPKCE, RequireConsent: c.RequireConsent,
 		Profile: c.Profile, AllowNoPKCE: c.AllowNoPKCE, IntersectScopes: c.IntersectScopes,
+		Resources: nonNil(c.Resources), IntrospectionAlg: c.IntrospectionAlg,
 		// whole seconds, as the admin API answers client_id_issued_at
 		CreatedAt: c.CreatedAt.UTC().Truncate(time.Second), UpdatedAt: c.UpdatedAt.UTC().Truncate(time.Second),
 	}
@@ -80,8 +94,23 @@ func (v clientView) fields() []field {
 	for _, k := range slices.Sorted(maps.Keys(v.Claims)) {
 		claims = append(claims, k+"="+v.Claims[k])
 	}
+	fs = append(fs, field{"name", v.Name}, field{"public", fmt.Sprint(v.Public)})
+	// The table shows the authentication of a client that signs
+	// assertions; the others' is said by public (none, or a secret).
+	if v.AuthMethod == tokenmint.AuthMethodPrivateKeyJWT || v.AuthMethod == tokenmint.AuthMethodSecretJWT {
+		fs = append(fs, field{"token_endpoint_auth_method", v.AuthMethod})
+	}
+	if len(v.JWKS) > 0 {
+		fs = append(fs, field{"jwks", string(v.JWKS)})
+	}
+	if v.JWKSURI != "" {
+		fs = append(fs, field{"jwks_uri", v.JWKSURI})
+	}
+	if v.AuthSigningAlg != "" {
+		fs = append(fs, field{"token_endpoint_auth_signing_alg", v.AuthSigningAlg})
+	}
 	fs = append(fs,
-		field{"name", v.Name}, field{"public", fmt.Sprint(v.Public)}, field{"has_api_key", fmt.Sprint(v.HasAPIKey)},
+		field{"has_api_key", fmt.Sprint(v.HasAPIKey)},
 		field{"grant_types", joinList(v.GrantTypes)}, field{"scopes", joinList(v.Scopes)},
 		field{"default_scopes", joinList(v.DefaultScopes)}, field{"redirect_uris", joinList(v.RedirectURIs)},
 		field{"audience", joinList(v.Audience)}, field{"token_format", v.TokenFormat}, field{"signing_alg", v.SigningAlg},
@@ -93,6 +122,10 @@ func (v clientView) fields() []field {
 	)
 	if !v.UpdatedAt.IsZero() { // absent in remote mode
 		fs = append(fs, field{"updated_at", formatTime(v.UpdatedAt)})
+	}
+	fs = append(fs, field{"resources", joinList(v.Resources)})
+	if v.IntrospectionAlg != "" { // a rare setting, whose long name would widen every table
+		fs = append(fs, field{"introspection_alg", v.IntrospectionAlg})
 	}
 	return fs
 }
@@ -120,7 +153,11 @@ func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
 	f.list(&spec.DefaultScopes, "default-scope", "`SCOPE` granted when a request names none, repeatable (default: every allowed scope)", nil)
 	f.list(&spec.RedirectURIs, "redirect-uri", "registered redirect `URI`, repeatable: https, http only to 127.0.0.1, [::1] or localhost, or a reverse-domain scheme (com.example.app:/cb); compared exactly, but for the port of a loopback URI", nil)
 	f.list(&spec.Audience, "audience", "`AUDIENCE` of its access tokens, repeatable (default: the issuer)", nil)
+	f.list(&spec.Resources, "resource", "resource indicator `URI` the client may ask for (RFC 8707), repeatable: an absolute URI without a fragment; "+
+		"a request naming it gets it as its access token's audience", tokenmint.CheckResource)
+	f.choice(&spec.IntrospectionAlg, "introspection-signed-response-alg", "JWS `ALG` of its JWT introspection responses (RFC 9701): ES256, RS256 or EdDSA (default RS256)", tokenmint.KnownAlgs...)
 	f.boolean(&spec.Public, "public", "public client without a secret (browser or native apps; needs PKCE)")
+	clientAuthFlags(f, spec)
 	f.choice(&spec.TokenFormat, "token-format", "access token `FORMAT`: jwt or opaque (default jwt)", tokenmint.FormatJWT, tokenmint.FormatOpaque)
 	f.choice(&spec.SigningAlg, "signing-alg", "JWS `ALG` of its JWTs: ES256, RS256 or EdDSA (default: the server's)", tokenmint.KnownAlgs...)
 	f.ttl(&spec.AccessTTL, "access-ttl", "access token lifetime, a Go `DURATION` (default 1h)")
@@ -143,15 +180,16 @@ func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
 // profileFields maps the flags of client create onto the fields a client
 // profile fills in, so that an explicit flag overrides the profile.
 var profileFields = map[string]string{
-	"grant-type":       registry.FieldGrantTypes,
-	"scope":            registry.FieldScope,
-	"public":           registry.FieldPublic,
-	"api-key":          registry.FieldAPIKey,
-	"token-format":     registry.FieldTokenFormat,
-	"signing-alg":      registry.FieldSigningAlg,
-	"access-ttl":       registry.FieldAccessTTL,
-	"idle-ttl":         registry.FieldIdleTTL,
-	"intersect-scopes": registry.FieldIntersectScopes,
+	"grant-type":                 registry.FieldGrantTypes,
+	"scope":                      registry.FieldScope,
+	"public":                     registry.FieldPublic,
+	"token-endpoint-auth-method": registry.FieldPublic,
+	"api-key":                    registry.FieldAPIKey,
+	"token-format":               registry.FieldTokenFormat,
+	"signing-alg":                registry.FieldSigningAlg,
+	"access-ttl":                 registry.FieldAccessTTL,
+	"idle-ttl":                   registry.FieldIdleTTL,
+	"intersect-scopes":           registry.FieldIntersectScopes,
 }
 
 // applyProfile fills in the defaults of --profile for every field whose
@@ -184,6 +222,9 @@ func runClientCreate(c *cli, ctx context.Context, cmd command, args []string) (e
 	}
 	if spec.Name == "" {
 		return usagef("--name is required")
+	}
+	if err := applyAuthMethod(&spec); err != nil {
+		return err
 	}
 	if err := applyProfile(f, &spec); err != nil {
 		return err

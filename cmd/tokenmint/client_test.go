@@ -15,8 +15,9 @@ import (
 // clientJSONKeys is the exact key set of a client object without secrets.
 var clientJSONKeys = []string{
 	"access_ttl", "allow_no_pkce", "allow_plain_pkce", "audience", "claims", "client_id", "created_at", "default_scopes",
-	"grant_types", "has_api_key", "idle_ttl", "intersect_scopes", "name", "profile", "public", "redirect_uris", "refresh_ttl",
-	"require_consent", "scopes", "signing_alg", "token_format", "updated_at",
+	"grant_types", "has_api_key", "idle_ttl", "intersect_scopes", "introspection_signed_response_alg", "name", "profile", "public",
+	"redirect_uris", "refresh_ttl", "require_consent", "resources", "scopes", "signing_alg", "token_endpoint_auth_method", "token_format",
+	"updated_at",
 }
 
 func withKeys(extra ...string) []string {
@@ -222,5 +223,34 @@ func TestClientIDStartingWithDash(t *testing.T) {
 	r := e.exec(t, "", "client", "get", "-dash")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "put -- before an argument that starts with -") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestClientCreateResources: --resource (repeatable) registers the
+// resource indicators a client may ask for (RFC 8707), and
+// --introspection-signed-response-alg its JWT introspection alg (RFC
+// 9701 §6); a resource that is not an absolute URI without a fragment is
+// a usage error.
+func TestClientCreateResources(t *testing.T) {
+	e := testEnv(t)
+	r := e.ok(t, "", "client", "create", "--name", "api caller", "--id", "rc",
+		"--resource", "https://orders.example/api", "--resource", "urn:example:ledger",
+		"--introspection-signed-response-alg", "ES256")
+	v := decode[clientView](t, r)
+	if !slices.Equal(v.Resources, []string{"https://orders.example/api", "urn:example:ledger"}) || v.IntrospectionAlg != "ES256" {
+		t.Errorf("resources %v, introspection alg %q", v.Resources, v.IntrospectionAlg)
+	}
+	if r := e.ok(t, "", "client", "get", "rc", "--output", "table"); !strings.Contains(r.stdout, "https://orders.example/api,urn:example:ledger") ||
+		!strings.Contains(r.stdout, "introspection_alg") {
+		t.Errorf("get table:\n%s", r.stdout)
+	}
+	for _, bad := range [][]string{
+		{"--resource", "/relative"}, {"--resource", "https://orders.example/#f"}, {"--resource", ""},
+		{"--resource", "urn:x", "--resource", "urn:x"}, {"--introspection-signed-response-alg", "HS256"},
+	} {
+		r := e.exec(t, "", append([]string{"client", "create", "--name", "bad"}, bad...)...)
+		if r.code != exitUsage || r.stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error", bad, r.code, r.stderr)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"maps"
@@ -86,6 +87,12 @@ func (u *clientUpdate) patch(cur *clientmeta.Metadata) (*clientmeta.Fields, []st
 	set("require-consent", func() { p.RequireConsent = &s.RequireConsent })
 	set("allow-no-pkce", func() { p.AllowNoPKCE = &s.AllowNoPKCE })
 	set("intersect-scopes", func() { p.IntersectScopes = &s.IntersectScopes })
+	set("resource", func() { p.Resources = &s.Resources })
+	set("introspection-signed-response-alg", func() { p.IntrospectionSignedResponseAlg = &s.IntrospectionAlg })
+	set("token-endpoint-auth-method", func() { p.TokenEndpointAuthMethod = &s.AuthMethod })
+	set("jwks", func() { raw := json.RawMessage(s.JWKS); p.JWKS = &raw })
+	set("jwks-uri", func() { p.JWKSURI = &s.JWKSURI })
+	set("token-endpoint-auth-signing-alg", func() { p.TokenEndpointAuthSigningAlg = &s.AuthSigningAlg })
 	if len(s.Claims) > 0 {
 		claims := maps.Clone(cur.Claims)
 		if claims == nil {

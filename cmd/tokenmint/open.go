@@ -106,7 +106,8 @@ func (c *cli) clientRegistry(db tokenmint.Store, cfg config.Config) (*registry.R
 	if err != nil {
 		return nil, err
 	}
-	return &registry.Registry{Store: db, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)), Now: c.now, Profiles: dialects.Profile}, nil
+	return &registry.Registry{Store: db, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
+		Sealer: token.MustSealer(mk.Derive(token.PurposeSecretEncryption)), Now: c.now, Profiles: dialects.Profile}, nil
 }
 
 // userRegistry returns a registry able to hash passwords.

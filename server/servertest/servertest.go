@@ -8,6 +8,7 @@ package servertest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,6 +16,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
@@ -128,6 +131,7 @@ func Launch(t testing.TB, clock *Clock, cfg config.Config) (*Instance, error) {
 		Registry: &registry.Registry{
 			Store:     s.Store(),
 			Secrets:   token.NewHasher(TestMasterKey.Derive(token.PurposeSecretHash)),
+			Sealer:    token.MustSealer(TestMasterKey.Derive(token.PurposeSecretEncryption)),
 			Passwords: password.NewHasher(TestPasswordParams),
 			Now:       clock.Now,
 			Profiles:  dialects.Profile,
@@ -173,4 +177,44 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(string(p))
 	return len(p), nil
+}
+
+// AssertionType is the client_assertion_type of a JWT (RFC 7523 §2.2).
+const AssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// ClientAssertion signs a client assertion (RFC 7523 §3) as a
+// private_key_jwt or client_secret_jwt client does: iss and sub
+// clientID, aud the instance's issuer, a fresh jti, iat now and exp a
+// minute later by the instance's clock; edit, when not nil, changes the
+// claims first. key is a private key (or an HMAC key, []byte) for alg;
+// kid, when not "", goes in the header.
+func (i *Instance) ClientAssertion(tb testing.TB, clientID string, key any, alg, kid string, edit func(claims map[string]any)) string {
+	tb.Helper()
+	now := i.Clock.Now()
+	claims := map[string]any{"iss": clientID, "sub": clientID, "aud": i.Config.Issuer, "jti": token.NewID(),
+		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix()}
+	if edit != nil {
+		edit(claims)
+	}
+	opts := (&jose.SignerOptions{}).WithType("JWT")
+	if kid != "" {
+		opts = opts.WithHeader("kid", kid)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: key}, opts)
+	if err != nil {
+		tb.Fatalf("client assertion signer: %v", err)
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		tb.Fatalf("sign client assertion: %v", err)
+	}
+	out, err := jws.CompactSerialize()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
 }

@@ -15,19 +15,22 @@ const clientCols = `id, name, secret_hash, public, api_key_hash, grant_types, sc
 	default_scopes, redirect_uris, audience, token_format, signing_alg, access_ttl,
 	idle_ttl, refresh_ttl, claims, allow_plain_pkce, require_consent, created_at, updated_at,
 	profile, allow_no_pkce, intersect_scopes, previous_secret_hash, previous_secret_expires_at,
-	auth_method, tokens_revoked_at`
+	auth_method, tokens_revoked_at, jwks, jwks_uri, auth_signing_alg, secret_enc, previous_secret_enc,
+	resources, introspection_alg`
 
 const selectClient = `SELECT ` + clientCols + ` FROM clients`
 
 const insertClient = `INSERT INTO clients (` + clientCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	api_key_hash = ?, grant_types = ?, scopes = ?, default_scopes = ?, redirect_uris = ?,
 	audience = ?, token_format = ?, signing_alg = ?, access_ttl = ?, idle_ttl = ?,
 	refresh_ttl = ?, claims = ?, allow_plain_pkce = ?, require_consent = ?,
 	created_at = ?, updated_at = ?, profile = ?, allow_no_pkce = ?, intersect_scopes = ?,
-	previous_secret_hash = ?, previous_secret_expires_at = ?, auth_method = ?, tokens_revoked_at = ?
+	previous_secret_hash = ?, previous_secret_expires_at = ?, auth_method = ?, tokens_revoked_at = ?,
+	jwks = ?, jwks_uri = ?, auth_signing_alg = ?, secret_enc = ?, previous_secret_enc = ?,
+	resources = ?, introspection_alg = ?
 	WHERE id = ?`
 
 // clientArgs lists c's columns in clientCols order, the ID first.
@@ -41,6 +44,8 @@ func clientArgs(c *tokenmint.Client) ([]any, error) {
 		c.AllowPlainPKCE, c.RequireConsent, micros(c.CreatedAt), micros(c.UpdatedAt),
 		c.Profile, c.AllowNoPKCE, c.IntersectScopes, blob(c.PreviousSecretHash), micros(c.PreviousSecretExpiresAt),
 		c.AuthMethod, micros(c.TokensRevokedAt),
+		string(c.JWKS), c.JWKSURI, c.AuthSigningAlg, blob(c.SecretEnc), blob(c.PreviousSecretEnc),
+		e.json(c.Resources), c.IntrospectionAlg,
 	}
 	return args, e.err
 }
@@ -53,7 +58,9 @@ func scanClient(r row) (tokenmint.Client, error) {
 		durCol{&c.AccessTTL}, durCol{&c.IdleTTL}, durCol{&c.RefreshTTL}, jsonCol{&c.Claims},
 		&c.AllowPlainPKCE, &c.RequireConsent, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
 		&c.Profile, &c.AllowNoPKCE, &c.IntersectScopes, blobCol{&c.PreviousSecretHash}, timeCol{&c.PreviousSecretExpiresAt},
-		&c.AuthMethod, timeCol{&c.TokensRevokedAt})
+		&c.AuthMethod, timeCol{&c.TokensRevokedAt},
+		blobCol{&c.JWKS}, &c.JWKSURI, &c.AuthSigningAlg, blobCol{&c.SecretEnc}, blobCol{&c.PreviousSecretEnc},
+		jsonCol{&c.Resources}, &c.IntrospectionAlg)
 	return c, err
 }
 

@@ -37,13 +37,15 @@ func sweeps() []sweep {
 		{"auth_codes", "id", "id", "auth_codes", "expires_at <= ?"},
 		{"login_sessions", "id", "id", "login_sessions", "expires_at <= ?"},
 		{"registration_tokens", "id", "id", "registration_tokens", "expires_at <= ?"},
+		{"used_ids", "id", "id", "used_ids", "expires_at <= ?"},
 	}
 }
 
 // DeleteExpired removes every record that can no longer be valid at now:
 // access tokens past their absolute or idle expiry, JWT revocations past
 // the JWT's expiry, expired families with their refresh tokens, expired
-// refresh tokens, codes, login sessions and registration tokens, and rotated signing keys past
+// refresh tokens, codes, login sessions, registration tokens and single-use
+// identifiers (UseOnce), and rotated signing keys past
 // RetireAt. It deletes in batches, each its own statement, and returns the
 // number of rows deleted (also when it fails part way).
 func (db *DB) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {

@@ -9,21 +9,24 @@ import (
 	"github.com/tokenmint/tokenmint"
 )
 
-const familyCols = `id, client_id, subject, scopes, auth_time, created_at, expires_at, revoked_at, session_id`
+const familyCols = `id, client_id, subject, scopes, auth_time, created_at, expires_at, revoked_at, session_id,
+	resources`
 
 func scanFamily(r row) (tokenmint.Family, error) {
 	var f tokenmint.Family
 	err := r.Scan(&f.ID, &f.ClientID, &f.Subject, jsonCol{&f.Scopes}, timeCol{&f.AuthTime},
-		timeCol{&f.CreatedAt}, timeCol{&f.ExpiresAt}, timeCol{&f.RevokedAt}, &f.SessionID)
+		timeCol{&f.CreatedAt}, timeCol{&f.ExpiresAt}, timeCol{&f.RevokedAt}, &f.SessionID,
+		jsonCol{&f.Resources})
 	return f, err
 }
 
-const insertFamily = `INSERT INTO families (` + familyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertFamily = `INSERT INTO families (` + familyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func familyArgs(f *tokenmint.Family) ([]any, error) {
 	var e encoder
 	args := []any{f.ID, f.ClientID, f.Subject, e.json(f.Scopes), micros(f.AuthTime),
-		micros(f.CreatedAt), deadline(f.ExpiresAt), micros(f.RevokedAt), f.SessionID}
+		micros(f.CreatedAt), deadline(f.ExpiresAt), micros(f.RevokedAt), f.SessionID,
+		e.json(f.Resources)}
 	return args, e.err
 }
 

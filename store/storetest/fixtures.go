@@ -41,6 +41,17 @@ func fullClient(id string) tokenmint.Client {
 		PreviousSecretExpiresAt: at(23 * time.Hour),
 		AuthMethod:              tokenmint.AuthMethodSecretPost,
 		TokensRevokedAt:         at(-30 * time.Minute),
+		// Assertion authentication's (issue 16); again not a valid
+		// combination, kept as given.
+		JWKS:              []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"é"}]}`),
+		JWKSURI:           "https://client.example/jwks?tenant=1&x=é",
+		AuthSigningAlg:    "PS384",
+		SecretEnc:         []byte{0x00, 0xff, 'e', 0x01},
+		PreviousSecretEnc: []byte{'p', 0x00, 0x80},
+		// Resource indicators (RFC 8707), one with a query, and the alg
+		// of its JWT introspection responses (RFC 9701).
+		Resources:        []string{"https://api.example/v1", "urn:example:ledger", "https://b.example/?tenant=1&x=é"},
+		IntrospectionAlg: tokenmint.AlgES256,
 	}
 }
 
@@ -102,6 +113,7 @@ func family(id, clientID, subject string, expires time.Time) tokenmint.Family {
 		CreatedAt: expires.Add(-30 * 24 * time.Hour),
 		ExpiresAt: expires,
 		SessionID: "session-of-" + id,
+		Resources: []string{"https://api.example/v1", "urn:example:ledger"},
 	}
 }
 
@@ -132,6 +144,7 @@ func authCode(id, clientID, familyID string, expires time.Time) tokenmint.AuthCo
 		IssuedAt:            expires.Add(-time.Minute),
 		ExpiresAt:           expires,
 		SessionID:           "session-of-" + id,
+		Resources:           []string{"https://api.example/v1"},
 	}
 }
 

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"LoginSessions", loginSessionTests()},
 		{"Registration", registrationTests()},
 		{"AuditEvents", auditTests()},
+		{"Replay", replayTests()},
 		{"Revision", revisionTests()},
 		{"DeleteExpired", deleteExpiredTests()},
 		{"Misc", miscTests()},
@@ -124,8 +125,10 @@ func octets(b []byte) []byte {
 func normClient(c tokenmint.Client) tokenmint.Client {
 	c.SecretHash, c.APIKeyHash = octets(c.SecretHash), octets(c.APIKeyHash)
 	c.PreviousSecretHash = octets(c.PreviousSecretHash)
+	c.SecretEnc, c.PreviousSecretEnc, c.JWKS = octets(c.SecretEnc), octets(c.PreviousSecretEnc), octets(c.JWKS)
 	c.PreviousSecretExpiresAt, c.TokensRevokedAt = ts(c.PreviousSecretExpiresAt), ts(c.TokensRevokedAt)
 	c.GrantTypes, c.Scopes, c.RedirectURIs = list(c.GrantTypes), list(c.Scopes), list(c.RedirectURIs)
+	c.Resources = list(c.Resources)
 	if len(c.Claims) == 0 {
 		c.Claims = nil
 	}
@@ -154,7 +157,7 @@ func normAccess(a tokenmint.AccessToken) tokenmint.AccessToken {
 }
 
 func normFamily(f tokenmint.Family) tokenmint.Family {
-	f.Scopes = list(f.Scopes)
+	f.Scopes, f.Resources = list(f.Scopes), list(f.Resources)
 	f.AuthTime, f.CreatedAt, f.ExpiresAt, f.RevokedAt = ts(f.AuthTime), ts(f.CreatedAt), ts(f.ExpiresAt), ts(f.RevokedAt)
 	return f
 }
@@ -166,7 +169,7 @@ func normRefresh(r tokenmint.RefreshToken) tokenmint.RefreshToken {
 }
 
 func normCode(c tokenmint.AuthCode) tokenmint.AuthCode {
-	c.Scopes = list(c.Scopes)
+	c.Scopes, c.Resources = list(c.Scopes), list(c.Resources)
 	c.AuthTime, c.IssuedAt, c.ExpiresAt, c.UsedAt = ts(c.AuthTime), ts(c.IssuedAt), ts(c.ExpiresAt), ts(c.UsedAt)
 	return c
 }

@@ -1,0 +1,29 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/tokenmint/tokenmint"
+)
+
+// useOnce inserts the identifier, or takes over a record of it that has
+// expired; a live record makes it affect no row. One statement, so that
+// of concurrent uses the database's unique key lets exactly one through,
+// on SQLite and PostgreSQL alike.
+const useOnce = `INSERT INTO used_ids (id, expires_at) VALUES (?, ?)
+	ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at
+	WHERE used_ids.expires_at <= ?`
+
+// UseOnce records purpose's id as used until expiresAt; ErrAlreadyUsed
+// when a record of it is live at now.
+func (db *DB) UseOnce(ctx context.Context, purpose, id string, now, expiresAt time.Time) error {
+	n, err := affected(db.w.ExecContext(ctx, db.q(useOnce), purpose+" "+id, deadline(expiresAt), deadline(now)))
+	if err != nil {
+		return db.wrap("use once", err)
+	}
+	if n == 0 {
+		return db.wrap("use once", tokenmint.ErrAlreadyUsed)
+	}
+	return nil
+}
