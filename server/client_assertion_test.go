@@ -377,3 +377,50 @@ func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestRegisterAssertionClients: RFC 7591 registration of a
+// private_key_jwt client (jwks inline, no secret in the answer) and of a
+// client_secret_jwt one (a secret), each then getting a token with an
+// assertion; a registration with a private key in its jwks is refused;
+// an RFC 7592 update moves the first to a jwks_uri.
+func TestRegisterAssertionClients(t *testing.T) {
+	in := servertest.Start(t, withRegistration("open", "api"))
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	meta := func(method string, extra map[string]any) map[string]any {
+		m := map[string]any{"client_name": "partner", "grant_types": []string{"client_credentials"}, "scope": "api",
+			"token_endpoint_auth_method": method}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	pk := registerClient(t, in, "", meta("private_key_jwt", map[string]any{
+		"jwks": json.RawMessage(jwksOf(t, jose.JSONWebKey{Key: &key.PublicKey, KeyID: "r1"})), "token_endpoint_auth_signing_alg": "ES256"}))
+	if pk.Secret != "" || pk.Body["client_secret_expires_at"] != nil || pk.Body["token_endpoint_auth_method"] != "private_key_jwt" || pk.Body["jwks"] == nil {
+		t.Fatalf("registered private_key_jwt client: %v", pk.Body)
+	}
+	sj := registerClient(t, in, "", meta("client_secret_jwt", nil))
+	if !strings.HasPrefix(sj.Secret, "tmcs_") {
+		t.Fatalf("registered client_secret_jwt client: %v", sj.Body)
+	}
+	token := func(assertion string) int {
+		status, _, _ := post(t, in.URL+"/oauth2/token", assertionForm(assertion, "grant_type", "client_credentials"), "", "")
+		return status
+	}
+	eventually(t, 2*time.Second, "the registered clients reaching the engine", func() bool {
+		return token(in.ClientAssertion(t, pk.ID, key, "ES256", "r1", nil)) == http.StatusOK
+	})
+	if s := token(in.ClientAssertion(t, sj.ID, []byte(sj.Secret), "HS256", "", nil)); s != http.StatusOK {
+		t.Fatalf("client_secret_jwt token: %d", s)
+	}
+	priv, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key, KeyID: "r1"}}})
+	status, _, body := jsonRequest(t, http.MethodPost, in.URL+"/oauth2/register", "", meta("private_key_jwt", map[string]any{"jwks": json.RawMessage(priv)}))
+	if status != http.StatusBadRequest || body["error"] != "invalid_client_metadata" {
+		t.Fatalf("a private key registered: %d %v", status, body)
+	}
+	update := meta("private_key_jwt", map[string]any{"client_id": pk.ID, "jwks_uri": "https://partner.example/jwks"})
+	status, _, body = jsonRequest(t, http.MethodPut, pk.URI, pk.AccessToken, update)
+	if status != http.StatusOK || body["jwks_uri"] != "https://partner.example/jwks" || body["jwks"] != nil {
+		t.Fatalf("RFC 7592 update to a jwks_uri: %d %v", status, body)
+	}
+}
