@@ -78,8 +78,9 @@ func newSecretJWTClient(t *testing.T, in *servertest.Instance, scopes ...string)
 
 // TestClientAssertionEndpoints: private_key_jwt and client_secret_jwt
 // clients get tokens (client_credentials), introspect and revoke them,
-// each request with a fresh assertion whose aud is the issuer or the URL
-// of the endpoint, through the real server.
+// each request with a fresh assertion whose aud is the issuer, the URL of
+// the endpoint or the token endpoint's URL (RFC 7523 §3), through the
+// real server.
 func TestClientAssertionEndpoints(t *testing.T) {
 	in := servertest.Start(t)
 	for name, c := range map[string]keyClient{
@@ -87,11 +88,14 @@ func TestClientAssertionEndpoints(t *testing.T) {
 		"client_secret_jwt": newSecretJWTClient(t, in, "api"),
 	} {
 		t.Run(name, func(t *testing.T) {
-			for _, aud := range []string{"issuer", "endpoint"} {
+			for _, aud := range []string{"issuer", "endpoint", "token endpoint"} {
 				a := func(path string) string {
 					return c.assertion(t, in, func(m map[string]any) {
-						if aud == "endpoint" {
+						switch aud {
+						case "endpoint":
 							m["aud"] = in.Config.Issuer + path
+						case "token endpoint":
+							m["aud"] = []string{in.Config.Issuer + "/oauth2/token"}
 						}
 					})
 				}
@@ -181,6 +185,7 @@ func TestClientAssertionHostile(t *testing.T) {
 		{"a replayed jti", replayed},
 		{"an assertion for another audience", edit(func(m map[string]any) { m["aud"] = "https://other-server.example" })},
 		{"the URL of an endpoint that takes no assertion as aud", edit(func(m map[string]any) { m["aud"] = in.Config.Issuer + "/oauth2/authorize" })},
+		{"the token endpoint of another server as aud", edit(func(m map[string]any) { m["aud"] = "https://other-server.example/oauth2/token" })},
 		{"the issuer with a trailing slash", edit(func(m map[string]any) { m["aud"] = in.Config.Issuer + "/" })},
 		{"alg none", none()},
 		{"HS256 keyed with the public key (alg confusion)", alg(ecPub, "HS256")},
@@ -422,5 +427,27 @@ func TestRegisterAssertionClients(t *testing.T) {
 	status, _, body = jsonRequest(t, http.MethodPut, pk.URI, pk.AccessToken, update)
 	if status != http.StatusOK || body["jwks_uri"] != "https://partner.example/jwks" || body["jwks"] != nil {
 		t.Fatalf("RFC 7592 update to a jwks_uri: %d %v", status, body)
+	}
+}
+
+// TestClientAssertionAtEPC: the EPC dialect reads the standard form, so a
+// private_key_jwt client authenticates there too (through
+// Engine.AuthenticateClient), aud the issuer or the dialect's own token
+// URL. The dialects with their own wire formats (Epicollect5, Eptura,
+// EmpowerID) carry a secret only, which such a client does not have.
+func TestClientAssertionAtEPC(t *testing.T) {
+	in := servertest.Start(t, func(c *config.Config) { c.Dialects = []string{"epc"} })
+	pk := newPrivateKeyJWTClient(t, in, "pc")
+	const epcToken = "/oauth2/v1/token" // epc.PathToken
+	for _, aud := range []string{in.Config.Issuer, in.Config.Issuer + epcToken} {
+		a := pk.assertion(t, in, func(m map[string]any) { m["aud"] = aud })
+		status, _, body := post(t, in.URL+epcToken, assertionForm(a, "grant_type", "client_credentials"), "", "")
+		if status != http.StatusCreated || body["access_token"] == nil {
+			t.Fatalf("aud %s: EPC token: %d %v", aud, status, body)
+		}
+	}
+	a := pk.assertion(t, in, func(m map[string]any) { m["aud"] = in.Config.Issuer + "/oauth2/introspect" })
+	if status, _, body := post(t, in.URL+epcToken, assertionForm(a, "grant_type", "client_credentials"), "", ""); status != http.StatusUnauthorized {
+		t.Fatalf("aud the introspection endpoint at EPC's token endpoint: %d %v", status, body)
 	}
 }
