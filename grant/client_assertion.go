@@ -18,6 +18,10 @@ import (
 	"github.com/tokenmint/tokenmint/token"
 )
 
+// tokenEndpointPath is the path of the standard token endpoint, whose URL
+// identifies the server in an assertion's aud at any endpoint.
+const tokenEndpointPath = "/oauth2/token"
+
 // AssertionTypeJWT is the client_assertion_type of a JWT client
 // assertion (RFC 7523 §2.2).
 const AssertionTypeJWT = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -104,8 +108,8 @@ func assertionType(typ any) bool {
 // 7521 §4.2, RFC 7523 §2.2 and §3, OIDC Core §9): signed with a key of
 // the client's JWK Set (private_key_jwt) or MACed with its secret
 // (client_secret_jwt), whichever it registered, and only that; iss and
-// sub are the client_id; aud names this server (its issuer, or the URL
-// of the endpoint); exp is near; the jti is used once, on every instance
+// sub are the client_id; aud names this server (its issuer, its token
+// endpoint's URL, or the URL of the endpoint called); exp is near; the jti is used once, on every instance
 // (Store.UseOnce). Failures before the signature is verified are
 // described alike, so that they tell nothing about the client; once it
 // is, the description says what was wrong.
@@ -265,13 +269,16 @@ func (e *Engine) checkAssertionClaims(cl *jwt.Claims, endpoint string) string {
 	now := e.now()
 	audOK := false
 	for _, aud := range cl.Audience {
-		if aud == e.cfg.Issuer || (endpoint != "" && aud == e.cfg.Issuer+endpoint) {
+		// RFC 7523 §3: the issuer identifier, or the token endpoint's URL
+		// ("MAY be used ... to identify the authorization server"); and
+		// the URL of the endpoint called.
+		if aud == e.cfg.Issuer || aud == e.cfg.Issuer+tokenEndpointPath || (endpoint != "" && aud == e.cfg.Issuer+endpoint) {
 			audOK = true
 		}
 	}
 	switch {
 	case !audOK:
-		return "the client assertion's aud must be this server's issuer identifier or the URL of this endpoint (RFC 7523 §3)"
+		return "the client assertion's aud must be this server's issuer identifier, its token endpoint's URL or the URL of this endpoint (RFC 7523 §3)"
 	case cl.Expiry == nil:
 		return "the client assertion has no exp (RFC 7523 §3)"
 	case !now.Before(cl.Expiry.Time().Add(AssertionSkew)):

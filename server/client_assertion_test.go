@@ -78,8 +78,9 @@ func newSecretJWTClient(t *testing.T, in *servertest.Instance, scopes ...string)
 
 // TestClientAssertionEndpoints: private_key_jwt and client_secret_jwt
 // clients get tokens (client_credentials), introspect and revoke them,
-// each request with a fresh assertion whose aud is the issuer or the URL
-// of the endpoint, through the real server.
+// each request with a fresh assertion whose aud is the issuer, the URL of
+// the endpoint or the token endpoint's URL (RFC 7523 §3), through the
+// real server.
 func TestClientAssertionEndpoints(t *testing.T) {
 	in := servertest.Start(t)
 	for name, c := range map[string]keyClient{
@@ -87,11 +88,14 @@ func TestClientAssertionEndpoints(t *testing.T) {
 		"client_secret_jwt": newSecretJWTClient(t, in, "api"),
 	} {
 		t.Run(name, func(t *testing.T) {
-			for _, aud := range []string{"issuer", "endpoint"} {
+			for _, aud := range []string{"issuer", "endpoint", "token endpoint"} {
 				a := func(path string) string {
 					return c.assertion(t, in, func(m map[string]any) {
-						if aud == "endpoint" {
+						switch aud {
+						case "endpoint":
 							m["aud"] = in.Config.Issuer + path
+						case "token endpoint":
+							m["aud"] = []string{in.Config.Issuer + "/oauth2/token"}
 						}
 					})
 				}
@@ -181,6 +185,7 @@ func TestClientAssertionHostile(t *testing.T) {
 		{"a replayed jti", replayed},
 		{"an assertion for another audience", edit(func(m map[string]any) { m["aud"] = "https://other-server.example" })},
 		{"the URL of an endpoint that takes no assertion as aud", edit(func(m map[string]any) { m["aud"] = in.Config.Issuer + "/oauth2/authorize" })},
+		{"the token endpoint of another server as aud", edit(func(m map[string]any) { m["aud"] = "https://other-server.example/oauth2/token" })},
 		{"the issuer with a trailing slash", edit(func(m map[string]any) { m["aud"] = in.Config.Issuer + "/" })},
 		{"alg none", none()},
 		{"HS256 keyed with the public key (alg confusion)", alg(ecPub, "HS256")},
@@ -376,4 +381,73 @@ func TestDiscoveryAdvertisesAssertions(t *testing.T) {
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestRegisterAssertionClients: RFC 7591 registration of a
+// private_key_jwt client (jwks inline, no secret in the answer) and of a
+// client_secret_jwt one (a secret), each then getting a token with an
+// assertion; a registration with a private key in its jwks is refused;
+// an RFC 7592 update moves the first to a jwks_uri.
+func TestRegisterAssertionClients(t *testing.T) {
+	in := servertest.Start(t, withRegistration("open", "api"))
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	meta := func(method string, extra map[string]any) map[string]any {
+		m := map[string]any{"client_name": "partner", "grant_types": []string{"client_credentials"}, "scope": "api",
+			"token_endpoint_auth_method": method}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	pk := registerClient(t, in, "", meta("private_key_jwt", map[string]any{
+		"jwks": json.RawMessage(jwksOf(t, jose.JSONWebKey{Key: &key.PublicKey, KeyID: "r1"})), "token_endpoint_auth_signing_alg": "ES256"}))
+	if pk.Secret != "" || pk.Body["client_secret_expires_at"] != nil || pk.Body["token_endpoint_auth_method"] != "private_key_jwt" || pk.Body["jwks"] == nil {
+		t.Fatalf("registered private_key_jwt client: %v", pk.Body)
+	}
+	sj := registerClient(t, in, "", meta("client_secret_jwt", nil))
+	if !strings.HasPrefix(sj.Secret, "tmcs_") {
+		t.Fatalf("registered client_secret_jwt client: %v", sj.Body)
+	}
+	token := func(assertion string) int {
+		status, _, _ := post(t, in.URL+"/oauth2/token", assertionForm(assertion, "grant_type", "client_credentials"), "", "")
+		return status
+	}
+	eventually(t, 2*time.Second, "the registered clients reaching the engine", func() bool {
+		return token(in.ClientAssertion(t, pk.ID, key, "ES256", "r1", nil)) == http.StatusOK
+	})
+	if s := token(in.ClientAssertion(t, sj.ID, []byte(sj.Secret), "HS256", "", nil)); s != http.StatusOK {
+		t.Fatalf("client_secret_jwt token: %d", s)
+	}
+	priv, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key, KeyID: "r1"}}})
+	status, _, body := jsonRequest(t, http.MethodPost, in.URL+"/oauth2/register", "", meta("private_key_jwt", map[string]any{"jwks": json.RawMessage(priv)}))
+	if status != http.StatusBadRequest || body["error"] != "invalid_client_metadata" {
+		t.Fatalf("a private key registered: %d %v", status, body)
+	}
+	update := meta("private_key_jwt", map[string]any{"client_id": pk.ID, "jwks_uri": "https://partner.example/jwks"})
+	status, _, body = jsonRequest(t, http.MethodPut, pk.URI, pk.AccessToken, update)
+	if status != http.StatusOK || body["jwks_uri"] != "https://partner.example/jwks" || body["jwks"] != nil {
+		t.Fatalf("RFC 7592 update to a jwks_uri: %d %v", status, body)
+	}
+}
+
+// TestClientAssertionAtEPC: the EPC dialect reads the standard form, so a
+// private_key_jwt client authenticates there too (through
+// Engine.AuthenticateClient), aud the issuer or the dialect's own token
+// URL. The dialects with their own wire formats (Epicollect5, Eptura,
+// EmpowerID) carry a secret only, which such a client does not have.
+func TestClientAssertionAtEPC(t *testing.T) {
+	in := servertest.Start(t, func(c *config.Config) { c.Dialects = []string{"epc"} })
+	pk := newPrivateKeyJWTClient(t, in, "pc")
+	const epcToken = "/oauth2/v1/token" // epc.PathToken
+	for _, aud := range []string{in.Config.Issuer, in.Config.Issuer + epcToken} {
+		a := pk.assertion(t, in, func(m map[string]any) { m["aud"] = aud })
+		status, _, body := post(t, in.URL+epcToken, assertionForm(a, "grant_type", "client_credentials"), "", "")
+		if status != http.StatusCreated || body["access_token"] == nil {
+			t.Fatalf("aud %s: EPC token: %d %v", aud, status, body)
+		}
+	}
+	a := pk.assertion(t, in, func(m map[string]any) { m["aud"] = in.Config.Issuer + "/oauth2/introspect" })
+	if status, _, body := post(t, in.URL+epcToken, assertionForm(a, "grant_type", "client_credentials"), "", ""); status != http.StatusUnauthorized {
+		t.Fatalf("aud the introspection endpoint at EPC's token endpoint: %d %v", status, body)
+	}
 }

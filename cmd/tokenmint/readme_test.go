@@ -62,6 +62,7 @@ func TestREADMEExamples(t *testing.T) {
 		regexp.MustCompile(`"encompass_client_id":"007001".*"identity_type":"Partner"`),   // EPC introspection
 		regexp.MustCompile(`(?m)^204$`),                                                   // EPC revocation
 		regexp.MustCompile(`"registration_client_uri":"http[^"]+/register/`),              // RFC 7591 registration
+		regexp.MustCompile(`"token_endpoint_auth_method": "client_secret_jwt"`),           // client_secret_jwt client (its token: curl --fail-with-body)
 		regexp.MustCompile(`"expires_in":7200,"access_token":"ey`),                        // Epicollect5
 		regexp.MustCompile(`"userName":"dana"`),                                           // Eptura users/me
 		regexp.MustCompile(`"expires_in":3600,"refresh_token":"tmrt_`),                    // EmpowerID

@@ -212,3 +212,31 @@ func benchCreateAccessTokenIDs(b *testing.B, open func(testing.TB) *DB) {
 		})
 	}
 }
+
+// UseOnce is a client assertion's write (its jti): one conditional insert
+// per token request of a private_key_jwt or client_secret_jwt client.
+func BenchmarkSQLiteUseOnce(b *testing.B) { benchUseOnce(b, openSQLiteBench(b), 1) }
+func BenchmarkSQLiteUseOnceParallel16(b *testing.B) {
+	benchUseOnce(b, openSQLiteBench(b), 16)
+}
+func BenchmarkPostgresUseOnce(b *testing.B) { benchUseOnce(b, openPostgres(b), 1) }
+func BenchmarkPostgresUseOnceParallel16(b *testing.B) {
+	benchUseOnce(b, openPostgres(b), 16)
+}
+
+func benchUseOnce(b *testing.B, db *DB, parallelism int) {
+	ctx := context.Background()
+	now := time.Now()
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(parallelism)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := "jti-" + strconv.FormatInt(n.Add(1), 10)
+			if err := db.UseOnce(ctx, tokenmint.ReplayClientAssertion, id, now, now.Add(time.Minute)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

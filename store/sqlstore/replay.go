@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
@@ -16,9 +17,23 @@ const useOnce = `INSERT INTO used_ids (id, expires_at) VALUES (?, ?)
 	WHERE used_ids.expires_at <= ?`
 
 // UseOnce records purpose's id as used until expiresAt; ErrAlreadyUsed
-// when a record of it is live at now.
+// when a record of it is live at now. On SQLite the statement joins the
+// grouped write transactions of the single writer (txgroup.go), in its
+// own savepoint, so that concurrent uses share a commit; on PostgreSQL
+// it is one statement on its own.
 func (db *DB) UseOnce(ctx context.Context, purpose, id string, now, expiresAt time.Time) error {
-	n, err := affected(db.w.ExecContext(ctx, db.q(useOnce), purpose+" "+id, deadline(expiresAt), deadline(now)))
+	args := []any{purpose + " " + id, deadline(expiresAt), deadline(now)}
+	var n int64
+	var err error
+	if db.txs != nil {
+		err = db.txs.run(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			var runErr error // fn may run again alone: only the run that committed counts
+			n, runErr = affected(tx.ExecContext(ctx, db.q(useOnce), args...))
+			return runErr
+		})
+	} else {
+		n, err = affected(db.w.ExecContext(ctx, db.q(useOnce), args...))
+	}
 	if err != nil {
 		return db.wrap("use once", err)
 	}
