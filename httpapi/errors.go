@@ -98,15 +98,6 @@ func WriteJSONBody(w http.ResponseWriter, status int, body []byte, err error) {
 	writeJSONBody(w, status, "application/json", body, err)
 }
 
-// Header values of every JSON answer, assigned whole to each response's
-// header map instead of allocated by Header.Set for each. Never modified
-// (a later Header.Add copies, as each has no spare capacity).
-var (
-	jsonContentType = []string{"application/json"}
-	noStore         = []string{"no-store"}
-	noCache         = []string{"no-cache"}
-)
-
 // writeJSONBody writes an encoded JSON body and a final newline, or, when
 // encoding failed (err), a bare 500 server_error.
 func writeJSONBody(w http.ResponseWriter, status int, contentType string, body []byte, err error) {
@@ -114,13 +105,9 @@ func writeJSONBody(w http.ResponseWriter, status int, contentType string, body [
 		status, body = http.StatusInternalServerError, []byte(`{"error":"server_error"}`)
 	}
 	h := w.Header()
-	if contentType == "application/json" {
-		h["Content-Type"] = jsonContentType
-	} else {
-		h.Set("Content-Type", contentType)
-	}
-	h["Cache-Control"] = noStore
-	h["Pragma"] = noCache
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
 	w.WriteHeader(status)
 	w.Write(append(body, '\n'))
 }
