@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"time"
-
-	"github.com/tokenmint/tokenmint/jsonobject"
 )
 
 // Claims is the payload of a JWT (RFC 7519 §4): the registered claims,
@@ -55,45 +55,104 @@ func registeredClaim(name string) bool {
 }
 
 // MarshalJSON encodes the claims as one JSON object with the registered
-// claims first and the custom ones after, sorted by name.
+// claims first, in the order of the fields of Claims, and the custom ones
+// after, sorted by name (as encoding/json sorts map keys).
 func (c Claims) MarshalJSON() ([]byte, error) {
-	w := jsonobject.Start(make([]byte, 0, 512))
-	optString(&w, "iss", c.Issuer)
+	b, err := json.Marshal(c.registered())
+	if err != nil {
+		return nil, err
+	}
+	extra := c.custom()
+	if len(extra) == 0 {
+		return b, nil
+	}
+	e, err := json.Marshal(extra)
+	if err != nil {
+		return nil, namedClaimError(extra, err)
+	}
+	if len(b) == len("{}") {
+		return e, nil
+	}
+	return append(append(b[:len(b)-1], ','), e[1:]...), nil
+}
+
+// registeredClaims is the JSON shape of the registered members of Claims.
+type registeredClaims struct {
+	Issuer    string      `json:"iss,omitempty"`
+	Subject   *string     `json:"sub,omitempty"`
+	Audience  audience    `json:"aud,omitempty"`
+	ExpiresAt numericDate `json:"exp,omitzero"`
+	IssuedAt  numericDate `json:"iat,omitzero"`
+	NotBefore numericDate `json:"nbf,omitzero"`
+	ID        string      `json:"jti,omitempty"`
+	ClientID  string      `json:"client_id,omitempty"`
+	Scope     string      `json:"scope,omitempty"`
+	AuthTime  numericDate `json:"auth_time,omitzero"`
+	Nonce     string      `json:"nonce,omitempty"`
+	AtHash    string      `json:"at_hash,omitempty"`
+}
+
+func (c *Claims) registered() *registeredClaims {
+	r := &registeredClaims{Issuer: c.Issuer, Audience: c.Audience,
+		ExpiresAt: numericDate(c.ExpiresAt), IssuedAt: numericDate(c.IssuedAt), NotBefore: numericDate(c.NotBefore),
+		ID: c.ID, ClientID: c.ClientID, Scope: c.Scope, AuthTime: numericDate(c.AuthTime), Nonce: c.Nonce, AtHash: c.AtHash}
 	if c.Subject != "" || c.KeepEmptySubject {
-		w.String("sub", c.Subject)
+		sub := c.Subject
+		r.Subject = &sub
 	}
-	switch len(c.Audience) {
-	case 0:
-	case 1:
-		w.String("aud", c.Audience[0])
-	default:
-		w.Strings("aud", c.Audience)
-	}
-	optDate(&w, "exp", c.ExpiresAt)
-	optDate(&w, "iat", c.IssuedAt)
-	optDate(&w, "nbf", c.NotBefore)
-	optString(&w, "jti", c.ID)
-	optString(&w, "client_id", c.ClientID)
-	optString(&w, "scope", c.Scope)
-	optDate(&w, "auth_time", c.AuthTime)
-	optString(&w, "nonce", c.Nonce)
-	optString(&w, "at_hash", c.AtHash)
-	w.Members(c.Extra, registeredClaim)
-	return w.End()
+	return r
 }
 
-// optString writes a string claim unless it is empty.
-func optString(w *jsonobject.Writer, name, v string) {
-	if v != "" {
-		w.String(name, v)
+// custom returns the custom claims without those a registered name hides.
+func (c *Claims) custom() map[string]any {
+	hidden := 0
+	for name := range c.Extra {
+		if registeredClaim(name) {
+			hidden++
+		}
 	}
+	if hidden == 0 {
+		return c.Extra
+	}
+	m := make(map[string]any, len(c.Extra)-hidden)
+	for name, v := range c.Extra {
+		if !registeredClaim(name) {
+			m[name] = v
+		}
+	}
+	return m
 }
 
-// optDate writes a NumericDate claim unless t is zero.
-func optDate(w *jsonobject.Writer, name string, t time.Time) {
-	if !t.IsZero() {
-		w.Int(name, t.Unix())
+// namedClaimError names the first custom claim, in name order, that
+// encoding/json cannot encode, for an error err of encoding them all.
+func namedClaimError(extra map[string]any, err error) error {
+	for _, name := range slices.Sorted(maps.Keys(extra)) {
+		if _, err := json.Marshal(extra[name]); err != nil {
+			return fmt.Errorf("custom claim %q: %w", name, err)
+		}
 	}
+	return fmt.Errorf("custom claims: %w", err)
+}
+
+// audience is "aud": a string when there is exactly one, else an array
+// (RFC 7519 §4.1.3).
+type audience []string
+
+func (a audience) MarshalJSON() ([]byte, error) {
+	if len(a) == 1 {
+		return json.Marshal(a[0])
+	}
+	return json.Marshal([]string(a))
+}
+
+// numericDate is a NumericDate (RFC 7519 §2) written as whole seconds,
+// omitted (omitzero) when the time is zero.
+type numericDate time.Time
+
+func (d numericDate) IsZero() bool { return time.Time(d).IsZero() }
+
+func (d numericDate) MarshalJSON() ([]byte, error) {
+	return strconv.AppendInt(nil, time.Time(d).Unix(), 10), nil
 }
 
 // UnmarshalJSON decodes a JWT claims set. The payload must be a JSON

@@ -43,16 +43,15 @@ func (k *Keyset) Sign(alg string, c *Claims, opts SignOptions) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("sign: %w", err)
 	}
-	if fast := e.cachedSigner(opts); fast != nil {
-		return fast.Sign(payload)
-	}
-	typ := opts.Type
-	if typ == "" {
-		typ = TypeAccessToken
-	}
-	signer, err := e.newSigner(typ, opts.ExtraHeaders)
-	if err != nil {
-		return "", fmt.Errorf("sign: %w", err)
+	signer := e.cachedSigner(opts)
+	if signer == nil {
+		typ := opts.Type
+		if typ == "" {
+			typ = TypeAccessToken
+		}
+		if signer, err = e.newSigner(typ, opts.ExtraHeaders); err != nil {
+			return "", fmt.Errorf("sign: %w", err)
+		}
 	}
 	jws, err := signer.Sign(payload)
 	if err != nil {
@@ -70,11 +69,11 @@ func (e *keyEntry) buildSigners() error {
 	if e.atSigner != nil {
 		return nil
 	}
-	at, err := newCompactSigner(e.rec.Alg, e.rec.ID, TypeAccessToken, e.priv)
+	at, err := e.newSigner(TypeAccessToken, nil)
 	if err != nil {
 		return err
 	}
-	id, err := newCompactSigner(e.rec.Alg, e.rec.ID, TypeJWT, e.priv)
+	id, err := e.newSigner(TypeJWT, nil)
 	if err != nil {
 		return err
 	}
@@ -83,9 +82,9 @@ func (e *keyEntry) buildSigners() error {
 }
 
 // cachedSigner returns the fixed-header signer for the common headers, or
-// nil when the token needs another "typ" or extra headers (go-jose then
-// builds a signer for it).
-func (e *keyEntry) cachedSigner(opts SignOptions) *compactSigner {
+// nil when the token needs another "typ" or extra headers (a signer is
+// then built for it).
+func (e *keyEntry) cachedSigner(opts SignOptions) jose.Signer {
 	if len(opts.ExtraHeaders) > 0 {
 		return nil
 	}

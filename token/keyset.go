@@ -243,9 +243,10 @@ type keyEntry struct {
 	alg    jose.SignatureAlgorithm
 	priv   crypto.Signer
 	public crypto.PublicKey
-	// Signers with a fixed header, built for the current key of an alg
-	// only: "typ":"at+jwt" (RFC 9068 §2.1) and "typ":"JWT" (ID tokens).
-	atSigner, jwtSigner *compactSigner
+	// go-jose signers with a fixed header, built for the current key of
+	// an alg only: "typ":"at+jwt" (RFC 9068 §2.1) and "typ":"JWT" (ID
+	// tokens).
+	atSigner, jwtSigner jose.Signer
 }
 
 func emptySnapshot() *snapshot {
