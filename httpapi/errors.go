@@ -91,9 +91,8 @@ func WriteJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
 	writeJSONBody(w, status, contentType, body, err)
 }
 
-// WriteJSONBody is WriteJSON for a body already encoded, by hand (package
-// jsonobject) rather than by json.Marshal; err is the encoder's, answered
-// as WriteJSON answers a value it cannot encode.
+// WriteJSONBody is WriteJSON for a body the caller encoded; err is the
+// encoder's, answered as WriteJSON answers a value it cannot encode.
 func WriteJSONBody(w http.ResponseWriter, status int, body []byte, err error) {
 	writeJSONBody(w, status, "application/json", body, err)
 }
