@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/tokenmint/tokenmint/internal/fastpath"
 )
 
 // JWT "typ" header values (RFC 7515 §4.1.9).
@@ -43,15 +45,16 @@ func (k *Keyset) Sign(alg string, c *Claims, opts SignOptions) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("sign: %w", err)
 	}
-	signer := e.cachedSigner(opts)
-	if signer == nil {
-		typ := opts.Type
-		if typ == "" {
-			typ = TypeAccessToken
-		}
-		if signer, err = e.newSigner(typ, opts.ExtraHeaders); err != nil {
-			return "", fmt.Errorf("sign: %w", err)
-		}
+	if fast := e.cachedSigner(opts); fast != nil {
+		return fast.Sign(payload)
+	}
+	typ := opts.Type
+	if typ == "" {
+		typ = TypeAccessToken
+	}
+	signer, err := e.newSigner(typ, opts.ExtraHeaders)
+	if err != nil {
+		return "", fmt.Errorf("sign: %w", err)
 	}
 	jws, err := signer.Sign(payload)
 	if err != nil {
@@ -69,11 +72,11 @@ func (e *keyEntry) buildSigners() error {
 	if e.atSigner != nil {
 		return nil
 	}
-	at, err := e.newSigner(TypeAccessToken, nil)
+	at, err := fastpath.NewJWSSigner(e.rec.Alg, e.rec.ID, TypeAccessToken, e.priv)
 	if err != nil {
 		return err
 	}
-	id, err := e.newSigner(TypeJWT, nil)
+	id, err := fastpath.NewJWSSigner(e.rec.Alg, e.rec.ID, TypeJWT, e.priv)
 	if err != nil {
 		return err
 	}
@@ -82,9 +85,10 @@ func (e *keyEntry) buildSigners() error {
 }
 
 // cachedSigner returns the fixed-header signer for the common headers, or
-// nil when the token needs another "typ" or extra headers (a signer is
-// then built for it).
-func (e *keyEntry) cachedSigner(opts SignOptions) jose.Signer {
+// nil when the token needs another "typ" or extra headers (go-jose then
+// builds a signer for it). The fixed-header signer is hand-written
+// (internal/fastpath) for the reason its package documentation gives.
+func (e *keyEntry) cachedSigner(opts SignOptions) *fastpath.JWSSigner {
 	if len(opts.ExtraHeaders) > 0 {
 		return nil
 	}

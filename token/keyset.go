@@ -16,6 +16,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/internal/fastpath"
 )
 
 // Keyset holds the JWS keys of the server: for each algorithm one current
@@ -243,10 +244,9 @@ type keyEntry struct {
 	alg    jose.SignatureAlgorithm
 	priv   crypto.Signer
 	public crypto.PublicKey
-	// go-jose signers with a fixed header, built for the current key of
-	// an alg only: "typ":"at+jwt" (RFC 9068 §2.1) and "typ":"JWT" (ID
-	// tokens).
-	atSigner, jwtSigner jose.Signer
+	// Signers with a fixed header, built for the current key of an alg
+	// only: "typ":"at+jwt" (RFC 9068 §2.1) and "typ":"JWT" (ID tokens).
+	atSigner, jwtSigner *fastpath.JWSSigner
 }
 
 func emptySnapshot() *snapshot {
