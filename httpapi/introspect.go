@@ -34,7 +34,8 @@ type inactive struct {
 }
 
 // introspection is the response of an active token without custom
-// claims, its members in name order.
+// claims, its members in name order. NotBefore points at nbf when the
+// token has one.
 type introspection struct {
 	Active    bool   `json:"active"`
 	Audience  any    `json:"aud,omitempty"`
@@ -47,6 +48,8 @@ type introspection struct {
 	Scope     string `json:"scope"`
 	Subject   string `json:"sub,omitempty"`
 	TokenType string `json:"token_type"`
+
+	nbf int64
 }
 
 func newIntrospection(in *grant.Introspection) *introspection {
@@ -54,8 +57,8 @@ func newIntrospection(in *grant.Introspection) *introspection {
 		ExpiresAt: in.ExpiresAt.Unix(), IssuedAt: in.IssuedAt.Unix(), Issuer: in.Issuer, JTI: in.JTI,
 		Scope: oauth.JoinScope(in.Scopes), Subject: in.Subject, TokenType: in.TokenType}
 	if !in.NotBefore.IsZero() {
-		nbf := in.NotBefore.Unix()
-		out.NotBefore = &nbf
+		out.nbf = in.NotBefore.Unix()
+		out.NotBefore = &out.nbf
 	}
 	return out
 }

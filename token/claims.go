@@ -77,30 +77,53 @@ func (c Claims) MarshalJSON() ([]byte, error) {
 }
 
 // registeredClaims is the JSON shape of the registered members of Claims.
+// An optional member is a nil pointer when absent; the pointers point
+// into the struct's own fields, so that the whole costs one allocation.
 type registeredClaims struct {
-	Issuer    string      `json:"iss,omitempty"`
-	Subject   *string     `json:"sub,omitempty"`
-	Audience  audience    `json:"aud,omitempty"`
-	ExpiresAt numericDate `json:"exp,omitzero"`
-	IssuedAt  numericDate `json:"iat,omitzero"`
-	NotBefore numericDate `json:"nbf,omitzero"`
-	ID        string      `json:"jti,omitempty"`
-	ClientID  string      `json:"client_id,omitempty"`
-	Scope     string      `json:"scope,omitempty"`
-	AuthTime  numericDate `json:"auth_time,omitzero"`
-	Nonce     string      `json:"nonce,omitempty"`
-	AtHash    string      `json:"at_hash,omitempty"`
+	Issuer    string  `json:"iss,omitempty"`
+	Subject   *string `json:"sub,omitempty"`
+	Audience  any     `json:"aud,omitempty"` // string or []string (RFC 7519 §4.1.3)
+	ExpiresAt *int64  `json:"exp,omitempty"`
+	IssuedAt  *int64  `json:"iat,omitempty"`
+	NotBefore *int64  `json:"nbf,omitempty"`
+	ID        string  `json:"jti,omitempty"`
+	ClientID  string  `json:"client_id,omitempty"`
+	Scope     string  `json:"scope,omitempty"`
+	AuthTime  *int64  `json:"auth_time,omitempty"`
+	Nonce     string  `json:"nonce,omitempty"`
+	AtHash    string  `json:"at_hash,omitempty"`
+
+	sub   string
+	dates [4]int64
 }
 
 func (c *Claims) registered() *registeredClaims {
-	r := &registeredClaims{Issuer: c.Issuer, Audience: c.Audience,
-		ExpiresAt: numericDate(c.ExpiresAt), IssuedAt: numericDate(c.IssuedAt), NotBefore: numericDate(c.NotBefore),
-		ID: c.ID, ClientID: c.ClientID, Scope: c.Scope, AuthTime: numericDate(c.AuthTime), Nonce: c.Nonce, AtHash: c.AtHash}
+	r := &registeredClaims{Issuer: c.Issuer, ID: c.ID, ClientID: c.ClientID, Scope: c.Scope, Nonce: c.Nonce, AtHash: c.AtHash, sub: c.Subject}
 	if c.Subject != "" || c.KeepEmptySubject {
-		sub := c.Subject
-		r.Subject = &sub
+		r.Subject = &r.sub
 	}
+	switch len(c.Audience) {
+	case 0:
+	case 1:
+		r.Audience = c.Audience[0]
+	default:
+		r.Audience = c.Audience
+	}
+	r.ExpiresAt = r.date(0, c.ExpiresAt)
+	r.IssuedAt = r.date(1, c.IssuedAt)
+	r.NotBefore = r.date(2, c.NotBefore)
+	r.AuthTime = r.date(3, c.AuthTime)
 	return r
+}
+
+// date returns t as a NumericDate (RFC 7519 §2) in whole seconds, or nil
+// when t is zero.
+func (r *registeredClaims) date(i int, t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	r.dates[i] = t.Unix()
+	return &r.dates[i]
 }
 
 // custom returns the custom claims without those a registered name hides.
@@ -132,27 +155,6 @@ func namedClaimError(extra map[string]any, err error) error {
 		}
 	}
 	return fmt.Errorf("custom claims: %w", err)
-}
-
-// audience is "aud": a string when there is exactly one, else an array
-// (RFC 7519 §4.1.3).
-type audience []string
-
-func (a audience) MarshalJSON() ([]byte, error) {
-	if len(a) == 1 {
-		return json.Marshal(a[0])
-	}
-	return json.Marshal([]string(a))
-}
-
-// numericDate is a NumericDate (RFC 7519 §2) written as whole seconds,
-// omitted (omitzero) when the time is zero.
-type numericDate time.Time
-
-func (d numericDate) IsZero() bool { return time.Time(d).IsZero() }
-
-func (d numericDate) MarshalJSON() ([]byte, error) {
-	return strconv.AppendInt(nil, time.Time(d).Unix(), 10), nil
 }
 
 // UnmarshalJSON decodes a JWT claims set. The payload must be a JSON
