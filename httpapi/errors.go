@@ -91,21 +91,11 @@ func WriteJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
 	writeJSONBody(w, status, contentType, body, err)
 }
 
-// WriteJSONBody is WriteJSON for a body already encoded, by hand (package
-// jsonobject) rather than by json.Marshal; err is the encoder's, answered
-// as WriteJSON answers a value it cannot encode.
+// WriteJSONBody is WriteJSON for a body the caller encoded; err is the
+// encoder's, answered as WriteJSON answers a value it cannot encode.
 func WriteJSONBody(w http.ResponseWriter, status int, body []byte, err error) {
 	writeJSONBody(w, status, "application/json", body, err)
 }
-
-// Header values of every JSON answer, assigned whole to each response's
-// header map instead of allocated by Header.Set for each. Never modified
-// (a later Header.Add copies, as each has no spare capacity).
-var (
-	jsonContentType = []string{"application/json"}
-	noStore         = []string{"no-store"}
-	noCache         = []string{"no-cache"}
-)
 
 // writeJSONBody writes an encoded JSON body and a final newline, or, when
 // encoding failed (err), a bare 500 server_error.
@@ -114,13 +104,9 @@ func writeJSONBody(w http.ResponseWriter, status int, contentType string, body [
 		status, body = http.StatusInternalServerError, []byte(`{"error":"server_error"}`)
 	}
 	h := w.Header()
-	if contentType == "application/json" {
-		h["Content-Type"] = jsonContentType
-	} else {
-		h.Set("Content-Type", contentType)
-	}
-	h["Cache-Control"] = noStore
-	h["Pragma"] = noCache
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
 	w.WriteHeader(status)
 	w.Write(append(body, '\n'))
 }

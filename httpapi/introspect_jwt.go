@@ -75,8 +75,8 @@ func (a *API) writeIntrospectionJWT(w http.ResponseWriter, r *http.Request, call
 	}
 	h := w.Header()
 	h.Set("Content-Type", MediaTypeIntrospectionJWT)
-	h["Cache-Control"] = noStore
-	h["Pragma"] = noCache
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	w.Write([]byte(jwt))
 }

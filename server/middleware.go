@@ -79,22 +79,12 @@ func allowedMethods(mux *http.ServeMux, r *http.Request) string {
 	return strings.Join(allow, ", ")
 }
 
-// Values of the headers every response carries, assigned whole to each
-// response's header map (under canonical keys) instead of allocated by
-// Header.Set per request. They are shared and never modified: a later
-// Header.Set replaces the slice, and a Header.Add appends to a copy, since
-// a slice literal has no spare capacity (the login pages Set both again).
-var (
-	nosniff    = []string{"nosniff"}
-	noReferrer = []string{"no-referrer"}
-)
-
 // securityHeaders sets the headers every response carries.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h["X-Content-Type-Options"] = nosniff
-		h["Referrer-Policy"] = noReferrer
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
 		next.ServeHTTP(w, r)
 	})
 }

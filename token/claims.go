@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"time"
-
-	"github.com/tokenmint/tokenmint/jsonobject"
 )
 
 // Claims is the payload of a JWT (RFC 7519 §4): the registered claims,
@@ -55,45 +55,106 @@ func registeredClaim(name string) bool {
 }
 
 // MarshalJSON encodes the claims as one JSON object with the registered
-// claims first and the custom ones after, sorted by name.
+// claims first, in the order of the fields of Claims, and the custom ones
+// after, sorted by name (as encoding/json sorts map keys).
 func (c Claims) MarshalJSON() ([]byte, error) {
-	w := jsonobject.Start(make([]byte, 0, 512))
-	optString(&w, "iss", c.Issuer)
+	b, err := json.Marshal(c.registered())
+	if err != nil {
+		return nil, err
+	}
+	extra := c.custom()
+	if len(extra) == 0 {
+		return b, nil
+	}
+	e, err := json.Marshal(extra)
+	if err != nil {
+		return nil, namedClaimError(extra, err)
+	}
+	if len(b) == len("{}") {
+		return e, nil
+	}
+	return append(append(b[:len(b)-1], ','), e[1:]...), nil
+}
+
+// registeredClaims is the JSON shape of the registered members of Claims.
+// An optional member is a nil pointer when absent; the pointers point
+// into the struct's own fields, so that the whole costs one allocation.
+type registeredClaims struct {
+	Issuer    string  `json:"iss,omitempty"`
+	Subject   *string `json:"sub,omitempty"`
+	Audience  any     `json:"aud,omitempty"` // string or []string (RFC 7519 §4.1.3)
+	ExpiresAt *int64  `json:"exp,omitempty"`
+	IssuedAt  *int64  `json:"iat,omitempty"`
+	NotBefore *int64  `json:"nbf,omitempty"`
+	ID        string  `json:"jti,omitempty"`
+	ClientID  string  `json:"client_id,omitempty"`
+	Scope     string  `json:"scope,omitempty"`
+	AuthTime  *int64  `json:"auth_time,omitempty"`
+	Nonce     string  `json:"nonce,omitempty"`
+	AtHash    string  `json:"at_hash,omitempty"`
+
+	sub   string
+	dates [4]int64
+}
+
+func (c *Claims) registered() *registeredClaims {
+	r := &registeredClaims{Issuer: c.Issuer, ID: c.ID, ClientID: c.ClientID, Scope: c.Scope, Nonce: c.Nonce, AtHash: c.AtHash, sub: c.Subject}
 	if c.Subject != "" || c.KeepEmptySubject {
-		w.String("sub", c.Subject)
+		r.Subject = &r.sub
 	}
 	switch len(c.Audience) {
 	case 0:
 	case 1:
-		w.String("aud", c.Audience[0])
+		r.Audience = c.Audience[0]
 	default:
-		w.Strings("aud", c.Audience)
+		r.Audience = c.Audience
 	}
-	optDate(&w, "exp", c.ExpiresAt)
-	optDate(&w, "iat", c.IssuedAt)
-	optDate(&w, "nbf", c.NotBefore)
-	optString(&w, "jti", c.ID)
-	optString(&w, "client_id", c.ClientID)
-	optString(&w, "scope", c.Scope)
-	optDate(&w, "auth_time", c.AuthTime)
-	optString(&w, "nonce", c.Nonce)
-	optString(&w, "at_hash", c.AtHash)
-	w.Members(c.Extra, registeredClaim)
-	return w.End()
+	r.ExpiresAt = r.date(0, c.ExpiresAt)
+	r.IssuedAt = r.date(1, c.IssuedAt)
+	r.NotBefore = r.date(2, c.NotBefore)
+	r.AuthTime = r.date(3, c.AuthTime)
+	return r
 }
 
-// optString writes a string claim unless it is empty.
-func optString(w *jsonobject.Writer, name, v string) {
-	if v != "" {
-		w.String(name, v)
+// date returns t as a NumericDate (RFC 7519 §2) in whole seconds, or nil
+// when t is zero.
+func (r *registeredClaims) date(i int, t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
 	}
+	r.dates[i] = t.Unix()
+	return &r.dates[i]
 }
 
-// optDate writes a NumericDate claim unless t is zero.
-func optDate(w *jsonobject.Writer, name string, t time.Time) {
-	if !t.IsZero() {
-		w.Int(name, t.Unix())
+// custom returns the custom claims without those a registered name hides.
+func (c *Claims) custom() map[string]any {
+	hidden := 0
+	for name := range c.Extra {
+		if registeredClaim(name) {
+			hidden++
+		}
 	}
+	if hidden == 0 {
+		return c.Extra
+	}
+	m := make(map[string]any, len(c.Extra)-hidden)
+	for name, v := range c.Extra {
+		if !registeredClaim(name) {
+			m[name] = v
+		}
+	}
+	return m
+}
+
+// namedClaimError names the first custom claim, in name order, that
+// encoding/json cannot encode, for an error err of encoding them all.
+func namedClaimError(extra map[string]any, err error) error {
+	for _, name := range slices.Sorted(maps.Keys(extra)) {
+		if _, err := json.Marshal(extra[name]); err != nil {
+			return fmt.Errorf("custom claim %q: %w", name, err)
+		}
+	}
+	return fmt.Errorf("custom claims: %w", err)
 }
 
 // UnmarshalJSON decodes a JWT claims set. The payload must be a JSON

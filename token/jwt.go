@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/tokenmint/tokenmint/internal/fastpath"
 )
 
 // JWT "typ" header values (RFC 7515 §4.1.9).
@@ -70,11 +72,11 @@ func (e *keyEntry) buildSigners() error {
 	if e.atSigner != nil {
 		return nil
 	}
-	at, err := newCompactSigner(e.rec.Alg, e.rec.ID, TypeAccessToken, e.priv)
+	at, err := fastpath.NewJWSSigner(e.rec.Alg, e.rec.ID, TypeAccessToken, e.priv)
 	if err != nil {
 		return err
 	}
-	id, err := newCompactSigner(e.rec.Alg, e.rec.ID, TypeJWT, e.priv)
+	id, err := fastpath.NewJWSSigner(e.rec.Alg, e.rec.ID, TypeJWT, e.priv)
 	if err != nil {
 		return err
 	}
@@ -84,8 +86,9 @@ func (e *keyEntry) buildSigners() error {
 
 // cachedSigner returns the fixed-header signer for the common headers, or
 // nil when the token needs another "typ" or extra headers (go-jose then
-// builds a signer for it).
-func (e *keyEntry) cachedSigner(opts SignOptions) *compactSigner {
+// builds a signer for it). The fixed-header signer is hand-written
+// (internal/fastpath) for the reason its package documentation gives.
+func (e *keyEntry) cachedSigner(opts SignOptions) *fastpath.JWSSigner {
 	if len(opts.ExtraHeaders) > 0 {
 		return nil
 	}

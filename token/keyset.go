@@ -16,6 +16,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/internal/fastpath"
 )
 
 // Keyset holds the JWS keys of the server: for each algorithm one current
@@ -245,7 +246,7 @@ type keyEntry struct {
 	public crypto.PublicKey
 	// Signers with a fixed header, built for the current key of an alg
 	// only: "typ":"at+jwt" (RFC 9068 §2.1) and "typ":"JWT" (ID tokens).
-	atSigner, jwtSigner *compactSigner
+	atSigner, jwtSigner *fastpath.JWSSigner
 }
 
 func emptySnapshot() *snapshot {

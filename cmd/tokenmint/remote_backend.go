@@ -149,7 +149,8 @@ func specFields(spec registry.ClientSpec) clientmeta.Fields {
 // metadataView is the view of a client the admin API answered, as
 // newClientView makes it of a stored one.
 func metadataView(m clientmeta.Metadata) (clientView, error) {
-	c := tokenmint.Client{ID: m.ClientID, Public: m.TokenEndpointAuthMethod == tokenmint.AuthMethodNone}
+	// The client is shown as registered: its method is not a change to make.
+	c := tokenmint.Client{ID: m.ClientID, Public: m.TokenEndpointAuthMethod == tokenmint.AuthMethodNone, AuthMethod: m.TokenEndpointAuthMethod}
 	f := m.Fields()
 	f.HasAPIKey = nil
 	if err := f.Apply(&c, dialects.Profile); err != nil {

@@ -1,4 +1,4 @@
-package token
+package fastpath
 
 import (
 	"crypto"
@@ -12,22 +12,23 @@ import (
 	"fmt"
 )
 
-// compactSigner signs compact JWS (RFC 7515 §7.1) with a fixed protected
-// header, calling the standard library's signature primitives directly.
-// go-jose produces the same bytes, but on the issuance hot path it spends
-// a good part of an ES256 token on JSON and buffers around the primitive
-// (BENCHMARKS.md, "Compact JWS signer"). This type only
-// serialises: the signatures are crypto/ecdsa, crypto/ed25519 and
-// crypto/rsa, the encodings those of RFC 7518 §3.3 (RS256), §3.4 (ES256:
-// R and S as two 32-byte big-endian integers) and RFC 8037 §3.1 (EdDSA).
-// The token tests verify its output with go-jose and go-oidc.
-type compactSigner struct {
+// JWSSigner signs compact JWS (RFC 7515 §7.1) with a fixed protected
+// header {"alg","kid","typ"}, calling the standard library's signature
+// primitives directly. go-jose produces the same bytes (TestJWSSigner)
+// but spends JSON and buffers around the primitive on every token. This
+// type only serialises: the signatures are crypto/ecdsa, crypto/ed25519
+// and crypto/rsa, the encodings those of RFC 7518 §3.3 (RS256), §3.4
+// (ES256: R and S as two 32-byte big-endian integers) and RFC 8037 §3.1
+// (EdDSA). It is safe for concurrent use.
+type JWSSigner struct {
 	prefix string // base64url(protected header) + "."
-	sigLen int    // encoded length of a signature
+	sigLen int    // length of a signature
 	sign   func(signingInput []byte) ([]byte, error)
 }
 
-func newCompactSigner(alg, kid, typ string, priv crypto.Signer) (*compactSigner, error) {
+// NewJWSSigner returns a signer for alg ("ES256", "RS256" or "EdDSA")
+// with priv, writing kid and typ into the protected header.
+func NewJWSSigner(alg, kid, typ string, priv crypto.Signer) (*JWSSigner, error) {
 	hdr, err := json.Marshal(struct {
 		Alg string `json:"alg"`
 		Kid string `json:"kid"`
@@ -36,7 +37,7 @@ func newCompactSigner(alg, kid, typ string, priv crypto.Signer) (*compactSigner,
 	if err != nil {
 		return nil, fmt.Errorf("marshal header: %w", err)
 	}
-	s := &compactSigner{prefix: base64.RawURLEncoding.EncodeToString(hdr) + "."}
+	s := &JWSSigner{prefix: base64.RawURLEncoding.EncodeToString(hdr) + "."}
 	switch k := priv.(type) {
 	case *ecdsa.PrivateKey:
 		s.sigLen, s.sign = 64, func(in []byte) ([]byte, error) { return signES256(k, in) }
@@ -48,7 +49,7 @@ func newCompactSigner(alg, kid, typ string, priv crypto.Signer) (*compactSigner,
 			return rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, d[:])
 		}
 	default:
-		return nil, fmt.Errorf("no compact signer for key type %T", priv)
+		return nil, fmt.Errorf("no JWS signer for key type %T", priv)
 	}
 	return s, nil
 }
@@ -68,7 +69,7 @@ func signES256(k *ecdsa.PrivateKey, in []byte) ([]byte, error) {
 }
 
 // Sign returns header.payload.signature for payload.
-func (s *compactSigner) Sign(payload []byte) (string, error) {
+func (s *JWSSigner) Sign(payload []byte) (string, error) {
 	enc := base64.RawURLEncoding
 	buf := make([]byte, 0, len(s.prefix)+enc.EncodedLen(len(payload))+1+enc.EncodedLen(s.sigLen))
 	buf = append(buf, s.prefix...)
