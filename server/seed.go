@@ -14,7 +14,7 @@ import (
 // hashing their credentials as the server checks them (serve --dev,
 // seeds, tests).
 func (s *Server) Registry() *registry.Registry {
-	return &registry.Registry{Store: s.store, Secrets: s.secrets, Passwords: s.passwords, Now: s.now, Profiles: dialects.Profile}
+	return &registry.Registry{Store: s.store, Secrets: s.secrets, Sealer: s.sealer, Passwords: s.passwords, Now: s.now, Profiles: dialects.Profile}
 }
 
 // applySeed applies the manifest cfg.Seed names (serve --seed FILE) as

@@ -45,6 +45,7 @@ type Server struct {
 	auditStore tokenmint.AuditStore
 	now        func() time.Time
 	secrets    *token.Hasher    // client credentials (Registry)
+	sealer     *token.Sealer    // client_secret_jwt secrets (Registry)
 	passwords  *password.Hasher // user passwords (Registry)
 	audit      *audit.Recorder
 	auditLog   io.WriteCloser // nil when audit_log is off
@@ -121,6 +122,7 @@ func (s *Server) open(ctx context.Context) error {
 		return err
 	}
 	s.secrets, s.passwords = token.NewHasher(mk.Derive(token.PurposeSecretHash)), password.NewHasher(s.cfg.PasswordParams())
+	s.sealer = token.MustSealer(mk.Derive(token.PurposeSecretEncryption))
 	if err := s.applySeed(ctx); err != nil {
 		return err
 	}
