@@ -2,16 +2,10 @@ package ratelimit
 
 import (
 	"context"
-	"hash/maphash"
-	"sync"
 	"time"
 
 	"github.com/tokenmint/tokenmint/internal/periodic"
 )
-
-// shardCount spreads keys over independently locked maps so that
-// concurrent requests for different keys rarely contend.
-const shardCount = 64
 
 // Memory is a Limiter for a single instance. It keeps one int64, the GCRA
 // theoretical arrival time, per key in sharded maps. A key whose TAT has
@@ -19,15 +13,8 @@ const shardCount = 64
 // the background, removes it: memory is bounded by the keys active within
 // the longest Per in use.
 type Memory struct {
-	now    func() time.Time
-	seed   maphash.Seed
-	shards [shardCount]memoryShard
-}
-
-type memoryShard struct {
-	mu   sync.Mutex
-	tats map[string]int64 // key → TAT in Unix nanoseconds
-	_    [48]byte         // pad to a cache line against false sharing
+	now  func() time.Time
+	tats shards[int64] // key → TAT in Unix nanoseconds
 }
 
 var _ Limiter = (*Memory)(nil)
@@ -38,10 +25,8 @@ func NewMemory(now func() time.Time) *Memory {
 	if now == nil {
 		now = time.Now
 	}
-	m := &Memory{now: now, seed: maphash.MakeSeed()}
-	for i := range m.shards {
-		m.shards[i].tats = make(map[string]int64)
-	}
+	m := &Memory{now: now}
+	m.tats.init()
 	return m
 }
 
@@ -67,11 +52,11 @@ func (m *Memory) apply(ctx context.Context, key string, l Limit, peek bool) (Dec
 	}
 	interval := int64(l.interval())
 	now := m.now().UnixNano()
-	s := m.shard(key)
+	s := m.tats.of(key)
 	s.mu.Lock()
-	tat, d := gcra(s.tats[key], now, interval, interval*int64(l.Count), peek)
+	tat, d := gcra(s.m[key], now, interval, interval*int64(l.Count), peek)
 	if d.Allowed && !peek {
-		s.tats[key] = tat
+		s.m[key] = tat
 	}
 	s.mu.Unlock()
 	return d, nil
@@ -82,9 +67,9 @@ func (m *Memory) Reset(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s := m.shard(key)
+	s := m.tats.of(key)
 	s.mu.Lock()
-	delete(s.tats, key)
+	delete(s.m, key)
 	s.mu.Unlock()
 	return nil
 }
@@ -94,19 +79,7 @@ func (m *Memory) Reset(ctx context.Context, key string) error {
 // answer) and returns how many it removed. It locks one shard at a time.
 func (m *Memory) Sweep(now time.Time) int {
 	cutoff := now.UnixNano()
-	removed := 0
-	for i := range m.shards {
-		s := &m.shards[i]
-		s.mu.Lock()
-		for k, tat := range s.tats {
-			if tat <= cutoff {
-				delete(s.tats, k)
-				removed++
-			}
-		}
-		s.mu.Unlock()
-	}
-	return removed
+	return m.tats.sweep(func(tat int64) bool { return tat <= cutoff })
 }
 
 // Run calls Sweep every interval (which must be positive) until ctx is
@@ -116,17 +89,4 @@ func (m *Memory) Run(ctx context.Context, interval time.Duration) {
 }
 
 // Len returns how many keys are held, for a gauge.
-func (m *Memory) Len() int {
-	n := 0
-	for i := range m.shards {
-		s := &m.shards[i]
-		s.mu.Lock()
-		n += len(s.tats)
-		s.mu.Unlock()
-	}
-	return n
-}
-
-func (m *Memory) shard(key string) *memoryShard {
-	return &m.shards[maphash.String(m.seed, key)%shardCount]
-}
+func (m *Memory) Len() int { return m.tats.len() }

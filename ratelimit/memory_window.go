@@ -2,10 +2,8 @@ package ratelimit
 
 import (
 	"context"
-	"hash/maphash"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,15 +17,8 @@ import (
 // in use, times their Count.
 type MemoryWindow struct {
 	now    func() time.Time
-	seed   maphash.Seed
 	nextID atomic.Uint64
-	shards [shardCount]windowShard
-}
-
-type windowShard struct {
-	mu   sync.Mutex
-	logs map[string]*eventLog
-	_    [48]byte // pad to a cache line against false sharing
+	logs   shards[*eventLog]
 }
 
 // eventLog is one key's events, oldest first, and when the newest leaves
@@ -50,10 +41,8 @@ func NewMemoryWindow(now func() time.Time) *MemoryWindow {
 	if now == nil {
 		now = time.Now
 	}
-	m := &MemoryWindow{now: now, seed: maphash.MakeSeed()}
-	for i := range m.shards {
-		m.shards[i].logs = make(map[string]*eventLog)
-	}
+	m := &MemoryWindow{now: now}
+	m.logs.init()
 	return m
 }
 
@@ -69,10 +58,10 @@ func (m *MemoryWindow) Reserve(ctx context.Context, key string, l Limit) (Reserv
 		return Reservation{}, err
 	}
 	now, per := m.now().UnixMicro(), l.Per.Microseconds()
-	s := m.shard(key)
+	s := m.logs.of(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	log := s.logs[key]
+	log := s.m[key]
 	if log == nil {
 		log = &eventLog{}
 	}
@@ -87,9 +76,9 @@ func (m *MemoryWindow) Reserve(ctx context.Context, key string, l Limit) (Reserv
 		log.until = max(log.until, now+per)
 	}
 	if len(log.events) == 0 {
-		delete(s.logs, key)
+		delete(s.m, key)
 	} else {
-		s.logs[key] = log
+		s.m[key] = log
 	}
 	r.Decision = windowDecision(allowed, log.times(), now, per, l.Count)
 	return r, nil
@@ -107,10 +96,10 @@ func (m *MemoryWindow) Cancel(ctx context.Context, r Reservation) error {
 	if err != nil {
 		return nil // not one of ours: nothing of ours to forget
 	}
-	s := m.shard(r.key)
+	s := m.logs.of(r.key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if log := s.logs[r.key]; log != nil {
+	if log := s.m[r.key]; log != nil {
 		log.events = slices.DeleteFunc(log.events, func(e event) bool { return e.id == id })
 	}
 	return nil
@@ -120,19 +109,7 @@ func (m *MemoryWindow) Cancel(ctx context.Context, r Reservation) error {
 // returns how many it removed. It locks one shard at a time.
 func (m *MemoryWindow) Sweep(now time.Time) int {
 	cutoff := now.UnixMicro()
-	removed := 0
-	for i := range m.shards {
-		s := &m.shards[i]
-		s.mu.Lock()
-		for k, log := range s.logs {
-			if log.until <= cutoff {
-				delete(s.logs, k)
-				removed++
-			}
-		}
-		s.mu.Unlock()
-	}
-	return removed
+	return m.logs.sweep(func(l *eventLog) bool { return l.until <= cutoff })
 }
 
 // Run calls Sweep every interval (which must be positive) until ctx is
@@ -142,20 +119,7 @@ func (m *MemoryWindow) Run(ctx context.Context, interval time.Duration) {
 }
 
 // Len returns how many keys are held, for a gauge.
-func (m *MemoryWindow) Len() int {
-	n := 0
-	for i := range m.shards {
-		s := &m.shards[i]
-		s.mu.Lock()
-		n += len(s.logs)
-		s.mu.Unlock()
-	}
-	return n
-}
-
-func (m *MemoryWindow) shard(key string) *windowShard {
-	return &m.shards[maphash.String(m.seed, key)%shardCount]
-}
+func (m *MemoryWindow) Len() int { return m.logs.len() }
 
 func (l *eventLog) times() []int64 {
 	t := make([]int64, len(l.events))
