@@ -116,8 +116,14 @@ func CallerIPFrom(ctx context.Context) string {
 	return ip
 }
 
-// RequestIDFrom returns the request ID WithRequestID put in ctx, or "".
+// RequestIDFrom returns the request ID WithRequestID put in ctx, else
+// the ID of the RequestInfo WithRequestInfo put there, or "".
 func RequestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
+		return id
+	}
+	if info := RequestInfoFrom(ctx); info != nil {
+		return info.ID
+	}
+	return ""
 }

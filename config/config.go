@@ -92,6 +92,9 @@ type Config struct {
 
 	LogLevel  string `yaml:"log_level"`
 	LogFormat string `yaml:"log_format"`
+	// AccessLog logs one line per HTTP request, on both listeners, at
+	// info (package httpapi's AccessLog).
+	AccessLog bool `yaml:"access_log"`
 
 	// AuditLog is where audit events are written as JSON lines besides
 	// the database: "stderr", "off" or a file path (package audit).
@@ -142,6 +145,7 @@ func Default() Config {
 		Argon2Parallelism:  password.DefaultParams.Parallelism,
 		LogLevel:           "info",
 		LogFormat:          "text",
+		AccessLog:          true,
 		AuditLog:           "off",
 		AuditRetention:     30 * 24 * time.Hour,
 	}
@@ -250,11 +254,22 @@ func (c Config) SlogLevel() slog.Level {
 	return slog.LevelInfo
 }
 
-// NewLogger returns a logger writing to w in LogFormat at LogLevel.
+// NewLogger returns a logger writing to w in LogFormat at LogLevel, its
+// durations as text (FormatDurations).
 func (c Config) NewLogger(w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: c.SlogLevel()}
+	opts := &slog.HandlerOptions{Level: c.SlogLevel(), ReplaceAttr: FormatDurations}
 	if c.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// FormatDurations is a slog ReplaceAttr that writes a time.Duration as
+// its String ("1.5s", "250µs") rather than slog's JSON integer of
+// nanoseconds, in every format: a log is read by people first.
+func FormatDurations(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }

@@ -70,6 +70,7 @@ func settings(c *Config) []setting {
 		{key: "argon2_parallelism", ptr: &c.Argon2Parallelism, help: "argon2id lanes `N`"},
 		{key: "log_level", ptr: &c.LogLevel, help: "log `LEVEL`: debug, info, warn or error"},
 		{key: "log_format", ptr: &c.LogFormat, help: "log `FORMAT`: text or json"},
+		{key: "access_log", ptr: &c.AccessLog, help: "log one line per HTTP request (--access-log=false: none)"},
 		{key: "audit_log", ptr: &c.AuditLog, help: "audit events as JSON lines to `DEST`: stderr, off, or a file appended to (they always go to the database)"},
 		{key: "audit_retention", ptr: &c.AuditRetention, help: "how long the database keeps audit events, a `DURATION` like 30d or 720h (0: forever)"},
 	}

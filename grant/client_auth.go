@@ -64,8 +64,40 @@ func (e *Engine) AuthenticateClient(ctx context.Context, cred Credentials) (*tok
 
 // authenticateClient is AuthenticateClient returning, with the error of a
 // failed authentication, the record of a client that exists (for the
-// audit event; never for the caller to act on).
+// audit event; never for the caller to act on). The client, once known
+// to exist, is named in the request's access log line, and a failure is
+// counted by method (observeAuth).
 func (e *Engine) authenticateClient(ctx context.Context, cred Credentials) (*tokenmint.Client, error) {
+	c, err := e.checkClient(ctx, cred)
+	e.observeAuth(ctx, cred.Method, c, err)
+	return c, err
+}
+
+// observeAuth names a client known to exist in the request's
+// tokenmint.RequestInfo, and tells the Observer of an invalid_client.
+func (e *Engine) observeAuth(ctx context.Context, method string, c *tokenmint.Client, err error) {
+	if info := tokenmint.RequestInfoFrom(ctx); info != nil && c != nil {
+		info.ClientID = c.ID
+	}
+	if oe, ok := oauth.As(err); ok && oe.Code == oauth.InvalidClient && e.cfg.Observer != nil {
+		e.cfg.Observer.ClientAuthFailed(authMethodLabel(method))
+	}
+}
+
+// authMethodLabel bounds the method a failure is counted under to the
+// known ones.
+func authMethodLabel(method string) string {
+	switch method {
+	case AuthBasic, AuthPost, AuthNone, AuthAssertion:
+		return method
+	case "":
+		return "missing"
+	}
+	return "other"
+}
+
+// checkClient is authenticateClient's check of the credentials.
+func (e *Engine) checkClient(ctx context.Context, cred Credentials) (*tokenmint.Client, error) {
 	if cred.Method == AuthAssertion {
 		return e.authenticateAssertion(ctx, cred)
 	}

@@ -20,9 +20,12 @@ type ClientSource interface {
 	GetClient(ctx context.Context, id string) (tokenmint.Client, error)
 }
 
-// Observer is told of every token issued (for metrics). Nil is allowed.
+// Observer is told of every token issued and every failed client
+// authentication, by method (AuthBasic, ..., "missing", "other"), for
+// metrics. Nil is allowed.
 type Observer interface {
 	TokenIssued(grantType, format string)
+	ClientAuthFailed(method string)
 }
 
 // Throttle limits failed sign-ins per username and per client IP (issue
@@ -192,6 +195,9 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	run, ok := e.grantFunc(req.GrantType)
 	if !ok {
 		return nil, oauth.NewError(oauth.UnsupportedGrantType, "grant_type %q is not supported", truncate(req.GrantType))
+	}
+	if info := tokenmint.RequestInfoFrom(ctx); info != nil {
+		info.GrantType = req.GrantType // a supported one: no caller's text in the log
 	}
 	client, err := e.authenticateClient(ctx, req.Client)
 	if client != nil {

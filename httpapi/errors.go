@@ -22,6 +22,14 @@ type ErrorBody struct {
 // else as server_error (500), logged with its cause, which the client
 // never sees.
 func AsOAuthError(r *http.Request, log *slog.Logger, err error) *oauth.Error {
+	oe := asOAuthError(r, log, err)
+	if info := tokenmint.RequestInfoFrom(r.Context()); info != nil {
+		info.Error = oe.Code // for the access log and the metrics
+	}
+	return oe
+}
+
+func asOAuthError(r *http.Request, log *slog.Logger, err error) *oauth.Error {
 	if oe, ok := oauth.As(err); ok {
 		if oe.Code == oauth.ServerError {
 			log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)

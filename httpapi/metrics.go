@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tokenmint/tokenmint"
 )
 
 // Metrics are tokenmint's Prometheus metrics, in a registry of their own
@@ -20,6 +22,11 @@ type Metrics struct {
 	issued      *prometheus.CounterVec
 	rateLimited *prometheus.CounterVec
 	limitErrors prometheus.Counter
+	// oauthErrors counts the OAuth errors answered, by endpoint and
+	// error code; authFailures the failed client authentications, by
+	// method.
+	oauthErrors  *prometheus.CounterVec
+	authFailures *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics, with the Go runtime and process
@@ -43,8 +50,14 @@ func NewMetrics() *Metrics {
 		limitErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tokenmint_rate_limiter_errors_total", Help: "Rate limiter backend failures (the fail-open/closed policy decided).",
 		}),
+		oauthErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tokenmint_oauth_errors_total", Help: "OAuth error responses (RFC 6749 §5.2 codes) by endpoint and error code.",
+		}, []string{"endpoint", "error"}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tokenmint_client_auth_failures_total", Help: "Failed client authentications (invalid_client) by the method the request used.",
+		}, []string{"method"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.issued, m.rateLimited, m.limitErrors,
+	m.reg.MustRegister(m.requests, m.latency, m.issued, m.rateLimited, m.limitErrors, m.oauthErrors, m.authFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -64,6 +77,13 @@ func (m *Metrics) TokenIssued(grantType, format string) {
 	}
 }
 
+// ClientAuthFailed implements grant.Observer.
+func (m *Metrics) ClientAuthFailed(method string) {
+	if m != nil {
+		m.authFailures.WithLabelValues(method).Inc()
+	}
+}
+
 // RateLimited counts a refusal by the named limit.
 func (m *Metrics) RateLimited(limit string) {
 	if m != nil {
@@ -78,7 +98,10 @@ func (m *Metrics) LimiterError() {
 	}
 }
 
-// Wrap counts and times requests to next under the endpoint label.
+// Wrap counts and times requests to next under the endpoint label, and
+// counts the OAuth error the request's tokenmint.RequestInfo names (the
+// error writer sets it). Behind AccessLog it reuses the status writer
+// AccessLog made, rather than making another.
 func (m *Metrics) Wrap(endpoint string, next http.Handler) http.Handler {
 	if m == nil {
 		return next
@@ -90,9 +113,15 @@ func (m *Metrics) Wrap(endpoint string, next http.Handler) http.Handler {
 	ok := sync.OnceValue(func() prometheus.Counter { return m.requests.WithLabelValues(endpoint, "200") })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw, reused := w.(*statusWriter)
+		if !reused {
+			sw = &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		}
 		next.ServeHTTP(sw, r)
 		obs.Observe(time.Since(start).Seconds())
+		if info := tokenmint.RequestInfoFrom(r.Context()); info != nil && info.Error != "" {
+			m.oauthErrors.WithLabelValues(endpoint, info.Error).Inc()
+		}
 		if sw.status == http.StatusOK {
 			ok().Inc()
 			return

@@ -11,13 +11,16 @@ import (
 	"github.com/tokenmint/tokenmint/oauth"
 )
 
-// middleware is the chain every listener's routes run behind: panics
-// become a logged 500, every answer carries the security headers, and a
-// request the mux would redirect or answer in plain text gets a JSON
-// error instead.
-func middleware(log *slog.Logger, mux *http.ServeMux) http.Handler {
+// middleware is the chain every listener's routes run behind: each
+// request gets an ID and a line in the access log (httpapi.AccessLog,
+// outermost, so that it logs the 500 of a panic; a tracing middleware
+// goes outside it, so that its span is in the context the line is
+// logged with), panics become a logged 500, every answer carries the
+// security headers, and a request the mux would redirect or answer in
+// plain text gets a JSON error instead.
+func middleware(log *slog.Logger, access httpapi.AccessLogConfig, mux *http.ServeMux) http.Handler {
 	mux.Handle("/", notFound(mux))
-	return recoverPanics(log, securityHeaders(canonicalPaths(mux)))
+	return httpapi.AccessLog(access, recoverPanics(log, securityHeaders(canonicalPaths(mux))))
 }
 
 // canonicalPaths answers in the JSON error shape the requests mux would

@@ -130,8 +130,9 @@ func adminRoutes(metrics http.Handler, adm *adminapi.API, pprofOn, floorOn bool)
 }
 
 // mount puts a table on a new mux, each route counted under its endpoint
-// label, behind the middleware every listener shares.
-func (s *Server) mount(table []route) http.Handler {
+// label, behind the middleware every listener shares; listener names it
+// in the access log.
+func (s *Server) mount(listener string, table []route) http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range table {
 		h := r.handler
@@ -140,7 +141,8 @@ func (s *Server) mount(table []route) http.Handler {
 		}
 		mux.Handle(r.pattern, h)
 	}
-	return middleware(s.log, mux)
+	return middleware(s.log, httpapi.AccessLogConfig{Logger: s.log, Off: !s.cfg.AccessLog, Listener: listener,
+		TrustedProxies: s.cfg.TrustedProxyPrefixes()}, mux)
 }
 
 // floorBody is the floor's fixed answer: 300 bytes of JSON shaped like a
@@ -212,8 +214,8 @@ func (s *Server) handlers(mk token.MasterKey) error {
 	if err != nil {
 		return err
 	}
-	s.handler = s.mount(publicRoutes(api, pages, reg, tokenLimit, publicMetrics, dialectRoutes))
-	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(mk), s.cfg.Pprof, s.cfg.BenchFloor))
+	s.handler = s.mount("public", publicRoutes(api, pages, reg, tokenLimit, publicMetrics, dialectRoutes))
+	s.adminHandler = s.mount("admin", adminRoutes(s.metrics.Handler(), s.adminAPI(mk), s.cfg.Pprof, s.cfg.BenchFloor))
 	return nil
 }
 
