@@ -10,10 +10,14 @@ import (
 
 // startJobs runs the background jobs until ctx ends.
 func (s *Server) startJobs(ctx context.Context, wg *sync.WaitGroup) {
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		s.store.Run(ctx, s.reloadKeys)
+	}()
+	go func() {
+		defer wg.Done()
+		s.watchOutages(ctx)
 	}()
 	go func() {
 		defer wg.Done()

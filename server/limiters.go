@@ -65,12 +65,12 @@ func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *ht
 	}
 	onErr := func(err error) {
 		m.LimiterError()
-		log.Warn("rate limiter unavailable", "policy", policy.String(), "err", err)
+		log.Warn("rate limiter unavailable", "component", componentRedis, "policy", policy.String(), "err", err)
 	}
 	l.limiter = ratelimit.WithFallback(ratelimit.NewRedis(l.redis, "tokenmint:rl:", now), policy, onErr)
 	l.window = ratelimit.WindowWithFallback(ratelimit.NewRedisWindow(l.redis, "tokenmint:rlw:", now), policy, onErr)
 	if err := l.redis.Ping(ctx).Err(); err != nil {
-		log.Warn("redis does not answer yet; rate limits follow the fail policy until it does", "policy", policy.String(), "err", err)
+		log.Warn("redis does not answer yet; rate limits follow the fail policy until it does", "component", componentRedis, "policy", policy.String(), "err", err)
 	}
 	return l, nil
 }

@@ -50,6 +50,7 @@ type Server struct {
 	audit      *audit.Recorder
 	auditLog   io.WriteCloser // nil when audit_log is off
 	stderr     io.Writer
+	outages    outages // of the database and Redis (outage.go)
 }
 
 // Options are test seams and hooks; the zero value is production.
@@ -62,12 +63,20 @@ type Options struct {
 	BeforeServe func(ctx context.Context, s *Server, addr, admin string) error
 	// Stderr is where audit_log "stderr" writes (default os.Stderr).
 	Stderr io.Writer
+	// ProcessLogger, when set, is handed the server's logger once it is
+	// built: the CLI's main routes the process-wide loggers through it
+	// (go-redis's redis.SetLogger, with RedisLogging; the log package's).
+	ProcessLogger func(*slog.Logger)
 }
 
 // New opens everything cfg names and builds the handler. The caller must
 // Close the server.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*Server, error) {
-	s := &Server{cfg: cfg, log: log, now: opts.Now, metrics: httpapi.NewMetrics(), stderr: opts.Stderr}
+	log, outs := withOutages(log)
+	if opts.ProcessLogger != nil {
+		opts.ProcessLogger(log)
+	}
+	s := &Server{cfg: cfg, log: log, now: opts.Now, metrics: httpapi.NewMetrics(), stderr: opts.Stderr, outages: outs}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os/user"
 	"slices"
 	"strings"
@@ -30,6 +31,9 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	now    func() time.Time
+	// processLogger, set by main only, routes the process-wide loggers
+	// through the server's (server.Options.ProcessLogger).
+	processLogger func(*slog.Logger)
 }
 
 // command is a leaf of the command tree.

@@ -102,6 +102,7 @@ func (c *cli) serveDev(ctx context.Context, cfg config.Config, d *devOptions) er
 		return err
 	}
 	return server.RunWith(ctx, cfg, cfg.NewLogger(c.stderr), server.Options{
+		ProcessLogger: c.processLogger,
 		BeforeServe: func(ctx context.Context, s *server.Server, addr, admin string) error {
 			if err := d.create(ctx, s.Registry()); err != nil {
 				return err

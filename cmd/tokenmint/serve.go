@@ -26,7 +26,7 @@ func runServe(c *cli, ctx context.Context, cmd command, args []string) error {
 	if dev.on {
 		return c.serveDev(ctx, cfg, dev)
 	}
-	return server.RunWith(ctx, cfg, cfg.NewLogger(c.stderr), server.Options{Stderr: c.stderr})
+	return server.RunWith(ctx, cfg, cfg.NewLogger(c.stderr), server.Options{Stderr: c.stderr, ProcessLogger: c.processLogger})
 }
 
 // runMigrate creates or upgrades the schema, logging each migration
