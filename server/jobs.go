@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sync"
 
+	"github.com/tokenmint/tokenmint/internal/buildinfo"
 	"github.com/tokenmint/tokenmint/internal/periodic"
 )
 
@@ -58,8 +59,10 @@ func (s *Server) janitor(ctx context.Context) {
 // announce logs where the server listens and, on an empty database, how
 // to create a first client and get a token.
 func (s *Server) announce(ctx context.Context, addr string) {
+	b := buildinfo.Read()
 	s.log.Info("tokenmint listening", "addr", addr, "issuer", s.cfg.Issuer,
-		"database", redactDSN(s.cfg.Database), "dialects", s.cfg.Dialects)
+		"database", redactDSN(s.cfg.Database), "dialects", s.cfg.Dialects,
+		"version", b.Version, "revision", b.Revision, "vcs_time", b.Time, "modified", b.Modified, "go_version", b.GoVersion)
 	clients, err := s.store.ListClients(ctx)
 	if err != nil || len(clients) > 0 {
 		return

@@ -25,13 +25,14 @@ type limiters struct {
 	window    ratelimit.Window        // rolling limits of tokens issued
 	memWindow *ratelimit.MemoryWindow // nil with Redis
 	redis     *redis.Client
+	metrics   *httpapi.Metrics // counts the refusals of the client and sign-in limits
 	tokenIP   ratelimit.Limit
 	perClient ratelimit.Limit
 	login     ratelimit.Limit
 }
 
 func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *httpapi.Metrics, now func() time.Time) (*limiters, error) {
-	l := &limiters{}
+	l := &limiters{metrics: m}
 	var err error
 	for _, p := range []struct {
 		name string
@@ -109,6 +110,7 @@ func (l *limiters) clientLimit() func(ctx context.Context, clientID string) (tim
 		if err != nil || d.Allowed {
 			return 0, err
 		}
+		l.metrics.RateLimited("client")
 		return max(d.RetryAfter, time.Second), nil
 	}
 }
@@ -128,10 +130,13 @@ func (l *limiters) loginThrottle() grant.Throttle {
 	if l.login.IsZero() || l.login.Count <= 0 {
 		return nil
 	}
-	return throttle{ratelimit.Throttle{Limiter: l.limiter, Limit: l.login}}
+	return throttle{ratelimit.Throttle{Limiter: l.limiter, Limit: l.login}, l.metrics}
 }
 
-type throttle struct{ t ratelimit.Throttle }
+type throttle struct {
+	t       ratelimit.Throttle
+	metrics *httpapi.Metrics
+}
 
 func userKey(username string) string { return "login:user:" + strings.ToLower(username) }
 func ipKey(ip string) string         { return "login:ip:" + ip }
@@ -141,6 +146,7 @@ func (t throttle) Allow(ctx context.Context, username, ip string) (time.Duration
 	if err != nil || d.Allowed {
 		return 0, err
 	}
+	t.metrics.RateLimited("signin")
 	return max(d.RetryAfter, time.Second), nil
 }
 

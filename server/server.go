@@ -124,6 +124,7 @@ func (s *Server) open(ctx context.Context) error {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
 	s.registerStoreMetrics()
+	s.registerOpsMetrics(db)
 	if err := s.startAudit(db); err != nil {
 		return err
 	}

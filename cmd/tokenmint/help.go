@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
-	"runtime/debug"
+	"strconv"
 	"strings"
+
+	"github.com/tokenmint/tokenmint/internal/buildinfo"
 )
 
 // runHelp prints the overview, a group's commands, or one command's help.
@@ -49,31 +50,23 @@ func printCommands(w io.Writer, prefix string) {
 	}
 }
 
-// runVersion prints the module version of the binary.
+// runVersion prints what the go command recorded of the build: the
+// module version, the VCS commit, its time and whether the tree was
+// modified, the Go version and the platform; as a table by default, or
+// JSON (--output json).
 func runVersion(c *cli, _ context.Context, cmd command, args []string) error {
 	f := c.newFlags(cmd)
+	out := f.output("table")
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "tokenmint %s %s %s/%s\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return nil
-}
-
-// version is the module version stamped by the go command ("(devel)" for
-// a build from a checkout), with the VCS revision when recorded.
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
+	b := buildinfo.Read()
+	if *out == "json" {
+		return c.printJSON(b)
 	}
-	v := info.Main.Version
-	if v == "" || v == "(devel)" {
-		v = "devel"
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += "+" + s.Value[:12]
-		}
-	}
-	return v
+	fmt.Fprintf(c.stdout, "tokenmint %s\n", b.Short())
+	return c.printFields([]field{
+		{"version", b.Version}, {"revision", b.Revision}, {"time", b.Time},
+		{"modified", strconv.FormatBool(b.Modified)}, {"go", b.GoVersion}, {"platform", b.Platform},
+	})
 }

@@ -25,6 +25,23 @@ type Clients struct {
 	// maxItems bounds memory; past it the cache is emptied (simple and
 	// adequate: real deployments have far fewer clients than this).
 	maxItems int
+	// hits and misses count the lookups memory answered and those the
+	// store did (ClientStats).
+	hits, misses atomic.Uint64
+}
+
+// ClientStats are the client cache's size and counters, for metrics.
+type ClientStats struct {
+	Entries      int // clients held, found or not
+	Hits, Misses uint64
+}
+
+// Stats returns the current size and counters.
+func (c *Clients) Stats() ClientStats {
+	c.mu.RLock()
+	n := len(c.items)
+	c.mu.RUnlock()
+	return ClientStats{Entries: n, Hits: c.hits.Load(), Misses: c.misses.Load()}
 }
 
 type clientEntry struct {
@@ -43,11 +60,13 @@ func (c *Clients) GetClient(ctx context.Context, id string) (tokenmint.Client, e
 	e, ok := c.items[id]
 	c.mu.RUnlock()
 	if ok {
+		c.hits.Add(1)
 		if !e.found {
 			return tokenmint.Client{}, tokenmint.ErrNotFound
 		}
 		return e.client, nil
 	}
+	c.misses.Add(1)
 	rev := c.rev.Load()
 	cl, err := c.store.GetClient(ctx, id)
 	found := err == nil

@@ -56,6 +56,9 @@ func TestCacheServesFromMemoryAndMisses(t *testing.T) {
 	if n := fs.reads.Load(); n != 2 {
 		t.Fatalf("store reads = %d, want 2 (one hit, one miss, both cached)", n)
 	}
+	if st := c.Stats(); st != (ClientStats{Entries: 2, Hits: 4, Misses: 2}) {
+		t.Fatalf("Stats() = %+v, want 2 entries, 4 hits, 2 misses", st)
+	}
 }
 
 func TestWatchInvalidatesOnRevisionChange(t *testing.T) {

@@ -151,6 +151,7 @@ type committer struct {
 	rows  [maxBatch + 1]stmt
 	lanes []lane
 	next  atomic.Uint32
+	sizes groupSizes // stats.go
 }
 
 func newCommitter(db *DB, one *stmt, lanes int) *committer {
@@ -174,6 +175,7 @@ func (c *committer) insert(ctx context.Context, args []any) error {
 // row is retried alone, so one bad row (a duplicate ID) fails only its
 // own caller.
 func (c *committer) commit(batch []*request) {
+	c.sizes.add(len(batch))
 	if len(batch) == 1 { // alone: the caller's own statement and context
 		r := batch[0]
 		r.done <- c.exec(r.ctx, 1, r.args)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -188,7 +189,11 @@ func TestGroupCommitSizes(t *testing.T) {
 			db := b.open(t)
 			c := withCommitter(t, db, 1)
 			ctx := context.Background()
+			wantSizes := make([]uint64, maxBatch+1) // GroupCommitStats().Inserts
 			for _, n := range []int{1, 2, 3, 5, 7, 47, 63, 64, 65, 130} {
+				for left := n; left > 0; left -= groupSize(left) {
+					wantSizes[groupSize(left)]++
+				}
 				ids := make([]string, n)
 				qs := make([]queued, n-1)
 				for i := range ids {
@@ -214,6 +219,9 @@ func TestGroupCommitSizes(t *testing.T) {
 				if got := statements(t, db, ids); got >= 0 && got != want {
 					t.Errorf("n=%d: written by %d statements, want %d", n, got, want)
 				}
+			}
+			if got := db.GroupCommitStats().Inserts; !slices.Equal(got, wantSizes) {
+				t.Errorf("GroupCommitStats().Inserts = %v, want %v", got, wantSizes)
 			}
 		})
 	}

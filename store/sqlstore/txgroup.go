@@ -37,6 +37,7 @@ type txGroup struct {
 	db     *DB
 	lane   *lane        // one: SQLite has one writer
 	shared atomic.Int64 // transactions committed for more than one member
+	sizes  groupSizes   // of the groups taken (stats.go)
 }
 
 func newTxGroup(db *DB) *txGroup {
@@ -51,6 +52,7 @@ func (g *txGroup) run(ctx context.Context, fn func(context.Context, *sql.Tx) err
 }
 
 func (g *txGroup) commit(batch []*request) {
+	g.sizes.add(len(batch))
 	if len(batch) > 1 {
 		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 		errs, err := g.db.sharedTx(ctx, batch)
