@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"io"
-	"net"
 	"net/url"
 	"sync"
 	"testing"
@@ -10,77 +8,11 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/internal/cutproxy"
 	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/server/servertest"
 	"github.com/tokenmint/tokenmint/store/storetest"
 )
-
-// cutProxy forwards TCP to a backend until cut, when it drops every
-// connection and refuses new ones, as a database restart or a network
-// partition would; restore lets connections through again.
-type cutProxy struct {
-	ln      net.Listener
-	backend string
-	mu      sync.Mutex
-	cut     bool
-	conns   map[net.Conn]struct{}
-}
-
-func newCutProxy(t *testing.T, backend string) *cutProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &cutProxy{ln: ln, backend: backend, conns: map[net.Conn]struct{}{}}
-	t.Cleanup(func() { ln.Close(); p.setCut(true) })
-	go p.serve()
-	return p
-}
-
-func (p *cutProxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		go p.pipe(c)
-	}
-}
-
-func (p *cutProxy) pipe(c net.Conn) {
-	p.mu.Lock()
-	if p.cut {
-		p.mu.Unlock()
-		c.Close()
-		return
-	}
-	p.conns[c] = struct{}{}
-	p.mu.Unlock()
-	b, err := net.Dial("tcp", p.backend)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	p.conns[b] = struct{}{}
-	p.mu.Unlock()
-	go func() { io.Copy(b, c); b.Close() }()
-	io.Copy(c, b)
-	c.Close()
-}
-
-func (p *cutProxy) setCut(cut bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = cut
-	if cut {
-		for c := range p.conns {
-			c.Close()
-		}
-		clear(p.conns)
-	}
-}
 
 // TestDatabaseOutage: with PostgreSQL unreachable the server answers 503
 // with a JSON error and never a wrong answer; when it is back the server
@@ -91,8 +23,8 @@ func TestDatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := newCutProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
+	proxy := cutproxy.New(t, u.Host)
+	u.Host = proxy.Addr()
 	q := u.Query()
 	q.Set("connect_timeout", "1")
 	u.RawQuery = q.Encode()
@@ -129,7 +61,7 @@ func TestDatabaseOutage(t *testing.T) {
 		}()
 	}
 	time.Sleep(100 * time.Millisecond)
-	proxy.setCut(true)
+	proxy.SetCut(true)
 	for range 5 {
 		status, h, body := post(t, in.URL+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, cl.ID, cl.Secret)
 		wantError(t, status, h, body, 503, "temporarily_unavailable")
@@ -144,7 +76,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatalf("readyz during outage: %d %v, want 503", resp, err)
 	}
 
-	proxy.setCut(false)
+	proxy.SetCut(false)
 	eventually(t, 10*time.Second, "recovery after the database is back", func() bool {
 		status, _, _ := post(t, in.URL+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, cl.ID, cl.Secret)
 		return status == 200
