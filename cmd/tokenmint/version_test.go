@@ -35,7 +35,7 @@ func TestVersionOfBuiltBinary(t *testing.T) {
 	for _, line := range strings.Split(string(meta), "\n") {
 		f := strings.Split(strings.TrimSpace(line), "\t")
 		switch {
-		case len(f) >= 3 && f[0] == "build":
+		case len(f) >= 2 && f[0] == "build":
 			k, v, _ := strings.Cut(strings.Join(f[1:], "\t"), "=")
 			rec[k] = v
 		case len(f) >= 3 && f[0] == "mod":
