@@ -79,7 +79,10 @@ func (e *Engine) observeAuth(ctx context.Context, method string, c *tokenmint.Cl
 	if info := tokenmint.RequestInfoFrom(ctx); info != nil && c != nil {
 		info.ClientID = c.ID
 	}
-	if oe, ok := oauth.As(err); ok && oe.Code == oauth.InvalidClient && e.cfg.Observer != nil {
+	if err == nil || e.cfg.Observer == nil {
+		return
+	}
+	if oe, ok := oauth.As(err); ok && oe.Code == oauth.InvalidClient {
 		e.cfg.Observer.ClientAuthFailed(authMethodLabel(method))
 	}
 }

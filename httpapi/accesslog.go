@@ -43,7 +43,7 @@ type AccessLogConfig struct {
 //
 // The request ID is the X-Request-Id of a trusted proxy when it is a
 // plausible one (up to 128 characters of letters, digits and -._:+/=),
-// else 128 random bits (crypto/rand.Text).
+// else 26 random base32 characters (as crypto/rand.Text makes).
 func AccessLog(cfg AccessLogConfig, next http.Handler) http.Handler {
 	log := cfg.Logger
 	if cfg.Off {
@@ -52,8 +52,9 @@ func AccessLog(cfg AccessLogConfig, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &accessRecord{sw: statusWriter{ResponseWriter: w, status: http.StatusOK}}
-		rec.info.ID = requestID(r, cfg.TrustedProxies)
-		w.Header().Set(HeaderRequestID, rec.info.ID)
+		rec.info.ID = requestID(r, cfg.TrustedProxies, &rec.idBuf)
+		rec.header[0] = rec.info.ID
+		w.Header()[HeaderRequestID] = rec.header[:] // Set, without allocating the slice
 		r = r.WithContext(tokenmint.WithRequestInfo(r.Context(), &rec.info))
 		next.ServeHTTP(&rec.sw, r)
 		if log != nil && log.Enabled(r.Context(), slog.LevelInfo) {
@@ -62,11 +63,13 @@ func AccessLog(cfg AccessLogConfig, next http.Handler) http.Handler {
 	})
 }
 
-// accessRecord is one request's status writer and RequestInfo, in one
-// allocation.
+// accessRecord is one request's status writer, RequestInfo and request
+// ID, in one allocation.
 type accessRecord struct {
-	sw   statusWriter
-	info tokenmint.RequestInfo
+	sw     statusWriter
+	info   tokenmint.RequestInfo
+	idBuf  [randomIDLen]byte
+	header [1]string
 }
 
 func (rec *accessRecord) log(ctx context.Context, log *slog.Logger, cfg AccessLogConfig, r *http.Request, d time.Duration) {
@@ -90,15 +93,25 @@ func (rec *accessRecord) log(ctx context.Context, log *slog.Logger, cfg AccessLo
 	log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 }
 
+// randomIDLen is the length of a generated request ID: 26 base32
+// characters, 130 random bits (as crypto/rand.Text).
+const randomIDLen = 26
+
+const base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
 // requestID returns the X-Request-Id a trusted proxy sent, when it is a
-// plausible ID, or a new random one.
-func requestID(r *http.Request, trusted []netip.Prefix) string {
+// plausible ID, or a new random one, made in buf.
+func requestID(r *http.Request, trusted []netip.Prefix, buf *[randomIDLen]byte) string {
 	if id := r.Header.Get(HeaderRequestID); id != "" && len(trusted) > 0 && validRequestID(id) {
 		if peer := peerAddr(r.RemoteAddr); peer.IsValid() && isTrusted(peer, trusted) {
 			return id
 		}
 	}
-	return rand.Text()
+	rand.Read(buf[:]) // never fails (crypto/rand)
+	for i, b := range buf {
+		buf[i] = base32Alphabet[b%32] // 256 is a multiple of 32: no bias
+	}
+	return string(buf[:])
 }
 
 // validRequestID reports whether id is short and made of the characters

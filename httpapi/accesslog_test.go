@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/internal/benchcpu"
 	"github.com/tokenmint/tokenmint/oauth"
 )
 
@@ -157,7 +159,7 @@ func FuzzRequestID(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, header string) {
 		r := &http.Request{RemoteAddr: "127.0.0.1:1", Header: http.Header{HeaderRequestID: {header}}}
-		id := requestID(r, trustedLoopback)
+		id := requestID(r, trustedLoopback, new([randomIDLen]byte))
 		if id == "" || len(id) > maxRequestIDLen || !validRequestID(id) {
 			t.Fatalf("request ID %q for header %q", id, header)
 		}
@@ -165,4 +167,40 @@ func FuzzRequestID(f *testing.F) {
 			t.Fatalf("request ID %q for header %q: taken or refused wrongly", id, header)
 		}
 	})
+}
+
+// BenchmarkAccessLog is what AccessLog adds to a request: the request
+// ID, the RequestInfo in the context, the status writer, and the JSON
+// line (to io.Discard) unless off.
+//
+//	go test ./httpapi -run '^$' -bench AccessLog -benchmem
+func BenchmarkAccessLog(b *testing.B) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		if info := tokenmint.RequestInfoFrom(r.Context()); info != nil {
+			info.ClientID, info.GrantType = "client-1", "client_credentials"
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	for _, tc := range []struct {
+		name string
+		h    http.Handler
+	}{
+		{"none", mux},
+		{"off", AccessLog(AccessLogConfig{Logger: log, Off: true}, mux)},
+		{"json", AccessLog(AccessLogConfig{Logger: log, Listener: "public"}, mux)},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			r := httptest.NewRequest(http.MethodPost, "/oauth2/token", nil)
+			r.RemoteAddr = "192.0.2.1:1234"
+			w := httptest.NewRecorder()
+			b.ReportAllocs()
+			stop := benchcpu.Start(b)
+			for b.Loop() {
+				tc.h.ServeHTTP(w, r)
+			}
+			stop()
+		})
+	}
 }
