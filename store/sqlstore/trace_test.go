@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -169,23 +168,6 @@ func TestConformanceSQLiteTraced(t *testing.T) {
 		opts, _, _ := tracedOptions()
 		opts.traceAll = true
 		db, err := OpenSQLite(context.Background(), sqlitePath(t), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	})
-}
-
-// TestConformancePostgresTraced is the same through pgx's tracer.
-func TestConformancePostgresTraced(t *testing.T) {
-	if os.Getenv(postgresEnv) == "" {
-		t.Skip(postgresEnv + " not set: set it to a PostgreSQL DSN to run the traced PostgreSQL conformance suite")
-	}
-	storetest.Run(t, func(t *testing.T) tokenmint.Store {
-		opts, _, _ := tracedOptions()
-		opts.traceAll = true
-		db, err := OpenPostgres(context.Background(), storetest.PostgresDSN(t), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
