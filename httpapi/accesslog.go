@@ -55,8 +55,12 @@ func AccessLog(cfg AccessLogConfig, next http.Handler) http.Handler {
 		rec.info.ID = requestID(r, cfg.TrustedProxies, &rec.idBuf)
 		rec.header[0] = rec.info.ID
 		w.Header()[HeaderRequestID] = rec.header[:] // Set, without allocating the slice
+		orig := r
 		r = r.WithContext(tokenmint.WithRequestInfo(r.Context(), &rec.info))
 		next.ServeHTTP(&rec.sw, r)
+		// The mux set the route's pattern on this copy; a middleware
+		// outside (tracing names its span after it) reads the original.
+		orig.Pattern = r.Pattern
 		if log != nil && log.Enabled(r.Context(), slog.LevelInfo) {
 			rec.log(r.Context(), log, cfg, r, time.Since(start))
 		}

@@ -30,6 +30,9 @@ func accessLogged(t *testing.T, cfg AccessLogConfig, r *http.Request, h http.Han
 	mux.Handle("POST /things/{id}", h)
 	w := httptest.NewRecorder()
 	AccessLog(cfg, mux).ServeHTTP(w, r)
+	if r.Pattern != "" && r.Pattern != "POST /things/{id}" {
+		t.Errorf("the request's Pattern after AccessLog: %q", r.Pattern)
+	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 1 {
 		t.Fatalf("want one log line, got %d:\n%s", len(lines), buf.String())
@@ -56,6 +59,9 @@ func TestAccessLogLine(t *testing.T) {
 	})
 	if w.Code != http.StatusBadRequest {
 		t.Fatalf("status %d", w.Code)
+	}
+	if r.Pattern != "POST /things/{id}" {
+		t.Errorf("r.Pattern = %q after AccessLog: a middleware outside it (tracing) reads the route there", r.Pattern)
 	}
 	want := map[string]any{"msg": "request", "level": "INFO", "listener": "public", "method": "POST", "route": "POST /things/{id}",
 		"status": float64(400), "client_id": "client-1", "grant_type": "client_credentials", "error": "invalid_grant", "ip": "203.0.113.9"}

@@ -141,8 +141,8 @@ func (s *Server) mount(listener string, table []route) http.Handler {
 		}
 		mux.Handle(r.pattern, h)
 	}
-	return middleware(s.log, httpapi.AccessLogConfig{Logger: s.log, Off: !s.cfg.AccessLog, Listener: listener,
-		TrustedProxies: s.cfg.TrustedProxyPrefixes()}, mux)
+	return s.traced(middleware(s.log, httpapi.AccessLogConfig{Logger: s.log, Off: !s.cfg.AccessLog, Listener: listener,
+		TrustedProxies: s.cfg.TrustedProxyPrefixes()}, mux))
 }
 
 // floorBody is the floor's fixed answer: 300 bytes of JSON shaped like a
