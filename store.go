@@ -197,4 +197,7 @@ const (
 	// ReplayClientAssertion: the jti of a private_key_jwt or
 	// client_secret_jwt client assertion, per client.
 	ReplayClientAssertion = "client_assertion"
+	// ReplayDPoPProof: the jti of a DPoP proof, per key (RFC 9449 §11.1,
+	// package dpop).
+	ReplayDPoPProof = "dpop_proof"
 )

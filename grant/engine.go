@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/dpop"
 	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/token"
@@ -72,6 +73,12 @@ type Config struct {
 	// Tracing, when set, records a span for each step of a token request
 	// (trace.go); nil records none and costs nothing.
 	Tracing trace.TracerProvider
+	// DPoPNonces, when set, makes every DPoP proof carry a nonce it
+	// issued (RFC 9449 §8, §9); nil: proofs need none.
+	DPoPNonces *dpop.Nonces
+	// DPoPRefused, when set, is told the error code of every DPoP proof
+	// refused (for metrics: refusals are too frequent to audit).
+	DPoPRefused func(code string)
 }
 
 // Engine runs the protocol. It is safe for concurrent use.
@@ -82,6 +89,7 @@ type Engine struct {
 	log     *slog.Logger
 	jwks    jwksCache    // parsed inline JWK Sets of clients
 	tracer  trace.Tracer // nil: tracing off
+	dpop    *dpop.Verifier
 }
 
 // New checks cfg and returns an Engine.
@@ -114,6 +122,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Tracing != nil {
 		e.tracer = cfg.Tracing.Tracer(tracerScope)
 	}
+	e.dpop = newDPoPVerifier(cfg, e.now)
 	return e, nil
 }
 
@@ -145,8 +154,12 @@ type TokenRequest struct {
 	// Dialect names the dialect the request came through ("" at the
 	// standard endpoint); its DialectPolicy applies.
 	Dialect string
+	// DPoP is the request's DPoP proof, if any (RFC 9449 §5): a valid one
+	// binds the access token to its key.
+	DPoP DPoPProof
 
 	shape func(*JWT) // the dialect's, set by Token
+	jkt   string     // the thumbprint of the DPoP proof's key, set by Token
 	// For the audit event of a refusal: the ID of the client, once it is
 	// known to exist, and whether it authenticated; audited when a grant
 	// recorded a more specific event (reuse, replay, sign-in).
@@ -166,7 +179,7 @@ type JWT struct {
 // of the core: adapters convert ExpiresIn to the unit their wire uses.
 type TokenResponse struct {
 	AccessToken  string
-	TokenType    string // always "Bearer"
+	TokenType    string // "Bearer", or "DPoP" for a DPoP-bound token (RFC 9449 §5)
 	ExpiresIn    time.Duration
 	Scopes       []string
 	RefreshToken string
@@ -230,6 +243,11 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 		return nil, oauth.NewError(oauth.InvalidScope, "scope contains characters RFC 6749 §3.3 does not allow")
 	}
 	if req.Resources, err = ParseResources(req.Resources); err != nil {
+		return nil, err
+	}
+	// The proof is checked before the grant runs, so that a refused proof
+	// (a nonce to fetch) spends no code or refresh token.
+	if req.jkt, err = e.tokenProof(ctx, client, req); err != nil {
 		return nil, err
 	}
 	gctx, span := e.startSpan(ctx, grantSpan(req.GrantType))

@@ -49,6 +49,9 @@ func (a *API) metadata() map[string]any {
 		"request_parameter_supported":     false,
 		"request_uri_parameter_supported": false,
 		"claims_parameter_supported":      false,
+		// RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint
+		// (and UserInfo), signed with these algorithms.
+		"dpop_signing_alg_values_supported": a.cfg.Engine.DPoPAlgs(),
 	}
 	if a.cfg.Authorize {
 		m["authorization_endpoint"] = iss + PathAuthorize

@@ -43,7 +43,9 @@ func (a *API) Token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.ClientIP = ClientIP(r, a.cfg.TrustedProxies)
+	req.DPoP = a.DPoPProof(r, PathToken)
 	resp, err := a.cfg.Engine.Token(r.Context(), req)
+	a.SetDPoPNonce(w, req.DPoP)
 	if err != nil {
 		WriteError(w, r, a.log, err)
 		return
