@@ -17,11 +17,15 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantPassword          = "password"
+	// GrantDeviceCode is the Device Authorization Grant (RFC 8628 §3.4),
+	// for devices and CLIs without a browser; public clients may use it
+	// (§5.6).
+	GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
 // KnownGrantTypes lists every grant type tokenmint implements, in the order
 // discovery documents publish them.
-var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword}
+var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword, GrantDeviceCode}
 
 // Access token formats.
 const (
