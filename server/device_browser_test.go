@@ -74,7 +74,7 @@ func TestDeviceBrowser(t *testing.T) {
 			}
 			checkDeviceStyled(t, ctx)
 			shot("consent")
-			step("allow", chromedp.Click(chromedp.ID("allow")), chromedp.WaitVisible(chromedp.CSS("h1")))
+			step("allow", chromedp.Click(chromedp.ID("allow")), chromedp.WaitNotPresent(chromedp.ID("allow")), chromedp.WaitVisible(chromedp.CSS("h1")))
 			title, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1")))
 			if title != "Device connected" {
 				t.Fatalf("after Allow the page says %q", title)
