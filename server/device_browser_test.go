@@ -120,4 +120,3 @@ func saveScreenshot(t *testing.T, ctx context.Context, name string, w, h int64) 
 		t.Fatal(err)
 	}
 }
-
