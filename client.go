@@ -18,6 +18,10 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantPassword          = "password"
+	// GrantDeviceCode is the Device Authorization Grant (RFC 8628 §3.4),
+	// for devices and CLIs without a browser; public clients may use it
+	// (§5.6).
+	GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
 // Grant types named by URN (RFC 8628 §3.4, RFC 8693 §2.1, RFC 7523 §2.1).
@@ -30,7 +34,7 @@ const (
 
 // KnownGrantTypes lists every grant type tokenmint implements, in the order
 // discovery documents publish them.
-var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword}
+var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword, GrantDeviceCode}
 
 // Access token formats.
 const (

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -65,6 +66,14 @@ type Config struct {
 	// IDTokenAlg signs ID tokens (default RS256, OIDC Core §15.1).
 	IDTokenAlg string
 	CodeTTL    time.Duration // authorization code lifetime, default 5m
+	// DeviceCodeTTL is the lifetime of a device code and its user code
+	// (RFC 8628), default DefaultDeviceCodeTTL; DeviceInterval the least
+	// time between polls, default DefaultDeviceInterval;
+	// DeviceVerificationURI the page where people enter user codes,
+	// default the issuer followed by /device.
+	DeviceCodeTTL         time.Duration
+	DeviceInterval        time.Duration
+	DeviceVerificationURI string
 	// Dialects holds the policy of each dialect's token endpoint, by the
 	// dialect's name (TokenRequest.Dialect).
 	Dialects map[string]DialectPolicy
@@ -106,6 +115,15 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.CodeTTL <= 0 {
 		cfg.CodeTTL = 5 * time.Minute
 	}
+	if cfg.DeviceCodeTTL <= 0 {
+		cfg.DeviceCodeTTL = DefaultDeviceCodeTTL
+	}
+	if cfg.DeviceInterval <= 0 {
+		cfg.DeviceInterval = DefaultDeviceInterval
+	}
+	if cfg.DeviceVerificationURI == "" {
+		cfg.DeviceVerificationURI = strings.TrimSuffix(cfg.Issuer, "/") + "/device"
+	}
 	if cfg.Passwords == nil {
 		cfg.Passwords = password.NewHasher(password.DefaultParams)
 	}
@@ -144,6 +162,7 @@ type TokenRequest struct {
 	RefreshToken string
 	Username     string
 	Password     string
+	DeviceCode   string // RFC 8628 §3.4
 	// Resources are the resource parameters of the request (RFC 8707
 	// §2), as given; Token validates them (ParseResources) before the
 	// grant runs.
@@ -290,6 +309,8 @@ func (e *Engine) grantFunc(grantType string) (grantRunner, bool) {
 		return e.refresh, true
 	case tokenmint.GrantPassword:
 		return e.password, true
+	case tokenmint.GrantDeviceCode:
+		return e.deviceCode, true
 	}
 	return nil, false
 }
