@@ -220,7 +220,8 @@ func (e *Engine) exchangeDevice(ctx context.Context, c *tokenmint.Client, req *T
 		}
 		f := e.family(c, d.FamilyID, d.Subject, d.Scopes, d.Resources, d.AuthTime)
 		f.SessionID = d.SessionID
-		u = e.newUserIssue(c, f, d.Scopes, audience, "")
+		f.Confirmation = familyConfirmation(c, req.jkt)
+		u = e.newUserIssue(c, f, d.Scopes, audience, "", req.jkt)
 		return u.issuance(), nil
 	})
 	switch {
