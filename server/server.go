@@ -97,7 +97,7 @@ func (s *Server) open(ctx context.Context) error {
 	// are in it at once, the others arrive by its Run (jobs.go).
 	s.store = cache.Wrap(db, cache.Options{TokenEntries: s.cfg.TokenCacheEntries, Logger: s.log, Now: s.now})
 	s.auditStore = db
-	mk, created, err := s.cfg.MasterKeyValue()
+	keys, created, err := s.cfg.Keys(ctx, db)
 	if err != nil {
 		return fmt.Errorf("master key: %w", err)
 	}
@@ -110,7 +110,7 @@ func (s *Server) open(ctx context.Context) error {
 	if err := s.store.Load(ctx); err != nil {
 		return err
 	}
-	s.keys = token.NewKeyset(db, mk.Derive(token.PurposeKeyEncryption), token.KeysetOptions{Now: s.now, Logger: s.log})
+	s.keys = keys.NewKeyset(db, token.KeysetOptions{Now: s.now, Logger: s.log})
 	if err := s.keys.Load(ctx, tokenmint.KnownAlgs...); err != nil {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
@@ -121,8 +121,8 @@ func (s *Server) open(ctx context.Context) error {
 	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now); err != nil {
 		return err
 	}
-	s.secrets, s.passwords = token.NewHasher(mk.Derive(token.PurposeSecretHash)), password.NewHasher(s.cfg.PasswordParams())
-	s.sealer = token.MustSealer(mk.Derive(token.PurposeSecretEncryption))
+	s.secrets, s.passwords = keys.Secrets(), password.NewHasher(s.cfg.PasswordParams())
+	s.sealer = keys.Sealer()
 	if err := s.applySeed(ctx); err != nil {
 		return err
 	}
@@ -132,12 +132,12 @@ func (s *Server) open(ctx context.Context) error {
 		Clients:   s.store.Clients(),
 		Keys:      s.keys,
 		Secrets:   s.secrets,
-		Tokens:    token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		Tokens:    keys.Tokens(),
 		Passwords: s.passwords,
 		Throttle:  s.limiter.loginThrottle(),
 		// Client assertions: the sealed secrets of client_secret_jwt
 		// clients, the jwks_uri of private_key_jwt ones.
-		Sealer:      token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
+		Sealer:      keys.Sealer(),
 		ClientKeys:  jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log}),
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
@@ -151,7 +151,7 @@ func (s *Server) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.handlers(mk)
+	return s.handlers(keys)
 }
 
 // Handler is the server's HTTP handler (for tests and embedding).
