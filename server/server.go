@@ -114,6 +114,7 @@ func (s *Server) open(ctx context.Context) error {
 	if err := s.keys.Load(ctx, tokenmint.KnownAlgs...); err != nil {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
+	s.ready.keys = s.keys
 	s.registerStoreMetrics()
 	if err := s.startAudit(db); err != nil {
 		return err
@@ -162,6 +163,9 @@ func (s *Server) AdminHandler() http.Handler { return s.adminHandler }
 
 // Engine is the protocol core (for tests and benchmarks).
 func (s *Server) Engine() *grant.Engine { return s.engine }
+
+// Keys is the server's signing keyset (for tests).
+func (s *Server) Keys() *token.Keyset { return s.keys }
 
 // Store is the server's storage.
 func (s *Server) Store() tokenmint.Store { return s.store }
