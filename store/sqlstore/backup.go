@@ -2,8 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 )
 
@@ -41,9 +43,19 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	return syncFile(path)
 }
 
+// vacuumInto runs VACUUM INTO on a connection of its own: the read pool
+// is query_only, which refuses it, and the writer's one connection would
+// hold up every write for the copy's duration. VACUUM INTO only reads the
+// database, in one read transaction, so writers carry on.
 func (db *DB) vacuumInto(ctx context.Context, path string) error {
-	// On the read pool: a read transaction, whatever the writer does.
-	if _, err := db.r.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	conn, err := sql.Open("sqlite", db.path+"?"+q.Encode())
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("backup: vacuum into %s: %w", path, err)
 	}
 	return nil
