@@ -204,7 +204,9 @@ func TestContainerImage(t *testing.T) {
 	if resp.StatusCode != 200 || tok["token_type"] != "Bearer" || tok["access_token"] == nil {
 		t.Fatalf("token from the container: %d %v", resp.StatusCode, tok)
 	}
-	var state struct{ State struct{ Health struct{ Status string } } }
+	var state struct {
+		State struct{ Health struct{ Status string } }
+	}
 	var states []json.RawMessage
 	json.Unmarshal([]byte(p.out(t, "inspect", name)), &states)
 	if len(states) == 1 {
