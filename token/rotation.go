@@ -117,6 +117,12 @@ func (k Keys) Tokens() *Hasher { return NewHasher(k.hash[1]) }
 // CookieKey keys the login pages' CSRF tokens (PurposeCookie).
 func (k Keys) CookieKey() []byte { return bytes.Clone(k.hash[2]) }
 
+// Derive returns the current master key's subkey for purpose, for keys of
+// short-lived values that may change with the master key (DPoP nonces:
+// one refused after a rotation is answered with a fresh nonce, RFC 9449
+// §8). Anything stored must use the keys above instead.
+func (k Keys) Derive(purpose string) []byte { return k.masters[0].Derive(purpose) }
+
 // Sealer seals client_secret_jwt secrets under the current master key
 // and opens those of the previous one too.
 func (k Keys) Sealer() *Sealer { return k.sealer(PurposeSecretEncryption) }

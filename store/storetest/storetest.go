@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"Registration", registrationTests()},
 		{"AuditEvents", auditTests()},
 		{"Replay", replayTests()},
+		{"Device", deviceTests()},
 		{"Revision", revisionTests()},
 		{"DeleteExpired", deleteExpiredTests()},
 		{"Misc", miscTests()},
@@ -158,7 +159,7 @@ func normAccess(a tokenmint.AccessToken) tokenmint.AccessToken {
 }
 
 func normFamily(f tokenmint.Family) tokenmint.Family {
-	f.Scopes, f.Resources = list(f.Scopes), list(f.Resources)
+	f.Scopes, f.Resources, f.AMR = list(f.Scopes), list(f.Resources), list(f.AMR)
 	f.AuthTime, f.CreatedAt, f.ExpiresAt, f.RevokedAt = ts(f.AuthTime), ts(f.CreatedAt), ts(f.ExpiresAt), ts(f.RevokedAt)
 	return f
 }
@@ -170,7 +171,7 @@ func normRefresh(r tokenmint.RefreshToken) tokenmint.RefreshToken {
 }
 
 func normCode(c tokenmint.AuthCode) tokenmint.AuthCode {
-	c.Scopes, c.Resources = list(c.Scopes), list(c.Resources)
+	c.Scopes, c.Resources, c.AMR = list(c.Scopes), list(c.Resources), list(c.AMR)
 	c.AuthTime, c.IssuedAt, c.ExpiresAt, c.UsedAt = ts(c.AuthTime), ts(c.IssuedAt), ts(c.ExpiresAt), ts(c.UsedAt)
 	return c
 }
@@ -191,5 +192,6 @@ func normKeys(ks []tokenmint.SigningKey) []tokenmint.SigningKey {
 
 func normSession(s tokenmint.LoginSession) tokenmint.LoginSession {
 	s.AuthTime, s.ExpiresAt = ts(s.AuthTime), ts(s.ExpiresAt)
+	s.AMR = list(s.AMR)
 	return s
 }
