@@ -27,6 +27,7 @@ type Metrics struct {
 	// method.
 	oauthErrors  *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
+	dpopRefused  *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics, with the Go runtime and process
@@ -56,7 +57,11 @@ func NewMetrics() *Metrics {
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tokenmint_client_auth_failures_total", Help: "Failed client authentications (invalid_client) by the method the request used.",
 		}, []string{"method"}),
+		dpopRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tokenmint_dpop_proofs_refused_total", Help: "DPoP proofs refused (RFC 9449), by error code: invalid_dpop_proof or use_dpop_nonce.",
+		}, []string{"error"}),
 	}
+	m.reg.MustRegister(m.dpopRefused)
 	m.reg.MustRegister(m.requests, m.latency, m.issued, m.rateLimited, m.limitErrors, m.oauthErrors, m.authFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -88,6 +93,14 @@ func (m *Metrics) ClientAuthFailed(method string) {
 func (m *Metrics) RateLimited(limit string) {
 	if m != nil {
 		m.rateLimited.WithLabelValues(limit).Inc()
+	}
+}
+
+// DPoPRefused counts a refused DPoP proof by its error code
+// (grant.Config.DPoPRefused).
+func (m *Metrics) DPoPRefused(code string) {
+	if m != nil {
+		m.dpopRefused.WithLabelValues(code).Inc()
 	}
 }
 
