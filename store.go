@@ -198,6 +198,9 @@ const (
 	// ReplayClientAssertion: the jti of a private_key_jwt or
 	// client_secret_jwt client assertion, per client.
 	ReplayClientAssertion = "client_assertion"
+	// ReplayRequestObject: the jti of a request object (RFC 9101), per
+	// client, when it has one.
+	ReplayRequestObject = "request_object"
 )
 
 // PushedRequestStore keeps the requests of Pushed Authorization Requests

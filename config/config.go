@@ -82,6 +82,11 @@ type Config struct {
 	// never in production (package jwksfetch).
 	AllowPrivateFetch bool `yaml:"allow_private_fetch"`
 
+	// RequirePushedAuthorizationRequests refuses every authorization
+	// request that did not come through PAR (RFC 9126 §5), server-wide;
+	// a client's own setting requires it of that client alone.
+	RequirePushedAuthorizationRequests bool `yaml:"require_pushed_authorization_requests"`
+
 	// DialectSettings holds the values of the settings the dialects add
 	// (dialect.Setting), by key; Default fills in their defaults.
 	DialectSettings map[string]string `yaml:"-"`

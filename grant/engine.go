@@ -72,6 +72,9 @@ type Config struct {
 	// Tracing, when set, records a span for each step of a token request
 	// (trace.go); nil records none and costs nothing.
 	Tracing trace.TracerProvider
+	// RequirePushedRequests refuses every authorization request that did
+	// not come through PAR (RFC 9126 §5), whatever the client.
+	RequirePushedRequests bool
 }
 
 // Engine runs the protocol. It is safe for concurrent use.

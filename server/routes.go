@@ -56,6 +56,7 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 		{"GET " + httpapi.PathLogout, "logout", h(pages.Logout)}, // OIDC RP-Initiated Logout
 		{"POST " + httpapi.PathLogout, "logout", h(pages.Logout)},
 		{"GET " + login.PathStylesheet, "", h(login.Stylesheet)},
+		{"POST " + httpapi.PathPAR, "par", tokenLimit(h(pages.PushedAuthorization))}, // RFC 9126 §2
 		// Operations.
 		{"GET /healthz", "", h(api.Healthz)},
 		{"GET /readyz", "", h(api.Readyz)},

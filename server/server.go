@@ -162,6 +162,8 @@ func (s *Server) open(ctx context.Context) error {
 		Now:         s.now,
 		Logger:      s.log,
 		Tracing:     s.tp,
+		// RFC 9126 §5: every authorization request through PAR.
+		RequirePushedRequests: s.cfg.RequirePushedAuthorizationRequests,
 	})
 	if err != nil {
 		return err
