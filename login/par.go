@@ -3,6 +3,7 @@ package login
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
@@ -56,33 +57,49 @@ func (p *Pages) PushedAuthorization(w http.ResponseWriter, r *http.Request) {
 
 // pushedParams decodes the authorization request of a PAR body: the
 // form's parameters but client authentication's, or, when the body
-// carries a request object, its parameters alone (RFC 9126 §3, RFC 9101
-// §6.3). A request_uri is refused (RFC 9126 §2.1).
+// carries a request object, its parameters alone, once verified (RFC 9126
+// §3, RFC 9101 §6.3).
 func (p *Pages) pushedParams(r *http.Request, form url.Values, clientID string) (grant.AuthorizeRequest, error) {
-	switch {
-	case form.Has("request_uri"):
-		return grant.AuthorizeRequest{}, oauth.NewError(oauth.InvalidRequest, "request_uri is not allowed at the PAR endpoint (RFC 9126 §2.1)")
-	case len(form["request"]) > 1:
-		return grant.AuthorizeRequest{}, oauth.NewError(oauth.InvalidRequest, "parameter request is repeated")
-	case form.Has("client_id") && form.Get("client_id") != clientID:
-		return grant.AuthorizeRequest{}, oauth.NewError(oauth.InvalidRequest, "client_id differs from the authenticated client (RFC 9126 §2.1)")
+	req, object, err := decodePushed(form, clientID)
+	if err != nil || object == "" {
+		return req, err
 	}
-	signed := form.Has("request")
-	if signed {
-		params, err := p.cfg.Engine.VerifyRequestObject(r.Context(), clientID, form.Get("request"))
-		if err != nil {
-			return grant.AuthorizeRequest{}, err
-		}
-		form = params
-	} else {
-		for _, k := range clientAuthParams {
-			form.Del(k)
-		}
+	params, err := p.cfg.Engine.VerifyRequestObject(r.Context(), clientID, object)
+	if err != nil {
+		return grant.AuthorizeRequest{}, err
 	}
-	req, derr := decodeValues(form, false)
+	req, derr := decodeValues(params, false)
 	if derr != nil {
 		return req, derr.err
 	}
-	req.Signed = signed
+	req.Signed = true
 	return req, nil
+}
+
+// decodePushed is the PAR request decoder: the authorization request of
+// the form, or the request object to verify instead. A request_uri is
+// refused (RFC 9126 §2.1), as is a client_id other than the
+// authenticated client's.
+func decodePushed(form url.Values, clientID string) (grant.AuthorizeRequest, string, error) {
+	switch {
+	case form.Has("request_uri"):
+		return grant.AuthorizeRequest{}, "", oauth.NewError(oauth.InvalidRequest, "request_uri is not allowed at the PAR endpoint (RFC 9126 §2.1)")
+	case len(form["request"]) > 1 || len(form["client_id"]) > 1:
+		return grant.AuthorizeRequest{}, "", oauth.NewError(oauth.InvalidRequest, "parameter request or client_id is repeated")
+	case form.Has("client_id") && form.Get("client_id") != clientID:
+		return grant.AuthorizeRequest{}, "", oauth.NewError(oauth.InvalidRequest, "client_id differs from the authenticated client (RFC 9126 §2.1)")
+	case form.Has("request"):
+		return grant.AuthorizeRequest{ClientID: clientID}, form.Get("request"), nil
+	}
+	q := url.Values{}
+	for k, v := range form {
+		if !slices.Contains(clientAuthParams, k) {
+			q[k] = v
+		}
+	}
+	req, derr := decodeValues(q, false)
+	if derr != nil {
+		return req, "", derr.err
+	}
+	return req, "", nil
 }

@@ -133,7 +133,9 @@ func (k *parKit) requestObject(t *testing.T, clientID string, key any, alg strin
 }
 
 // authorizeURL is the authorization endpoint with query q.
-func (k *parKit) authorizeURL(q url.Values) string { return k.in.URL + "/oauth2/authorize?" + q.Encode() }
+func (k *parKit) authorizeURL(q url.Values) string {
+	return k.in.URL + "/oauth2/authorize?" + q.Encode()
+}
 
 // errorPage gets authURL and wants the error page (no redirect to the
 // client) naming code.
