@@ -82,6 +82,11 @@ type Config struct {
 	// never in production (package jwksfetch).
 	AllowPrivateFetch bool `yaml:"allow_private_fetch"`
 
+	// DPoPNonce makes every DPoP proof carry a nonce the server issued
+	// (RFC 9449 §8, §9), so that a proof cannot be made ahead of time;
+	// on by default. Nonces rotate every two minutes and need no shared
+	// state: any instance with the same master key accepts them.
+	DPoPNonce bool `yaml:"dpop_nonce"`
 	// RequirePushedAuthorizationRequests refuses every authorization
 	// request that did not come through PAR (RFC 9126 §5), server-wide;
 	// a client's own setting requires it of that client alone.
@@ -149,6 +154,7 @@ func Default() Config {
 		LogFormat:          "text",
 		AuditLog:           "off",
 		AuditRetention:     30 * 24 * time.Hour,
+		DPoPNonce:          true,
 	}
 	// A standard OpenID Connect relying party can register: the code
 	// flow with refresh tokens, the OIDC scopes, a secret or (with PKCE)

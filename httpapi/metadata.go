@@ -54,6 +54,9 @@ func (a *API) metadata() map[string]any {
 		"request_uri_parameter_supported":             false,
 		"require_request_uri_registration":            false,
 		"claims_parameter_supported":                  false,
+		// RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint
+		// (and UserInfo), signed with these algorithms.
+		"dpop_signing_alg_values_supported": a.cfg.Engine.DPoPAlgs(),
 	}
 	if a.cfg.Authorize {
 		m["authorization_endpoint"] = iss + PathAuthorize
@@ -66,6 +69,9 @@ func (a *API) metadata() map[string]any {
 		m["pushed_authorization_request_endpoint"] = iss + PathPAR
 		m["require_pushed_authorization_requests"] = a.cfg.Engine.RequirePushedRequests()
 	}
+	// RFC 8628 §4: the device authorization endpoint, always served
+	// (its grant type is in grant_types_supported).
+	m["device_authorization_endpoint"] = iss + PathDeviceAuthorization
 	if a.cfg.Register {
 		m["registration_endpoint"] = iss + PathRegister // RFC 8414 §2, OIDC Discovery §3
 	}
