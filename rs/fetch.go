@@ -115,8 +115,8 @@ type discovery struct {
 	given  metadata
 	// introspects: the introspection endpoint is needed.
 	introspects bool
-	client *http.Client
-	now    func() time.Time
+	client      *http.Client
+	now         func() time.Time
 
 	mu      sync.Mutex
 	got     *metadata

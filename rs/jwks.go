@@ -35,10 +35,10 @@ type keySet struct {
 
 // keySnapshot is one fetched set.
 type keySnapshot struct {
-	byKID     map[string][]*jose.JSONWebKey
-	all       []*jose.JSONWebKey
-	fetched   time.Time
-	expires   time.Time
+	byKID   map[string][]*jose.JSONWebKey
+	all     []*jose.JSONWebKey
+	fetched time.Time
+	expires time.Time
 }
 
 // lookup returns the keys that may have signed a JWS with header kid
