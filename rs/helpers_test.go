@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -76,7 +77,16 @@ func (e *env) config() rs.Config {
 		ClientSecret: rs.Secret(e.api.Secret),
 		HTTPClient:   &http.Client{Transport: e.calls, Timeout: 10 * time.Second},
 		Now:          e.in.Clock.Now,
+		Logger:       slog.New(slog.NewTextHandler(testLog{e.t}, nil)),
 	}
+}
+
+// testLog sends the middleware's log to the test's.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // middleware builds the middleware of cfg.
@@ -277,4 +287,15 @@ func newJWK(t *testing.T, kid string) (priv, pub jose.JSONWebKey) {
 	}
 	priv = jose.JSONWebKey{Key: k, KeyID: kid, Algorithm: "ES256", Use: "sig"}
 	return priv, priv.Public()
+}
+
+// do sends a request to the API and reports what its handler saw.
+func (a *api) do(t *testing.T, method, path, auth string, proofs ...string) result {
+	t.Helper()
+	a.claims.Store(nil)
+	var got *rs.Claims
+	r := send(t, a.Client(), a.URL+path, method, auth, proofs, nil)
+	got = a.claims.Load()
+	r.claims = got
+	return r
 }
