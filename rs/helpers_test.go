@@ -34,7 +34,7 @@ const apiAud = "https://api.example.com"
 // env is a real tokenmint server, the API's own client (for
 // introspection) and a counter of the API's requests to the server.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	in    *servertest.Instance
 	api   servertest.Client
 	calls *counter
@@ -82,7 +82,7 @@ func (e *env) config() rs.Config {
 }
 
 // testLog sends the middleware's log to the test's.
-type testLog struct{ t *testing.T }
+type testLog struct{ t testing.TB }
 
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))

@@ -126,7 +126,7 @@ func TestForgedJWTs(t *testing.T) {
 }
 
 // serverKey is the server's published key kid.
-func serverKey(t *testing.T, e *env, kid string) jose.JSONWebKey {
+func serverKey(t testing.TB, e *env, kid string) jose.JSONWebKey {
 	t.Helper()
 	resp, err := http.Get(e.in.URL + "/oauth2/jwks")
 	if err != nil {

@@ -188,7 +188,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
-func kidOf(t *testing.T, raw string) string {
+func kidOf(t testing.TB, raw string) string {
 	t.Helper()
 	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
