@@ -31,6 +31,7 @@ type keySet struct {
 
 	mu          sync.Mutex
 	lastAttempt time.Time
+	lastErr     error // of the last attempt, when no set was ever fetched
 }
 
 // keySnapshot is one fetched set.
@@ -86,6 +87,9 @@ func (k *keySet) refresh(ctx context.Context, seen *keySnapshot, unknownKID bool
 	if cur != nil && now.Sub(k.lastAttempt) < k.interval {
 		return cur, nil
 	}
+	if cur == nil && k.lastErr != nil && now.Sub(k.lastAttempt) < discoveryRetry {
+		return nil, k.lastErr // an unreachable issuer is not asked on every request
+	}
 	k.lastAttempt = now
 	next, err := k.fetch(ctx, now)
 	if err == nil {
@@ -93,6 +97,7 @@ func (k *keySet) refresh(ctx context.Context, seen *keySnapshot, unknownKID bool
 		return next, nil
 	}
 	if cur == nil || now.Sub(cur.fetched) > maxStale {
+		k.lastErr = err
 		return nil, err
 	}
 	k.log.WarnContext(ctx, "rs: JWK Set refresh failed; using the previous set", "err", err, "unknown_kid", unknownKID)
