@@ -14,7 +14,6 @@ import (
 
 	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/rs"
-	"github.com/tokenmint/tokenmint/server/servertest"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -243,5 +242,3 @@ func TestUnavailableIssuer(t *testing.T) {
 	cfg.JWKSURL, cfg.ClientID, cfg.ClientSecret = e.in.URL+"/oauth2/jwks", "", ""
 	call(t, e.middleware(cfg).Handler, "GET", "/", "Bearer "+tok).wantRefused(t, 401, rs.CodeInvalidToken, "Bearer")
 }
-
-var _ = servertest.Start
