@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/dpop"
@@ -63,11 +66,22 @@ type Config struct {
 	// IDTokenAlg signs ID tokens (default RS256, OIDC Core §15.1).
 	IDTokenAlg string
 	CodeTTL    time.Duration // authorization code lifetime, default 5m
+	// DeviceCodeTTL is the lifetime of a device code and its user code
+	// (RFC 8628), default DefaultDeviceCodeTTL; DeviceInterval the least
+	// time between polls, default DefaultDeviceInterval;
+	// DeviceVerificationURI the page where people enter user codes,
+	// default the issuer followed by /device.
+	DeviceCodeTTL         time.Duration
+	DeviceInterval        time.Duration
+	DeviceVerificationURI string
 	// Dialects holds the policy of each dialect's token endpoint, by the
 	// dialect's name (TokenRequest.Dialect).
 	Dialects map[string]DialectPolicy
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Tracing, when set, records a span for each step of a token request
+	// (trace.go); nil records none and costs nothing.
+	Tracing trace.TracerProvider
 	// DPoPNonces, when set, makes every DPoP proof carry a nonce it
 	// issued (RFC 9449 §8, §9); nil: proofs need none.
 	DPoPNonces *dpop.Nonces
@@ -82,7 +96,8 @@ type Engine struct {
 	clients ClientSource
 	now     func() time.Time
 	log     *slog.Logger
-	jwks    jwksCache // parsed inline JWK Sets of clients
+	jwks    jwksCache    // parsed inline JWK Sets of clients
+	tracer  trace.Tracer // nil: tracing off
 	dpop    *dpop.Verifier
 }
 
@@ -100,6 +115,15 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.CodeTTL <= 0 {
 		cfg.CodeTTL = 5 * time.Minute
 	}
+	if cfg.DeviceCodeTTL <= 0 {
+		cfg.DeviceCodeTTL = DefaultDeviceCodeTTL
+	}
+	if cfg.DeviceInterval <= 0 {
+		cfg.DeviceInterval = DefaultDeviceInterval
+	}
+	if cfg.DeviceVerificationURI == "" {
+		cfg.DeviceVerificationURI = strings.TrimSuffix(cfg.Issuer, "/") + "/device"
+	}
 	if cfg.Passwords == nil {
 		cfg.Passwords = password.NewHasher(password.DefaultParams)
 	}
@@ -112,6 +136,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Tracing != nil {
+		e.tracer = cfg.Tracing.Tracer(tracerScope)
 	}
 	e.dpop = newDPoPVerifier(cfg, e.now)
 	return e, nil
@@ -135,6 +162,7 @@ type TokenRequest struct {
 	RefreshToken string
 	Username     string
 	Password     string
+	DeviceCode   string // RFC 8628 §3.4
 	// Resources are the resource parameters of the request (RFC 8707
 	// §2), as given; Token validates them (ParseResources) before the
 	// grant runs.
@@ -206,7 +234,9 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	if !ok {
 		return nil, oauth.NewError(oauth.UnsupportedGrantType, "grant_type %q is not supported", truncate(req.GrantType))
 	}
-	client, err := e.authenticateClient(ctx, req.Client)
+	actx, span := e.startSpan(ctx, SpanAuthenticateClient)
+	client, err := e.authenticateClient(actx, req.Client)
+	endSpan(span, err)
 	if client != nil {
 		req.knownClient = client.ID
 	}
@@ -239,7 +269,9 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	if req.jkt, err = e.tokenProof(ctx, client, req); err != nil {
 		return nil, err
 	}
-	resp, err := run(ctx, client, req)
+	gctx, span := e.startSpan(ctx, grantSpan(req.GrantType))
+	resp, err := run(gctx, client, req)
+	endSpan(span, err)
 	if err != nil {
 		return nil, err
 	}
@@ -277,6 +309,8 @@ func (e *Engine) grantFunc(grantType string) (grantRunner, bool) {
 		return e.refresh, true
 	case tokenmint.GrantPassword:
 		return e.password, true
+	case tokenmint.GrantDeviceCode:
+		return e.deviceCode, true
 	}
 	return nil, false
 }

@@ -60,6 +60,9 @@ func (a *API) metadata() map[string]any {
 		// Defined by OpenID Connect Initiating User Registration 1.0.
 		m["prompt_values_supported"] = grant.PromptValues()
 	}
+	// RFC 8628 §4: the device authorization endpoint, always served
+	// (its grant type is in grant_types_supported).
+	m["device_authorization_endpoint"] = iss + PathDeviceAuthorization
 	if a.cfg.Register {
 		m["registration_endpoint"] = iss + PathRegister // RFC 8414 §2, OIDC Discovery §3
 	}

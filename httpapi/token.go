@@ -69,6 +69,7 @@ func TokenRequestFromForm(r *http.Request, form url.Values) (grant.TokenRequest,
 		RefreshToken: form.Get("refresh_token"),
 		Username:     form.Get("username"),
 		Password:     form.Get("password"),
+		DeviceCode:   form.Get("device_code"),
 		Resources:    form[ParamResource],
 	}, nil
 }
