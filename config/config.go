@@ -37,6 +37,13 @@ type Config struct {
 	SigningAlg    string       `yaml:"signing_alg"`
 	Dialects      []string     `yaml:"dialects"`
 
+	// PreviousMasterKey (or the file) is the master key being replaced
+	// during a rotation (tokenmint master-key rotate): what it sealed
+	// still opens, and until the rotation has run, the hash keys derive
+	// from it.
+	PreviousMasterKey     token.Secret `yaml:"previous_master_key"`
+	PreviousMasterKeyFile string       `yaml:"previous_master_key_file"`
+
 	Redis             string   `yaml:"redis"`
 	RateLimitFailOpen bool     `yaml:"rate_limit_fail_open"`
 	TrustedProxies    []string `yaml:"trusted_proxies"`
