@@ -159,7 +159,7 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fresh string
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if fresh = e.token(app, "read", nil); kidOf(t, fresh) == rotated.ID {
 			break
 		}
