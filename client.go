@@ -222,6 +222,12 @@ type Client struct {
 	// was granted.
 	IntersectScopes bool
 
+	// Owner is the ID of the user who manages the client through the
+	// self-service pages (/apps/), "" for a client only operators manage.
+	// An owner sees and changes their own clients there, and no one
+	// else's.
+	Owner string
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

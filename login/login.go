@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/token"
@@ -20,6 +21,8 @@ const (
 	PathLogin      = "/oauth2/login"
 	PathConsent    = "/oauth2/consent"
 	PathStylesheet = "/oauth2/static/login.css"
+	// PathLogo serves the operator's logo (--brand-logo).
+	PathLogo = "/oauth2/static/logo"
 )
 
 // DefaultSessionTTL is the default of Config.SessionTTL.
@@ -45,6 +48,9 @@ type Config struct {
 	Now            func() time.Time
 	// MaxBodyBytes bounds every form body (default 64 KiB).
 	MaxBodyBytes int64
+	// Brand is the operator's name, colour and logo on every page
+	// (--brand-name, --brand-color, --brand-logo).
+	Brand brand.Brand
 }
 
 // Pages serves the authorization endpoint and the pages around it. It is

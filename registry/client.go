@@ -64,6 +64,9 @@ type ClientSpec struct {
 	// (RFC 9701 §6), "" for RS256 (tokenmint.Client).
 	Resources        []string
 	IntrospectionAlg string
+	// Owner is the ID of the user who manages the client through the
+	// self-service pages (tokenmint.Client.Owner); "" for none.
+	Owner string
 
 	profileApplied bool
 }
@@ -199,6 +202,7 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 		UpdatedAt:       now,
 	}
 	c.Resources, c.IntrospectionAlg = slices.Clone(spec.Resources), spec.IntrospectionAlg
+	c.Owner = spec.Owner
 	if c.ID == "" {
 		c.ID = newClientID()
 	}

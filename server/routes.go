@@ -55,7 +55,8 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 		{"POST " + login.PathConsent, "consent", pages.ConsentForm()},
 		{"GET " + httpapi.PathLogout, "logout", h(pages.Logout)}, // OIDC RP-Initiated Logout
 		{"POST " + httpapi.PathLogout, "logout", h(pages.Logout)},
-		{"GET " + login.PathStylesheet, "", h(login.Stylesheet)},
+		{"GET " + login.PathStylesheet, "", h(pages.Stylesheet)}, // in the brand's colour
+		{"GET " + login.PathLogo, "", h(pages.Logo)},             // the brand's logo (--brand-logo)
 		// Operations.
 		{"GET /healthz", "", h(api.Healthz)},
 		{"GET /readyz", "", h(api.Readyz)},

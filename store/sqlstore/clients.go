@@ -16,12 +16,12 @@ const clientCols = `id, name, secret_hash, public, api_key_hash, grant_types, sc
 	idle_ttl, refresh_ttl, claims, allow_plain_pkce, require_consent, created_at, updated_at,
 	profile, allow_no_pkce, intersect_scopes, previous_secret_hash, previous_secret_expires_at,
 	auth_method, tokens_revoked_at, jwks, jwks_uri, auth_signing_alg, secret_enc, previous_secret_enc,
-	resources, introspection_alg`
+	resources, introspection_alg, owner`
 
 const selectClient = `SELECT ` + clientCols + ` FROM clients`
 
 const insertClient = `INSERT INTO clients (` + clientCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	api_key_hash = ?, grant_types = ?, scopes = ?, default_scopes = ?, redirect_uris = ?,
@@ -30,7 +30,7 @@ const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	created_at = ?, updated_at = ?, profile = ?, allow_no_pkce = ?, intersect_scopes = ?,
 	previous_secret_hash = ?, previous_secret_expires_at = ?, auth_method = ?, tokens_revoked_at = ?,
 	jwks = ?, jwks_uri = ?, auth_signing_alg = ?, secret_enc = ?, previous_secret_enc = ?,
-	resources = ?, introspection_alg = ?
+	resources = ?, introspection_alg = ?, owner = ?
 	WHERE id = ?`
 
 // clientArgs lists c's columns in clientCols order, the ID first.
@@ -45,7 +45,7 @@ func clientArgs(c *tokenmint.Client) ([]any, error) {
 		c.Profile, c.AllowNoPKCE, c.IntersectScopes, blob(c.PreviousSecretHash), micros(c.PreviousSecretExpiresAt),
 		c.AuthMethod, micros(c.TokensRevokedAt),
 		string(c.JWKS), c.JWKSURI, c.AuthSigningAlg, blob(c.SecretEnc), blob(c.PreviousSecretEnc),
-		e.json(c.Resources), c.IntrospectionAlg,
+		e.json(c.Resources), c.IntrospectionAlg, c.Owner,
 	}
 	return args, e.err
 }
@@ -60,7 +60,7 @@ func scanClient(r row) (tokenmint.Client, error) {
 		&c.Profile, &c.AllowNoPKCE, &c.IntersectScopes, blobCol{&c.PreviousSecretHash}, timeCol{&c.PreviousSecretExpiresAt},
 		&c.AuthMethod, timeCol{&c.TokensRevokedAt},
 		blobCol{&c.JWKS}, &c.JWKSURI, &c.AuthSigningAlg, blobCol{&c.SecretEnc}, blobCol{&c.PreviousSecretEnc},
-		jsonCol{&c.Resources}, &c.IntrospectionAlg)
+		jsonCol{&c.Resources}, &c.IntrospectionAlg, &c.Owner)
 	return c, err
 }
 

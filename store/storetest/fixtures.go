@@ -52,6 +52,8 @@ func fullClient(id string) tokenmint.Client {
 		// of its JWT introspection responses (RFC 9701).
 		Resources:        []string{"https://api.example/v1", "urn:example:ledger", "https://b.example/?tenant=1&x=é"},
 		IntrospectionAlg: tokenmint.AlgES256,
+		// The self-service owner (issue 17), a user ID.
+		Owner: "user-é-1",
 	}
 }
 
