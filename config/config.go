@@ -130,7 +130,9 @@ type Config struct {
 
 // Brand loads the branding the Brand* settings name (brand.Load):
 // Validate has checked them, but the logo file is read again here.
-func (c Config) Brand() (brand.Brand, error) { return brand.Load(c.BrandName, c.BrandLogo, c.BrandColor) }
+func (c Config) Brand() (brand.Brand, error) {
+	return brand.Load(c.BrandName, c.BrandLogo, c.BrandColor)
+}
 
 // AllDialects returns every dialect name, in the order "all" expands to
 // (package dialects is their registry).
