@@ -8,6 +8,7 @@ import (
 
 	"github.com/tokenmint/tokenmint/adminapi"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/console"
 	"github.com/tokenmint/tokenmint/dialect"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/grant"
@@ -36,7 +37,7 @@ type route struct {
 // JSON 404, or a JSON 405 with Allow when the path has routes for other
 // methods (middleware.go). metrics is nil unless --public-metrics; reg is
 // nil with --registration off.
-func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handler, tokenLimit func(http.Handler) http.Handler, metrics http.Handler, dialects []dialect.Route) []route {
+func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handler, tokenLimit func(http.Handler) http.Handler, metrics http.Handler, dialects []dialect.Route, apps []console.Route) []route {
 	h := func(f http.HandlerFunc) http.Handler { return f }
 	table := []route{
 		// OAuth 2.0 and OpenID Connect, the standard endpoints (package httpapi).
@@ -75,6 +76,9 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 	for _, d := range dialects {
 		table = append(table, route{d.Pattern, d.Endpoint, d.Handler})
 	}
+	for _, a := range apps { // the self-service pages /apps/, only with --self-service (package console)
+		table = append(table, route{a.Pattern, "apps", a.Handler})
+	}
 	return table
 }
 
@@ -82,7 +86,7 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 // metrics and the admin API always; runtime profiles only with --pprof,
 // since they expose the process's internals; the load benchmark's HTTP
 // floor only with --bench-floor.
-func adminRoutes(metrics http.Handler, adm *adminapi.API, pprofOn, floorOn bool) []route {
+func adminRoutes(metrics http.Handler, adm *adminapi.API, pprofOn, floorOn bool, consolePages []console.Route) []route {
 	h := func(f http.HandlerFunc) http.Handler { return f }
 	need := adm.Require // the scope a route needs, besides tokenmint:admin (package adminapi)
 	table := []route{
@@ -114,6 +118,10 @@ func adminRoutes(metrics http.Handler, adm *adminapi.API, pprofOn, floorOn bool)
 		{"POST " + adminapi.PathKeysRotate, "admin", need(adminapi.ScopeKeysWrite, adm.RotateKeys)},
 		{"GET " + adminapi.PathAudit, "admin", need(adminapi.ScopeAuditRead, adm.ListAudit)},
 		{adminapi.PathPrefix + "/", "", h(adm.Fallback)}, // problem+json 404 and 405 under /admin/v1/
+	}
+	// The web console, /console/ (package console, a file per page).
+	for _, c := range consolePages {
+		table = append(table, route{c.Pattern, "console", c.Handler})
 	}
 	if pprofOn {
 		table = append(table,
@@ -182,6 +190,7 @@ func (s *Server) handlers(mk token.MasterKey) error {
 		Logger:         s.log,
 		Now:            s.now,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+		Brand:          s.brand,
 	})
 	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
 		Window: s.limiter.window, FailedAuth: s.limiter.failedAuth(), TokenIPLimit: s.limiter.tokenIP,
@@ -213,18 +222,57 @@ func (s *Server) handlers(mk token.MasterKey) error {
 	if err != nil {
 		return err
 	}
-	s.handler = s.mount(publicRoutes(api, pages, reg, tokenLimit, publicMetrics, dialectRoutes))
-	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(mk), s.cfg.Pprof, s.cfg.BenchFloor))
+	cons, err := s.console(mk)
+	if err != nil {
+		return err
+	}
+	var apps []console.Route
+	if s.cfg.SelfService {
+		apps = cons.AppRoutes()
+	}
+	s.handler = s.mount(publicRoutes(api, pages, reg, tokenLimit, publicMetrics, dialectRoutes, apps))
+	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(mk), s.cfg.Pprof, s.cfg.BenchFloor, cons.OperatorRoutes()))
 	return nil
+}
+
+// adminRegistry is the registry of the admin plane (the admin API and
+// the console): every change it makes is an audit event.
+func (s *Server) adminRegistry(mk token.MasterKey) *registry.Registry {
+	return &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
+		Sealer:    token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
+		Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit}
+}
+
+// console builds the web console and the self-service pages over the
+// same registry as the admin API.
+func (s *Server) console(mk token.MasterKey) (*console.Console, error) {
+	return console.New(console.Config{
+		Engine:         s.engine,
+		Registry:       s.adminRegistry(mk),
+		Keys:           s.keys,
+		Audit:          s.auditStore,
+		SigningAlg:     s.cfg.SigningAlg,
+		KeyRetireAfter: s.cfg.KeyRetireAfter,
+		Invalidate:     s.store.Clients().Invalidate,
+		CookieKey:      mk.Derive(token.PurposeCookie),
+		ProfileNames:   dialects.Names(),
+		Brand:          s.brand,
+		ConsoleURL:     s.cfg.ConsoleURL,
+		SelfService:    s.cfg.SelfService,
+		Policy: console.Policy{GrantTypes: s.cfg.SelfServiceGrantTypes, Scopes: s.cfg.SelfServiceScopes,
+			AuthMethods: s.cfg.SelfServiceAuthMethods, MaxApps: s.cfg.SelfServiceMaxApps, RedirectHosts: s.cfg.SelfServiceRedirectHosts},
+		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+		TrustedProxies: s.cfg.TrustedProxyPrefixes(),
+		Logger:         s.log,
+		Now:            s.now,
+	})
 }
 
 // adminAPI builds the admin API over the server's store, engine and keys.
 func (s *Server) adminAPI(mk token.MasterKey) *adminapi.API {
 	return adminapi.New(adminapi.Config{
-		Engine: s.engine,
-		Registry: &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
-			Sealer:    token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
-			Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit},
+		Engine:         s.engine,
+		Registry:       s.adminRegistry(mk),
 		Keys:           s.keys,
 		Audit:          s.auditStore,
 		SigningAlg:     s.cfg.SigningAlg,

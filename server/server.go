@@ -16,7 +16,9 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/audit"
+	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/console"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/jwksfetch"
@@ -49,6 +51,7 @@ type Server struct {
 	passwords  *password.Hasher // user passwords (Registry)
 	audit      *audit.Recorder
 	auditLog   io.WriteCloser // nil when audit_log is off
+	brand      brand.Brand    // --brand-name, --brand-color, --brand-logo
 	stderr     io.Writer
 }
 
@@ -149,6 +152,14 @@ func (s *Server) open(ctx context.Context) error {
 		Logger:      s.log,
 	})
 	if err != nil {
+		return err
+	}
+	if s.brand, err = s.cfg.Brand(); err != nil {
+		return err
+	}
+	// The console's own sign-in client, on every start (console.EnsureClient).
+	uris := console.RedirectURIs(s.cfg.Issuer, s.cfg.ConsoleURL, s.cfg.SelfService)
+	if err := console.EnsureClient(ctx, s.adminRegistry(mk), uris); err != nil {
 		return err
 	}
 	return s.handlers(mk)
