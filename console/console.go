@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
@@ -79,12 +80,13 @@ type Policy struct {
 
 // Console serves both sites.
 type Console struct {
-	cfg    Config
-	log    *slog.Logger
-	store  tokenmint.Store
-	issuer *url.URL
-	ops    *site
-	apps   *site
+	ensured atomic.Bool // EnsureClient succeeded on this instance
+	cfg     Config
+	log     *slog.Logger
+	store   tokenmint.Store
+	issuer  *url.URL
+	ops     *site
+	apps    *site
 }
 
 // site is one of the two sets of pages: where it is mounted, its cookies

@@ -17,9 +17,13 @@ const ClientID = "tokenmint-console"
 
 // Lifetimes of a console session: the access token that is the session
 // lasts at most SessionTTL, and ends after SessionIdle without a page
-// (every page checks it, which counts as a use).
+// (every page checks it, which counts as a use). An hour, the default
+// access token lifetime, so that the console's client never holds signing
+// keys longer than others do (registry.Registry.KeyRetireAfter); a page
+// after it signs in again at once while the login session lasts
+// (session_ttl), without the password.
 const (
-	SessionTTL  = 8 * time.Hour
+	SessionTTL  = time.Hour
 	SessionIdle = 30 * time.Minute
 )
 
@@ -47,7 +51,9 @@ func RedirectURIs(issuer, consoleURL string, selfService bool) []string {
 }
 
 // EnsureClient makes sure the console's client exists with the redirect
-// URIs given, at the start of every instance: it is created when missing
+// URIs given. Each instance calls it before its first sign-in (so a
+// server whose console is never used has no such client): it is created
+// when missing
 // (two instances starting together: the one that loses the race finds it
 // made), and the URIs this instance needs are added to those it has, never
 // removed, so that instances configured differently do not undo each

@@ -164,6 +164,10 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, s *site) {
 				"Set --console-url to the address browsers use (for example https://admin.example.com/console/).")
 		return
 	}
+	if err := c.ensureClient(r); err != nil {
+		c.failed(w, r, s, err)
+		return
+	}
 	state := rand.Text()
 	next := safeNext(s, r.URL.Query().Get("next"))
 	s.setCookie(w, s.signInCookie(), state+"."+base64.RawURLEncoding.EncodeToString([]byte(next)), signInTTL)
@@ -177,6 +181,22 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, s *site) {
 		"code_challenge_method": {"S256"},
 	}
 	http.Redirect(w, r, strings.TrimSuffix(c.cfg.Engine.Issuer(), "/")+httpapi.PathAuthorize+"?"+q.Encode(), http.StatusSeeOther)
+}
+
+// ensureClient makes the console's client before this instance's first
+// sign-in (EnsureClient), as the system.
+func (c *Console) ensureClient(r *http.Request) error {
+	if c.ensured.Load() {
+		return nil
+	}
+	uris := RedirectURIs(c.cfg.Engine.Issuer(), c.cfg.ConsoleURL, c.cfg.SelfService)
+	ctx := registry.WithActor(r.Context(), tokenmint.ActorSystem, "")
+	if err := EnsureClient(ctx, c.cfg.Registry, uris); err != nil {
+		return err
+	}
+	c.ensured.Store(true)
+	c.cfg.Invalidate()
+	return nil
 }
 
 // callback finishes a sign-in: the state must be this browser's, then the

@@ -18,7 +18,6 @@ import (
 	"github.com/tokenmint/tokenmint/audit"
 	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/config"
-	"github.com/tokenmint/tokenmint/console"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/jwksfetch"
@@ -155,11 +154,6 @@ func (s *Server) open(ctx context.Context) error {
 		return err
 	}
 	if s.brand, err = s.cfg.Brand(); err != nil {
-		return err
-	}
-	// The console's own sign-in client, on every start (console.EnsureClient).
-	uris := console.RedirectURIs(s.cfg.Issuer, s.cfg.ConsoleURL, s.cfg.SelfService)
-	if err := console.EnsureClient(ctx, s.adminRegistry(mk), uris); err != nil {
 		return err
 	}
 	return s.handlers(mk)
