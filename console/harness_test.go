@@ -167,3 +167,5 @@ func shown(t *testing.T, p page, id string) string {
 	}
 	return html.UnescapeString(m[1])
 }
+
+type configT = config.Config

@@ -79,7 +79,7 @@ func userErrors(err error) formErrors {
 }
 
 type userPage struct {
-	Target tokenmint.User
+	Target *tokenmint.User
 	Self   bool // the signed-in user
 }
 
@@ -90,7 +90,7 @@ func (c *Console) showUser(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	c.render(w, r, http.StatusOK, "user", &view{site: c.ops, viewer: v, Title: u.Username, Notice: notice(r),
-		Data: userPage{Target: u, Self: u.ID == v.User.ID}})
+		Data: userPage{Target: &u, Self: u.ID == v.User.ID}})
 }
 
 func (c *Console) targetUser(w http.ResponseWriter, r *http.Request, v *viewer) (tokenmint.User, bool) {
@@ -137,7 +137,7 @@ func (c *Console) updateUser(w http.ResponseWriter, r *http.Request, v *viewer) 
 		typed := u
 		typed.Username, typed.Email, typed.Name = f.Username, f.Email, f.Name
 		c.render(w, r, http.StatusBadRequest, "user", &view{site: c.ops, viewer: v, Title: u.Username,
-			Error: errs.Summary(), Fields: errs, Data: userPage{Target: typed, Self: u.ID == v.User.ID}})
+			Error: errs.Summary(), Fields: errs, Data: userPage{Target: &typed, Self: u.ID == v.User.ID}})
 		return
 	}
 	c.userDone(w, r, u.ID, "user-saved")
@@ -165,7 +165,7 @@ func (c *Console) setPassword(w http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	if len(errs) > 0 {
 		c.render(w, r, http.StatusBadRequest, "user", &view{site: c.ops, viewer: v, Title: u.Username,
-			Error: errs.Summary(), Fields: errs, Data: userPage{Target: u, Self: u.ID == v.User.ID}})
+			Error: errs.Summary(), Fields: errs, Data: userPage{Target: &u, Self: u.ID == v.User.ID}})
 		return
 	}
 	c.userDone(w, r, u.ID, "password-set")
@@ -189,7 +189,7 @@ func (c *Console) setDisabled(w http.ResponseWriter, r *http.Request, v *viewer,
 	}
 	if disabled && u.ID == v.User.ID {
 		c.render(w, r, http.StatusConflict, "user", &view{site: c.ops, viewer: v, Title: u.Username,
-			Error: "You cannot disable yourself: ask another administrator.", Data: userPage{Target: u, Self: true}})
+			Error: "You cannot disable yourself: ask another administrator.", Data: userPage{Target: &u, Self: true}})
 		return
 	}
 	if _, err := c.cfg.Registry.SetDisabled(r.Context(), u.ID, disabled); err != nil {
