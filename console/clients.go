@@ -140,7 +140,7 @@ type clientOptions struct {
 }
 
 var options = clientOptions{
-	AuthMethods:   tokenmint.AuthMethods,
+	AuthMethods:   append(slices.Clone(tokenmint.AuthMethods), tokenmint.AuthMethodTLSClientAuth, tokenmint.AuthMethodSelfSignedTLSClientAuth),
 	GrantTypes:    tokenmint.KnownGrantTypes,
 	Formats:       []string{tokenmint.FormatJWT, tokenmint.FormatOpaque},
 	Algs:          tokenmint.KnownAlgs,

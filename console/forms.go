@@ -76,6 +76,21 @@ var clientFormFields = []formField{
 	{name: "allow_no_pkce", kind: kindBool},
 	{name: "intersect_scopes", kind: kindBool},
 	{name: "has_api_key", kind: kindBool},
+	// Mutual TLS (RFC 8705), DPoP (RFC 9449), OpenID Connect registration,
+	// PAR (RFC 9126), JAR (RFC 9101).
+	{name: "tls_client_auth_subject_dn", kind: kindText, max: 1024},
+	{name: "tls_client_auth_san_dns", kind: kindText, max: 255},
+	{name: "tls_client_auth_san_uri", kind: kindText, max: 2048},
+	{name: "tls_client_auth_san_ip", kind: kindText, max: 64},
+	{name: "tls_client_auth_san_email", kind: kindText, max: 320},
+	{name: "tls_client_certificate_bound_access_tokens", kind: kindBool},
+	{name: "dpop_bound_access_tokens", kind: kindBool},
+	{name: "subject_type", kind: kindText, max: 16},
+	{name: "sector_identifier_uri", kind: kindText, max: 2048},
+	{name: "backchannel_logout_uri", kind: kindText, max: 2048},
+	{name: "backchannel_logout_session_required", kind: kindBool},
+	{name: "require_pushed_authorization_requests", kind: kindBool},
+	{name: "require_signed_request_object", kind: kindBool},
 }
 
 // formErrors are the fields of a form that were refused, each with its
@@ -322,6 +337,14 @@ var labels = map[string]string{
 	"password":                          "Password",
 	"grace":                             "Grace period",
 	"app_type":                          "Kind of app",
+	"tls_client_auth_subject_dn":        "Certificate subject DN",
+	"tls_client_auth_san_dns":           "Certificate DNS name",
+	"tls_client_auth_san_uri":           "Certificate URI",
+	"tls_client_auth_san_ip":            "Certificate IP address",
+	"tls_client_auth_san_email":         "Certificate email",
+	"subject_type":                      "Subject type",
+	"sector_identifier_uri":             "Sector identifier URL",
+	"backchannel_logout_uri":            "Back-channel logout URL",
 }
 
 func label(name string) string {
@@ -342,6 +365,12 @@ type clientForm struct {
 	GrantTypes                                                   []string
 	RequireConsent, AllowPlainPKCE, AllowNoPKCE, IntersectScopes bool
 	HasAPIKey                                                    bool
+	// The settings of issues 16 and 18 (mTLS, DPoP, OIDC registration,
+	// PAR, JAR).
+	TLSSubjectDN, TLSSANDNS, TLSSANURI, TLSSANIP, TLSSANEmail string
+	SubjectType, SectorIdentifierURI, BackchannelLogoutURI    string
+	CertBound, DPoPBound, BackchannelSession, RequirePAR      bool
+	RequireSignedRequest                                      bool
 }
 
 // formFromMetadata is the form of a stored client.
@@ -362,6 +391,12 @@ func formFromMetadata(m *clientmeta.Metadata) clientForm {
 	if len(m.JWKS) > 0 {
 		f.JWKS = string(m.JWKS)
 	}
+	f.TLSSubjectDN, f.TLSSANDNS, f.TLSSANURI = m.TLSClientAuthSubjectDN, m.TLSClientAuthSANDNS, m.TLSClientAuthSANURI
+	f.TLSSANIP, f.TLSSANEmail = m.TLSClientAuthSANIP, m.TLSClientAuthSANEmail
+	f.SubjectType, f.SectorIdentifierURI, f.BackchannelLogoutURI = m.SubjectType, m.SectorIdentifierURI, m.BackchannelLogoutURI
+	f.CertBound, f.DPoPBound = m.TLSClientCertificateBoundAccessTokens, m.DPoPBoundAccessTokens
+	f.BackchannelSession, f.RequirePAR = m.BackchannelLogoutSessionRequired, m.RequirePushedAuthorizationRequests
+	f.RequireSignedRequest = m.RequireSignedRequestObject
 	return f
 }
 
@@ -379,6 +414,13 @@ func formFromValues(v url.Values) clientForm {
 		AuthSigningAlg: v.Get("token_endpoint_auth_signing_alg"), GrantTypes: v["grant_types"],
 		RequireConsent: on("require_consent"), AllowPlainPKCE: on("allow_plain_pkce"), AllowNoPKCE: on("allow_no_pkce"),
 		IntersectScopes: on("intersect_scopes"), HasAPIKey: on("has_api_key"),
+		TLSSubjectDN: v.Get("tls_client_auth_subject_dn"), TLSSANDNS: v.Get("tls_client_auth_san_dns"),
+		TLSSANURI: v.Get("tls_client_auth_san_uri"), TLSSANIP: v.Get("tls_client_auth_san_ip"),
+		TLSSANEmail: v.Get("tls_client_auth_san_email"), SubjectType: v.Get("subject_type"),
+		SectorIdentifierURI: v.Get("sector_identifier_uri"), BackchannelLogoutURI: v.Get("backchannel_logout_uri"),
+		CertBound: on("tls_client_certificate_bound_access_tokens"), DPoPBound: on("dpop_bound_access_tokens"),
+		BackchannelSession: on("backchannel_logout_session_required"), RequirePAR: on("require_pushed_authorization_requests"),
+		RequireSignedRequest: on("require_signed_request_object"),
 	}
 }
 

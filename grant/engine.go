@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/password"
@@ -67,6 +69,9 @@ type Config struct {
 	Dialects map[string]DialectPolicy
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Tracing, when set, records a span for each step of a token request
+	// (trace.go); nil records none and costs nothing.
+	Tracing trace.TracerProvider
 }
 
 // Engine runs the protocol. It is safe for concurrent use.
@@ -75,7 +80,8 @@ type Engine struct {
 	clients ClientSource
 	now     func() time.Time
 	log     *slog.Logger
-	jwks    jwksCache // parsed inline JWK Sets of clients
+	jwks    jwksCache    // parsed inline JWK Sets of clients
+	tracer  trace.Tracer // nil: tracing off
 }
 
 // New checks cfg and returns an Engine.
@@ -104,6 +110,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Tracing != nil {
+		e.tracer = cfg.Tracing.Tracer(tracerScope)
 	}
 	return e, nil
 }
@@ -193,7 +202,9 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	if !ok {
 		return nil, oauth.NewError(oauth.UnsupportedGrantType, "grant_type %q is not supported", truncate(req.GrantType))
 	}
-	client, err := e.authenticateClient(ctx, req.Client)
+	actx, span := e.startSpan(ctx, SpanAuthenticateClient)
+	client, err := e.authenticateClient(actx, req.Client)
+	endSpan(span, err)
 	if client != nil {
 		req.knownClient = client.ID
 	}
@@ -221,7 +232,9 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	if req.Resources, err = ParseResources(req.Resources); err != nil {
 		return nil, err
 	}
-	resp, err := run(ctx, client, req)
+	gctx, span := e.startSpan(ctx, grantSpan(req.GrantType))
+	resp, err := run(gctx, client, req)
+	endSpan(span, err)
 	if err != nil {
 		return nil, err
 	}
