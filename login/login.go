@@ -48,6 +48,9 @@ type Config struct {
 	Now            func() time.Time
 	// MaxBodyBytes bounds every form body (default 64 KiB).
 	MaxBodyBytes int64
+	// DeviceThrottle limits wrong user codes on the device verification
+	// page (RFC 8628 §5.1); nil means unlimited.
+	DeviceThrottle DeviceThrottle
 	// Brand is the operator's name, colour and logo on every page
 	// (--brand-name, --brand-color, --brand-logo).
 	Brand brand.Brand

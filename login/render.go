@@ -34,6 +34,7 @@ type page struct {
 	Username   string
 	Error      string
 	Message    string
+	UserCode   string // the device flow's user code (RFC 8628), as shown
 	// The operator's brand (Config.Brand): its name, and its logo's URL
 	// when there is one.
 	BrandName string

@@ -58,6 +58,12 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 		{"POST " + httpapi.PathLogout, "logout", h(pages.Logout)},
 		{"GET " + login.PathStylesheet, "", h(pages.Stylesheet)}, // in the brand's colour
 		{"GET " + login.PathLogo, "", h(pages.Logo)},             // the brand's logo (--brand-logo)
+		// The Device Authorization Grant (RFC 8628): the device's endpoint, the person's verification page.
+		{"POST " + httpapi.PathDeviceAuthorization, "device_authorization", tokenLimit(h(api.DeviceAuthorization))}, // §3.1
+		{"GET " + login.PathDevice, "device", h(pages.DeviceGET)},                                                   // §3.3
+		{"POST " + login.PathDevice, "device", pages.DeviceForm()},
+		{"POST " + login.PathDeviceLogin, "device", pages.DeviceLoginForm()},
+		{"POST " + login.PathDeviceConsent, "device", pages.DeviceConsentForm()},
 		// Operations.
 		{"GET /healthz", "", h(api.Healthz)},
 		{"GET /readyz", "", h(api.Readyz)},
@@ -167,7 +173,7 @@ func benchFloor(w http.ResponseWriter, r *http.Request) {
 
 // handlers builds the public and the admin listener's handlers from
 // their tables, with the dialects the configuration enables.
-func (s *Server) handlers(mk token.MasterKey) error {
+func (s *Server) handlers(keys token.Keys) error {
 	api := httpapi.New(httpapi.Config{
 		Engine:         s.engine,
 		Ready:          s.ready,
@@ -183,13 +189,14 @@ func (s *Server) handlers(mk token.MasterKey) error {
 	pages := login.New(login.Config{
 		Engine:         s.engine,
 		Store:          s.store,
-		Sessions:       token.NewHasher(mk.Derive(token.PurposeTokenHash)),
-		CSRFKey:        mk.Derive(token.PurposeCookie),
+		Sessions:       keys.Tokens(),
+		CSRFKey:        keys.CookieKey(),
 		SessionTTL:     s.cfg.SessionTTL,
 		TrustedProxies: s.cfg.TrustedProxyPrefixes(),
 		Logger:         s.log,
 		Now:            s.now,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+		DeviceThrottle: s.limiter.deviceThrottle(),
 		Brand:          s.brand,
 	})
 	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
@@ -218,11 +225,11 @@ func (s *Server) handlers(mk token.MasterKey) error {
 	if s.cfg.PublicMetrics {
 		publicMetrics = s.metrics.Handler()
 	}
-	reg, err := s.registration(mk)
+	reg, err := s.registration(keys)
 	if err != nil {
 		return err
 	}
-	cons, err := s.console(mk)
+	cons, err := s.console(keys)
 	if err != nil {
 		return err
 	}
@@ -231,30 +238,30 @@ func (s *Server) handlers(mk token.MasterKey) error {
 		apps = cons.AppRoutes()
 	}
 	s.handler = s.mount(publicRoutes(api, pages, reg, tokenLimit, publicMetrics, dialectRoutes, apps))
-	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(mk), s.cfg.Pprof, s.cfg.BenchFloor, cons.OperatorRoutes()))
+	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(keys), s.cfg.Pprof, s.cfg.BenchFloor, cons.OperatorRoutes()))
 	return nil
 }
 
 // adminRegistry is the registry of the admin plane (the admin API and
 // the console): every change it makes is an audit event.
-func (s *Server) adminRegistry(mk token.MasterKey) *registry.Registry {
-	return &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
-		Sealer:    token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
+func (s *Server) adminRegistry(keys token.Keys) *registry.Registry {
+	return &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
+		Sealer:    keys.Sealer(),
 		Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit}
 }
 
 // console builds the web console and the self-service pages over the
 // same registry as the admin API.
-func (s *Server) console(mk token.MasterKey) (*console.Console, error) {
+func (s *Server) console(keys token.Keys) (*console.Console, error) {
 	return console.New(console.Config{
 		Engine:         s.engine,
-		Registry:       s.adminRegistry(mk),
+		Registry:       s.adminRegistry(keys),
 		Keys:           s.keys,
 		Audit:          s.auditStore,
 		SigningAlg:     s.cfg.SigningAlg,
 		KeyRetireAfter: s.cfg.KeyRetireAfter,
 		Invalidate:     s.store.Clients().Invalidate,
-		CookieKey:      mk.Derive(token.PurposeCookie),
+		CookieKey:      keys.CookieKey(),
 		ProfileNames:   dialects.Names(),
 		Brand:          s.brand,
 		ConsoleURL:     s.cfg.ConsoleURL,
@@ -269,10 +276,10 @@ func (s *Server) console(mk token.MasterKey) (*console.Console, error) {
 }
 
 // adminAPI builds the admin API over the server's store, engine and keys.
-func (s *Server) adminAPI(mk token.MasterKey) *adminapi.API {
+func (s *Server) adminAPI(keys token.Keys) *adminapi.API {
 	return adminapi.New(adminapi.Config{
 		Engine:         s.engine,
-		Registry:       s.adminRegistry(mk),
+		Registry:       s.adminRegistry(keys),
 		Keys:           s.keys,
 		Audit:          s.auditStore,
 		SigningAlg:     s.cfg.SigningAlg,
@@ -297,16 +304,16 @@ func dialectPolicies() map[string]grant.DialectPolicy {
 
 // registration builds the handler of dynamic client registration, or nil
 // with --registration off.
-func (s *Server) registration(mk token.MasterKey) (*registration.Handler, error) {
+func (s *Server) registration(keys token.Keys) (*registration.Handler, error) {
 	if s.cfg.Registration == config.RegistrationOff {
 		return nil, nil
 	}
 	return registration.New(registration.Config{
 		Store:  s.store,
 		Engine: s.engine,
-		Registry: &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
-			Sealer: token.MustSealer(mk.Derive(token.PurposeSecretEncryption)), Now: s.now, Profiles: dialects.Profile},
-		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		Registry: &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
+			Sealer: keys.Sealer(), Now: s.now, Profiles: dialects.Profile},
+		Tokens: keys.Tokens(),
 		Policy: registration.Policy{Mode: s.cfg.Registration, GrantTypes: s.cfg.RegistrationGrantTypes,
 			Scopes: s.cfg.RegistrationScopes, AuthMethods: s.cfg.RegistrationAuthMethods},
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,

@@ -19,6 +19,7 @@ import (
 	"github.com/tokenmint/tokenmint/audit"
 	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/dpop"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/jwksfetch"
@@ -113,7 +114,7 @@ func (s *Server) open(ctx context.Context) error {
 	// are in it at once, the others arrive by its Run (jobs.go).
 	s.store = cache.Wrap(db, cache.Options{TokenEntries: s.cfg.TokenCacheEntries, Logger: s.log, Now: s.now})
 	s.auditStore = db
-	mk, created, err := s.cfg.MasterKeyValue()
+	keys, created, err := s.cfg.Keys(ctx, db)
 	if err != nil {
 		return fmt.Errorf("master key: %w", err)
 	}
@@ -126,10 +127,11 @@ func (s *Server) open(ctx context.Context) error {
 	if err := s.store.Load(ctx); err != nil {
 		return err
 	}
-	s.keys = token.NewKeyset(db, mk.Derive(token.PurposeKeyEncryption), token.KeysetOptions{Now: s.now, Logger: s.log})
+	s.keys = keys.NewKeyset(db, token.KeysetOptions{Now: s.now, Logger: s.log})
 	if err := s.keys.Load(ctx, tokenmint.KnownAlgs...); err != nil {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
+	s.ready.keys = s.keys
 	s.registerStoreMetrics()
 	if err := s.startAudit(db); err != nil {
 		return err
@@ -137,8 +139,8 @@ func (s *Server) open(ctx context.Context) error {
 	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now, s.tp); err != nil {
 		return err
 	}
-	s.secrets, s.passwords = token.NewHasher(mk.Derive(token.PurposeSecretHash)), password.NewHasher(s.cfg.PasswordParams())
-	s.sealer = token.MustSealer(mk.Derive(token.PurposeSecretEncryption))
+	s.secrets, s.passwords = keys.Secrets(), password.NewHasher(s.cfg.PasswordParams())
+	s.sealer = keys.Sealer()
 	if err := s.applySeed(ctx); err != nil {
 		return err
 	}
@@ -148,12 +150,12 @@ func (s *Server) open(ctx context.Context) error {
 		Clients:   s.store.Clients(),
 		Keys:      s.keys,
 		Secrets:   s.secrets,
-		Tokens:    token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		Tokens:    keys.Tokens(),
 		Passwords: s.passwords,
 		Throttle:  s.limiter.loginThrottle(),
 		// Client assertions: the sealed secrets of client_secret_jwt
 		// clients, the jwks_uri of private_key_jwt ones.
-		Sealer:      token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
+		Sealer:      keys.Sealer(),
 		ClientKeys:  jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log, Tracing: s.tp}),
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
@@ -164,6 +166,8 @@ func (s *Server) open(ctx context.Context) error {
 		Now:         s.now,
 		Logger:      s.log,
 		Tracing:     s.tp,
+		DPoPNonces:  s.dpopNonces(keys),
+		DPoPRefused: s.metrics.DPoPRefused,
 	})
 	if err != nil {
 		return err
@@ -171,7 +175,7 @@ func (s *Server) open(ctx context.Context) error {
 	if s.brand, err = s.cfg.Brand(); err != nil {
 		return err
 	}
-	return s.handlers(mk)
+	return s.handlers(keys)
 }
 
 // Handler is the server's HTTP handler (for tests and embedding).
@@ -182,6 +186,9 @@ func (s *Server) AdminHandler() http.Handler { return s.adminHandler }
 
 // Engine is the protocol core (for tests and benchmarks).
 func (s *Server) Engine() *grant.Engine { return s.engine }
+
+// Keys is the server's signing keyset (for tests).
+func (s *Server) Keys() *token.Keyset { return s.keys }
 
 // Store is the server's storage.
 func (s *Server) Store() tokenmint.Store { return s.store }
@@ -362,4 +369,14 @@ func (s *Server) registerStoreMetrics() {
 			ConstLabels: prometheus.Labels{"result": r.result},
 		}, func() float64 { return float64(r.count(s.store.Stats().Tokens)) }))
 	}
+}
+
+// dpopNonces is the source of DPoP nonces (RFC 9449 §8), keyed from the
+// master key so that every instance mints and accepts the same ones; nil
+// with --dpop-nonce=false.
+func (s *Server) dpopNonces(keys token.Keys) *dpop.Nonces {
+	if !s.cfg.DPoPNonce {
+		return nil
+	}
+	return dpop.NewNonces(keys.Derive(token.PurposeDPoPNonce), dpop.DefaultNonceWindow)
 }
