@@ -75,6 +75,7 @@ func settings(c *Config) []setting {
 		{key: "dpop_nonce", ptr: &c.DPoPNonce, help: "require a server-issued nonce in every DPoP proof (RFC 9449 §8); --dpop-nonce=false accepts proofs without one"},
 		{key: "previous_master_key", ptr: &c.PreviousMasterKey, help: "the master key being replaced during a rotation, base64 or hex (environment or file only)", noFlag: true},
 		{key: "previous_master_key_file", ptr: &c.PreviousMasterKeyFile, help: "`FILE` of the master key being replaced during a rotation: what it sealed still opens"},
+		{key: "require_pushed_authorization_requests", ptr: &c.RequirePushedAuthorizationRequests, help: "refuse every authorization request that did not come through the PAR endpoint /oauth2/par (RFC 9126), whatever the client"},
 		{key: "console_url", ptr: &c.ConsoleURL, help: "the console's `URL` as browsers reach it, when not the admin listener's loopback address (https://admin.example.com/console/)"},
 		{key: "self_service", ptr: &c.SelfService, help: "serve the self-service pages /apps/ on the public listener: signed-in users manage their own apps"},
 		{key: "self_service_grant_types", ptr: &c.SelfServiceGrantTypes, help: "grant types a self-service app may get, a comma-separated `LIST` of authorization_code, refresh_token, client_credentials"},
