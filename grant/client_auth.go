@@ -39,6 +39,11 @@ type Credentials struct {
 	// the client's own (EmpowerID's X-EmpowerID-API-Key); verified when
 	// present, required where the dialect's policy says so.
 	APIKey string
+	// Certificate is the client's TLS certificate, when it presented one
+	// (mutual TLS, RFC 8705): how tls_client_auth and
+	// self_signed_tls_client_auth clients authenticate, and what
+	// certificate-bound tokens are bound to.
+	Certificate *ClientCertificate
 }
 
 // dummySum is compared against when the client is unknown, so that an

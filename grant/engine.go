@@ -2,6 +2,7 @@ package grant
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -67,6 +68,15 @@ type Config struct {
 	Dialects map[string]DialectPolicy
 	Now      func() time.Time
 	Logger   *slog.Logger
+
+	// ClientCAs are the CAs a tls_client_auth client's certificate must
+	// chain to (RFC 8705 §2.1); nil: only certificates forwarded by a
+	// trusted proxy, which validated the chain, are accepted.
+	ClientCAs *x509.CertPool
+	// MutualTLS is true when client certificates reach the engine (the
+	// server serves TLS, or a proxy forwards them): the mutual-TLS methods
+	// and certificate-bound tokens are served.
+	MutualTLS bool
 }
 
 // Engine runs the protocol. It is safe for concurrent use.

@@ -213,6 +213,9 @@ func (s *Server) handlers(mk token.MasterKey) error {
 		return err
 	}
 	s.handler = s.mount(publicRoutes(api, pages, reg, tokenLimit, publicMetrics, dialectRoutes))
+	if s.cfg.TLSClientCertHeader != "" { // behind a TLS-terminating proxy (RFC 8705 §6.5)
+		s.handler = httpapi.ForwardedCerts(s.cfg.TLSClientCertHeader, s.cfg.TrustedProxyPrefixes(), s.handler)
+	}
 	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(mk), s.cfg.Pprof, s.cfg.BenchFloor))
 	return nil
 }

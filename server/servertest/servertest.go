@@ -96,8 +96,12 @@ func Launch(t testing.TB, clock *Clock, cfg config.Config) (*Instance, error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	cfg.AdminAddr = admin.Addr().String()
+	scheme := "http://"
+	if cfg.ServesTLS() {
+		scheme = "https://"
+	}
 	if cfg.Issuer == "" {
-		cfg.Issuer = "http://" + cfg.Addr
+		cfg.Issuer = scheme + cfg.Addr
 	}
 	cfg.MasterKey = token.Secret(TestMasterKey.Encode())
 	cfg.Argon2Memory, cfg.Argon2Iterations, cfg.Argon2Parallelism = TestPasswordParams.Memory, TestPasswordParams.Iterations, TestPasswordParams.Parallelism
@@ -123,7 +127,7 @@ func Launch(t testing.TB, clock *Clock, cfg config.Config) (*Instance, error) {
 		s.Close()
 	})
 	in := &Instance{
-		URL:      "http://" + cfg.Addr,
+		URL:      scheme + cfg.Addr,
 		AdminURL: "http://" + cfg.AdminAddr,
 		Config:   cfg,
 		Server:   s,
