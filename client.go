@@ -3,6 +3,7 @@ package tokenmint
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -17,6 +18,14 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantPassword          = "password"
+)
+
+// Grant types named by URN (RFC 8628 §3.4, RFC 8693 §2.1, RFC 7523 §2.1).
+// They are not in KnownGrantTypes until a grant serves them.
+const (
+	GrantDeviceCode    = "urn:ietf:params:oauth:grant-type:device_code"
+	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+	GrantJWTBearer     = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 )
 
 // KnownGrantTypes lists every grant type tokenmint implements, in the order
@@ -53,7 +62,11 @@ const (
 	// kept sealed under the master key (Client.SecretEnc) beside its
 	// keyed hash.
 	AuthMethodSecretJWT = "client_secret_jwt"
-	// The mutual-TLS methods of RFC 8705 §2, not served yet.
+	// The mutual-TLS methods of RFC 8705 §2: tls_client_auth (a
+	// certificate chaining to a trusted CA whose subject DN or SAN the
+	// client registered, §2.1) and self_signed_tls_client_auth (a
+	// certificate whose key is in the client's JWK Set, §2.2). Validation
+	// accepts them; they join AuthMethods when they are served.
 	AuthMethodTLSClientAuth           = "tls_client_auth"
 	AuthMethodSelfSignedTLSClientAuth = "self_signed_tls_client_auth"
 )
@@ -93,8 +106,12 @@ func (c *Client) AssertionAlgs() []string {
 // (client_secret_basic, client_secret_post, client_secret_jwt, or a
 // confidential client that stated no method).
 func (c *Client) UsesSecret() bool {
-	return !c.Public && c.AuthMethod != AuthMethodPrivateKeyJWT
+	return !c.Public && !slices.Contains(secretlessMethods, c.AuthMethod)
 }
+
+// secretlessMethods are the methods of a confidential client that holds
+// no secret: it proves a key (RFC 7523 §2.2, RFC 8705 §2).
+var secretlessMethods = []string{AuthMethodPrivateKeyJWT, AuthMethodTLSClientAuth, AuthMethodSelfSignedTLSClientAuth}
 
 // MaxJWKSBytes bounds a client's JWK Set, inline or fetched from its
 // jwks_uri.
@@ -156,7 +173,9 @@ type Client struct {
 	PreviousSecretEnc []byte
 	// JWKS is the client's JWK Set (RFC 7517 §5), public keys only, as
 	// JSON; JWKSURI the https URL it is fetched from instead (RFC 7591
-	// §2: never both). A private_key_jwt client has one of them.
+	// §2: never both). A private_key_jwt or self_signed_tls_client_auth
+	// client has one of them; any client may register keys to sign its
+	// request objects with (RFC 9101 §10.5).
 	JWKS    []byte
 	JWKSURI string
 	// AuthSigningAlg is the one JWS algorithm the client's assertions
@@ -221,6 +240,48 @@ type Client struct {
 	// send any string as scope (Eptura); the response's scope says what
 	// was granted.
 	IntersectScopes bool
+
+	// TLSClientAuthSubjectDN and the four TLSClientAuthSAN* values name
+	// the certificate of a tls_client_auth client (RFC 8705 §2.1.2:
+	// tls_client_auth_subject_dn, tls_client_auth_san_dns, _san_uri,
+	// _san_ip, _san_email); exactly one is set for such a client, none
+	// for another.
+	TLSClientAuthSubjectDN string
+	TLSClientAuthSANDNS    string
+	TLSClientAuthSANURI    string
+	TLSClientAuthSANIP     string
+	TLSClientAuthSANEmail  string
+	// TLSClientCertificateBoundAccessTokens asks for access tokens bound
+	// to the client's TLS certificate (RFC 8705 §3.4
+	// tls_client_certificate_bound_access_tokens); a public client may
+	// ask too (§4).
+	TLSClientCertificateBoundAccessTokens bool
+	// DPoPBoundAccessTokens requires DPoP proofs of the client, so that
+	// its access tokens are always DPoP-bound (RFC 9449 §5.2
+	// dpop_bound_access_tokens).
+	DPoPBoundAccessTokens bool
+	// SubjectType is the client's subject identifier type (OIDC Core
+	// §8, Registration §2 subject_type): "" or SubjectPublic for the same
+	// sub at every client, SubjectPairwise for a sub of its own sector.
+	SubjectType string
+	// SectorIdentifierURI is the https URL of a JSON array of the
+	// client's redirect URIs whose host names its pairwise sector (OIDC
+	// Core §8.1, Registration §2 sector_identifier_uri); "" for none.
+	SectorIdentifierURI string
+	// BackchannelLogoutURI receives the client's logout tokens (OIDC
+	// Back-Channel Logout §2.2 backchannel_logout_uri); "" for none.
+	// BackchannelLogoutSessionRequired asks for sid in them
+	// (backchannel_logout_session_required).
+	BackchannelLogoutURI             string
+	BackchannelLogoutSessionRequired bool
+	// RequirePushedAuthorizationRequests refuses the client's
+	// authorization requests that did not come through PAR (RFC 9126
+	// §6 require_pushed_authorization_requests).
+	RequirePushedAuthorizationRequests bool
+	// RequireSignedRequestObject refuses the client's authorization
+	// requests that are not a signed request object (RFC 9101 §10.5
+	// require_signed_request_object), verified with its JWKS or JWKSURI.
+	RequireSignedRequestObject bool
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -334,6 +395,31 @@ const (
 	FieldIntrospectionAlg = "introspection_signed_response_alg"
 )
 
+// Client fields of mutual TLS (RFC 8705 §2.1.2, §3.4), DPoP (RFC 9449
+// §5.2), OpenID Connect registration (OIDC Registration §2, Back-Channel
+// Logout §2.2), PAR (RFC 9126 §6) and JAR (RFC 9101 §10.5).
+const (
+	FieldTLSClientAuthSubjectDN                = "tls_client_auth_subject_dn"
+	FieldTLSClientAuthSANDNS                   = "tls_client_auth_san_dns"
+	FieldTLSClientAuthSANURI                   = "tls_client_auth_san_uri"
+	FieldTLSClientAuthSANIP                    = "tls_client_auth_san_ip"
+	FieldTLSClientAuthSANEmail                 = "tls_client_auth_san_email"
+	FieldTLSClientCertificateBoundAccessTokens = "tls_client_certificate_bound_access_tokens"
+	FieldDPoPBoundAccessTokens                 = "dpop_bound_access_tokens"
+	FieldSubjectType                           = "subject_type"
+	FieldSectorIdentifierURI                   = "sector_identifier_uri"
+	FieldBackchannelLogoutURI                  = "backchannel_logout_uri"
+	FieldBackchannelLogoutSessionRequired      = "backchannel_logout_session_required"
+	FieldRequirePushedAuthorizationRequests    = "require_pushed_authorization_requests"
+	FieldRequireSignedRequestObject            = "require_signed_request_object"
+)
+
+// Subject identifier types (OIDC Core §8).
+const (
+	SubjectPublic   = "public"
+	SubjectPairwise = "pairwise"
+)
+
 // FieldError is a validation error about one field of a record. Its text
 // is the wrapped error's; Field names the field (see the Field*
 // constants), so that an API can say which member of a request was
@@ -401,7 +487,58 @@ func (c *Client) Validate() error {
 	if err := c.validateResources(); err != nil {
 		return err
 	}
+	if err := c.validateOIDC(); err != nil {
+		return err
+	}
 	return c.validateLifetimes()
+}
+
+// validateOIDC checks the OpenID Connect registration members: the
+// subject type (OIDC Registration §2), the sector identifier URI (an
+// https URL, OIDC Core §8.1) and the back-channel logout URI (OIDC
+// Back-Channel Logout §2.2).
+func (c *Client) validateOIDC() error {
+	switch c.SubjectType {
+	case "", SubjectPublic, SubjectPairwise:
+	default:
+		return fieldErrorf(FieldSubjectType, "unknown subject_type %q (known: public, pairwise)", truncateText(c.SubjectType))
+	}
+	if c.SectorIdentifierURI != "" {
+		if err := checkClientURL(FieldSectorIdentifierURI, c.SectorIdentifierURI, false); err != nil {
+			return err
+		}
+	}
+	if c.BackchannelLogoutURI != "" {
+		if err := checkClientURL(FieldBackchannelLogoutURI, c.BackchannelLogoutURI, true); err != nil {
+			return err
+		}
+	}
+	if c.BackchannelLogoutSessionRequired && c.BackchannelLogoutURI == "" {
+		return fieldErrorf(FieldBackchannelLogoutSessionRequired, "backchannel_logout_session_required goes with a backchannel_logout_uri")
+	}
+	return nil
+}
+
+// checkClientURL checks a URL the server will fetch or post to: absolute,
+// https (http too for a loopback host when loopbackHTTP), without
+// credentials or fragment, of at most 2048 bytes.
+func checkClientURL(field, raw string, loopbackHTTP bool) error {
+	u, err := url.Parse(raw)
+	switch {
+	case len(raw) > 2048:
+		return fieldErrorf(field, "%s is longer than 2048 bytes", field)
+	case err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "":
+		return fieldErrorf(field, "%s %q is not an absolute URL", field, truncateText(raw))
+	case u.User != nil || u.Fragment != "" || strings.Contains(raw, "#"):
+		return fieldErrorf(field, "%s %q must not carry credentials or a fragment", field, truncateText(raw))
+	case u.Scheme == "https":
+	case u.Scheme == "http" && loopbackHTTP && slices.Contains(loopbackHosts, hostOnly(u.Host)):
+	case loopbackHTTP:
+		return fieldErrorf(field, "%s %q must be https (http only for a loopback host)", field, truncateText(raw))
+	default:
+		return fieldErrorf(field, "%s %q must be https", field, truncateText(raw))
+	}
+	return nil
 }
 
 // validateGrants checks the grant types against the client's kind and
@@ -425,11 +562,10 @@ func (c *Client) validateGrants() error {
 // the client holds.
 func (c *Client) validateAuth() error {
 	switch c.AuthMethod {
-	case "", AuthMethodNone, AuthMethodSecretBasic, AuthMethodSecretPost, AuthMethodPrivateKeyJWT, AuthMethodSecretJWT:
-	case AuthMethodTLSClientAuth, AuthMethodSelfSignedTLSClientAuth:
-		return fieldErrorf(FieldAuthMethod, "token endpoint auth method %s is not supported yet (supported: %s)", c.AuthMethod, strings.Join(AuthMethods, ", "))
+	case "", AuthMethodNone, AuthMethodSecretBasic, AuthMethodSecretPost, AuthMethodPrivateKeyJWT, AuthMethodSecretJWT,
+		AuthMethodTLSClientAuth, AuthMethodSelfSignedTLSClientAuth:
 	default:
-		return fieldErrorf(FieldAuthMethod, "unsupported token endpoint auth method %q (supported: %s)", c.AuthMethod, strings.Join(AuthMethods, ", "))
+		return fieldErrorf(FieldAuthMethod, "unsupported token endpoint auth method %q (supported: %s)", c.AuthMethod, strings.Join(registrableMethods(), ", "))
 	}
 	switch {
 	case c.Public && len(c.SecretHash) > 0:
@@ -440,15 +576,83 @@ func (c *Client) validateAuth() error {
 		return fieldErrorf(FieldAuthMethod, "a confidential client cannot use none: it has a secret")
 	case c.UsesSecret() && len(c.SecretHash) == 0:
 		return fieldErrorf(FieldAuthMethod, "a confidential client needs a secret")
-	case c.AuthMethod == AuthMethodPrivateKeyJWT && (len(c.SecretHash) > 0 || len(c.SecretEnc) > 0):
-		return fieldErrorf(FieldAuthMethod, "a private_key_jwt client holds no secret")
+	case slices.Contains(secretlessMethods, c.AuthMethod) && (len(c.SecretHash) > 0 || len(c.SecretEnc) > 0):
+		return fieldErrorf(FieldAuthMethod, "a %s client holds no secret", c.AuthMethod)
 	case c.AuthMethod == AuthMethodSecretJWT && len(c.SecretEnc) == 0:
 		return fieldErrorf(FieldAuthMethod, "client_secret_jwt needs the client secret kept encrypted from the client's creation: "+
 			"an existing client's secret is kept only as a hash; create another client with client_secret_jwt")
 	case c.AuthMethod != AuthMethodSecretJWT && (len(c.SecretEnc) > 0 || len(c.PreviousSecretEnc) > 0):
 		return fieldErrorf(FieldAuthMethod, "only a client_secret_jwt client keeps its secret encrypted")
 	}
+	if err := c.validateTLSClientAuth(); err != nil {
+		return err
+	}
 	return c.validateKeys()
+}
+
+// registrableMethods lists the methods Validate accepts: those served and
+// the mutual-TLS ones (RFC 8705 §2), which may be registered before they
+// are.
+func registrableMethods() []string {
+	ms := slices.Clone(AuthMethods)
+	for _, m := range []string{AuthMethodTLSClientAuth, AuthMethodSelfSignedTLSClientAuth} {
+		if !slices.Contains(ms, m) {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// TLSClientAuthValues returns the client's five tls_client_auth_* values
+// by field name, in the order RFC 8705 §2.1.2 lists them.
+func (c *Client) TLSClientAuthValues() []struct{ Field, Value string } {
+	return []struct{ Field, Value string }{
+		{FieldTLSClientAuthSubjectDN, c.TLSClientAuthSubjectDN},
+		{FieldTLSClientAuthSANDNS, c.TLSClientAuthSANDNS},
+		{FieldTLSClientAuthSANURI, c.TLSClientAuthSANURI},
+		{FieldTLSClientAuthSANIP, c.TLSClientAuthSANIP},
+		{FieldTLSClientAuthSANEmail, c.TLSClientAuthSANEmail},
+	}
+}
+
+// validateTLSClientAuth checks the certificate a tls_client_auth client
+// registered: exactly one of the five values of RFC 8705 §2.1.2, which
+// no other client may set.
+func (c *Client) validateTLSClientAuth() error {
+	var set []string
+	for _, v := range c.TLSClientAuthValues() {
+		if v.Value == "" {
+			continue
+		}
+		if len(v.Value) > maxTLSClientAuthValue {
+			return fieldErrorf(v.Field, "%s is longer than %d bytes", v.Field, maxTLSClientAuthValue)
+		}
+		if c.AuthMethod != AuthMethodTLSClientAuth {
+			return fieldErrorf(v.Field, "%s goes with token_endpoint_auth_method tls_client_auth (RFC 8705 §2.1.2)", v.Field)
+		}
+		set = append(set, v.Field)
+	}
+	switch {
+	case c.AuthMethod != AuthMethodTLSClientAuth:
+	case len(set) == 0:
+		return fieldErrorf(FieldTLSClientAuthSubjectDN, "a tls_client_auth client needs one of tls_client_auth_subject_dn, _san_dns, _san_uri, _san_ip, _san_email (RFC 8705 §2.1.2)")
+	case len(set) > 1:
+		return fieldErrorf(set[1], "a tls_client_auth client sets only one of %s (RFC 8705 §2.1.2)", strings.Join(set, ", "))
+	}
+	if c.TLSClientAuthSANIP != "" && !validIP(c.TLSClientAuthSANIP) {
+		return fieldErrorf(FieldTLSClientAuthSANIP, "tls_client_auth_san_ip %q is not an IPv4 or IPv6 address", truncateText(c.TLSClientAuthSANIP))
+	}
+	return nil
+}
+
+// maxTLSClientAuthValue bounds a registered subject DN or SAN.
+const maxTLSClientAuthValue = 1024
+
+// validIP reports whether s is an IPv4 or IPv6 address as RFC 8705
+// §2.1.2 has tls_client_auth_san_ip written (no zone).
+func validIP(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Zone() == ""
 }
 
 // validateKeys checks the client's JWK Set source and assertion
@@ -460,12 +664,8 @@ func (c *Client) validateKeys() error {
 		return fieldErrorf(FieldJWKSURI, "jwks and jwks_uri cannot both be given (RFC 7591 §2)")
 	case len(c.JWKS) > MaxJWKSBytes:
 		return fieldErrorf(FieldJWKS, "jwks is larger than %d bytes", MaxJWKSBytes)
-	case c.AuthMethod == AuthMethodPrivateKeyJWT && len(c.JWKS) == 0 && c.JWKSURI == "":
-		return fieldErrorf(FieldJWKS, "a private_key_jwt client needs its public keys: jwks or jwks_uri")
-	case c.AuthMethod != AuthMethodPrivateKeyJWT && len(c.JWKS) > 0:
-		return fieldErrorf(FieldJWKS, "jwks goes with token_endpoint_auth_method private_key_jwt: tokenmint uses a client's keys for nothing else")
-	case c.AuthMethod != AuthMethodPrivateKeyJWT && c.JWKSURI != "":
-		return fieldErrorf(FieldJWKSURI, "jwks_uri goes with token_endpoint_auth_method private_key_jwt: tokenmint uses a client's keys for nothing else")
+	case (c.AuthMethod == AuthMethodPrivateKeyJWT || c.AuthMethod == AuthMethodSelfSignedTLSClientAuth) && len(c.JWKS) == 0 && c.JWKSURI == "":
+		return fieldErrorf(FieldJWKS, "a %s client needs its public keys: jwks or jwks_uri", c.AuthMethod)
 	}
 	if c.JWKSURI != "" {
 		if err := CheckJWKSURI(c.JWKSURI); err != nil {
@@ -525,12 +725,15 @@ func truncateText(s string) string {
 
 // ChangeAuthMethod moves the client to the token endpoint authentication
 // method m, keeping only the credentials m uses: it refuses what would
-// need a credential the client has not got (a secret for a public or
-// private_key_jwt client, a secret kept encrypted for client_secret_jwt)
-// or keep one it must not use (none for a client with a secret), and
-// drops a secret (to private_key_jwt), its encrypted copy (away from
-// client_secret_jwt) and an assertion algorithm the new method cannot
-// use. The caller validates the client afterwards.
+// need a credential the client has not got (a secret for a public client
+// or one that proves a key, a secret kept encrypted for
+// client_secret_jwt) or keep one it must not use (none for a client with
+// a secret), and drops a secret (to a method that proves a key:
+// private_key_jwt, tls_client_auth, self_signed_tls_client_auth), its
+// encrypted copy (away from client_secret_jwt), the registered
+// certificate name (away from tls_client_auth) and an assertion
+// algorithm the new method cannot use. The caller validates the client
+// afterwards.
 func (c *Client) ChangeAuthMethod(m string) error {
 	from := c.AuthMethod
 	if from == m {
@@ -541,15 +744,19 @@ func (c *Client) ChangeAuthMethod(m string) error {
 		return fieldErrorf(FieldAuthMethod, "token_endpoint_auth_method cannot change between none and another method: a public client has no credential, a confidential one has; create another client")
 	case m == AuthMethodSecretJWT:
 		return fieldErrorf(FieldAuthMethod, "token_endpoint_auth_method cannot become client_secret_jwt: that secret must be kept encrypted from the client's creation, and this client's is kept only as a hash; create another client")
-	case from == AuthMethodPrivateKeyJWT && m != AuthMethodPrivateKeyJWT:
-		return fieldErrorf(FieldAuthMethod, "token_endpoint_auth_method cannot change from private_key_jwt to %s: the client has no secret; create another client", m)
+	case slices.Contains(secretlessMethods, from) && !slices.Contains(secretlessMethods, m):
+		return fieldErrorf(FieldAuthMethod, "token_endpoint_auth_method cannot change from %s to %s: the client has no secret; create another client", from, m)
 	}
 	c.AuthMethod = m
-	if m == AuthMethodPrivateKeyJWT {
+	if slices.Contains(secretlessMethods, m) {
 		c.SecretHash, c.PreviousSecretHash, c.PreviousSecretExpiresAt = nil, nil, time.Time{}
 	}
 	if m != AuthMethodSecretJWT {
 		c.SecretEnc, c.PreviousSecretEnc = nil, nil
+	}
+	if m != AuthMethodTLSClientAuth {
+		c.TLSClientAuthSubjectDN, c.TLSClientAuthSANDNS, c.TLSClientAuthSANURI = "", "", ""
+		c.TLSClientAuthSANIP, c.TLSClientAuthSANEmail = "", ""
 	}
 	if c.AuthSigningAlg != "" && !slices.Contains(c.algsFor(m), c.AuthSigningAlg) {
 		c.AuthSigningAlg = ""

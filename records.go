@@ -56,7 +56,24 @@ type AccessToken struct {
 	// inactive once LastUsedAt+IdleTTL has passed. Zero IdleTTL: none.
 	IdleTTL    time.Duration
 	LastUsedAt time.Time
+	// Confirmation is the key the token is bound to (RFC 7800 cnf): a
+	// DPoP key (RFC 9449 §6) or a client certificate (RFC 8705 §3.1);
+	// zero for a bearer token.
+	Confirmation Confirmation
 }
+
+// Confirmation names the key a token is bound to, as the cnf claim of RFC
+// 7800 §3.1 carries it: JKT is the base64url SHA-256 JWK thumbprint of a
+// DPoP key (RFC 9449 §6.1 "jkt"), X5TS256 the base64url SHA-256
+// thumbprint of a client certificate (RFC 8705 §3.1 "x5t#S256"). Both
+// empty: a bearer token.
+type Confirmation struct {
+	JKT     string
+	X5TS256 string
+}
+
+// IsZero reports whether the confirmation binds nothing (a bearer token).
+func (c Confirmation) IsZero() bool { return c.JKT == "" && c.X5TS256 == "" }
 
 // ActiveAt reports whether the token is live at now, honouring both its
 // absolute and its idle expiry.
@@ -110,6 +127,15 @@ type Family struct {
 	// refresh may ask for fewer (§2.2); nil when none were requested (the
 	// client's Audience then applies).
 	Resources []string
+	// Confirmation binds the family's refresh tokens to a key: the DPoP
+	// key of a public client (RFC 9449 §5) or its certificate (RFC 8705
+	// §4); zero when they are not bound.
+	Confirmation Confirmation
+	// ACR and AMR say how the user signed in for the authorization (OIDC
+	// Core §2 acr, amr), for the ID tokens of its refreshes; empty when
+	// unknown.
+	ACR string
+	AMR []string
 }
 
 // RefreshToken is the record of one refresh token; ID is its keyed hash.
@@ -147,6 +173,13 @@ type AuthCode struct {
 	// (RFC 8707 §2.1: they apply to the whole grant); the token request
 	// may ask for fewer of them. Nil when none were requested.
 	Resources []string
+	// DPoPJKT is the JWK thumbprint of the DPoP key the authorization
+	// request bound the code to (RFC 9449 §10 dpop_jkt); "" for none.
+	DPoPJKT string
+	// ACR and AMR say how the user signed in (OIDC Core §2 acr, amr), for
+	// the ID token; the family the code starts keeps them.
+	ACR string
+	AMR []string
 }
 
 // RevokedToken marks an access token revoked until it would have expired:
@@ -184,4 +217,9 @@ type LoginSession struct {
 	UserID    string
 	AuthTime  time.Time
 	ExpiresAt time.Time
+	// ACR and AMR say how the user signed in (OIDC Core §2 acr, amr), so
+	// that a code issued later in the session reports them; empty when
+	// unknown.
+	ACR string
+	AMR []string
 }

@@ -66,8 +66,9 @@ func TestPrivateKeyJWTClient(t *testing.T) {
 		"HS256 for pk":      {ClientSpec{Name: "x", AuthMethod: tokenmint.AuthMethodPrivateKeyJWT, JWKSURI: "https://c.example/jwks", AuthSigningAlg: "HS256"}, tokenmint.FieldAuthSigningAlg},
 		"none for pk":       {ClientSpec{Name: "x", AuthMethod: tokenmint.AuthMethodPrivateKeyJWT, JWKSURI: "https://c.example/jwks", AuthSigningAlg: "none"}, tokenmint.FieldAuthSigningAlg},
 		"alg for basic":     {ClientSpec{Name: "x", AuthMethod: tokenmint.AuthMethodSecretBasic, AuthSigningAlg: "ES256"}, tokenmint.FieldAuthSigningAlg},
-		"tls_client_auth":   {ClientSpec{Name: "x", AuthMethod: tokenmint.AuthMethodTLSClientAuth}, tokenmint.FieldAuthMethod},
-		"self_signed_tls":   {ClientSpec{Name: "x", AuthMethod: tokenmint.AuthMethodSelfSignedTLSClientAuth}, tokenmint.FieldAuthMethod},
+		"tls_client_auth":   {ClientSpec{Name: "x", AuthMethod: tokenmint.AuthMethodTLSClientAuth}, tokenmint.FieldTLSClientAuthSubjectDN},
+		"self_signed_tls":   {ClientSpec{Name: "x", AuthMethod: tokenmint.AuthMethodSelfSignedTLSClientAuth}, tokenmint.FieldJWKS},
+		"a DN for pk":       {ClientSpec{Name: "x", AuthMethod: tokenmint.AuthMethodPrivateKeyJWT, JWKSURI: "https://c.example/jwks", TLSClientAuthSubjectDN: "CN=x"}, tokenmint.FieldTLSClientAuthSubjectDN},
 		"RS256 for secrets": {ClientSpec{Name: "x", AuthMethod: tokenmint.AuthMethodSecretJWT, AuthSigningAlg: "RS256"}, tokenmint.FieldAuthSigningAlg},
 	} {
 		_, _, err := withSealer(r).CreateClient(ctx, tc.spec)

@@ -64,6 +64,23 @@ type ClientSpec struct {
 	// (RFC 9701 §6), "" for RS256 (tokenmint.Client).
 	Resources        []string
 	IntrospectionAlg string
+	// The per-client settings of mutual TLS (RFC 8705), DPoP (RFC 9449),
+	// OpenID Connect registration, PAR (RFC 9126) and JAR (RFC 9101), as
+	// the tokenmint.Client fields of the same names. A tls_client_auth
+	// or self_signed_tls_client_auth client gets no secret.
+	TLSClientAuthSubjectDN                string
+	TLSClientAuthSANDNS                   string
+	TLSClientAuthSANURI                   string
+	TLSClientAuthSANIP                    string
+	TLSClientAuthSANEmail                 string
+	TLSClientCertificateBoundAccessTokens bool
+	DPoPBoundAccessTokens                 bool
+	SubjectType                           string
+	SectorIdentifierURI                   string
+	BackchannelLogoutURI                  string
+	BackchannelLogoutSessionRequired      bool
+	RequirePushedAuthorizationRequests    bool
+	RequireSignedRequestObject            bool
 
 	profileApplied bool
 }
@@ -199,6 +216,7 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 		UpdatedAt:       now,
 	}
 	c.Resources, c.IntrospectionAlg = slices.Clone(spec.Resources), spec.IntrospectionAlg
+	spec.setClientSettings(&c)
 	if c.ID == "" {
 		c.ID = newClientID()
 	}
@@ -395,4 +413,19 @@ func (r *Registry) rotate(ctx context.Context, id, kind, prefix string, set func
 	}
 	r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditClientRotated, ClientID: id, Details: map[string]string{"credential": kind}})
 	return secret, c, nil
+}
+
+// setClientSettings copies the per-client settings of issues 16 and 18
+// from the spec to c.
+func (spec ClientSpec) setClientSettings(c *tokenmint.Client) {
+	c.TLSClientAuthSubjectDN, c.TLSClientAuthSANDNS = spec.TLSClientAuthSubjectDN, spec.TLSClientAuthSANDNS
+	c.TLSClientAuthSANURI, c.TLSClientAuthSANIP = spec.TLSClientAuthSANURI, spec.TLSClientAuthSANIP
+	c.TLSClientAuthSANEmail = spec.TLSClientAuthSANEmail
+	c.TLSClientCertificateBoundAccessTokens = spec.TLSClientCertificateBoundAccessTokens
+	c.DPoPBoundAccessTokens = spec.DPoPBoundAccessTokens
+	c.SubjectType, c.SectorIdentifierURI = spec.SubjectType, spec.SectorIdentifierURI
+	c.BackchannelLogoutURI = spec.BackchannelLogoutURI
+	c.BackchannelLogoutSessionRequired = spec.BackchannelLogoutSessionRequired
+	c.RequirePushedAuthorizationRequests = spec.RequirePushedAuthorizationRequests
+	c.RequireSignedRequestObject = spec.RequireSignedRequestObject
 }

@@ -16,12 +16,17 @@ const clientCols = `id, name, secret_hash, public, api_key_hash, grant_types, sc
 	idle_ttl, refresh_ttl, claims, allow_plain_pkce, require_consent, created_at, updated_at,
 	profile, allow_no_pkce, intersect_scopes, previous_secret_hash, previous_secret_expires_at,
 	auth_method, tokens_revoked_at, jwks, jwks_uri, auth_signing_alg, secret_enc, previous_secret_enc,
-	resources, introspection_alg`
+	resources, introspection_alg,
+	tls_client_auth_subject_dn, tls_client_auth_san_dns, tls_client_auth_san_uri, tls_client_auth_san_ip,
+	tls_client_auth_san_email, tls_client_certificate_bound_access_tokens, dpop_bound_access_tokens,
+	subject_type, sector_identifier_uri, backchannel_logout_uri, backchannel_logout_session_required,
+	require_pushed_authorization_requests, require_signed_request_object`
 
 const selectClient = `SELECT ` + clientCols + ` FROM clients`
 
 const insertClient = `INSERT INTO clients (` + clientCols + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	api_key_hash = ?, grant_types = ?, scopes = ?, default_scopes = ?, redirect_uris = ?,
@@ -30,7 +35,13 @@ const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	created_at = ?, updated_at = ?, profile = ?, allow_no_pkce = ?, intersect_scopes = ?,
 	previous_secret_hash = ?, previous_secret_expires_at = ?, auth_method = ?, tokens_revoked_at = ?,
 	jwks = ?, jwks_uri = ?, auth_signing_alg = ?, secret_enc = ?, previous_secret_enc = ?,
-	resources = ?, introspection_alg = ?
+	resources = ?, introspection_alg = ?,
+	tls_client_auth_subject_dn = ?, tls_client_auth_san_dns = ?, tls_client_auth_san_uri = ?,
+	tls_client_auth_san_ip = ?, tls_client_auth_san_email = ?,
+	tls_client_certificate_bound_access_tokens = ?, dpop_bound_access_tokens = ?,
+	subject_type = ?, sector_identifier_uri = ?, backchannel_logout_uri = ?,
+	backchannel_logout_session_required = ?, require_pushed_authorization_requests = ?,
+	require_signed_request_object = ?
 	WHERE id = ?`
 
 // clientArgs lists c's columns in clientCols order, the ID first.
@@ -46,6 +57,10 @@ func clientArgs(c *tokenmint.Client) ([]any, error) {
 		c.AuthMethod, micros(c.TokensRevokedAt),
 		string(c.JWKS), c.JWKSURI, c.AuthSigningAlg, blob(c.SecretEnc), blob(c.PreviousSecretEnc),
 		e.json(c.Resources), c.IntrospectionAlg,
+		c.TLSClientAuthSubjectDN, c.TLSClientAuthSANDNS, c.TLSClientAuthSANURI, c.TLSClientAuthSANIP,
+		c.TLSClientAuthSANEmail, c.TLSClientCertificateBoundAccessTokens, c.DPoPBoundAccessTokens,
+		c.SubjectType, c.SectorIdentifierURI, c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired,
+		c.RequirePushedAuthorizationRequests, c.RequireSignedRequestObject,
 	}
 	return args, e.err
 }
@@ -60,7 +75,11 @@ func scanClient(r row) (tokenmint.Client, error) {
 		&c.Profile, &c.AllowNoPKCE, &c.IntersectScopes, blobCol{&c.PreviousSecretHash}, timeCol{&c.PreviousSecretExpiresAt},
 		&c.AuthMethod, timeCol{&c.TokensRevokedAt},
 		blobCol{&c.JWKS}, &c.JWKSURI, &c.AuthSigningAlg, blobCol{&c.SecretEnc}, blobCol{&c.PreviousSecretEnc},
-		jsonCol{&c.Resources}, &c.IntrospectionAlg)
+		jsonCol{&c.Resources}, &c.IntrospectionAlg,
+		&c.TLSClientAuthSubjectDN, &c.TLSClientAuthSANDNS, &c.TLSClientAuthSANURI, &c.TLSClientAuthSANIP,
+		&c.TLSClientAuthSANEmail, &c.TLSClientCertificateBoundAccessTokens, &c.DPoPBoundAccessTokens,
+		&c.SubjectType, &c.SectorIdentifierURI, &c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired,
+		&c.RequirePushedAuthorizationRequests, &c.RequireSignedRequestObject)
 	return c, err
 }
 

@@ -9,18 +9,23 @@ import (
 // CreateLoginSession stores a browser login session; ErrConflict when the
 // ID exists.
 func (db *DB) CreateLoginSession(ctx context.Context, s tokenmint.LoginSession) error {
-	const q = `INSERT INTO login_sessions (id, user_id, auth_time, expires_at) VALUES (?, ?, ?, ?)`
-	_, err := db.w.ExecContext(ctx, db.q(q), s.ID, s.UserID, micros(s.AuthTime), deadline(s.ExpiresAt))
+	const q = `INSERT INTO login_sessions (id, user_id, auth_time, expires_at, acr, amr) VALUES (?, ?, ?, ?, ?, ?)`
+	var e encoder
+	args := []any{s.ID, s.UserID, micros(s.AuthTime), deadline(s.ExpiresAt), s.ACR, e.json(s.AMR)}
+	if e.err != nil {
+		return db.wrap("create login session", e.err)
+	}
+	_, err := db.w.ExecContext(ctx, db.q(q), args...)
 	return db.wrap("create login session", err)
 }
 
 // GetLoginSession returns the login session with that ID. Expiry is the
 // caller's to check.
 func (db *DB) GetLoginSession(ctx context.Context, id string) (tokenmint.LoginSession, error) {
-	const q = `SELECT id, user_id, auth_time, expires_at FROM login_sessions WHERE id = ?`
+	const q = `SELECT id, user_id, auth_time, expires_at, acr, amr FROM login_sessions WHERE id = ?`
 	var s tokenmint.LoginSession
 	err := db.r.QueryRowContext(ctx, db.q(q), id).
-		Scan(&s.ID, &s.UserID, timeCol{&s.AuthTime}, timeCol{&s.ExpiresAt})
+		Scan(&s.ID, &s.UserID, timeCol{&s.AuthTime}, timeCol{&s.ExpiresAt}, &s.ACR, jsonCol{&s.AMR})
 	return s, db.wrap("get login session", err)
 }
 

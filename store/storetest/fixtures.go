@@ -52,6 +52,22 @@ func fullClient(id string) tokenmint.Client {
 		// of its JWT introspection responses (RFC 9701).
 		Resources:        []string{"https://api.example/v1", "urn:example:ledger", "https://b.example/?tenant=1&x=é"},
 		IntrospectionAlg: tokenmint.AlgES256,
+		// The per-client settings of issues 16 and 18: mutual TLS (RFC
+		// 8705), DPoP (RFC 9449), OpenID Connect registration, PAR and
+		// JAR. All five certificate names set: not valid, kept as given.
+		TLSClientAuthSubjectDN:                "CN=client é,O=Example\\, Inc.,C=FR",
+		TLSClientAuthSANDNS:                   "client.example",
+		TLSClientAuthSANURI:                   "spiffe://example.org/ns/a/sa/b",
+		TLSClientAuthSANIP:                    "2001:db8::1",
+		TLSClientAuthSANEmail:                 "client@example.org",
+		TLSClientCertificateBoundAccessTokens: true,
+		DPoPBoundAccessTokens:                 true,
+		SubjectType:                           tokenmint.SubjectPairwise,
+		SectorIdentifierURI:                   "https://client.example/sector.json?v=é",
+		BackchannelLogoutURI:                  "https://client.example/logout?x=1",
+		BackchannelLogoutSessionRequired:      true,
+		RequirePushedAuthorizationRequests:    true,
+		RequireSignedRequestObject:            true,
 	}
 }
 
@@ -93,6 +109,9 @@ func opaqueToken(id, clientID, familyID string, expires time.Time) tokenmint.Acc
 		ExpiresAt:  expires,
 		IdleTTL:    0,
 		LastUsedAt: expires.Add(-time.Hour),
+		// Bound to a DPoP key and a certificate both, which no issuer
+		// does; the store keeps what it is given.
+		Confirmation: tokenmint.Confirmation{JKT: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I", X5TS256: "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"},
 	}
 }
 
@@ -105,15 +124,18 @@ func jwtToken(id, clientID, familyID string, expires time.Time) tokenmint.Access
 
 func family(id, clientID, subject string, expires time.Time) tokenmint.Family {
 	return tokenmint.Family{
-		ID:        id,
-		ClientID:  clientID,
-		Subject:   subject,
-		Scopes:    []string{"openid", "api:read"},
-		AuthTime:  expires.Add(-31 * 24 * time.Hour),
-		CreatedAt: expires.Add(-30 * 24 * time.Hour),
-		ExpiresAt: expires,
-		SessionID: "session-of-" + id,
-		Resources: []string{"https://api.example/v1", "urn:example:ledger"},
+		ID:           id,
+		ClientID:     clientID,
+		Subject:      subject,
+		Scopes:       []string{"openid", "api:read"},
+		AuthTime:     expires.Add(-31 * 24 * time.Hour),
+		CreatedAt:    expires.Add(-30 * 24 * time.Hour),
+		ExpiresAt:    expires,
+		SessionID:    "session-of-" + id,
+		Resources:    []string{"https://api.example/v1", "urn:example:ledger"},
+		Confirmation: tokenmint.Confirmation{JKT: "jkt-of-" + id, X5TS256: "x5t-of-" + id},
+		ACR:          "urn:example:acr:mfa",
+		AMR:          []string{"pwd", "otp"},
 	}
 }
 
@@ -145,6 +167,9 @@ func authCode(id, clientID, familyID string, expires time.Time) tokenmint.AuthCo
 		ExpiresAt:           expires,
 		SessionID:           "session-of-" + id,
 		Resources:           []string{"https://api.example/v1"},
+		DPoPJKT:             "dpop-jkt-of-" + id,
+		ACR:                 "1",
+		AMR:                 []string{"pwd"},
 	}
 }
 
@@ -164,5 +189,7 @@ func loginSession(id, userID string, expires time.Time) tokenmint.LoginSession {
 		UserID:    userID,
 		AuthTime:  expires.Add(-8 * time.Hour),
 		ExpiresAt: expires,
+		ACR:       "urn:example:acr:é",
+		AMR:       []string{"pwd", "hwk"},
 	}
 }

@@ -157,7 +157,7 @@ func normAccess(a tokenmint.AccessToken) tokenmint.AccessToken {
 }
 
 func normFamily(f tokenmint.Family) tokenmint.Family {
-	f.Scopes, f.Resources = list(f.Scopes), list(f.Resources)
+	f.Scopes, f.Resources, f.AMR = list(f.Scopes), list(f.Resources), list(f.AMR)
 	f.AuthTime, f.CreatedAt, f.ExpiresAt, f.RevokedAt = ts(f.AuthTime), ts(f.CreatedAt), ts(f.ExpiresAt), ts(f.RevokedAt)
 	return f
 }
@@ -169,7 +169,7 @@ func normRefresh(r tokenmint.RefreshToken) tokenmint.RefreshToken {
 }
 
 func normCode(c tokenmint.AuthCode) tokenmint.AuthCode {
-	c.Scopes, c.Resources = list(c.Scopes), list(c.Resources)
+	c.Scopes, c.Resources, c.AMR = list(c.Scopes), list(c.Resources), list(c.AMR)
 	c.AuthTime, c.IssuedAt, c.ExpiresAt, c.UsedAt = ts(c.AuthTime), ts(c.IssuedAt), ts(c.ExpiresAt), ts(c.UsedAt)
 	return c
 }
@@ -190,5 +190,6 @@ func normKeys(ks []tokenmint.SigningKey) []tokenmint.SigningKey {
 
 func normSession(s tokenmint.LoginSession) tokenmint.LoginSession {
 	s.AuthTime, s.ExpiresAt = ts(s.AuthTime), ts(s.ExpiresAt)
+	s.AMR = list(s.AMR)
 	return s
 }
