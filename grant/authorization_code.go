@@ -35,7 +35,7 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 		}
 		f := e.family(c, code.FamilyID, code.Subject, code.Scopes, code.Resources, code.AuthTime)
 		f.SessionID = code.SessionID
-		u = e.newUserIssue(c, f, code.Scopes, audience, code.Nonce)
+		u = e.newUserIssue(c, f, code.Scopes, audience, code.Nonce, req.confirmation)
 		return u.issuance(), nil
 	})
 	switch {

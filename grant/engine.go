@@ -148,6 +148,9 @@ type TokenRequest struct {
 	Dialect string
 
 	shape func(*JWT) // the dialect's, set by Token
+	// confirmation is the key the tokens are bound to (cnf), set by Token:
+	// the client certificate's thumbprint (RFC 8705 §3).
+	confirmation tokenmint.Confirmation
 	// For the audit event of a refusal: the ID of the client, once it is
 	// known to exist, and whether it authenticated; audited when a grant
 	// recorded a more specific event (reuse, replay, sign-in).
@@ -220,6 +223,9 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 		client.AccessTTL = policy.DefaultAccessTTL // client is this request's copy
 	}
 	if err := e.admit(ctx, client.ID); err != nil {
+		return nil, err
+	}
+	if req.confirmation.X5TS256, err = e.certBinding(client, req.Client.Certificate); err != nil {
 		return nil, err
 	}
 	if !client.HasGrant(req.GrantType) {

@@ -36,6 +36,9 @@ type Introspection struct {
 	// Extra holds the client's custom claims (issue: "plus the client's
 	// custom claims").
 	Extra map[string]any
+	// Confirmation is the key the token is bound to, "cnf" (RFC 8705
+	// §3.2, RFC 9449 §6.2); zero for a bearer token.
+	Confirmation tokenmint.Confirmation
 }
 
 var inactive = &Introspection{}
@@ -134,17 +137,18 @@ func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection,
 		rec.LastUsedAt = now
 	}
 	info := &Introspection{
-		Active:    true,
-		Scopes:    rec.Scopes,
-		ClientID:  rec.ClientID,
-		Subject:   rec.Subject,
-		Audience:  rec.Audience,
-		Issuer:    e.cfg.Issuer,
-		ExpiresAt: rec.EffectiveExpiry(),
-		IssuedAt:  rec.IssuedAt,
-		NotBefore: rec.IssuedAt,
-		TokenType: "Bearer",
-		Extra:     customClaims(&c),
+		Active:       true,
+		Scopes:       rec.Scopes,
+		ClientID:     rec.ClientID,
+		Subject:      rec.Subject,
+		Audience:     rec.Audience,
+		Issuer:       e.cfg.Issuer,
+		ExpiresAt:    rec.EffectiveExpiry(),
+		IssuedAt:     rec.IssuedAt,
+		NotBefore:    rec.IssuedAt,
+		TokenType:    "Bearer",
+		Extra:        customClaims(&c),
+		Confirmation: rec.Confirmation,
 	}
 	return info, nil
 }
@@ -170,18 +174,19 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 		return inactive, err
 	}
 	return &Introspection{
-		Active:    true,
-		Scopes:    strings.Fields(c.Scope),
-		ClientID:  c.ClientID,
-		Subject:   c.Subject,
-		Audience:  c.Audience,
-		Issuer:    c.Issuer,
-		ExpiresAt: c.ExpiresAt,
-		IssuedAt:  c.IssuedAt,
-		NotBefore: c.NotBefore,
-		JTI:       c.ID,
-		TokenType: "Bearer",
-		Extra:     c.Extra,
+		Active:       true,
+		Scopes:       strings.Fields(c.Scope),
+		ClientID:     c.ClientID,
+		Subject:      c.Subject,
+		Audience:     c.Audience,
+		Issuer:       c.Issuer,
+		ExpiresAt:    c.ExpiresAt,
+		IssuedAt:     c.IssuedAt,
+		NotBefore:    c.NotBefore,
+		JTI:          c.ID,
+		TokenType:    "Bearer",
+		Extra:        c.Extra,
+		Confirmation: c.Confirmation,
 	}, nil
 }
 

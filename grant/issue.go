@@ -21,6 +21,8 @@ type accessGrant struct {
 	// resources are the resource indicators the token is for (RFC 8707),
 	// its audience; none: the client's configured audience.
 	resources []string
+	// cnf is the key the token is bound to; zero for a bearer token.
+	cnf tokenmint.Confirmation
 }
 
 // issueAccess mints an access token of the client's format.
@@ -49,16 +51,17 @@ func (e *Engine) issueAccess(ctx context.Context, c *tokenmint.Client, g accessG
 func (e *Engine) newAccess(c *tokenmint.Client, g accessGrant) (raw string, rec tokenmint.AccessToken) {
 	now := e.now()
 	rec = tokenmint.AccessToken{
-		Format:     c.TokenFormat,
-		ClientID:   c.ID,
-		Subject:    g.subject,
-		Scopes:     g.scopes,
-		Audience:   e.audience(c, g.resources),
-		FamilyID:   g.familyID,
-		IssuedAt:   now,
-		ExpiresAt:  now.Add(c.EffectiveAccessTTL()),
-		IdleTTL:    c.IdleTTL,
-		LastUsedAt: now,
+		Format:       c.TokenFormat,
+		ClientID:     c.ID,
+		Subject:      g.subject,
+		Scopes:       g.scopes,
+		Audience:     e.audience(c, g.resources),
+		FamilyID:     g.familyID,
+		IssuedAt:     now,
+		ExpiresAt:    now.Add(c.EffectiveAccessTTL()),
+		IdleTTL:      c.IdleTTL,
+		LastUsedAt:   now,
+		Confirmation: g.cnf,
 	}
 	if c.TokenFormat == tokenmint.FormatOpaque {
 		raw = token.GenerateTimed(token.PrefixAccessToken, now)
@@ -108,16 +111,17 @@ var errJTIChanged = errors.New("shape changed the jti of an access token")
 // its jti.
 func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, shape func(*JWT)) (string, error) {
 	claims := &token.Claims{
-		Issuer:    e.cfg.Issuer,
-		Subject:   rec.Subject,
-		Audience:  rec.Audience,
-		ExpiresAt: rec.ExpiresAt,
-		IssuedAt:  rec.IssuedAt,
-		NotBefore: rec.IssuedAt,
-		ID:        rec.ID,
-		ClientID:  c.ID,
-		Scope:     oauth.JoinScope(rec.Scopes),
-		Extra:     customClaims(c),
+		Issuer:       e.cfg.Issuer,
+		Subject:      rec.Subject,
+		Audience:     rec.Audience,
+		ExpiresAt:    rec.ExpiresAt,
+		IssuedAt:     rec.IssuedAt,
+		NotBefore:    rec.IssuedAt,
+		ID:           rec.ID,
+		ClientID:     c.ID,
+		Scope:        oauth.JoinScope(rec.Scopes),
+		Extra:        customClaims(c),
+		Confirmation: rec.Confirmation,
 	}
 	j := &JWT{Alg: e.alg(c), Claims: claims}
 	if shape != nil {
@@ -210,11 +214,16 @@ type userIssue struct {
 }
 
 // newUserIssue prepares an access token of family f for resources (see
-// accessGrant), and a refresh token when the client has that grant. It
-// does no I/O.
-func (e *Engine) newUserIssue(c *tokenmint.Client, f tokenmint.Family, scopes, resources []string, nonce string) userIssue {
+// accessGrant), bound to cnf, and a refresh token when the client has
+// that grant. A public client's refresh tokens are bound to cnf too, by
+// the family (RFC 8705 §4): a confidential client's already are, to its
+// authentication. It does no I/O.
+func (e *Engine) newUserIssue(c *tokenmint.Client, f tokenmint.Family, scopes, resources []string, nonce string, cnf tokenmint.Confirmation) userIssue {
+	if c.Public {
+		f.Confirmation = cnf
+	}
 	u := userIssue{family: f, scopes: scopes, nonce: nonce}
-	u.accessRaw, u.access = e.newAccess(c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID, resources: resources})
+	u.accessRaw, u.access = e.newAccess(c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID, resources: resources, cnf: cnf})
 	if c.HasGrant(tokenmint.GrantRefreshToken) {
 		raw, rec := e.newRefreshToken(f, scopes)
 		u.refreshRaw, u.refresh = raw, &rec
@@ -247,9 +256,9 @@ func (e *Engine) userResponse(ctx context.Context, c *tokenmint.Client, u *userI
 // familyTokens issues the tokens of a new family f, not yet stored (the
 // password grant): signed first, then the family and its records stored
 // in one transaction, so that a failure leaves no family without tokens.
-func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, shape func(*JWT)) (*TokenResponse, error) {
-	u := e.newUserIssue(c, f, scopes, f.Resources, "")
-	resp, err := e.userResponse(ctx, c, &u, shape)
+func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, req *TokenRequest) (*TokenResponse, error) {
+	u := e.newUserIssue(c, f, scopes, f.Resources, "", req.confirmation)
+	resp, err := e.userResponse(ctx, c, &u, req.shape)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 
+	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/oauth"
 )
@@ -40,6 +41,7 @@ type introspection struct {
 	Active    bool   `json:"active"`
 	Audience  any    `json:"aud,omitempty"`
 	ClientID  string `json:"client_id"`
+	Cnf       *cnf   `json:"cnf,omitempty"`
 	ExpiresAt int64  `json:"exp"`
 	IssuedAt  int64  `json:"iat"`
 	Issuer    string `json:"iss"`
@@ -55,7 +57,7 @@ type introspection struct {
 func newIntrospection(in *grant.Introspection) *introspection {
 	out := &introspection{Active: true, Audience: audience(in.Audience), ClientID: in.ClientID,
 		ExpiresAt: in.ExpiresAt.Unix(), IssuedAt: in.IssuedAt.Unix(), Issuer: in.Issuer, JTI: in.JTI,
-		Scope: oauth.JoinScope(in.Scopes), Subject: in.Subject, TokenType: in.TokenType}
+		Scope: oauth.JoinScope(in.Scopes), Subject: in.Subject, TokenType: in.TokenType, Cnf: newCnf(in.Confirmation)}
 	if !in.NotBefore.IsZero() {
 		out.nbf = in.NotBefore.Unix()
 		out.NotBefore = &out.nbf
@@ -73,6 +75,9 @@ func introspectionMap(in *grant.Introspection) map[string]any {
 		m["aud"] = aud
 	}
 	m["client_id"] = in.ClientID
+	if c := newCnf(in.Confirmation); c != nil {
+		m["cnf"] = c
+	}
 	m["exp"] = in.ExpiresAt.Unix()
 	m["iat"] = in.IssuedAt.Unix()
 	m["iss"] = in.Issuer
@@ -88,6 +93,22 @@ func introspectionMap(in *grant.Introspection) map[string]any {
 	}
 	m["token_type"] = in.TokenType
 	return m
+}
+
+// cnf is the confirmation member of an introspection response (RFC 7800
+// §3.1): the certificate thumbprint of a certificate-bound token (RFC
+// 8705 §3.2), the JWK thumbprint of a DPoP-bound one (RFC 9449 §6.2).
+type cnf struct {
+	JKT     string `json:"jkt,omitempty"`
+	X5TS256 string `json:"x5t#S256,omitempty"`
+}
+
+// newCnf is the cnf member of c, nil for a bearer token.
+func newCnf(c tokenmint.Confirmation) *cnf {
+	if c.IsZero() {
+		return nil
+	}
+	return &cnf{JKT: c.JKT, X5TS256: c.X5TS256}
 }
 
 // audience is "aud" as RFC 7662 §2.2 and RFC 7519 §4.1.3 allow it: nil

@@ -18,7 +18,12 @@ func (a *API) UserInfo(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, a.log, err)
 		return
 	}
-	claims, err := a.cfg.Engine.UserInfo(r.Context(), tok)
+	cert, err := ClientCertificate(r)
+	if err != nil {
+		WriteError(w, r, a.log, err)
+		return
+	}
+	claims, err := a.cfg.Engine.UserInfo(r.Context(), tok, cert)
 	if err != nil {
 		WriteError(w, r, a.log, err)
 		return

@@ -170,6 +170,8 @@ func (s *Server) handlers(mk token.MasterKey) error {
 		TokenIPLimit:   s.limiter.tokenIP,
 		Authorize:      true,
 		Register:       s.cfg.Registration != config.RegistrationOff,
+		MutualTLS:      s.cfg.MutualTLS(),
+		MTLSBaseURL:    s.cfg.MTLSBaseURL,
 	})
 	pages := login.New(login.Config{
 		Engine:         s.engine,

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/tokenmint/tokenmint"
 )
 
 // Claims is the payload of a JWT (RFC 7519 §4): the registered claims,
@@ -32,6 +34,10 @@ type Claims struct {
 	AuthTime  time.Time // "auth_time" (OIDC Core §2)
 	Nonce     string    // "nonce" (OIDC Core §2)
 	AtHash    string    // "at_hash" (OIDC Core §3.1.3.6)
+	// Confirmation is "cnf" (RFC 7800 §3.1): the key a sender-constrained
+	// access token is bound to, "x5t#S256" (RFC 8705 §3.1) or "jkt" (RFC
+	// 9449 §6.1); omitted when zero.
+	Confirmation tokenmint.Confirmation
 	// KeepEmptySubject writes "sub": "" when Subject is empty instead of
 	// omitting it, for a platform whose tokens carry an empty subject
 	// (Epicollect5's client_credentials JWTs). Decoding sets it when the
@@ -48,7 +54,7 @@ type Claims struct {
 func registeredClaim(name string) bool {
 	switch name {
 	case "iss", "sub", "aud", "exp", "iat", "nbf", "jti",
-		"client_id", "scope", "auth_time", "nonce", "at_hash":
+		"client_id", "scope", "auth_time", "nonce", "at_hash", "cnf":
 		return true
 	}
 	return false
@@ -92,9 +98,17 @@ type registeredClaims struct {
 	AuthTime  *int64  `json:"auth_time,omitempty"`
 	Nonce     string  `json:"nonce,omitempty"`
 	AtHash    string  `json:"at_hash,omitempty"`
+	Cnf       *cnf    `json:"cnf,omitempty"`
 
 	sub   string
 	dates [4]int64
+}
+
+// cnf is the JSON of the confirmation claim (RFC 7800 §3.1) with the
+// members tokenmint binds tokens by.
+type cnf struct {
+	JKT     string `json:"jkt,omitempty"`      // RFC 9449 §6.1
+	X5TS256 string `json:"x5t#S256,omitempty"` // RFC 8705 §3.1
 }
 
 func (c *Claims) registered() *registeredClaims {
@@ -113,6 +127,9 @@ func (c *Claims) registered() *registeredClaims {
 	r.IssuedAt = r.date(1, c.IssuedAt)
 	r.NotBefore = r.date(2, c.NotBefore)
 	r.AuthTime = r.date(3, c.AuthTime)
+	if !c.Confirmation.IsZero() {
+		r.Cnf = &cnf{JKT: c.Confirmation.JKT, X5TS256: c.Confirmation.X5TS256}
+	}
 	return r
 }
 
@@ -209,6 +226,13 @@ func (c *Claims) set(name string, raw json.RawMessage) error {
 		return json.Unmarshal(raw, &c.Nonce)
 	case "at_hash":
 		return json.Unmarshal(raw, &c.AtHash)
+	case "cnf":
+		var v *cnf
+		if err := json.Unmarshal(raw, &v); err != nil || v == nil {
+			return err
+		}
+		c.Confirmation = tokenmint.Confirmation{JKT: v.JKT, X5TS256: v.X5TS256}
+		return nil
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {

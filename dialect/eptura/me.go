@@ -41,7 +41,12 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, &oauth.Error{Code: oauth.InvalidToken, Description: httpapi.MissingBearerDescription})
 		return
 	}
-	info, err := h.d.Engine.ValidateBearer(r.Context(), tok)
+	cert, err := httpapi.ClientCertificate(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	info, err := h.d.Engine.ValidateBound(r.Context(), tok, cert)
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -88,7 +88,11 @@ func SelfSigned(tb testing.TB, spec Spec) *Leaf {
 
 func issue(tb testing.TB, spec Spec, ca *CA) *Leaf {
 	tb.Helper()
-	key := newKey(tb)
+	return issueWithKey(tb, spec, ca, newKey(tb))
+}
+
+func issueWithKey(tb testing.TB, spec Spec, ca *CA, key *ecdsa.PrivateKey) *Leaf {
+	tb.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber:   serial(tb),
 		Subject:        spec.Subject,
@@ -191,4 +195,11 @@ func create(tb testing.TB, tmpl, parent *x509.Certificate, key, parentKey *ecdsa
 
 func pemOf(c *x509.Certificate) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+}
+
+// SelfSignedWithKey makes a self-signed client certificate of spec for
+// an existing key (a renewed certificate of the same key).
+func SelfSignedWithKey(tb testing.TB, spec Spec, key *ecdsa.PrivateKey) *Leaf {
+	tb.Helper()
+	return issueWithKey(tb, spec, nil, key)
 }
