@@ -277,17 +277,23 @@ func TestTLSClientAuth(t *testing.T) {
 // (RFC 8705 §2.2) authenticates with a self-signed certificate whose key
 // is in its registered JWK Set (inline, the certificate in x5c); another
 // self-signed certificate, one of the server's CA with another key, and
-// an expired one with the registered key are refused.
+// an expired one with the registered key are refused. The EPC dialect's
+// token endpoint, which reads the standard form, authenticates it alike.
 func TestSelfSignedTLSClientAuth(t *testing.T) {
 	ca := testpki.NewCA(t, "tokenmint test CA")
-	in := mtlsServer(t, "sqlite", ca)
+	in := mtlsServer(t, "sqlite", ca, func(c *config.Config) { c.Dialects = []string{"epc"} })
 	own := testpki.SelfSigned(t, testpki.Spec{Subject: pkix.Name{CommonName: "self-signed partner"}})
 	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &own.Key.PublicKey, KeyID: "tls-1", Use: "sig"}}})
 	c := in.CreateClient(t, registry.ClientSpec{Name: "self-signed", AuthMethod: tokenmint.AuthMethodSelfSignedTLSClientAuth, JWKS: jwks, Scopes: []string{"api"}})
 
-	status, body := postWith(t, in.HTTPClient(t, own.TLS), in.URL+"/oauth2/token", ccForm(c.ID), nil)
-	if status != 200 || body["access_token"] == nil {
-		t.Fatalf("self-signed: %d %v", status, body)
+	for _, path := range []string{"/oauth2/token", "/oauth2/v1/token"} { // the standard endpoint, EPC's (epc.PathToken)
+		status, body := postWith(t, in.HTTPClient(t, own.TLS), in.URL+path, ccForm(c.ID), nil)
+		if (status != 200 && status != 201) || body["access_token"] == nil { // EPC answers 201
+			t.Fatalf("self-signed at %s: %d %v", path, status, body)
+		}
+		if status, body := postWith(t, in.HTTPClient(t), in.URL+path, ccForm(c.ID), nil); status != 401 {
+			t.Fatalf("no certificate at %s: %d %v", path, status, body)
+		}
 	}
 	expiredAt := in.Clock.Now().Add(-time.Minute)
 	expiredLeaf := testpki.SelfSigned(t, testpki.Spec{Subject: pkix.Name{CommonName: "self-signed partner"}, NotBefore: expiredAt.Add(-time.Hour), NotAfter: expiredAt})
