@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -101,6 +103,11 @@ func (e *Engine) verifyCertChain(cc *ClientCertificate) error {
 		}
 		return errors.New("no --tls-client-ca to verify tls_client_auth certificates against")
 	}
+	now := e.now()
+	sum := sha256.Sum256(cc.Leaf.Raw)
+	if e.chains.verified(sum, now) {
+		return nil
+	}
 	inter := x509.NewCertPool()
 	for i, c := range cc.Intermediates {
 		if i == maxIntermediates {
@@ -108,11 +115,52 @@ func (e *Engine) verifyCertChain(cc *ClientCertificate) error {
 		}
 		inter.AddCert(c)
 	}
-	_, err := cc.Leaf.Verify(x509.VerifyOptions{
-		Roots: e.cfg.ClientCAs, Intermediates: inter, CurrentTime: e.now(),
+	chains, err := cc.Leaf.Verify(x509.VerifyOptions{
+		Roots: e.cfg.ClientCAs, Intermediates: inter, CurrentTime: now,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	e.chains.add(sum, chains[0])
+	return nil
+}
+
+// chainCache remembers the client certificates whose chain to a CA of
+// Config.ClientCAs verified, each until the earliest notAfter of its
+// chain, so that a client verifies its chain (a signature per
+// certificate, BENCHMARKS.md) on its first request rather than on every
+// one. The answer is the same: a certificate's signatures do not change,
+// the CAs are fixed for the engine's life, and the entry ends when a
+// certificate of the chain does. Bounded: past maxVerifiedChains it
+// starts over.
+type chainCache struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]time.Time
+}
+
+const maxVerifiedChains = 4096
+
+func (c *chainCache) verified(sum [sha256.Size]byte, now time.Time) bool {
+	c.mu.Lock()
+	until, ok := c.m[sum]
+	c.mu.Unlock()
+	return ok && now.Before(until)
+}
+
+func (c *chainCache) add(sum [sha256.Size]byte, chain []*x509.Certificate) {
+	until := chain[0].NotAfter
+	for _, cert := range chain[1:] {
+		if cert.NotAfter.Before(until) {
+			until = cert.NotAfter
+		}
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxVerifiedChains {
+		c.m = make(map[[sha256.Size]byte]time.Time)
+	}
+	c.m[sum] = until
+	c.mu.Unlock()
 }
 
 // certMatches reports whether the certificate is the one a

@@ -85,7 +85,8 @@ type Engine struct {
 	clients ClientSource
 	now     func() time.Time
 	log     *slog.Logger
-	jwks    jwksCache // parsed inline JWK Sets of clients
+	jwks    jwksCache  // parsed inline JWK Sets of clients
+	chains  chainCache // client certificates whose chain verified
 }
 
 // New checks cfg and returns an Engine.
