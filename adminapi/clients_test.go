@@ -101,10 +101,14 @@ func TestCreateClient(t *testing.T) {
 	}{
 		{`{"client_name":"x","redirect_uris":["http://evil.example/cb"],"grant_types":["authorization_code"]}`, "invalid_redirect_uri", "redirect_uris", 400},
 		{`{"client_name":"x","grant_types":["implicit"]}`, "invalid_client_metadata", "grant_types", 400},
-		{`{"client_name":"x","jwks_uri":"https://a.example/jwks"}`, "invalid_client_metadata", "jwks_uri", 400},
+		{`{"client_name":"x","jwks_uri":"https://a.example/jwks","jwks":{"keys":[]}}`, "invalid_client_metadata", "jwks_uri", 400},
 		{`{"client_name":"x","token_endpoint_auth_method":"private_key_jwt"}`, "invalid_client_metadata", "jwks", 400},
 		{`{"client_name":"x","token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}}`, "invalid_client_metadata", "jwks", 400},
-		{`{"client_name":"x","token_endpoint_auth_method":"tls_client_auth"}`, "invalid_client_metadata", "token_endpoint_auth_method", 400},
+		{`{"client_name":"x","token_endpoint_auth_method":"tls_client_auth"}`, "invalid_client_metadata", "tls_client_auth_subject_dn", 400},
+		{`{"client_name":"x","token_endpoint_auth_method":"tls_client_auth","tls_client_auth_san_dns":"a.example","tls_client_auth_san_email":"a@a.example"}`, "invalid_client_metadata", "tls_client_auth_san_email", 400},
+		{`{"client_name":"x","backchannel_logout_uri":"http://a.example/logout"}`, "invalid_client_metadata", "backchannel_logout_uri", 400},
+		{`{"client_name":"x","subject_type":"opaque"}`, "invalid_client_metadata", "subject_type", 400},
+		{`{"client_name":"x","dpop_bound_access_tokens":"yes"}`, "invalid_client_metadata", "dpop_bound_access_tokens", 400},
 		{`{"client_name":"again","client_id":"epc-1"}`, "conflict", "", 409},
 		{`{}`, "invalid_client_metadata", "client_name", 400},
 	} {

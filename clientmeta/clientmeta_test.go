@@ -36,6 +36,8 @@ func TestDecodeRefuses(t *testing.T) {
 		{"jwks_uri not a string", `{"jwks_uri":{}}`, "jwks_uri", "a string"},
 		{"logo_uri", `{"logo_uri":"https://a.example/logo.png"}`, "logo_uri", "not supported"},
 		{"resources not a list", `{"resources":"https://api.example"}`, "resources", "resources must be an array of strings"},
+		{"dpop_bound_access_tokens as string", `{"dpop_bound_access_tokens":"true"}`, "dpop_bound_access_tokens", "true or false"},
+		{"subject_type not a string", `{"subject_type":1}`, "subject_type", "a string"},
 		{"resource and resources", `{"resource":["https://a.example"],"resources":["https://b.example"]}`, "resources", "given twice"},
 	}
 	for _, tt := range tests {
@@ -137,8 +139,16 @@ func TestSpecErrors(t *testing.T) {
 		{"jwks_uri not a URL", `{"client_name":"a","token_endpoint_auth_method":"private_key_jwt","jwks_uri":"jwks.json"}`, CodeInvalidClientMetadata, "jwks_uri"},
 		{"alg none", `{"client_name":"a","token_endpoint_auth_method":"private_key_jwt","jwks_uri":"https://a.example/jwks","token_endpoint_auth_signing_alg":"none"}`, CodeInvalidClientMetadata, "token_endpoint_auth_signing_alg"},
 		{"HS256 for private_key_jwt", `{"client_name":"a","token_endpoint_auth_method":"private_key_jwt","jwks_uri":"https://a.example/jwks","token_endpoint_auth_signing_alg":"HS256"}`, CodeInvalidClientMetadata, "token_endpoint_auth_signing_alg"},
-		{"tls_client_auth", `{"client_name":"a","token_endpoint_auth_method":"tls_client_auth"}`, CodeInvalidClientMetadata, "token_endpoint_auth_method"},
-		{"self_signed_tls_client_auth", `{"client_name":"a","token_endpoint_auth_method":"self_signed_tls_client_auth"}`, CodeInvalidClientMetadata, "token_endpoint_auth_method"},
+		{"tls_client_auth without a name", `{"client_name":"a","token_endpoint_auth_method":"tls_client_auth"}`, CodeInvalidClientMetadata, "tls_client_auth_subject_dn"},
+		{"tls_client_auth with two names", `{"client_name":"a","token_endpoint_auth_method":"tls_client_auth","tls_client_auth_san_dns":"a.example","tls_client_auth_san_ip":"192.0.2.1"}`, CodeInvalidClientMetadata, "tls_client_auth_san_ip"},
+		{"tls_client_auth_san_ip not an IP", `{"client_name":"a","token_endpoint_auth_method":"tls_client_auth","tls_client_auth_san_ip":"a.example"}`, CodeInvalidClientMetadata, "tls_client_auth_san_ip"},
+		{"a certificate name without tls_client_auth", `{"client_name":"a","tls_client_auth_subject_dn":"CN=a"}`, CodeInvalidClientMetadata, "tls_client_auth_subject_dn"},
+		{"self_signed_tls_client_auth without keys", `{"client_name":"a","token_endpoint_auth_method":"self_signed_tls_client_auth"}`, CodeInvalidClientMetadata, "jwks"},
+		{"subject_type", `{"client_name":"a","subject_type":"secret"}`, CodeInvalidClientMetadata, "subject_type"},
+		{"sector_identifier_uri http", `{"client_name":"a","sector_identifier_uri":"http://a.example/s.json"}`, CodeInvalidClientMetadata, "sector_identifier_uri"},
+		{"backchannel_logout_uri with a fragment", `{"client_name":"a","backchannel_logout_uri":"https://a.example/logout#x"}`, CodeInvalidClientMetadata, "backchannel_logout_uri"},
+		{"backchannel_logout_uri http", `{"client_name":"a","backchannel_logout_uri":"http://a.example/logout"}`, CodeInvalidClientMetadata, "backchannel_logout_uri"},
+		{"session required without a URI", `{"client_name":"a","backchannel_logout_session_required":true}`, CodeInvalidClientMetadata, "backchannel_logout_session_required"},
 		{"unknown auth method", `{"client_name":"a","token_endpoint_auth_method":"magic"}`, CodeInvalidClientMetadata, "token_endpoint_auth_method"},
 		{"bad scope", `{"client_name":"a","scope":"a\"b"}`, CodeInvalidClientMetadata, "scope"},
 		{"tab in scope", `{"client_name":"a","scope":"a\tb"}`, CodeInvalidClientMetadata, "scope"},
@@ -225,7 +235,11 @@ func TestRoundTrip(t *testing.T) {
 		TokenFormat: tokenmint.FormatOpaque, SigningAlg: tokenmint.AlgEdDSA, AccessTTL: 20 * time.Minute, IdleTTL: 5 * time.Minute,
 		RefreshTTL: 48 * time.Hour, Claims: map[string]string{"tenant": "t"}, RequireConsent: true, AllowPlainPKCE: true,
 		CreatedAt: now, UpdatedAt: now, PreviousSecretHash: []byte("p"), PreviousSecretExpiresAt: now.Add(time.Hour),
-		Resources: []string{"https://api.example/v1", "urn:example:b"}, IntrospectionAlg: tokenmint.AlgES256}
+		Resources: []string{"https://api.example/v1", "urn:example:b"}, IntrospectionAlg: tokenmint.AlgES256,
+		JWKSURI: "https://a.example/jwks", TLSClientCertificateBoundAccessTokens: true, DPoPBoundAccessTokens: true,
+		SubjectType: tokenmint.SubjectPairwise, SectorIdentifierURI: "https://a.example/sector.json",
+		BackchannelLogoutURI: "https://a.example/logout", BackchannelLogoutSessionRequired: true,
+		RequirePushedAuthorizationRequests: true, RequireSignedRequestObject: true}
 	m := FromClient(&c, registry.Credentials{ClientSecret: "tmcs_x"}, now)
 	if m.ClientSecret != "tmcs_x" || m.ClientIDIssuedAt != now.Unix() || m.ClientSecretExpiresAt == nil || *m.ClientSecretExpiresAt != 0 ||
 		!slices.Equal(m.ResponseTypes, []string{"code"}) || m.Scope != "openid api" || m.DefaultScope != "api" ||
@@ -336,5 +350,54 @@ func TestAssertionMembers(t *testing.T) {
 	f, _ = Decode([]byte(`{"token_endpoint_auth_method":"client_secret_jwt"}`))
 	if err := f.Apply(&post, nil); err == nil || !strings.Contains(err.Error(), "create another client") {
 		t.Fatalf("basic to client_secret_jwt: %v", err)
+	}
+}
+
+// TestClientSettingsMembers: the members of issues 16 and 18 by their
+// registered names, from a request to the client and back: a
+// tls_client_auth client with its certificate name and no secret, moved
+// to another name, then to self_signed_tls_client_auth, which drops it.
+func TestClientSettingsMembers(t *testing.T) {
+	s, err := spec(t, `{"client_name":"m","token_endpoint_auth_method":"tls_client_auth","tls_client_auth_subject_dn":"CN=m,O=Example",`+
+		`"tls_client_certificate_bound_access_tokens":true,"dpop_bound_access_tokens":true,"subject_type":"pairwise",`+
+		`"sector_identifier_uri":"https://m.example/sector.json","backchannel_logout_uri":"http://127.0.0.1:9000/logout",`+
+		`"backchannel_logout_session_required":true,"require_pushed_authorization_requests":true,"require_signed_request_object":true,`+
+		`"jwks_uri":"https://m.example/jwks"}`, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Public || s.AuthMethod != tokenmint.AuthMethodTLSClientAuth || s.TLSClientAuthSubjectDN != "CN=m,O=Example" ||
+		!s.TLSClientCertificateBoundAccessTokens || !s.DPoPBoundAccessTokens || s.SubjectType != tokenmint.SubjectPairwise ||
+		s.SectorIdentifierURI != "https://m.example/sector.json" || s.BackchannelLogoutURI != "http://127.0.0.1:9000/logout" ||
+		!s.BackchannelLogoutSessionRequired || !s.RequirePushedAuthorizationRequests || !s.RequireSignedRequestObject {
+		t.Fatalf("spec %+v", s)
+	}
+	c := tokenmint.Client{ID: "m", Name: "m", AuthMethod: s.AuthMethod, TLSClientAuthSubjectDN: s.TLSClientAuthSubjectDN,
+		GrantTypes: []string{tokenmint.GrantClientCredentials}, TokenFormat: tokenmint.FormatJWT, DPoPBoundAccessTokens: true}
+	m := FromClient(&c, registry.Credentials{}, time.Now())
+	b, _ := json.Marshal(m)
+	for _, want := range []string{`"token_endpoint_auth_method":"tls_client_auth"`, `"tls_client_auth_subject_dn":"CN=m,O=Example"`,
+		`"dpop_bound_access_tokens":true`, `"require_signed_request_object":false`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metadata %s lacks %s", b, want)
+		}
+	}
+	if m.ClientSecretExpiresAt != nil || strings.Contains(string(b), "tls_client_auth_san_dns") || strings.Contains(string(b), "subject_type") {
+		t.Errorf("metadata of a tls_client_auth client: %s", b)
+	}
+	// Another certificate name: the old one is cleared with null.
+	f, _ := Decode([]byte(`{"tls_client_auth_subject_dn":null,"tls_client_auth_san_uri":"spiffe://example.org/m"}`))
+	if err := f.Apply(&c, nil); err != nil || c.TLSClientAuthSubjectDN != "" || c.TLSClientAuthSANURI != "spiffe://example.org/m" || c.Validate() != nil {
+		t.Fatalf("to a SAN URI: %v, %+v, %v", err, c, c.Validate())
+	}
+	// self_signed_tls_client_auth needs keys and drops the name.
+	f, _ = Decode([]byte(`{"token_endpoint_auth_method":"self_signed_tls_client_auth","jwks":` + ecJWKS + `}`))
+	if err := f.Apply(&c, nil); err != nil || c.TLSClientAuthSANURI != "" || c.Validate() != nil {
+		t.Fatalf("to self_signed_tls_client_auth: %v, %+v, %v", err, c, c.Validate())
+	}
+	// A method that needs a secret cannot come back.
+	f, _ = Decode([]byte(`{"token_endpoint_auth_method":"client_secret_post"}`))
+	if err := f.Apply(&c, nil); err == nil || !strings.Contains(err.Error(), "no secret") {
+		t.Fatalf("self_signed_tls_client_auth to client_secret_post: %v", err)
 	}
 }

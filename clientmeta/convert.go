@@ -78,6 +78,7 @@ func (f *Fields) Spec(opts CreateOptions) (registry.ClientSpec, error) {
 	spec.APIKey = deref(f.HasAPIKey)
 	spec.Resources = slices.Clone(deref(f.Resources))
 	spec.IntrospectionAlg = deref(f.IntrospectionSignedResponseAlg)
+	f.setSpecSettings(&spec)
 	spec.Profile = deref(f.Profile)
 	if err := checkProfile(spec.Profile, spec.AllowNoPKCE, opts.Profiles); err != nil {
 		return spec, err
@@ -157,6 +158,7 @@ func (f *Fields) Apply(c *tokenmint.Client, profiles registry.Profiles) error {
 		}
 	}
 	setIf(&c.IntrospectionAlg, f.IntrospectionSignedResponseAlg)
+	f.applySettings(c)
 	if f.Profile != nil {
 		if err := checkProfile(*f.Profile, c.AllowNoPKCE, profiles); err != nil {
 			return err
@@ -196,19 +198,53 @@ func (f *Fields) setCommon(name *string, grants, redirects, audience *[]string) 
 
 // authMethod maps token_endpoint_auth_method to a client kind: none is a
 // public client; client_secret_basic, client_secret_post (and absence),
-// private_key_jwt and client_secret_jwt a confidential one.
+// private_key_jwt, client_secret_jwt, tls_client_auth and
+// self_signed_tls_client_auth a confidential one.
 func (f *Fields) authMethod() (public bool, method string, err error) {
 	m := deref(f.TokenEndpointAuthMethod)
-	supported := strings.Join(tokenmint.AuthMethods, ", ")
 	switch m {
-	case "", tokenmint.AuthMethodSecretBasic, tokenmint.AuthMethodSecretPost, tokenmint.AuthMethodPrivateKeyJWT, tokenmint.AuthMethodSecretJWT:
+	case "", tokenmint.AuthMethodSecretBasic, tokenmint.AuthMethodSecretPost, tokenmint.AuthMethodPrivateKeyJWT, tokenmint.AuthMethodSecretJWT,
+		tokenmint.AuthMethodTLSClientAuth, tokenmint.AuthMethodSelfSignedTLSClientAuth:
 		return false, m, nil
 	case tokenmint.AuthMethodNone:
 		return true, m, nil
-	case tokenmint.AuthMethodTLSClientAuth, tokenmint.AuthMethodSelfSignedTLSClientAuth:
-		return false, "", fieldErrorf(tokenmint.FieldAuthMethod, "token_endpoint_auth_method %s is not supported yet (supported: %s)", m, supported)
 	}
+	supported := strings.Join(append(slices.Clone(tokenmint.AuthMethods), tokenmint.AuthMethodTLSClientAuth, tokenmint.AuthMethodSelfSignedTLSClientAuth), ", ")
 	return false, "", fieldErrorf(tokenmint.FieldAuthMethod, "unknown token_endpoint_auth_method %s (supported: %s)", quoteName(m), supported)
+}
+
+// setSpecSettings sets the per-client settings of issues 16 and 18 that
+// f gives on a new client's spec.
+func (f *Fields) setSpecSettings(spec *registry.ClientSpec) {
+	spec.TLSClientAuthSubjectDN, spec.TLSClientAuthSANDNS = deref(f.TLSClientAuthSubjectDN), deref(f.TLSClientAuthSANDNS)
+	spec.TLSClientAuthSANURI, spec.TLSClientAuthSANIP = deref(f.TLSClientAuthSANURI), deref(f.TLSClientAuthSANIP)
+	spec.TLSClientAuthSANEmail = deref(f.TLSClientAuthSANEmail)
+	spec.TLSClientCertificateBoundAccessTokens = deref(f.TLSClientCertificateBoundAccessTokens)
+	spec.DPoPBoundAccessTokens = deref(f.DPoPBoundAccessTokens)
+	spec.SubjectType, spec.SectorIdentifierURI = deref(f.SubjectType), deref(f.SectorIdentifierURI)
+	spec.BackchannelLogoutURI = deref(f.BackchannelLogoutURI)
+	spec.BackchannelLogoutSessionRequired = deref(f.BackchannelLogoutSessionRequired)
+	spec.RequirePushedAuthorizationRequests = deref(f.RequirePushedAuthorizationRequests)
+	spec.RequireSignedRequestObject = deref(f.RequireSignedRequestObject)
+}
+
+// applySettings changes the per-client settings of issues 16 and 18
+// that f gives, after the authentication method (which drops a
+// certificate name that no longer applies).
+func (f *Fields) applySettings(c *tokenmint.Client) {
+	setIf(&c.TLSClientAuthSubjectDN, f.TLSClientAuthSubjectDN)
+	setIf(&c.TLSClientAuthSANDNS, f.TLSClientAuthSANDNS)
+	setIf(&c.TLSClientAuthSANURI, f.TLSClientAuthSANURI)
+	setIf(&c.TLSClientAuthSANIP, f.TLSClientAuthSANIP)
+	setIf(&c.TLSClientAuthSANEmail, f.TLSClientAuthSANEmail)
+	setIf(&c.TLSClientCertificateBoundAccessTokens, f.TLSClientCertificateBoundAccessTokens)
+	setIf(&c.DPoPBoundAccessTokens, f.DPoPBoundAccessTokens)
+	setIf(&c.SubjectType, f.SubjectType)
+	setIf(&c.SectorIdentifierURI, f.SectorIdentifierURI)
+	setIf(&c.BackchannelLogoutURI, f.BackchannelLogoutURI)
+	setIf(&c.BackchannelLogoutSessionRequired, f.BackchannelLogoutSessionRequired)
+	setIf(&c.RequirePushedAuthorizationRequests, f.RequirePushedAuthorizationRequests)
+	setIf(&c.RequireSignedRequestObject, f.RequireSignedRequestObject)
 }
 
 // lifetimes returns the lifetimes f gives, in place of the ones passed.

@@ -49,6 +49,23 @@ type Fields struct {
 	// IntrospectionSignedResponseAlg is the alg of the client's JWT
 	// introspection responses (RFC 9701 §6); "": RS256.
 	IntrospectionSignedResponseAlg *string `json:"introspection_signed_response_alg,omitempty"`
+	// The per-client settings of mutual TLS (RFC 8705 §2.1.2, §3.4), DPoP
+	// (RFC 9449 §5.2), OpenID Connect registration (OIDC Registration
+	// §2, Back-Channel Logout §2.2), PAR (RFC 9126 §6) and JAR (RFC 9101
+	// §10.5), by their registered names (tokenmint.Client).
+	TLSClientAuthSubjectDN                *string `json:"tls_client_auth_subject_dn,omitempty"`
+	TLSClientAuthSANDNS                   *string `json:"tls_client_auth_san_dns,omitempty"`
+	TLSClientAuthSANURI                   *string `json:"tls_client_auth_san_uri,omitempty"`
+	TLSClientAuthSANIP                    *string `json:"tls_client_auth_san_ip,omitempty"`
+	TLSClientAuthSANEmail                 *string `json:"tls_client_auth_san_email,omitempty"`
+	TLSClientCertificateBoundAccessTokens *bool   `json:"tls_client_certificate_bound_access_tokens,omitempty"`
+	DPoPBoundAccessTokens                 *bool   `json:"dpop_bound_access_tokens,omitempty"`
+	SubjectType                           *string `json:"subject_type,omitempty"`
+	SectorIdentifierURI                   *string `json:"sector_identifier_uri,omitempty"`
+	BackchannelLogoutURI                  *string `json:"backchannel_logout_uri,omitempty"`
+	BackchannelLogoutSessionRequired      *bool   `json:"backchannel_logout_session_required,omitempty"`
+	RequirePushedAuthorizationRequests    *bool   `json:"require_pushed_authorization_requests,omitempty"`
+	RequireSignedRequestObject            *bool   `json:"require_signed_request_object,omitempty"`
 	// HasAPIKey true on creation generates an API key; false in an
 	// update removes the client's (POST .../api-key makes a new one).
 	HasAPIKey *bool `json:"has_api_key,omitempty"`

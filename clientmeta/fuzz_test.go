@@ -17,6 +17,8 @@ func FuzzDecode(f *testing.F) {
 		`{"client_name":"web","grant_types":["authorization_code"],"redirect_uris":["https://a.example/cb"],"response_types":["code"]}`,
 		`{"client_name":"p","profile":"epc","claims":{"a":"b"},"signing_alg":null}`,
 		`{"client_name":"a","client_name":"b"}`,
+		`{"client_name":"m","token_endpoint_auth_method":"tls_client_auth","tls_client_auth_san_ip":"::1","dpop_bound_access_tokens":true}`,
+		`{"client_name":"o","subject_type":"pairwise","sector_identifier_uri":"https://o.example/s","backchannel_logout_uri":"http://[::1]/l","backchannel_logout_session_required":true}`,
 		`{"jwks":{}}`, `[]`, `{`, `{"access_token_ttl":1e400}`, `{"claims":{"\u0000":"x"}}`,
 	} {
 		f.Add([]byte(s))

@@ -77,6 +77,23 @@ type Metadata struct {
 	// IntrospectionSignedResponseAlg signs its JWT introspection
 	// responses (RFC 9701 §6); "": RS256.
 	IntrospectionSignedResponseAlg string `json:"introspection_signed_response_alg"`
+
+	// The per-client settings of mutual TLS (RFC 8705), DPoP (RFC 9449),
+	// OpenID Connect registration, PAR (RFC 9126) and JAR (RFC 9101):
+	// the strings absent when unset, the booleans always given.
+	TLSClientAuthSubjectDN                string `json:"tls_client_auth_subject_dn,omitempty"`
+	TLSClientAuthSANDNS                   string `json:"tls_client_auth_san_dns,omitempty"`
+	TLSClientAuthSANURI                   string `json:"tls_client_auth_san_uri,omitempty"`
+	TLSClientAuthSANIP                    string `json:"tls_client_auth_san_ip,omitempty"`
+	TLSClientAuthSANEmail                 string `json:"tls_client_auth_san_email,omitempty"`
+	TLSClientCertificateBoundAccessTokens bool   `json:"tls_client_certificate_bound_access_tokens"`
+	DPoPBoundAccessTokens                 bool   `json:"dpop_bound_access_tokens"`
+	SubjectType                           string `json:"subject_type,omitempty"` // absent: public
+	SectorIdentifierURI                   string `json:"sector_identifier_uri,omitempty"`
+	BackchannelLogoutURI                  string `json:"backchannel_logout_uri,omitempty"`
+	BackchannelLogoutSessionRequired      bool   `json:"backchannel_logout_session_required"`
+	RequirePushedAuthorizationRequests    bool   `json:"require_pushed_authorization_requests"`
+	RequireSignedRequestObject            bool   `json:"require_signed_request_object"`
 }
 
 // FromClient is the metadata of c, with the credentials in creds (just
@@ -112,6 +129,7 @@ func FromClient(c *tokenmint.Client, creds registry.Credentials, now time.Time) 
 		APIKey:                      creds.APIKey.Reveal(),
 	}
 	m.Resources, m.IntrospectionSignedResponseAlg = nonNil(c.Resources), c.IntrospectionAlg
+	m.setSettings(c)
 	if m.Claims == nil {
 		m.Claims = map[string]string{}
 	}
@@ -171,7 +189,31 @@ func (m *Metadata) Fields() Fields {
 		HasAPIKey:                   ptr(m.HasAPIKey),
 	}
 	f.Resources, f.IntrospectionSignedResponseAlg = ptr(m.Resources), ptr(m.IntrospectionSignedResponseAlg)
+	f.TLSClientAuthSubjectDN, f.TLSClientAuthSANDNS = ptr(m.TLSClientAuthSubjectDN), ptr(m.TLSClientAuthSANDNS)
+	f.TLSClientAuthSANURI, f.TLSClientAuthSANIP = ptr(m.TLSClientAuthSANURI), ptr(m.TLSClientAuthSANIP)
+	f.TLSClientAuthSANEmail = ptr(m.TLSClientAuthSANEmail)
+	f.TLSClientCertificateBoundAccessTokens = ptr(m.TLSClientCertificateBoundAccessTokens)
+	f.DPoPBoundAccessTokens = ptr(m.DPoPBoundAccessTokens)
+	f.SubjectType, f.SectorIdentifierURI = ptr(m.SubjectType), ptr(m.SectorIdentifierURI)
+	f.BackchannelLogoutURI = ptr(m.BackchannelLogoutURI)
+	f.BackchannelLogoutSessionRequired = ptr(m.BackchannelLogoutSessionRequired)
+	f.RequirePushedAuthorizationRequests = ptr(m.RequirePushedAuthorizationRequests)
+	f.RequireSignedRequestObject = ptr(m.RequireSignedRequestObject)
 	return f
+}
+
+// setSettings copies the per-client settings of issues 16 and 18 from c.
+func (m *Metadata) setSettings(c *tokenmint.Client) {
+	m.TLSClientAuthSubjectDN, m.TLSClientAuthSANDNS = c.TLSClientAuthSubjectDN, c.TLSClientAuthSANDNS
+	m.TLSClientAuthSANURI, m.TLSClientAuthSANIP = c.TLSClientAuthSANURI, c.TLSClientAuthSANIP
+	m.TLSClientAuthSANEmail = c.TLSClientAuthSANEmail
+	m.TLSClientCertificateBoundAccessTokens = c.TLSClientCertificateBoundAccessTokens
+	m.DPoPBoundAccessTokens = c.DPoPBoundAccessTokens
+	m.SubjectType, m.SectorIdentifierURI = c.SubjectType, c.SectorIdentifierURI
+	m.BackchannelLogoutURI = c.BackchannelLogoutURI
+	m.BackchannelLogoutSessionRequired = c.BackchannelLogoutSessionRequired
+	m.RequirePushedAuthorizationRequests = c.RequirePushedAuthorizationRequests
+	m.RequireSignedRequestObject = c.RequireSignedRequestObject
 }
 
 // responseTypes are the response types a client with those grant types

@@ -53,7 +53,11 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 	case err != nil:
 		return nil, storeError("exchange authorization code", err)
 	}
-	return e.userResponse(ctx, c, &u, req.shape)
+	// The code's exchange stored the tokens' records; they are signed here.
+	ictx, span := e.startSpan(ctx, SpanIssueToken)
+	resp, err := e.userResponse(ictx, c, &u, req.shape)
+	endSpan(span, err)
+	return resp, err
 }
 
 // checkCode verifies the bindings of a consumed code.

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/password"
@@ -68,6 +70,9 @@ type Config struct {
 	Dialects map[string]DialectPolicy
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Tracing, when set, records a span for each step of a token request
+	// (trace.go); nil records none and costs nothing.
+	Tracing trace.TracerProvider
 
 	// ClientCAs are the CAs a tls_client_auth client's certificate must
 	// chain to (RFC 8705 §2.1); nil: only certificates forwarded by a
@@ -85,8 +90,9 @@ type Engine struct {
 	clients ClientSource
 	now     func() time.Time
 	log     *slog.Logger
-	jwks    jwksCache  // parsed inline JWK Sets of clients
-	chains  chainCache // client certificates whose chain verified
+	jwks    jwksCache    // parsed inline JWK Sets of clients
+	tracer  trace.Tracer // nil: tracing off
+	chains  chainCache   // client certificates whose chain verified
 }
 
 // New checks cfg and returns an Engine.
@@ -115,6 +121,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Tracing != nil {
+		e.tracer = cfg.Tracing.Tracer(tracerScope)
 	}
 	return e, nil
 }
@@ -207,7 +216,9 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	if !ok {
 		return nil, oauth.NewError(oauth.UnsupportedGrantType, "grant_type %q is not supported", truncate(req.GrantType))
 	}
-	client, err := e.authenticateClient(ctx, req.Client)
+	actx, span := e.startSpan(ctx, SpanAuthenticateClient)
+	client, err := e.authenticateClient(actx, req.Client)
+	endSpan(span, err)
 	if client != nil {
 		req.knownClient = client.ID
 	}
@@ -238,7 +249,9 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	if req.Resources, err = ParseResources(req.Resources); err != nil {
 		return nil, err
 	}
-	resp, err := run(ctx, client, req)
+	gctx, span := e.startSpan(ctx, grantSpan(req.GrantType))
+	resp, err := run(gctx, client, req)
+	endSpan(span, err)
 	if err != nil {
 		return nil, err
 	}

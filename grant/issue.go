@@ -30,7 +30,9 @@ type accessGrant struct {
 // A client_credentials JWT is self-contained and costs no database write;
 // a JWT of a family is recorded (by jti) so that revoking the family can
 // revoke it; an opaque token is always recorded, by keyed hash only.
-func (e *Engine) issueAccess(ctx context.Context, c *tokenmint.Client, g accessGrant, shape func(*JWT)) (*TokenResponse, error) {
+func (e *Engine) issueAccess(ctx context.Context, c *tokenmint.Client, g accessGrant, shape func(*JWT)) (_ *TokenResponse, err error) {
+	ctx, span := e.startSpan(ctx, SpanIssueToken)
+	defer func() { endSpan(span, err) }()
 	raw, rec := e.newAccess(c, g)
 	resp, err := e.accessResponse(c, raw, &rec, shape)
 	if err != nil {
@@ -256,7 +258,9 @@ func (e *Engine) userResponse(ctx context.Context, c *tokenmint.Client, u *userI
 // familyTokens issues the tokens of a new family f, not yet stored (the
 // password grant): signed first, then the family and its records stored
 // in one transaction, so that a failure leaves no family without tokens.
-func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, req *TokenRequest) (*TokenResponse, error) {
+func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, req *TokenRequest) (_ *TokenResponse, err error) {
+	ctx, span := e.startSpan(ctx, SpanIssueToken)
+	defer func() { endSpan(span, err) }()
 	u := e.newUserIssue(c, f, scopes, f.Resources, "", req.confirmation)
 	resp, err := e.userResponse(ctx, c, &u, req.shape)
 	if err != nil {

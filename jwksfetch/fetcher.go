@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/token"
+	"github.com/tokenmint/tokenmint/tracing"
 )
 
 // Defaults of Options.
@@ -58,6 +60,9 @@ type Options struct {
 	TLSConfig *tls.Config
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Tracing, when set, records a client span of each fetch, a child of
+	// the token request's; nil records none.
+	Tracing trace.TracerProvider
 
 	// allow replaces PublicAddress, for tests of redirects.
 	allow func(netip.AddrPort) bool
@@ -134,7 +139,7 @@ func (f *Fetcher) newClient() *http.Client {
 		IdleConnTimeout:        30 * time.Second,
 		ForceAttemptHTTP2:      true,
 	}
-	return &http.Client{Transport: tr, Timeout: f.opts.Timeout, CheckRedirect: f.checkRedirect}
+	return &http.Client{Transport: tracing.Transport(f.opts.Tracing, tr), Timeout: f.opts.Timeout, CheckRedirect: f.checkRedirect}
 }
 
 // control refuses a connection to an address outside the policy: it runs

@@ -49,6 +49,12 @@ type request struct {
 var understood = []string{
 	"client_name", "redirect_uris", "grant_types", "response_types", "scope", "token_endpoint_auth_method",
 	"jwks", "jwks_uri", "token_endpoint_auth_signing_alg",
+	// RFC 8705 §2.1.2, §3.4; RFC 9449 §5.2; OIDC Registration §2 and
+	// Back-Channel Logout §2.2; RFC 9126 §6; RFC 9101 §10.5.
+	"tls_client_auth_subject_dn", "tls_client_auth_san_dns", "tls_client_auth_san_uri", "tls_client_auth_san_ip",
+	"tls_client_auth_san_email", "tls_client_certificate_bound_access_tokens", "dpop_bound_access_tokens",
+	"subject_type", "sector_identifier_uri", "backchannel_logout_uri", "backchannel_logout_session_required",
+	"require_pushed_authorization_requests", "require_signed_request_object",
 }
 
 // decodeRequest decodes one JSON object of client metadata. The server

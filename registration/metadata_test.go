@@ -48,6 +48,8 @@ func TestDecodeRequest(t *testing.T) {
 		{"client_id of the wrong type", `{"client_id":5}`, clientmeta.CodeInvalidClientMetadata},
 		{"client_secret of the wrong type", `{"client_secret":["a"]}`, clientmeta.CodeInvalidClientMetadata},
 		{"grant_types of the wrong type", `{"grant_types":"client_credentials"}`, clientmeta.CodeInvalidClientMetadata},
+		{"client settings", `{"redirect_uris":["https://a.example/cb"],"subject_type":"pairwise","backchannel_logout_uri":"https://a.example/l","dpop_bound_access_tokens":true,"require_signed_request_object":true}`, ""},
+		{"a client setting of the wrong type", `{"require_pushed_authorization_requests":"yes"}`, clientmeta.CodeInvalidClientMetadata},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,6 +140,8 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"redirect_uris":["com.example.app:/cb","http://127.0.0.1/cb"],"token_endpoint_auth_method":"none"}`,
 		`{"client_id":"x","client_secret":"y","redirect_uris":["https://a.example/cb"]}`,
 		`{"redirect_uris":["javascript:alert(1)"]}`, `{"scope":"tokenmint:admin"}`, `{"claims":{"role":"admin"},"audience":["x"]}`,
+		`{"redirect_uris":["https://a.example/cb"],"subject_type":"pairwise","sector_identifier_uri":"https://a.example/s","backchannel_logout_uri":"http://127.0.0.1/l","backchannel_logout_session_required":true,"dpop_bound_access_tokens":true,"tls_client_certificate_bound_access_tokens":true,"require_pushed_authorization_requests":true,"require_signed_request_object":true}`,
+		`{"token_endpoint_auth_method":"tls_client_auth","tls_client_auth_san_ip":"192.0.2.1","redirect_uris":["https://a.example/cb"]}`,
 		`{"a":1,"a":2}`, `[]`, `{`, `null`, `{"redirect_uris":null,"grant_types":null}`, "{\"client_name\":\"\\u0000\\ud800\"}",
 	} {
 		f.Add([]byte(s))

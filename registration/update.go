@@ -68,6 +68,7 @@ func (h *Handler) update(r *http.Request, req *request, id string) (tokenmint.Cl
 			return metadataError("%s", err.Error())
 		}
 		c.JWKS, c.JWKSURI, c.AuthSigningAlg = spec.JWKS, spec.JWKSURI, spec.AuthSigningAlg
+		spec.CopySettings(c)
 		c.Name, c.GrantTypes = spec.Name, spec.GrantTypes
 		c.Scopes, c.DefaultScopes, c.RedirectURIs = spec.Scopes, nil, spec.RedirectURIs
 		c.RequireConsent = true

@@ -216,7 +216,7 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 		UpdatedAt:       now,
 	}
 	c.Resources, c.IntrospectionAlg = slices.Clone(spec.Resources), spec.IntrospectionAlg
-	spec.setClientSettings(&c)
+	spec.CopySettings(&c)
 	if c.ID == "" {
 		c.ID = newClientID()
 	}
@@ -415,9 +415,10 @@ func (r *Registry) rotate(ctx context.Context, id, kind, prefix string, set func
 	return secret, c, nil
 }
 
-// setClientSettings copies the per-client settings of issues 16 and 18
-// from the spec to c.
-func (spec ClientSpec) setClientSettings(c *tokenmint.Client) {
+// CopySettings copies the per-client settings of mutual TLS, DPoP,
+// OpenID Connect registration, PAR and JAR from the spec to c, as an
+// update that replaces a client's metadata whole (RFC 7592 §2.2) needs.
+func (spec ClientSpec) CopySettings(c *tokenmint.Client) {
 	c.TLSClientAuthSubjectDN, c.TLSClientAuthSANDNS = spec.TLSClientAuthSubjectDN, spec.TLSClientAuthSANDNS
 	c.TLSClientAuthSANURI, c.TLSClientAuthSANIP = spec.TLSClientAuthSANURI, spec.TLSClientAuthSANIP
 	c.TLSClientAuthSANEmail = spec.TLSClientAuthSANEmail

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/grant"
@@ -30,7 +31,7 @@ type limiters struct {
 	login     ratelimit.Limit
 }
 
-func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *httpapi.Metrics, now func() time.Time) (*limiters, error) {
+func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *httpapi.Metrics, now func() time.Time, tp trace.TracerProvider) (*limiters, error) {
 	l := &limiters{}
 	var err error
 	for _, p := range []struct {
@@ -59,6 +60,10 @@ func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *ht
 	}
 	tightenRedis(opts)
 	l.redis = redis.NewClient(opts)
+	if err := traceRedis(l.redis, tp); err != nil {
+		l.redis.Close()
+		return nil, err
+	}
 	policy := ratelimit.FailClosed
 	if cfg.RateLimitFailOpen {
 		policy = ratelimit.FailOpen

@@ -140,7 +140,7 @@ func (s *Server) mount(table []route) http.Handler {
 		}
 		mux.Handle(r.pattern, h)
 	}
-	return middleware(s.log, mux)
+	return s.traced(middleware(s.log, mux))
 }
 
 // floorBody is the floor's fixed answer: 300 bytes of JSON shaped like a

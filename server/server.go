@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/audit"
@@ -26,6 +27,7 @@ import (
 	"github.com/tokenmint/tokenmint/store/cache"
 	"github.com/tokenmint/tokenmint/store/sqlstore"
 	"github.com/tokenmint/tokenmint/token"
+	"github.com/tokenmint/tokenmint/tracing"
 )
 
 // Server is a configured tokenmint, ready to serve.
@@ -51,6 +53,11 @@ type Server struct {
 	audit      *audit.Recorder
 	auditLog   io.WriteCloser // nil when audit_log is off
 	stderr     io.Writer
+	// tp makes the spans of requests, engine steps, statements, Redis
+	// calls and jwks_uri fetches; nil when tracing is off. tracing is the
+	// provider the server set up and flushes on Close.
+	tp      trace.TracerProvider
+	tracing *tracing.Provider
 	// tls serves the public listener's certificate with --tls-cert; nil:
 	// plain HTTP.
 	tls *certReloader
@@ -66,6 +73,10 @@ type Options struct {
 	BeforeServe func(ctx context.Context, s *Server, addr, admin string) error
 	// Stderr is where audit_log "stderr" writes (default os.Stderr).
 	Stderr io.Writer
+	// TracerProvider, when set, traces the server (tests: the SDK with an
+	// in-memory exporter). Nil: the OTEL_* environment variables decide
+	// (package tracing), off unless they ask for it.
+	TracerProvider trace.TracerProvider
 }
 
 // New opens everything cfg names and builds the handler. The caller must
@@ -78,6 +89,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if s.stderr == nil {
 		s.stderr = os.Stderr
 	}
+	if err := s.setupTracing(ctx, opts.TracerProvider); err != nil {
+		return nil, err
+	}
 	if err := s.open(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -86,7 +100,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 }
 
 func (s *Server) open(ctx context.Context) error {
-	db, err := store.Open(ctx, s.cfg.Database, sqlstore.Options{MaxOpenConns: s.cfg.DBMaxConns, Logger: s.log})
+	db, err := store.Open(ctx, s.cfg.Database, sqlstore.Options{MaxOpenConns: s.cfg.DBMaxConns, Logger: s.log, Tracing: s.tp})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -122,7 +136,7 @@ func (s *Server) open(ctx context.Context) error {
 	if err := s.startAudit(db); err != nil {
 		return err
 	}
-	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now); err != nil {
+	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now, s.tp); err != nil {
 		return err
 	}
 	s.secrets, s.passwords = token.NewHasher(mk.Derive(token.PurposeSecretHash)), password.NewHasher(s.cfg.PasswordParams())
@@ -146,7 +160,7 @@ func (s *Server) open(ctx context.Context) error {
 		// Client assertions: the sealed secrets of client_secret_jwt
 		// clients, the jwks_uri of private_key_jwt ones.
 		Sealer:      token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
-		ClientKeys:  jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log}),
+		ClientKeys:  jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log, Tracing: s.tp}),
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
 		Audit:       s.audit,
@@ -157,6 +171,7 @@ func (s *Server) open(ctx context.Context) error {
 		MutualTLS:   s.cfg.MutualTLS(),
 		Now:         s.now,
 		Logger:      s.log,
+		Tracing:     s.tp,
 	})
 	if err != nil {
 		return err
@@ -194,6 +209,7 @@ func (s *Server) Close() error {
 	if s.auditLog != nil {
 		errs = append(errs, s.auditLog.Close())
 	}
+	errs = append(errs, s.shutdownTracing())
 	return errors.Join(errs...)
 }
 

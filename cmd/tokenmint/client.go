@@ -56,6 +56,8 @@ type clientView struct {
 	Resources []string `json:"resources"`
 	// IntrospectionAlg: "" is RS256 (RFC 9701 §6).
 	IntrospectionAlg string `json:"introspection_signed_response_alg"`
+
+	clientSettingsView // mTLS, DPoP, OpenID Connect, PAR, JAR
 }
 
 // newClientView shows effective values: default scopes and lifetimes as
@@ -77,6 +79,7 @@ func newClientView(c tokenmint.Client, creds registry.Credentials) clientView {
 		Claims: claims, AllowPlainPKCE: c.AllowPlainPKCE, RequireConsent: c.RequireConsent,
 		Profile: c.Profile, AllowNoPKCE: c.AllowNoPKCE, IntersectScopes: c.IntersectScopes,
 		Resources: nonNil(c.Resources), IntrospectionAlg: c.IntrospectionAlg,
+		clientSettingsView: newClientSettingsView(&c),
 		// whole seconds, as the admin API answers client_id_issued_at
 		CreatedAt: c.CreatedAt.UTC().Truncate(time.Second), UpdatedAt: c.UpdatedAt.UTC().Truncate(time.Second),
 	}
@@ -97,7 +100,8 @@ func (v clientView) fields() []field {
 	fs = append(fs, field{"name", v.Name}, field{"public", fmt.Sprint(v.Public)})
 	// The table shows the authentication of a client that signs
 	// assertions; the others' is said by public (none, or a secret).
-	if v.AuthMethod == tokenmint.AuthMethodPrivateKeyJWT || v.AuthMethod == tokenmint.AuthMethodSecretJWT {
+	switch v.AuthMethod {
+	case tokenmint.AuthMethodPrivateKeyJWT, tokenmint.AuthMethodSecretJWT, tokenmint.AuthMethodTLSClientAuth, tokenmint.AuthMethodSelfSignedTLSClientAuth:
 		fs = append(fs, field{"token_endpoint_auth_method", v.AuthMethod})
 	}
 	if len(v.JWKS) > 0 {
@@ -127,7 +131,7 @@ func (v clientView) fields() []field {
 	if v.IntrospectionAlg != "" { // a rare setting, whose long name would widen every table
 		fs = append(fs, field{"introspection_alg", v.IntrospectionAlg})
 	}
-	return fs
+	return append(fs, v.settingsFields()...)
 }
 
 func (c *cli) printClient(format string, v clientView) error {
@@ -175,6 +179,7 @@ func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
 	f.claimFlag(&spec.Claims, "environment", "EPC: the `ENV` of the partner's tokens (--claim environment=ENV; default Test)")
 	f.claimFlag(&spec.Claims, "encompass-instance-id", "EPC: the instance `ID` (--claim encompass_instance_id=ID; default: the environment)")
 	f.claimFlag(&spec.Claims, "encompass-client-id", "EPC: the partner `ID` (--claim encompass_client_id=ID; default: the client ID)")
+	clientSettingsFlags(f, spec)
 }
 
 // profileFields maps the flags of client create onto the fields a client
