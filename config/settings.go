@@ -62,7 +62,7 @@ func settings(c *Config) []setting {
 		{key: "registration", ptr: &c.Registration, help: "dynamic client registration at /oauth2/register: off, token (an initial access token is required) or open"},
 		{key: "registration_grant_types", ptr: &c.RegistrationGrantTypes, help: "grant types a registered client may get, a comma-separated `LIST` of authorization_code, refresh_token, client_credentials"},
 		{key: "registration_scopes", ptr: &c.RegistrationScopes, help: "scopes a registered client may get, a comma-separated `LIST` (never tokenmint:*)"},
-		{key: "registration_auth_methods", ptr: &c.RegistrationAuthMethods, help: "token endpoint auth methods a registered client may use, a comma-separated `LIST` of client_secret_basic, client_secret_post, private_key_jwt, client_secret_jwt, none"},
+		{key: "registration_auth_methods", ptr: &c.RegistrationAuthMethods, help: "token endpoint auth methods a registered client may use, a comma-separated `LIST` of client_secret_basic, client_secret_post, private_key_jwt, client_secret_jwt, tls_client_auth, self_signed_tls_client_auth, none"},
 		{key: "seed", ptr: &c.Seed, help: "manifest `FILE` of clients and users to apply at start, as tokenmint apply does (credentials by reference only)"},
 		{key: "tls_cert", ptr: &c.TLSCert, help: "PEM certificate `FILE` (chain) of the public listener: serve TLS and ask clients for certificates (mutual TLS, RFC 8705)"},
 		{key: "tls_key", ptr: &c.TLSKey, help: "PEM private key `FILE` of --tls-cert"},

@@ -106,3 +106,33 @@ func BenchmarkIssueJWTCertBound(b *testing.B) {
 		}
 	}
 }
+
+// TestValidateBound: a certificate-bound token is valid at tokenmint's
+// own resources only with its certificate (ValidateBound); where no
+// certificate is known (ValidateBearer: the admin API, registration) it
+// is refused, as RFC 8705 §3 has the resource check the binding.
+func TestValidateBound(t *testing.T) {
+	ca := testpki.NewCA(t, "ca")
+	f := mtlsFixture(t, ca, true)
+	leaf := ca.Issue(t, testpki.Spec{Subject: pkix.Name{CommonName: "p"}})
+	other := ca.Issue(t, testpki.Spec{Subject: pkix.Name{CommonName: "p"}})
+	c, _ := f.client(t, registry.ClientSpec{AuthMethod: tokenmint.AuthMethodTLSClientAuth, TLSClientAuthSubjectDN: "CN=p",
+		TLSClientCertificateBoundAccessTokens: true, TokenFormat: tokenmint.FormatOpaque})
+	ctx := context.Background()
+	resp, err := f.e.Token(ctx, grant.TokenRequest{GrantType: tokenmint.GrantClientCredentials, Client: certCred(c.ID, leaf)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := f.e.ValidateBound(ctx, resp.AccessToken, &grant.ClientCertificate{Leaf: leaf.Cert})
+	if err != nil || info.Confirmation.X5TS256 != grant.CertThumbprint(leaf.Cert.Raw) {
+		t.Fatalf("with its certificate: %v %+v", err, info)
+	}
+	for name, cert := range map[string]*grant.ClientCertificate{"none": nil, "another": {Leaf: other.Cert}} {
+		if _, err := f.e.ValidateBound(ctx, resp.AccessToken, cert); !isCode(err, oauth.InvalidToken) {
+			t.Errorf("%s certificate: %v", name, err)
+		}
+	}
+	if _, err := f.e.ValidateBearer(ctx, resp.AccessToken); !isCode(err, oauth.InvalidToken) {
+		t.Errorf("ValidateBearer: %v", err)
+	}
+}

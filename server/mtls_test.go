@@ -473,3 +473,38 @@ func TestForwardedClientCert(t *testing.T) {
 		t.Fatalf("another CA's certificate through the proxy with --tls-client-ca: %d %v", status, body)
 	}
 }
+
+// TestRegisterTLSClientAuth: a partner registers itself (RFC 7591) as a
+// tls_client_auth client with its certificate's subject DN and
+// certificate-bound tokens, where the operator's policy allows the
+// method, then gets a bound token with that certificate.
+func TestRegisterTLSClientAuth(t *testing.T) {
+	ca := testpki.NewCA(t, "tokenmint test CA")
+	in := mtlsServer(t, "sqlite", ca, func(c *config.Config) {
+		c.Registration = config.RegistrationOpen
+		c.RegistrationGrantTypes = []string{tokenmint.GrantClientCredentials}
+		c.RegistrationScopes = []string{"api"}
+		c.RegistrationAuthMethods = []string{tokenmint.AuthMethodTLSClientAuth}
+	})
+	cert := ca.Issue(t, testpki.Spec{Subject: partnerName})
+	client := in.HTTPClient(t, cert.TLS)
+	req, _ := http.NewRequest(http.MethodPost, in.URL+"/oauth2/register", strings.NewReader(`{"client_name":"self-registered partner",`+
+		`"grant_types":["client_credentials"],"scope":"api","token_endpoint_auth_method":"tls_client_auth",`+
+		`"tls_client_auth_subject_dn":"`+partnerDNRegistered+`","tls_client_certificate_bound_access_tokens":true}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg map[string]any
+	json.NewDecoder(resp.Body).Decode(&reg)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || reg["client_secret"] != nil || reg["token_endpoint_auth_method"] != "tls_client_auth" {
+		t.Fatalf("registration: %d %v", resp.StatusCode, reg)
+	}
+	id, _ := reg["client_id"].(string)
+	status, body := postWith(t, client, in.URL+"/oauth2/token", ccForm(id), nil)
+	if status != 200 || cnfOf(jwtClaims(t, body["access_token"].(string))) != grant.CertThumbprint(cert.Cert.Raw) {
+		t.Fatalf("token: %d %v", status, body)
+	}
+}
