@@ -100,6 +100,12 @@ type Config struct {
 	// never in production (package jwksfetch).
 	AllowPrivateFetch bool `yaml:"allow_private_fetch"`
 
+	// DPoPNonce makes every DPoP proof carry a nonce the server issued
+	// (RFC 9449 §8, §9), so that a proof cannot be made ahead of time;
+	// on by default. Nonces rotate every two minutes and need no shared
+	// state: any instance with the same master key accepts them.
+	DPoPNonce bool `yaml:"dpop_nonce"`
+
 	// DialectSettings holds the values of the settings the dialects add
 	// (dialect.Setting), by key; Default fills in their defaults.
 	DialectSettings map[string]string `yaml:"-"`
@@ -162,6 +168,7 @@ func Default() Config {
 		LogFormat:          "text",
 		AuditLog:           "off",
 		AuditRetention:     30 * 24 * time.Hour,
+		DPoPNonce:          true,
 	}
 	// A standard OpenID Connect relying party can register: the code
 	// flow with refresh tokens, the OIDC scopes, a secret or (with PKCE)

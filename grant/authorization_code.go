@@ -35,7 +35,8 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 		}
 		f := e.family(c, code.FamilyID, code.Subject, code.Scopes, code.Resources, code.AuthTime)
 		f.SessionID = code.SessionID
-		u = e.newUserIssue(c, f, code.Scopes, audience, code.Nonce, req.confirmation)
+		f.Confirmation = familyConfirmation(c, req.cnf())
+		u = e.newUserIssue(c, f, code.Scopes, audience, code.Nonce, req.cnf())
 		return u.issuance(), nil
 	})
 	switch {
@@ -73,6 +74,9 @@ func (e *Engine) checkCode(c *tokenmint.Client, code *tokenmint.AuthCode, req *T
 	}
 	if code.RedirectURI == "" && req.RedirectURI != "" && !c.HasRedirectURI(req.RedirectURI) {
 		return invalidGrant("redirect_uri is not registered for this client")
+	}
+	if err := checkCodeBinding(code, req.jkt); err != nil {
+		return err
 	}
 	return verifyPKCE(code.CodeChallenge, code.CodeChallengeMethod, req.CodeVerifier)
 }

@@ -107,11 +107,12 @@ func BenchmarkIssueJWTCertBound(b *testing.B) {
 	}
 }
 
-// TestValidateBound: a certificate-bound token is valid at tokenmint's
-// own resources only with its certificate (ValidateBound); where no
-// certificate is known (ValidateBearer: the admin API, registration) it
-// is refused, as RFC 8705 §3 has the resource check the binding.
-func TestValidateBound(t *testing.T) {
+// TestValidateCertBound: a certificate-bound token is valid at
+// tokenmint's own resources only with its certificate
+// (ValidatePresentation); where no certificate is known (ValidateBearer:
+// the admin API, registration) it is refused, as RFC 8705 §3 has the
+// resource check the binding.
+func TestValidateCertBound(t *testing.T) {
 	ca := testpki.NewCA(t, "ca")
 	f := mtlsFixture(t, ca, true)
 	leaf := ca.Issue(t, testpki.Spec{Subject: pkix.Name{CommonName: "p"}})
@@ -123,12 +124,12 @@ func TestValidateBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := f.e.ValidateBound(ctx, resp.AccessToken, &grant.ClientCertificate{Leaf: leaf.Cert})
+	info, err := f.e.ValidatePresentation(ctx, grant.Presentation{Token: resp.AccessToken, Certificate: &grant.ClientCertificate{Leaf: leaf.Cert}})
 	if err != nil || info.Confirmation.X5TS256 != grant.CertThumbprint(leaf.Cert.Raw) {
 		t.Fatalf("with its certificate: %v %+v", err, info)
 	}
 	for name, cert := range map[string]*grant.ClientCertificate{"none": nil, "another": {Leaf: other.Cert}} {
-		if _, err := f.e.ValidateBound(ctx, resp.AccessToken, cert); !isCode(err, oauth.InvalidToken) {
+		if _, err := f.e.ValidatePresentation(ctx, grant.Presentation{Token: resp.AccessToken, Certificate: cert}); !isCode(err, oauth.InvalidToken) {
 			t.Errorf("%s certificate: %v", name, err)
 		}
 	}

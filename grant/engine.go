@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/dpop"
 	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/token"
@@ -65,6 +67,14 @@ type Config struct {
 	// IDTokenAlg signs ID tokens (default RS256, OIDC Core §15.1).
 	IDTokenAlg string
 	CodeTTL    time.Duration // authorization code lifetime, default 5m
+	// DeviceCodeTTL is the lifetime of a device code and its user code
+	// (RFC 8628), default DefaultDeviceCodeTTL; DeviceInterval the least
+	// time between polls, default DefaultDeviceInterval;
+	// DeviceVerificationURI the page where people enter user codes,
+	// default the issuer followed by /device.
+	DeviceCodeTTL         time.Duration
+	DeviceInterval        time.Duration
+	DeviceVerificationURI string
 	// Dialects holds the policy of each dialect's token endpoint, by the
 	// dialect's name (TokenRequest.Dialect).
 	Dialects map[string]DialectPolicy
@@ -73,6 +83,12 @@ type Config struct {
 	// Tracing, when set, records a span for each step of a token request
 	// (trace.go); nil records none and costs nothing.
 	Tracing trace.TracerProvider
+	// DPoPNonces, when set, makes every DPoP proof carry a nonce it
+	// issued (RFC 9449 §8, §9); nil: proofs need none.
+	DPoPNonces *dpop.Nonces
+	// DPoPRefused, when set, is told the error code of every DPoP proof
+	// refused (for metrics: refusals are too frequent to audit).
+	DPoPRefused func(code string)
 
 	// ClientCAs are the CAs a tls_client_auth client's certificate must
 	// chain to (RFC 8705 §2.1); nil: only certificates forwarded by a
@@ -92,7 +108,8 @@ type Engine struct {
 	log     *slog.Logger
 	jwks    jwksCache    // parsed inline JWK Sets of clients
 	tracer  trace.Tracer // nil: tracing off
-	chains  chainCache   // client certificates whose chain verified
+	dpop    *dpop.Verifier
+	chains  chainCache // client certificates whose chain verified
 }
 
 // New checks cfg and returns an Engine.
@@ -108,6 +125,15 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.CodeTTL <= 0 {
 		cfg.CodeTTL = 5 * time.Minute
+	}
+	if cfg.DeviceCodeTTL <= 0 {
+		cfg.DeviceCodeTTL = DefaultDeviceCodeTTL
+	}
+	if cfg.DeviceInterval <= 0 {
+		cfg.DeviceInterval = DefaultDeviceInterval
+	}
+	if cfg.DeviceVerificationURI == "" {
+		cfg.DeviceVerificationURI = strings.TrimSuffix(cfg.Issuer, "/") + "/device"
 	}
 	if cfg.Passwords == nil {
 		cfg.Passwords = password.NewHasher(password.DefaultParams)
@@ -125,6 +151,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Tracing != nil {
 		e.tracer = cfg.Tracing.Tracer(tracerScope)
 	}
+	e.dpop = newDPoPVerifier(cfg, e.now)
 	return e, nil
 }
 
@@ -146,6 +173,7 @@ type TokenRequest struct {
 	RefreshToken string
 	Username     string
 	Password     string
+	DeviceCode   string // RFC 8628 §3.4
 	// Resources are the resource parameters of the request (RFC 8707
 	// §2), as given; Token validates them (ParseResources) before the
 	// grant runs.
@@ -156,17 +184,27 @@ type TokenRequest struct {
 	// Dialect names the dialect the request came through ("" at the
 	// standard endpoint); its DialectPolicy applies.
 	Dialect string
+	// DPoP is the request's DPoP proof, if any (RFC 9449 §5): a valid one
+	// binds the access token to its key.
+	DPoP DPoPProof
 
 	shape func(*JWT) // the dialect's, set by Token
-	// confirmation is the key the tokens are bound to (cnf), set by Token:
-	// the client certificate's thumbprint (RFC 8705 §3).
-	confirmation tokenmint.Confirmation
+	jkt   string     // the thumbprint of the DPoP proof's key, set by Token
+	// x5t is the thumbprint of the client certificate the tokens are
+	// bound to (RFC 8705 §3), set by Token.
+	x5t string
 	// For the audit event of a refusal: the ID of the client, once it is
 	// known to exist, and whether it authenticated; audited when a grant
 	// recorded a more specific event (reuse, replay, sign-in).
 	knownClient   string
 	authenticated bool
 	audited       bool
+}
+
+// cnf is the binding of the request's tokens: the DPoP key and the client
+// certificate, as Token found them.
+func (r *TokenRequest) cnf() tokenmint.Confirmation {
+	return tokenmint.Confirmation{JKT: r.jkt, X5TS256: r.x5t}
 }
 
 // JWT is an access token about to be signed, handed to DialectPolicy.Shape.
@@ -180,7 +218,7 @@ type JWT struct {
 // of the core: adapters convert ExpiresIn to the unit their wire uses.
 type TokenResponse struct {
 	AccessToken  string
-	TokenType    string // always "Bearer"
+	TokenType    string // "Bearer", or "DPoP" for a DPoP-bound token (RFC 9449 §5)
 	ExpiresIn    time.Duration
 	Scopes       []string
 	RefreshToken string
@@ -237,9 +275,6 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	if err := e.admit(ctx, client.ID); err != nil {
 		return nil, err
 	}
-	if req.confirmation.X5TS256, err = e.certBinding(client, req.Client.Certificate); err != nil {
-		return nil, err
-	}
 	if !client.HasGrant(req.GrantType) {
 		return nil, oauth.NewError(oauth.UnauthorizedClient, "the client is not allowed the %s grant", req.GrantType)
 	}
@@ -247,6 +282,14 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 		return nil, oauth.NewError(oauth.InvalidScope, "scope contains characters RFC 6749 §3.3 does not allow")
 	}
 	if req.Resources, err = ParseResources(req.Resources); err != nil {
+		return nil, err
+	}
+	// The proof is checked before the grant runs, so that a refused proof
+	// (a nonce to fetch) spends no code or refresh token.
+	if req.jkt, err = e.tokenProof(ctx, client, req); err != nil {
+		return nil, err
+	}
+	if req.x5t, err = e.certBinding(client, req.Client.Certificate); err != nil {
 		return nil, err
 	}
 	gctx, span := e.startSpan(ctx, grantSpan(req.GrantType))
@@ -289,6 +332,8 @@ func (e *Engine) grantFunc(grantType string) (grantRunner, bool) {
 		return e.refresh, true
 	case tokenmint.GrantPassword:
 		return e.password, true
+	case tokenmint.GrantDeviceCode:
+		return e.deviceCode, true
 	}
 	return nil, false
 }

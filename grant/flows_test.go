@@ -257,14 +257,14 @@ func TestUserInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := f.e.UserInfo(ctx, resp.AccessToken, nil)
+	info, err := f.e.UserInfo(ctx, resp.AccessToken)
 	if err != nil || info["sub"] != u.ID || info["preferred_username"] != "fay" {
 		t.Fatalf("userinfo: %v %v", info, err)
 	}
 	if _, ok := info["email"]; ok {
 		t.Fatal("email claim without the email scope")
 	}
-	_, err = f.e.UserInfo(ctx, "tmat_bogus", nil)
+	_, err = f.e.UserInfo(ctx, "tmat_bogus")
 	wantOAuth(t, err, oauth.InvalidToken)
 }
 

@@ -32,13 +32,13 @@ type Introspection struct {
 	IssuedAt  time.Time
 	NotBefore time.Time
 	JTI       string
-	TokenType string // "Bearer", or "refresh_token" for refresh tokens
+	TokenType string // "Bearer", "DPoP" (RFC 9449 §6.2), or "refresh_token" for refresh tokens
+	// Confirmation is the key a sender-constrained token is bound to, its
+	// "cnf" (RFC 9449 §6.2, RFC 8705 §3.2); zero for a bearer token.
+	Confirmation tokenmint.Confirmation
 	// Extra holds the client's custom claims (issue: "plus the client's
 	// custom claims").
 	Extra map[string]any
-	// Confirmation is the key the token is bound to, "cnf" (RFC 8705
-	// §3.2, RFC 9449 §6.2); zero for a bearer token.
-	Confirmation tokenmint.Confirmation
 }
 
 var inactive = &Introspection{}
@@ -137,17 +137,18 @@ func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection,
 		rec.LastUsedAt = now
 	}
 	info := &Introspection{
-		Active:       true,
-		Scopes:       rec.Scopes,
-		ClientID:     rec.ClientID,
-		Subject:      rec.Subject,
-		Audience:     rec.Audience,
-		Issuer:       e.cfg.Issuer,
-		ExpiresAt:    rec.EffectiveExpiry(),
-		IssuedAt:     rec.IssuedAt,
-		NotBefore:    rec.IssuedAt,
-		TokenType:    "Bearer",
-		Extra:        customClaims(&c),
+		Active:    true,
+		Scopes:    rec.Scopes,
+		ClientID:  rec.ClientID,
+		Subject:   rec.Subject,
+		Audience:  rec.Audience,
+		Issuer:    e.cfg.Issuer,
+		ExpiresAt: rec.EffectiveExpiry(),
+		IssuedAt:  rec.IssuedAt,
+		NotBefore: rec.IssuedAt,
+		TokenType: tokenType(rec.Confirmation),
+		Extra:     customClaims(&c),
+
 		Confirmation: rec.Confirmation,
 	}
 	return info, nil
@@ -173,20 +174,25 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 	if !live || err != nil || client.IssuedBeforeRevocation(jwtIssuedAt(c)) {
 		return inactive, err
 	}
+	var cnf tokenmint.Confirmation
+	if c.Confirmation != nil {
+		cnf = tokenmint.Confirmation{JKT: c.Confirmation.JKT, X5TS256: c.Confirmation.X5TS256}
+	}
 	return &Introspection{
-		Active:       true,
-		Scopes:       strings.Fields(c.Scope),
-		ClientID:     c.ClientID,
-		Subject:      c.Subject,
-		Audience:     c.Audience,
-		Issuer:       c.Issuer,
-		ExpiresAt:    c.ExpiresAt,
-		IssuedAt:     c.IssuedAt,
-		NotBefore:    c.NotBefore,
-		JTI:          c.ID,
-		TokenType:    "Bearer",
-		Extra:        c.Extra,
-		Confirmation: c.Confirmation,
+		Active:    true,
+		Scopes:    strings.Fields(c.Scope),
+		ClientID:  c.ClientID,
+		Subject:   c.Subject,
+		Audience:  c.Audience,
+		Issuer:    c.Issuer,
+		ExpiresAt: c.ExpiresAt,
+		IssuedAt:  c.IssuedAt,
+		NotBefore: c.NotBefore,
+		JTI:       c.ID,
+		TokenType: tokenType(cnf),
+		Extra:     c.Extra,
+
+		Confirmation: cnf,
 	}, nil
 }
 

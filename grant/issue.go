@@ -21,8 +21,12 @@ type accessGrant struct {
 	// resources are the resource indicators the token is for (RFC 8707),
 	// its audience; none: the client's configured audience.
 	resources []string
-	// cnf is the key the token is bound to; zero for a bearer token.
-	cnf tokenmint.Confirmation
+	// jkt is the thumbprint of the DPoP key the token is bound to (RFC
+	// 9449 §6), "" for a bearer token.
+	jkt string
+	// x5t is the thumbprint of the client certificate the token is bound
+	// to (RFC 8705 §3); "" for none.
+	x5t string
 }
 
 // issueAccess mints an access token of the client's format.
@@ -53,18 +57,19 @@ func (e *Engine) issueAccess(ctx context.Context, c *tokenmint.Client, g accessG
 func (e *Engine) newAccess(c *tokenmint.Client, g accessGrant) (raw string, rec tokenmint.AccessToken) {
 	now := e.now()
 	rec = tokenmint.AccessToken{
-		Format:       c.TokenFormat,
-		ClientID:     c.ID,
-		Subject:      g.subject,
-		Scopes:       g.scopes,
-		Audience:     e.audience(c, g.resources),
-		FamilyID:     g.familyID,
-		IssuedAt:     now,
-		ExpiresAt:    now.Add(c.EffectiveAccessTTL()),
-		IdleTTL:      c.IdleTTL,
-		LastUsedAt:   now,
-		Confirmation: g.cnf,
+		Format:     c.TokenFormat,
+		ClientID:   c.ID,
+		Subject:    g.subject,
+		Scopes:     g.scopes,
+		Audience:   e.audience(c, g.resources),
+		FamilyID:   g.familyID,
+		IssuedAt:   now,
+		ExpiresAt:  now.Add(c.EffectiveAccessTTL()),
+		IdleTTL:    c.IdleTTL,
+		LastUsedAt: now,
 	}
+	rec.Confirmation.JKT = g.jkt
+	rec.Confirmation.X5TS256 = g.x5t
 	if c.TokenFormat == tokenmint.FormatOpaque {
 		raw = token.GenerateTimed(token.PrefixAccessToken, now)
 		rec.ID = e.cfg.Tokens.ID(raw)
@@ -91,7 +96,7 @@ func (e *Engine) accessResponse(c *tokenmint.Client, raw string, rec *tokenmint.
 	}
 	resp := &TokenResponse{
 		AccessToken: raw,
-		TokenType:   "Bearer",
+		TokenType:   tokenType(rec.Confirmation),
 		ExpiresIn:   c.EffectiveAccessTTL(),
 		Scopes:      rec.Scopes,
 		Format:      rec.Format,
@@ -113,17 +118,19 @@ var errJTIChanged = errors.New("shape changed the jti of an access token")
 // its jti.
 func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, shape func(*JWT)) (string, error) {
 	claims := &token.Claims{
-		Issuer:       e.cfg.Issuer,
-		Subject:      rec.Subject,
-		Audience:     rec.Audience,
-		ExpiresAt:    rec.ExpiresAt,
-		IssuedAt:     rec.IssuedAt,
-		NotBefore:    rec.IssuedAt,
-		ID:           rec.ID,
-		ClientID:     c.ID,
-		Scope:        oauth.JoinScope(rec.Scopes),
-		Extra:        customClaims(c),
-		Confirmation: rec.Confirmation,
+		Issuer:    e.cfg.Issuer,
+		Subject:   rec.Subject,
+		Audience:  rec.Audience,
+		ExpiresAt: rec.ExpiresAt,
+		IssuedAt:  rec.IssuedAt,
+		NotBefore: rec.IssuedAt,
+		ID:        rec.ID,
+		ClientID:  c.ID,
+		Scope:     oauth.JoinScope(rec.Scopes),
+		Extra:     customClaims(c),
+	}
+	if !rec.Confirmation.IsZero() {
+		claims.Confirmation = &token.Confirmation{JKT: rec.Confirmation.JKT, X5TS256: rec.Confirmation.X5TS256}
 	}
 	j := &JWT{Alg: e.alg(c), Claims: claims}
 	if shape != nil {
@@ -216,16 +223,11 @@ type userIssue struct {
 }
 
 // newUserIssue prepares an access token of family f for resources (see
-// accessGrant), bound to cnf, and a refresh token when the client has
-// that grant. A public client's refresh tokens are bound to cnf too, by
-// the family (RFC 8705 §4): a confidential client's already are, to its
-// authentication. It does no I/O.
+// accessGrant), bound to cnf (a DPoP key, a client certificate), and a
+// refresh token when the client has that grant. It does no I/O.
 func (e *Engine) newUserIssue(c *tokenmint.Client, f tokenmint.Family, scopes, resources []string, nonce string, cnf tokenmint.Confirmation) userIssue {
-	if c.Public {
-		f.Confirmation = cnf
-	}
 	u := userIssue{family: f, scopes: scopes, nonce: nonce}
-	u.accessRaw, u.access = e.newAccess(c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID, resources: resources, cnf: cnf})
+	u.accessRaw, u.access = e.newAccess(c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID, resources: resources, jkt: cnf.JKT, x5t: cnf.X5TS256})
 	if c.HasGrant(tokenmint.GrantRefreshToken) {
 		raw, rec := e.newRefreshToken(f, scopes)
 		u.refreshRaw, u.refresh = raw, &rec
@@ -258,11 +260,12 @@ func (e *Engine) userResponse(ctx context.Context, c *tokenmint.Client, u *userI
 // familyTokens issues the tokens of a new family f, not yet stored (the
 // password grant): signed first, then the family and its records stored
 // in one transaction, so that a failure leaves no family without tokens.
-func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, req *TokenRequest) (_ *TokenResponse, err error) {
+func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, cnf tokenmint.Confirmation, shape func(*JWT)) (_ *TokenResponse, err error) {
 	ctx, span := e.startSpan(ctx, SpanIssueToken)
 	defer func() { endSpan(span, err) }()
-	u := e.newUserIssue(c, f, scopes, f.Resources, "", req.confirmation)
-	resp, err := e.userResponse(ctx, c, &u, req.shape)
+	f.Confirmation = familyConfirmation(c, cnf)
+	u := e.newUserIssue(c, f, scopes, f.Resources, "", cnf)
+	resp, err := e.userResponse(ctx, c, &u, shape)
 	if err != nil {
 		return nil, err
 	}
@@ -270,6 +273,15 @@ func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenm
 		return nil, storeError("store token family", err)
 	}
 	return resp, nil
+}
+
+// tokenType is the token_type of an access token bound by cnf (RFC 9449
+// §5: "DPoP" for a DPoP-bound token).
+func tokenType(cnf tokenmint.Confirmation) string {
+	if cnf.JKT != "" {
+		return "DPoP"
+	}
+	return "Bearer"
 }
 
 // atHash is the OIDC Core §3.1.3.6 access token hash for RS256/ES256: the

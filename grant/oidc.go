@@ -34,11 +34,15 @@ func (e *Engine) idToken(_ context.Context, c *tokenmint.Client, f tokenmint.Fam
 
 // UserInfo answers the OIDC UserInfo endpoint (OIDC Core §5.3) for a
 // bearer access token: "sub" always, profile and email claims when those
-// scopes were granted. The token must carry "openid". cert is the client
-// certificate of the request's connection, if any: a certificate-bound
-// token needs the certificate it is bound to (RFC 8705 §3).
-func (e *Engine) UserInfo(ctx context.Context, accessToken string, cert *ClientCertificate) (map[string]any, error) {
-	info, err := e.ValidateBound(ctx, accessToken, cert)
+// scopes were granted. The token must carry "openid".
+func (e *Engine) UserInfo(ctx context.Context, accessToken string) (map[string]any, error) {
+	return e.UserInfoFor(ctx, Presentation{Token: accessToken})
+}
+
+// UserInfoFor is UserInfo for a token presented with either scheme: a
+// DPoP-bound token with the DPoP scheme and its proof (RFC 9449 §7).
+func (e *Engine) UserInfoFor(ctx context.Context, p Presentation) (map[string]any, error) {
+	info, err := e.ValidatePresentation(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -77,27 +81,15 @@ func userClaims(u *tokenmint.User, scopes []string) map[string]any {
 // ValidateBearer checks an access token presented to a resource served by
 // tokenmint itself (UserInfo, platform "me" endpoints), per RFC 6750:
 // any failure is invalid_token. It counts as a use of the token. A
-// certificate-bound token is refused here, where no certificate is known
-// to check it with (RFC 8705 §3); ValidateBound checks it.
+// sender-constrained token is refused: a DPoP-bound one, and a
+// certificate-bound one, which no certificate here can match (RFC 8705
+// §3; ValidatePresentation takes the connection's).
 func (e *Engine) ValidateBearer(ctx context.Context, raw string) (*Introspection, error) {
-	return e.ValidateBound(ctx, raw, nil)
+	return e.ValidatePresentation(ctx, Presentation{Token: raw})
 }
 
-// ValidateBound is ValidateBearer for a request whose connection
-// presented cert (nil: none): a certificate-bound token is valid with the
-// certificate it is bound to (RFC 8705 §3).
-func (e *Engine) ValidateBound(ctx context.Context, raw string, cert *ClientCertificate) (*Introspection, error) {
-	info, err := e.validateToken(ctx, raw)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkCertBinding(info, cert); err != nil {
-		return nil, err
-	}
-	return info, nil
-}
-
-func (e *Engine) validateToken(ctx context.Context, raw string) (*Introspection, error) {
+// validateBearer is ValidateBearer without the certificate check.
+func (e *Engine) validateBearer(ctx context.Context, raw string) (*Introspection, error) {
 	if raw == "" {
 		return nil, &oauth.Error{Code: oauth.InvalidToken, Description: "an access token is required", Status: 401}
 	}
@@ -107,6 +99,9 @@ func (e *Engine) validateToken(ctx context.Context, raw string) (*Introspection,
 	}
 	if !info.Active {
 		return nil, oauth.NewError(oauth.InvalidToken, "the access token is invalid, expired or revoked")
+	}
+	if info.Confirmation.JKT != "" {
+		return nil, ErrDPoPBoundAsBearer
 	}
 	return info, nil
 }

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"net/http"
 
-	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/oauth"
 )
@@ -57,7 +56,7 @@ type introspection struct {
 func newIntrospection(in *grant.Introspection) *introspection {
 	out := &introspection{Active: true, Audience: audience(in.Audience), ClientID: in.ClientID,
 		ExpiresAt: in.ExpiresAt.Unix(), IssuedAt: in.IssuedAt.Unix(), Issuer: in.Issuer, JTI: in.JTI,
-		Scope: oauth.JoinScope(in.Scopes), Subject: in.Subject, TokenType: in.TokenType, Cnf: newCnf(in.Confirmation)}
+		Scope: oauth.JoinScope(in.Scopes), Subject: in.Subject, TokenType: in.TokenType, Cnf: newCnf(in)}
 	if !in.NotBefore.IsZero() {
 		out.nbf = in.NotBefore.Unix()
 		out.NotBefore = &out.nbf
@@ -75,7 +74,8 @@ func introspectionMap(in *grant.Introspection) map[string]any {
 		m["aud"] = aud
 	}
 	m["client_id"] = in.ClientID
-	if c := newCnf(in.Confirmation); c != nil {
+	delete(m, "cnf") // a custom claim never passes for a binding
+	if c := newCnf(in); c != nil {
 		m["cnf"] = c
 	}
 	m["exp"] = in.ExpiresAt.Unix()
@@ -95,20 +95,19 @@ func introspectionMap(in *grant.Introspection) map[string]any {
 	return m
 }
 
-// cnf is the confirmation member of an introspection response (RFC 7800
-// §3.1): the certificate thumbprint of a certificate-bound token (RFC
-// 8705 §3.2), the JWK thumbprint of a DPoP-bound one (RFC 9449 §6.2).
+// cnf is the confirmation of a sender-constrained token (RFC 7800 §3.1):
+// the jkt of a DPoP-bound one (RFC 9449 §6.2), the x5t#S256 of a
+// certificate-bound one (RFC 8705 §3.2).
 type cnf struct {
 	JKT     string `json:"jkt,omitempty"`
 	X5TS256 string `json:"x5t#S256,omitempty"`
 }
 
-// newCnf is the cnf member of c, nil for a bearer token.
-func newCnf(c tokenmint.Confirmation) *cnf {
-	if c.IsZero() {
+func newCnf(in *grant.Introspection) *cnf {
+	if in.Confirmation.JKT == "" && in.Confirmation.X5TS256 == "" {
 		return nil
 	}
-	return &cnf{JKT: c.JKT, X5TS256: c.X5TS256}
+	return &cnf{JKT: in.Confirmation.JKT, X5TS256: in.Confirmation.X5TS256}
 }
 
 // audience is "aud" as RFC 7662 §2.2 and RFC 7519 §4.1.3 allow it: nil

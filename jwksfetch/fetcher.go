@@ -260,6 +260,11 @@ func (f *Fetcher) fetch(ctx context.Context, uri string) (*jose.JSONWebKeySet, t
 	req.Header.Set("Accept", "application/jwk-set+json, application/json")
 	resp, err := f.client.Do(req)
 	if err != nil {
+		// The response-header timeout, the client's and the context's are
+		// the same bound; whichever fires first, say so in one way.
+		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+			return nil, 0, fmt.Errorf("jwksfetch: fetch %s: no answer within %s: %w", redact(uri), f.opts.Timeout, err)
+		}
 		return nil, 0, fmt.Errorf("jwksfetch: fetch %s: %w", redact(uri), err)
 	}
 	defer resp.Body.Close()

@@ -14,6 +14,7 @@ import (
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/login"
 	"github.com/tokenmint/tokenmint/ratelimit"
 )
 
@@ -134,6 +135,53 @@ func (l *limiters) loginThrottle() grant.Throttle {
 		return nil
 	}
 	return throttle{ratelimit.Throttle{Limiter: l.limiter, Limit: l.login}}
+}
+
+// deviceGlobalFactor makes the limit of wrong user codes over all
+// addresses this many times the per-address one.
+const deviceGlobalFactor = 20
+
+// deviceThrottle limits wrong user codes on the device verification page
+// (RFC 8628 §5.1) with the sign-in failure limit per client IP, and
+// deviceGlobalFactor times it over every address together (a botnet
+// guessing from many addresses): with the defaults, 5 per address and
+// 100 in all per 15 minutes, against 20^8 codes. Nil without a sign-in
+// limit.
+func (l *limiters) deviceThrottle() login.DeviceThrottle {
+	if l.login.IsZero() || l.login.Count <= 0 {
+		return nil
+	}
+	global := ratelimit.Limit{Count: l.login.Count * deviceGlobalFactor, Per: l.login.Per}
+	return deviceThrottle{
+		ip:     ratelimit.Throttle{Limiter: l.limiter, Limit: l.login},
+		global: ratelimit.Throttle{Limiter: l.limiter, Limit: global},
+	}
+}
+
+type deviceThrottle struct{ ip, global ratelimit.Throttle }
+
+const deviceGlobalKey = "device:user_code:all"
+
+func deviceIPKey(ip string) string { return "device:user_code:ip:" + ip }
+
+func (t deviceThrottle) Allow(ctx context.Context, ip string) (time.Duration, error) {
+	d, err := t.ip.Check(ctx, deviceIPKey(ip))
+	if err != nil {
+		return 0, err
+	}
+	g, err := t.global.Check(ctx, deviceGlobalKey)
+	if err != nil {
+		return 0, err
+	}
+	if d.Allowed && g.Allowed {
+		return 0, nil
+	}
+	return max(d.RetryAfter, g.RetryAfter, time.Second), nil
+}
+
+func (t deviceThrottle) Failed(ctx context.Context, ip string) {
+	t.ip.Fail(ctx, deviceIPKey(ip))
+	t.global.Fail(ctx, deviceGlobalKey)
 }
 
 type throttle struct{ t ratelimit.Throttle }

@@ -73,25 +73,6 @@ func ccForm(clientID string) url.Values {
 	return url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "scope": {"api"}}
 }
 
-// jwtClaims decodes a JWT's payload without verifying it (the server's
-// tests verify signatures elsewhere; here the claims are the subject).
-func jwtClaims(t *testing.T, raw string) map[string]any {
-	t.Helper()
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWS: %q", raw)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 func cnfOf(m map[string]any) string {
 	c, _ := m["cnf"].(map[string]any)
 	s, _ := c["x5t#S256"].(string)
@@ -136,7 +117,7 @@ func TestMTLSListener(t *testing.T) {
 			t.Errorf("%s: tls_client_certificate_bound_access_tokens %v", path, m["tls_client_certificate_bound_access_tokens"])
 		}
 		aliases, _ := m["mtls_endpoint_aliases"].(map[string]any)
-		for _, ep := range []string{"token_endpoint", "introspection_endpoint", "revocation_endpoint", "userinfo_endpoint"} {
+		for _, ep := range []string{"token_endpoint", "introspection_endpoint", "revocation_endpoint", "userinfo_endpoint", "device_authorization_endpoint"} {
 			if aliases[ep] != m[ep] {
 				t.Errorf("%s: mtls_endpoint_aliases.%s = %v, want %v", path, ep, aliases[ep], m[ep])
 			}
@@ -211,7 +192,8 @@ func TestTLSClientAuth(t *testing.T) {
 			ca := testpki.NewCA(t, "tokenmint test CA")
 			in := mtlsServer(t, backend, ca)
 			byDN := in.CreateClient(t, registry.ClientSpec{Name: "partner", AuthMethod: tokenmint.AuthMethodTLSClientAuth,
-				TLSClientAuthSubjectDN: partnerDNRegistered, Scopes: []string{"api"}})
+				TLSClientAuthSubjectDN: partnerDNRegistered, Scopes: []string{"api"},
+				GrantTypes: []string{tokenmint.GrantClientCredentials, tokenmint.GrantDeviceCode}})
 			bySAN := in.CreateClient(t, registry.ClientSpec{Name: "partner san", AuthMethod: tokenmint.AuthMethodTLSClientAuth,
 				TLSClientAuthSANDNS: "client.partner.example", Scopes: []string{"api"}, TokenFormat: tokenmint.FormatOpaque})
 			good := ca.Issue(t, testpki.Spec{Subject: partnerName, DNSNames: []string{"client.partner.example"}})
@@ -235,6 +217,15 @@ func TestTLSClientAuth(t *testing.T) {
 				if status != 200 {
 					t.Fatalf("revocation %d", status)
 				}
+			}
+
+			// The device authorization endpoint authenticates it alike (RFC 8628 §3.1).
+			status, body := postWith(t, in.HTTPClient(t, good.TLS), in.URL+"/oauth2/device_authorization", url.Values{"client_id": {byDN.ID}, "scope": {"api"}}, nil)
+			if status != 200 || body["device_code"] == nil {
+				t.Fatalf("device authorization: %d %v", status, body)
+			}
+			if status, body := postWith(t, in.HTTPClient(t), in.URL+"/oauth2/device_authorization", url.Values{"client_id": {byDN.ID}, "scope": {"api"}}, nil); status != 401 {
+				t.Fatalf("device authorization without the certificate: %d %v", status, body)
 			}
 
 			other := testpki.NewCA(t, "another CA")

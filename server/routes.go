@@ -56,6 +56,12 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 		{"GET " + httpapi.PathLogout, "logout", h(pages.Logout)}, // OIDC RP-Initiated Logout
 		{"POST " + httpapi.PathLogout, "logout", h(pages.Logout)},
 		{"GET " + login.PathStylesheet, "", h(login.Stylesheet)},
+		// The Device Authorization Grant (RFC 8628): the device's endpoint, the person's verification page.
+		{"POST " + httpapi.PathDeviceAuthorization, "device_authorization", tokenLimit(h(api.DeviceAuthorization))}, // §3.1
+		{"GET " + login.PathDevice, "device", h(pages.DeviceGET)},                                                   // §3.3
+		{"POST " + login.PathDevice, "device", pages.DeviceForm()},
+		{"POST " + login.PathDeviceLogin, "device", pages.DeviceLoginForm()},
+		{"POST " + login.PathDeviceConsent, "device", pages.DeviceConsentForm()},
 		// Operations.
 		{"GET /healthz", "", h(api.Healthz)},
 		{"GET /readyz", "", h(api.Readyz)},
@@ -183,6 +189,7 @@ func (s *Server) handlers(mk token.MasterKey) error {
 		Logger:         s.log,
 		Now:            s.now,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+		DeviceThrottle: s.limiter.deviceThrottle(),
 	})
 	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
 		Window: s.limiter.window, FailedAuth: s.limiter.failedAuth(), TokenIPLimit: s.limiter.tokenIP,

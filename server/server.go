@@ -19,6 +19,7 @@ import (
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/audit"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/dpop"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/jwksfetch"
@@ -172,6 +173,8 @@ func (s *Server) open(ctx context.Context) error {
 		Now:         s.now,
 		Logger:      s.log,
 		Tracing:     s.tp,
+		DPoPNonces:  s.dpopNonces(mk),
+		DPoPRefused: s.metrics.DPoPRefused,
 	})
 	if err != nil {
 		return err
@@ -390,4 +393,14 @@ func (s *Server) registerStoreMetrics() {
 			ConstLabels: prometheus.Labels{"result": r.result},
 		}, func() float64 { return float64(r.count(s.store.Stats().Tokens)) }))
 	}
+}
+
+// dpopNonces is the source of DPoP nonces (RFC 9449 §8), keyed from the
+// master key so that every instance mints and accepts the same ones; nil
+// with --dpop-nonce=false.
+func (s *Server) dpopNonces(mk token.MasterKey) *dpop.Nonces {
+	if !s.cfg.DPoPNonce {
+		return nil
+	}
+	return dpop.NewNonces(mk.Derive(token.PurposeDPoPNonce), dpop.DefaultNonceWindow)
 }

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-
-	"github.com/tokenmint/tokenmint"
 )
 
 // Claims is the payload of a JWT (RFC 7519 §4): the registered claims,
@@ -35,9 +33,8 @@ type Claims struct {
 	Nonce     string    // "nonce" (OIDC Core §2)
 	AtHash    string    // "at_hash" (OIDC Core §3.1.3.6)
 	// Confirmation is "cnf" (RFC 7800 §3.1): the key a sender-constrained
-	// access token is bound to, "x5t#S256" (RFC 8705 §3.1) or "jkt" (RFC
-	// 9449 §6.1); omitted when zero.
-	Confirmation tokenmint.Confirmation
+	// access token is bound to. Nil when the token is a bearer token.
+	Confirmation *Confirmation
 	// KeepEmptySubject writes "sub": "" when Subject is empty instead of
 	// omitting it, for a platform whose tokens carry an empty subject
 	// (Epicollect5's client_credentials JWTs). Decoding sets it when the
@@ -48,6 +45,14 @@ type Claims struct {
 	// ignored: a custom claim never overrides a registered one. Values
 	// must be encodable by encoding/json.
 	Extra map[string]any
+}
+
+// Confirmation is the "cnf" claim of a sender-constrained token (RFC 7800
+// §3.1): the SHA-256 thumbprint of a DPoP key (RFC 9449 §6.1) or of a
+// client certificate (RFC 8705 §3.1).
+type Confirmation struct {
+	JKT     string `json:"jkt,omitempty"`
+	X5TS256 string `json:"x5t#S256,omitempty"`
 }
 
 // registeredClaim reports whether name is one of the members Claims owns.
@@ -86,33 +91,26 @@ func (c Claims) MarshalJSON() ([]byte, error) {
 // An optional member is a nil pointer when absent; the pointers point
 // into the struct's own fields, so that the whole costs one allocation.
 type registeredClaims struct {
-	Issuer    string  `json:"iss,omitempty"`
-	Subject   *string `json:"sub,omitempty"`
-	Audience  any     `json:"aud,omitempty"` // string or []string (RFC 7519 §4.1.3)
-	ExpiresAt *int64  `json:"exp,omitempty"`
-	IssuedAt  *int64  `json:"iat,omitempty"`
-	NotBefore *int64  `json:"nbf,omitempty"`
-	ID        string  `json:"jti,omitempty"`
-	ClientID  string  `json:"client_id,omitempty"`
-	Scope     string  `json:"scope,omitempty"`
-	AuthTime  *int64  `json:"auth_time,omitempty"`
-	Nonce     string  `json:"nonce,omitempty"`
-	AtHash    string  `json:"at_hash,omitempty"`
-	Cnf       *cnf    `json:"cnf,omitempty"`
+	Issuer    string        `json:"iss,omitempty"`
+	Subject   *string       `json:"sub,omitempty"`
+	Audience  any           `json:"aud,omitempty"` // string or []string (RFC 7519 §4.1.3)
+	ExpiresAt *int64        `json:"exp,omitempty"`
+	IssuedAt  *int64        `json:"iat,omitempty"`
+	NotBefore *int64        `json:"nbf,omitempty"`
+	ID        string        `json:"jti,omitempty"`
+	ClientID  string        `json:"client_id,omitempty"`
+	Scope     string        `json:"scope,omitempty"`
+	AuthTime  *int64        `json:"auth_time,omitempty"`
+	Nonce     string        `json:"nonce,omitempty"`
+	AtHash    string        `json:"at_hash,omitempty"`
+	Cnf       *Confirmation `json:"cnf,omitempty"`
 
 	sub   string
 	dates [4]int64
 }
 
-// cnf is the JSON of the confirmation claim (RFC 7800 §3.1) with the
-// members tokenmint binds tokens by.
-type cnf struct {
-	JKT     string `json:"jkt,omitempty"`      // RFC 9449 §6.1
-	X5TS256 string `json:"x5t#S256,omitempty"` // RFC 8705 §3.1
-}
-
 func (c *Claims) registered() *registeredClaims {
-	r := &registeredClaims{Issuer: c.Issuer, ID: c.ID, ClientID: c.ClientID, Scope: c.Scope, Nonce: c.Nonce, AtHash: c.AtHash, sub: c.Subject}
+	r := &registeredClaims{Issuer: c.Issuer, ID: c.ID, ClientID: c.ClientID, Scope: c.Scope, Nonce: c.Nonce, AtHash: c.AtHash, Cnf: c.Confirmation, sub: c.Subject}
 	if c.Subject != "" || c.KeepEmptySubject {
 		r.Subject = &r.sub
 	}
@@ -127,9 +125,6 @@ func (c *Claims) registered() *registeredClaims {
 	r.IssuedAt = r.date(1, c.IssuedAt)
 	r.NotBefore = r.date(2, c.NotBefore)
 	r.AuthTime = r.date(3, c.AuthTime)
-	if !c.Confirmation.IsZero() {
-		r.Cnf = &cnf{JKT: c.Confirmation.JKT, X5TS256: c.Confirmation.X5TS256}
-	}
 	return r
 }
 
@@ -227,12 +222,7 @@ func (c *Claims) set(name string, raw json.RawMessage) error {
 	case "at_hash":
 		return json.Unmarshal(raw, &c.AtHash)
 	case "cnf":
-		var v *cnf
-		if err := json.Unmarshal(raw, &v); err != nil || v == nil {
-			return err
-		}
-		c.Confirmation = tokenmint.Confirmation{JKT: v.JKT, X5TS256: v.X5TS256}
-		return nil
+		return json.Unmarshal(raw, &c.Confirmation)
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {

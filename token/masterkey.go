@@ -29,6 +29,9 @@ const (
 	PurposeTokenHash     = "tokenmint token hash v1"
 	PurposeKeyEncryption = "tokenmint signing key encryption v1"
 	PurposeCookie        = "tokenmint cookie v1"
+	// PurposeDPoPNonce keys the DPoP nonces every instance mints and
+	// accepts alike (package dpop, RFC 9449 §8).
+	PurposeDPoPNonce = "tokenmint dpop nonce v1"
 )
 
 // ErrInvalidMasterKey is wrapped by every error about a malformed master key.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/oauth"
 )
@@ -46,7 +47,7 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	info, err := h.d.Engine.ValidateBound(r.Context(), tok, cert)
+	info, err := h.d.Engine.ValidatePresentation(r.Context(), grant.Presentation{Token: tok, Certificate: cert})
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"Registration", registrationTests()},
 		{"AuditEvents", auditTests()},
 		{"Replay", replayTests()},
+		{"Device", deviceTests()},
 		{"Revision", revisionTests()},
 		{"DeleteExpired", deleteExpiredTests()},
 		{"Misc", miscTests()},

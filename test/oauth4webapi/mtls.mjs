@@ -74,7 +74,7 @@ for (const m of ['tls_client_auth', 'self_signed_tls_client_auth']) {
   }
 }
 check(as.tls_client_certificate_bound_access_tokens === true, 'discovery: tls_client_certificate_bound_access_tokens')
-for (const ep of ['token_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'userinfo_endpoint']) {
+for (const ep of ['token_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'userinfo_endpoint', 'device_authorization_endpoint']) {
   check(typeof as.mtls_endpoint_aliases?.[ep] === 'string', `discovery: mtls_endpoint_aliases.${ep}`)
 }
 
