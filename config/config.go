@@ -37,6 +37,13 @@ type Config struct {
 	SigningAlg    string       `yaml:"signing_alg"`
 	Dialects      []string     `yaml:"dialects"`
 
+	// PreviousMasterKey (or the file) is the master key being replaced
+	// during a rotation (tokenmint master-key rotate): what it sealed
+	// still opens, and until the rotation has run, the hash keys derive
+	// from it.
+	PreviousMasterKey     token.Secret `yaml:"previous_master_key"`
+	PreviousMasterKeyFile string       `yaml:"previous_master_key_file"`
+
 	Redis             string   `yaml:"redis"`
 	RateLimitFailOpen bool     `yaml:"rate_limit_fail_open"`
 	TrustedProxies    []string `yaml:"trusted_proxies"`
@@ -105,6 +112,10 @@ type Config struct {
 	// on by default. Nonces rotate every two minutes and need no shared
 	// state: any instance with the same master key accepts them.
 	DPoPNonce bool `yaml:"dpop_nonce"`
+	// RequirePushedAuthorizationRequests refuses every authorization
+	// request that did not come through PAR (RFC 9126 §5), server-wide;
+	// a client's own setting requires it of that client alone.
+	RequirePushedAuthorizationRequests bool `yaml:"require_pushed_authorization_requests"`
 
 	// DialectSettings holds the values of the settings the dialects add
 	// (dialect.Setting), by key; Default fills in their defaults.

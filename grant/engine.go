@@ -89,6 +89,9 @@ type Config struct {
 	// DPoPRefused, when set, is told the error code of every DPoP proof
 	// refused (for metrics: refusals are too frequent to audit).
 	DPoPRefused func(code string)
+	// RequirePushedRequests refuses every authorization request that did
+	// not come through PAR (RFC 9126 §5), whatever the client.
+	RequirePushedRequests bool
 
 	// ClientCAs are the CAs a tls_client_auth client's certificate must
 	// chain to (RFC 8705 §2.1); nil: only certificates forwarded by a

@@ -62,6 +62,7 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 		{"POST " + login.PathDevice, "device", pages.DeviceForm()},
 		{"POST " + login.PathDeviceLogin, "device", pages.DeviceLoginForm()},
 		{"POST " + login.PathDeviceConsent, "device", pages.DeviceConsentForm()},
+		{"POST " + httpapi.PathPAR, "par", tokenLimit(h(pages.PushedAuthorization))}, // RFC 9126 §2
 		// Operations.
 		{"GET /healthz", "", h(api.Healthz)},
 		{"GET /readyz", "", h(api.Readyz)},
@@ -164,7 +165,7 @@ func benchFloor(w http.ResponseWriter, r *http.Request) {
 
 // handlers builds the public and the admin listener's handlers from
 // their tables, with the dialects the configuration enables.
-func (s *Server) handlers(mk token.MasterKey) error {
+func (s *Server) handlers(keys token.Keys) error {
 	api := httpapi.New(httpapi.Config{
 		Engine:         s.engine,
 		Ready:          s.ready,
@@ -182,8 +183,8 @@ func (s *Server) handlers(mk token.MasterKey) error {
 	pages := login.New(login.Config{
 		Engine:         s.engine,
 		Store:          s.store,
-		Sessions:       token.NewHasher(mk.Derive(token.PurposeTokenHash)),
-		CSRFKey:        mk.Derive(token.PurposeCookie),
+		Sessions:       keys.Tokens(),
+		CSRFKey:        keys.CookieKey(),
 		SessionTTL:     s.cfg.SessionTTL,
 		TrustedProxies: s.cfg.TrustedProxyPrefixes(),
 		Logger:         s.log,
@@ -217,7 +218,7 @@ func (s *Server) handlers(mk token.MasterKey) error {
 	if s.cfg.PublicMetrics {
 		publicMetrics = s.metrics.Handler()
 	}
-	reg, err := s.registration(mk)
+	reg, err := s.registration(keys)
 	if err != nil {
 		return err
 	}
@@ -225,16 +226,16 @@ func (s *Server) handlers(mk token.MasterKey) error {
 	if s.cfg.TLSClientCertHeader != "" { // behind a TLS-terminating proxy (RFC 8705 §6.5)
 		s.handler = httpapi.ForwardedCerts(s.cfg.TLSClientCertHeader, s.cfg.TrustedProxyPrefixes(), s.handler)
 	}
-	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(mk), s.cfg.Pprof, s.cfg.BenchFloor))
+	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(keys), s.cfg.Pprof, s.cfg.BenchFloor))
 	return nil
 }
 
 // adminAPI builds the admin API over the server's store, engine and keys.
-func (s *Server) adminAPI(mk token.MasterKey) *adminapi.API {
+func (s *Server) adminAPI(keys token.Keys) *adminapi.API {
 	return adminapi.New(adminapi.Config{
 		Engine: s.engine,
-		Registry: &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
-			Sealer:    token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
+		Registry: &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
+			Sealer:    keys.Sealer(),
 			Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit},
 		Keys:           s.keys,
 		Audit:          s.auditStore,
@@ -260,16 +261,16 @@ func dialectPolicies() map[string]grant.DialectPolicy {
 
 // registration builds the handler of dynamic client registration, or nil
 // with --registration off.
-func (s *Server) registration(mk token.MasterKey) (*registration.Handler, error) {
+func (s *Server) registration(keys token.Keys) (*registration.Handler, error) {
 	if s.cfg.Registration == config.RegistrationOff {
 		return nil, nil
 	}
 	return registration.New(registration.Config{
 		Store:  s.store,
 		Engine: s.engine,
-		Registry: &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
-			Sealer: token.MustSealer(mk.Derive(token.PurposeSecretEncryption)), Now: s.now, Profiles: dialects.Profile},
-		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		Registry: &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
+			Sealer: keys.Sealer(), Now: s.now, Profiles: dialects.Profile},
+		Tokens: keys.Tokens(),
 		Policy: registration.Policy{Mode: s.cfg.Registration, GrantTypes: s.cfg.RegistrationGrantTypes,
 			Scopes: s.cfg.RegistrationScopes, AuthMethods: s.cfg.RegistrationAuthMethods},
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,

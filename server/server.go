@@ -116,7 +116,7 @@ func (s *Server) open(ctx context.Context) error {
 	// are in it at once, the others arrive by its Run (jobs.go).
 	s.store = cache.Wrap(db, cache.Options{TokenEntries: s.cfg.TokenCacheEntries, Logger: s.log, Now: s.now})
 	s.auditStore = db
-	mk, created, err := s.cfg.MasterKeyValue()
+	keys, created, err := s.cfg.Keys(ctx, db)
 	if err != nil {
 		return fmt.Errorf("master key: %w", err)
 	}
@@ -129,10 +129,11 @@ func (s *Server) open(ctx context.Context) error {
 	if err := s.store.Load(ctx); err != nil {
 		return err
 	}
-	s.keys = token.NewKeyset(db, mk.Derive(token.PurposeKeyEncryption), token.KeysetOptions{Now: s.now, Logger: s.log})
+	s.keys = keys.NewKeyset(db, token.KeysetOptions{Now: s.now, Logger: s.log})
 	if err := s.keys.Load(ctx, tokenmint.KnownAlgs...); err != nil {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
+	s.ready.keys = s.keys
 	s.registerStoreMetrics()
 	if err := s.startAudit(db); err != nil {
 		return err
@@ -140,8 +141,8 @@ func (s *Server) open(ctx context.Context) error {
 	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now, s.tp); err != nil {
 		return err
 	}
-	s.secrets, s.passwords = token.NewHasher(mk.Derive(token.PurposeSecretHash)), password.NewHasher(s.cfg.PasswordParams())
-	s.sealer = token.MustSealer(mk.Derive(token.PurposeSecretEncryption))
+	s.secrets, s.passwords = keys.Secrets(), password.NewHasher(s.cfg.PasswordParams())
+	s.sealer = keys.Sealer()
 	if err := s.applySeed(ctx); err != nil {
 		return err
 	}
@@ -155,12 +156,12 @@ func (s *Server) open(ctx context.Context) error {
 		Clients:   s.store.Clients(),
 		Keys:      s.keys,
 		Secrets:   s.secrets,
-		Tokens:    token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		Tokens:    keys.Tokens(),
 		Passwords: s.passwords,
 		Throttle:  s.limiter.loginThrottle(),
 		// Client assertions: the sealed secrets of client_secret_jwt
 		// clients, the jwks_uri of private_key_jwt ones.
-		Sealer:      token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
+		Sealer:      keys.Sealer(),
 		ClientKeys:  jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log, Tracing: s.tp}),
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
@@ -173,13 +174,15 @@ func (s *Server) open(ctx context.Context) error {
 		Now:         s.now,
 		Logger:      s.log,
 		Tracing:     s.tp,
-		DPoPNonces:  s.dpopNonces(mk),
+		DPoPNonces:  s.dpopNonces(keys),
 		DPoPRefused: s.metrics.DPoPRefused,
+		// RFC 9126 §5: every authorization request through PAR.
+		RequirePushedRequests: s.cfg.RequirePushedAuthorizationRequests,
 	})
 	if err != nil {
 		return err
 	}
-	return s.handlers(mk)
+	return s.handlers(keys)
 }
 
 // Handler is the server's HTTP handler (for tests and embedding).
@@ -190,6 +193,9 @@ func (s *Server) AdminHandler() http.Handler { return s.adminHandler }
 
 // Engine is the protocol core (for tests and benchmarks).
 func (s *Server) Engine() *grant.Engine { return s.engine }
+
+// Keys is the server's signing keyset (for tests).
+func (s *Server) Keys() *token.Keyset { return s.keys }
 
 // Store is the server's storage.
 func (s *Server) Store() tokenmint.Store { return s.store }
@@ -398,9 +404,9 @@ func (s *Server) registerStoreMetrics() {
 // dpopNonces is the source of DPoP nonces (RFC 9449 §8), keyed from the
 // master key so that every instance mints and accepts the same ones; nil
 // with --dpop-nonce=false.
-func (s *Server) dpopNonces(mk token.MasterKey) *dpop.Nonces {
+func (s *Server) dpopNonces(keys token.Keys) *dpop.Nonces {
 	if !s.cfg.DPoPNonce {
 		return nil
 	}
-	return dpop.NewNonces(mk.Derive(token.PurposeDPoPNonce), dpop.DefaultNonceWindow)
+	return dpop.NewNonces(keys.Derive(token.PurposeDPoPNonce), dpop.DefaultNonceWindow)
 }

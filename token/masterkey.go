@@ -145,6 +145,10 @@ func LoadOrCreateMasterKeyFile(path string) (m MasterKey, created bool, err erro
 	return m, true, nil
 }
 
+// ReadMasterKeyFile reads the master key from path, which must exist and
+// be private to its owner (as LoadOrCreateMasterKeyFile requires).
+func ReadMasterKeyFile(path string) (MasterKey, error) { return readMasterKeyFile(path) }
+
 // maxKeyFileSize bounds what is read from a key file: a key in any
 // accepted encoding plus whitespace is well under it.
 const maxKeyFileSize = 1024

@@ -46,8 +46,9 @@ type Instance struct {
 	Clock    *Clock
 }
 
-// TestMasterKey is the master key every test server uses, so instances
-// started on one database share secrets and signing keys.
+// TestMasterKey is the master key every test server uses (unless its
+// configuration names another), so instances started on one database
+// share secrets and signing keys.
 var TestMasterKey = token.GenerateMasterKey()
 
 // TestPasswordParams are cheap argon2id parameters for tests only.
@@ -127,7 +128,9 @@ func launch(t testing.TB, clock *Clock, cfg config.Config, so server.Options) (*
 	if cfg.Issuer == "" {
 		cfg.Issuer = scheme + cfg.Addr
 	}
-	cfg.MasterKey = token.Secret(TestMasterKey.Encode())
+	if cfg.MasterKey == "" { // a test of master key rotation sets its own
+		cfg.MasterKey = token.Secret(TestMasterKey.Encode())
+	}
 	cfg.Argon2Memory, cfg.Argon2Iterations, cfg.Argon2Parallelism = TestPasswordParams.Memory, TestPasswordParams.Iterations, TestPasswordParams.Parallelism
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if os.Getenv("TOKENMINT_TEST_LOG") != "" {

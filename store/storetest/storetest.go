@@ -40,9 +40,11 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"AuditEvents", auditTests()},
 		{"Replay", replayTests()},
 		{"Device", deviceTests()},
+		{"PushedRequests", pushedRequestTests()},
 		{"Revision", revisionTests()},
 		{"DeleteExpired", deleteExpiredTests()},
 		{"Misc", miscTests()},
+		{"MasterKey", masterKeyTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
