@@ -94,7 +94,7 @@ func (a *API) mtlsMetadata(m map[string]any) {
 	if base == "" {
 		base = a.cfg.Engine.Issuer()
 	}
-	m["mtls_endpoint_aliases"] = map[string]string{
+	aliases := map[string]string{
 		"token_endpoint":         base + PathToken,
 		"introspection_endpoint": base + PathIntrospect,
 		"revocation_endpoint":    base + PathRevoke,
@@ -102,6 +102,10 @@ func (a *API) mtlsMetadata(m map[string]any) {
 		// RFC 8628: it authenticates clients as the token endpoint does.
 		"device_authorization_endpoint": base + PathDeviceAuthorization,
 	}
+	if a.cfg.Authorize { // RFC 9126: PAR authenticates clients too
+		aliases["pushed_authorization_request_endpoint"] = base + PathPAR
+	}
+	m["mtls_endpoint_aliases"] = aliases
 }
 
 // ASMetadata serves the authorization server metadata (RFC 8414 §3).

@@ -117,7 +117,7 @@ func TestMTLSListener(t *testing.T) {
 			t.Errorf("%s: tls_client_certificate_bound_access_tokens %v", path, m["tls_client_certificate_bound_access_tokens"])
 		}
 		aliases, _ := m["mtls_endpoint_aliases"].(map[string]any)
-		for _, ep := range []string{"token_endpoint", "introspection_endpoint", "revocation_endpoint", "userinfo_endpoint", "device_authorization_endpoint"} {
+		for _, ep := range []string{"token_endpoint", "introspection_endpoint", "revocation_endpoint", "userinfo_endpoint", "device_authorization_endpoint", "pushed_authorization_request_endpoint"} {
 			if aliases[ep] != m[ep] {
 				t.Errorf("%s: mtls_endpoint_aliases.%s = %v, want %v", path, ep, aliases[ep], m[ep])
 			}
@@ -497,5 +497,25 @@ func TestRegisterTLSClientAuth(t *testing.T) {
 	status, body := postWith(t, client, in.URL+"/oauth2/token", ccForm(id), nil)
 	if status != 200 || cnfOf(jwtClaims(t, body["access_token"].(string))) != grant.CertThumbprint(cert.Cert.Raw) {
 		t.Fatalf("token: %d %v", status, body)
+	}
+}
+
+// TestPARTLSClientAuth: the pushed authorization request endpoint (RFC
+// 9126 §2.1) authenticates a tls_client_auth client by its certificate,
+// and refuses it without one.
+func TestPARTLSClientAuth(t *testing.T) {
+	ca := testpki.NewCA(t, "tokenmint test CA")
+	in := mtlsServer(t, "sqlite", ca)
+	c := in.CreateClient(t, registry.ClientSpec{Name: "par partner", AuthMethod: tokenmint.AuthMethodTLSClientAuth,
+		TLSClientAuthSubjectDN: partnerDNRegistered, Scopes: []string{"openid"}, RedirectURIs: []string{"https://app.example/cb"},
+		GrantTypes: []string{tokenmint.GrantAuthorizationCode}})
+	form := url.Values{"client_id": {c.ID}, "response_type": {"code"}, "redirect_uri": {"https://app.example/cb"}, "scope": {"openid"},
+		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}, "state": {"s"}}
+	status, body := postWith(t, in.HTTPClient(t, ca.Issue(t, testpki.Spec{Subject: partnerName}).TLS), in.URL+"/oauth2/par", form, nil)
+	if status != http.StatusCreated || body["request_uri"] == nil {
+		t.Fatalf("PAR with the certificate: %d %v", status, body)
+	}
+	if status, body := postWith(t, in.HTTPClient(t), in.URL+"/oauth2/par", form, nil); status != 401 || body["error"] != "invalid_client" {
+		t.Fatalf("PAR without the certificate: %d %v", status, body)
 	}
 }
