@@ -84,6 +84,24 @@ type Config struct {
 	RegistrationScopes      []string `yaml:"registration_scopes"`
 	RegistrationAuthMethods []string `yaml:"registration_auth_methods"`
 
+	// TLSCert and TLSKey are the PEM files of the public listener's own
+	// certificate and key: with them it serves TLS (1.2 or later) and asks
+	// clients for a certificate (mutual TLS, RFC 8705), reloading the
+	// files when they change. TLSClientCA is the PEM bundle of the CAs a
+	// tls_client_auth client's certificate must chain to.
+	TLSCert     string `yaml:"tls_cert"`
+	TLSKey      string `yaml:"tls_key"`
+	TLSClientCA string `yaml:"tls_client_ca"`
+	// TLSClientCertHeader names the header in which a TLS-terminating
+	// proxy of TrustedProxies forwards the client's certificate (RFC 9440
+	// Client-Cert, URL-encoded PEM, or Envoy's XFCC); ignored from any
+	// other peer.
+	TLSClientCertHeader string `yaml:"tls_client_cert_header"`
+	// MTLSBaseURL is the base URL of a separate host that asks clients for
+	// certificates (RFC 8705 §5, mtls_endpoint_aliases); empty: the
+	// issuer's own URLs, when mutual TLS is served.
+	MTLSBaseURL string `yaml:"mtls_base_url"`
+
 	// AllowPrivateFetch lets the server fetch the URLs clients register
 	// (a private_key_jwt client's jwks_uri) from loopback, private and
 	// reserved addresses, and over plain http: for tests and local work,
@@ -213,7 +231,7 @@ func Default() Config {
 	c.SelfServiceScopes = []string{"openid", "profile", "email"}
 	c.SelfServiceAuthMethods = []string{tokenmint.AuthMethodSecretBasic, tokenmint.AuthMethodNone}
 	c.SelfServiceMaxApps = 5
-	c.Issuer = defaultIssuer(c.Addr)
+	c.Issuer = defaultIssuer(c.Addr, false)
 	c.MasterKeyFile = defaultMasterKeyFile(c.Database)
 	c.DialectSettings = map[string]string{}
 	for _, s := range dialects.Settings() {
@@ -222,18 +240,30 @@ func Default() Config {
 	return c
 }
 
-// defaultIssuer is http:// + addr, with "localhost" standing in for a
-// wildcard or empty host, which is not a name a client can reach.
-func defaultIssuer(addr string) string {
+// defaultIssuer is http:// + addr (https:// when the listener serves
+// TLS), with "localhost" standing in for a wildcard or empty host, which
+// is not a name a client can reach.
+func defaultIssuer(addr string, tls bool) string {
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "http://" + addr
+		return scheme + addr
 	}
 	if ip, err := netip.ParseAddr(host); host == "" || (err == nil && ip.IsUnspecified()) {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return scheme + net.JoinHostPort(host, port)
 }
+
+// ServesTLS reports whether the public listener serves TLS itself.
+func (c Config) ServesTLS() bool { return c.TLSCert != "" }
+
+// MutualTLS reports whether client certificates reach the server: on its
+// own TLS listener, or forwarded by a trusted proxy.
+func (c Config) MutualTLS() bool { return c.ServesTLS() || c.TLSClientCertHeader != "" }
 
 // defaultMasterKeyFile is tokenmint.key beside the SQLite database file;
 // other backends have no default.

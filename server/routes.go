@@ -188,6 +188,8 @@ func (s *Server) handlers(keys token.Keys) error {
 		TokenIPLimit:   s.limiter.tokenIP,
 		Authorize:      true,
 		Register:       s.cfg.Registration != config.RegistrationOff,
+		MutualTLS:      s.cfg.MutualTLS(),
+		MTLSBaseURL:    s.cfg.MTLSBaseURL,
 	})
 	pages := login.New(login.Config{
 		Engine:         s.engine,
@@ -241,6 +243,9 @@ func (s *Server) handlers(keys token.Keys) error {
 		apps = cons.AppRoutes()
 	}
 	s.handler = s.mount("public", publicRoutes(api, pages, reg, tokenLimit, publicMetrics, dialectRoutes, apps))
+	if s.cfg.TLSClientCertHeader != "" { // behind a TLS-terminating proxy (RFC 8705 §6.5)
+		s.handler = httpapi.ForwardedCerts(s.cfg.TLSClientCertHeader, s.cfg.TrustedProxyPrefixes(), s.handler)
+	}
 	s.adminHandler = s.mount("admin", adminRoutes(s.metrics.Handler(), s.adminAPI(keys), s.cfg.Pprof, s.cfg.BenchFloor, cons.OperatorRoutes()))
 	return nil
 }
