@@ -124,6 +124,11 @@ type Request struct {
 	// URL is the request's target URI as the server is known to its
 	// clients (scheme, host, path); its query and fragment are ignored.
 	URL string
+	// AliasURL, when set, is another URL the same endpoint is served at
+	// (its mutual-TLS alias, RFC 8705 §5): a proof may name either. Like
+	// URL it must come from the server's configuration, never from the
+	// request.
+	AliasURL string
 	// AccessToken is the token presented with the proof at a resource
 	// (§7.1): the proof's "ath" must be its hash. Empty at a token
 	// endpoint, where "ath" is not checked.
@@ -244,7 +249,7 @@ func (v *Verifier) checkClaims(p *Proof, c *claims, req Request, now time.Time) 
 		return invalid("the DPoP proof's jti is too long")
 	case c.HTM != req.Method:
 		return invalid("the DPoP proof's htm is not this request's method")
-	case !SameURL(c.HTU, req.URL):
+	case !SameURL(c.HTU, req.URL) && (req.AliasURL == "" || !SameURL(c.HTU, req.AliasURL)):
 		return invalid("the DPoP proof's htu is not this request's URL")
 	}
 	iat, ok := numericDate(c.IAT)

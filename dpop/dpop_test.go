@@ -258,3 +258,20 @@ func TestMemoryReplayCacheBounded(t *testing.T) {
 		t.Fatalf("replay: %v", err)
 	}
 }
+
+// TestVerifyAliasURL: a proof may name the request's URL or its alias
+// (an mTLS alias, RFC 8705 §5), nothing else.
+func TestVerifyAliasURL(t *testing.T) {
+	now := time.Now()
+	k := dpoptest.NewKey()
+	const alias = "https://mtls.as.example.com/oauth2/token"
+	for htu, ok := range map[string]bool{tokenURL: true, alias: true, "https://evil.example.com/oauth2/token": false, "": false} {
+		v := newVerifier(now, false)
+		_, err := v.Verify(context.Background(), dpop.Request{
+			Proofs: []string{k.Proof("POST", htu, dpoptest.Options{IssuedAt: now})},
+			Method: "POST", URL: tokenURL, AliasURL: alias})
+		if (err == nil) != ok {
+			t.Errorf("htu %q: err %v, want accepted %v", htu, err, ok)
+		}
+	}
+}

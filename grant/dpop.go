@@ -19,6 +19,9 @@ type DPoPProof struct {
 	Proofs []string // every value of the DPoP header; exactly one is accepted
 	Method string
 	URL    string
+	// AliasURL is the endpoint's mutual-TLS alias (RFC 8705 §5), "" when
+	// it has none: a proof may name it instead of URL.
+	AliasURL string
 }
 
 // Present reports whether the request carried a DPoP header.
@@ -61,7 +64,7 @@ func (e *Engine) DPoPAlgs() []string { return dpop.Algs }
 // invalid_dpop_proof or use_dpop_nonce (status 400: a resource answers
 // 401 instead, §7.1); a store failure is returned as is.
 func (e *Engine) VerifyDPoP(ctx context.Context, p DPoPProof, accessToken string) (*dpop.Proof, error) {
-	proof, err := e.dpop.Verify(ctx, dpop.Request{Proofs: p.Proofs, Method: p.Method, URL: p.URL, AccessToken: accessToken})
+	proof, err := e.dpop.Verify(ctx, dpop.Request{Proofs: p.Proofs, Method: p.Method, URL: p.URL, AliasURL: p.AliasURL, AccessToken: accessToken})
 	if err == nil {
 		return proof, nil
 	}
