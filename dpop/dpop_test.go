@@ -275,3 +275,30 @@ func TestVerifyAliasURL(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckSpendsNothing: Check accepts a proof without spending its jti;
+// Spend spends it once.
+func TestCheckSpendsNothing(t *testing.T) {
+	now := time.Now()
+	k := dpoptest.NewKey()
+	v := newVerifier(now, false)
+	req := dpop.Request{Proofs: []string{k.Proof("POST", tokenURL, dpoptest.Options{IssuedAt: now})}, Method: "POST", URL: tokenURL}
+	for range 2 {
+		if _, err := v.Check(req); err != nil {
+			t.Fatalf("Check: %v", err)
+		}
+	}
+	p, err := v.Check(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Spend(context.Background(), p); err != nil {
+		t.Fatalf("first Spend: %v", err)
+	}
+	if err := v.Spend(context.Background(), p); !errors.Is(err, dpop.ErrReplayed) {
+		t.Fatalf("second Spend: %v, want a replay", err)
+	}
+	if _, err := v.Verify(context.Background(), req); !errors.Is(err, dpop.ErrReplayed) {
+		t.Fatalf("Verify after Spend: %v, want a replay", err)
+	}
+}

@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	_ "modernc.org/sqlite" // to count used_ids rows in the instance's file
 
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dpop"
@@ -75,4 +78,69 @@ func TestDPoPMTLSAlias(t *testing.T) {
 		status, h, body := token(htu, nonce)
 		wantError(t, status, h, body, 400, dpop.CodeInvalidProof)
 	}
+}
+
+// usedIDs counts the rows of used_ids (spent jtis) in the SQLite file of
+// in, read-only beside the running server.
+func usedIDs(t *testing.T, in *servertest.Instance) int {
+	t.Helper()
+	path, ok := strings.CutPrefix(in.Config.Database, "sqlite:")
+	if !ok {
+		t.Fatalf("database %q is not SQLite", in.Config.Database)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(t.Context(), "SELECT count(*) FROM used_ids").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestDPoPUserInfoSpendsNothingForBadTokens: at UserInfo, a proof comes
+// with a token the server checks first: a random token, or a real one
+// with a proof by another key, is invalid_token and writes no spent jti
+// (no write amplification by unauthenticated requests); the token with
+// its key's proof is served and spends one.
+func TestDPoPUserInfoSpendsNothingForBadTokens(t *testing.T) {
+	in := servertest.Start(t)
+	in.CreateUser(t, "ada", "correct horse battery")
+	c := in.CreateClient(t, registry.ClientSpec{Public: true, GrantTypes: []string{"password", "refresh_token"}, Scopes: []string{"openid", "profile"}})
+	k, other := dpoptest.NewKey(), dpoptest.NewKey()
+	nonce := h0(t, in, c, k)
+	status, _, body := dpopToken(t, in, c, url.Values{"grant_type": {"password"}, "username": {"ada"}, "password": {"correct horse battery"}, "scope": {"openid profile"}}, proofFor(in, k, nonce))
+	if status != 200 || body["token_type"] != "DPoP" {
+		t.Fatalf("password grant with a proof: %d %v", status, body)
+	}
+	access := body["access_token"].(string)
+	userinfo := in.Config.Issuer + "/oauth2/userinfo"
+	proof := func(k *dpoptest.Key, tok string) string {
+		return k.Proof("GET", userinfo, dpoptest.Options{IssuedAt: in.Clock.Now(), Nonce: nonce, AccessToken: tok})
+	}
+
+	before := usedIDs(t, in)
+	for name, tok := range map[string]string{"random token": "tm_at_" + strings.Repeat("x", 40), "another key's proof": access} {
+		for i := range 3 {
+			status, h, body := dpopRequest(t, "GET", userinfo, nil, "DPoP "+tok, proof(other, tok))
+			if status != 401 || body["error"] != "invalid_token" || !strings.HasPrefix(h.Get("WWW-Authenticate"), "DPoP ") {
+				t.Errorf("%s #%d: %d %v, want 401 invalid_token with a DPoP challenge", name, i, status, body)
+			}
+		}
+	}
+	if after := usedIDs(t, in); after != before {
+		t.Errorf("refused presentations spent %d jtis, want none", after-before)
+	}
+
+	good := proof(k, access)
+	if status, _, body := dpopRequest(t, "GET", userinfo, nil, "DPoP "+access, good); status != 200 || body["sub"] == nil {
+		t.Fatalf("userinfo with the token's key: %d %v", status, body)
+	}
+	if after := usedIDs(t, in); after != before+1 {
+		t.Errorf("a served presentation spent %d jtis, want 1", after-before)
+	}
+	status, h, body := dpopRequest(t, "GET", userinfo, nil, "DPoP "+access, good)
+	wantError(t, status, h, body, 401, dpop.CodeInvalidProof)
 }
