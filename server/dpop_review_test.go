@@ -2,12 +2,14 @@ package server_test
 
 import (
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"golang.org/x/oauth2"
 	_ "modernc.org/sqlite" // to count used_ids rows in the instance's file
 
 	"github.com/tokenmint/tokenmint/config"
@@ -143,4 +145,85 @@ func TestDPoPUserInfoSpendsNothingForBadTokens(t *testing.T) {
 	}
 	status, h, body := dpopRequest(t, "GET", userinfo, nil, "DPoP "+access, good)
 	wantError(t, status, h, body, 401, dpop.CodeInvalidProof)
+}
+
+// basic is the Authorization value of client_secret_basic for c.
+func basic(c servertest.Client) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(c.ID)+":"+url.QueryEscape(c.Secret)))
+}
+
+// TestDPoPPAR: a DPoP proof at the PAR endpoint (RFC 9449 §10.1) is
+// verified (nonce, htu, htm), binds the code to its key when the request
+// names no dpop_jkt, and must be by the key a dpop_jkt names.
+func TestDPoPPAR(t *testing.T) {
+	k := newPARKit(t)
+	in := k.in
+	key, other := dpoptest.NewKey(), dpoptest.NewKey()
+	parURL := in.Config.Issuer + "/oauth2/par"
+	push := func(form url.Values, proofs ...string) (int, http.Header, map[string]any) {
+		return sendDPoP(t, http.DefaultClient, http.MethodPost, in.URL+"/oauth2/par", form, basic(k.conf), proofs...)
+	}
+	proof := func(k *dpoptest.Key, htu, nonce string) string {
+		return k.Proof("POST", htu, dpoptest.Options{IssuedAt: in.Clock.Now(), Nonce: nonce})
+	}
+	verifier := oauth2.GenerateVerifier()
+	status, h, body := push(authParams(k.conf.ID, verifier), proof(key, parURL, ""))
+	wantError(t, status, h, body, 400, dpop.CodeUseNonce)
+	nonce := h.Get(dpop.NonceHeader)
+	if nonce == "" {
+		t.Fatal("use_dpop_nonce at PAR without a DPoP-Nonce header")
+	}
+
+	withJKT := func(jkt string) url.Values {
+		f := authParams(k.conf.ID, verifier)
+		f.Set("dpop_jkt", jkt)
+		return f
+	}
+	for name, c := range map[string]struct {
+		form  url.Values
+		proof string
+	}{
+		"dpop_jkt of another key":   {withJKT(other.JKT()), proof(key, parURL, nonce)},
+		"htu of the token endpoint": {authParams(k.conf.ID, verifier), proof(key, in.Config.Issuer+"/oauth2/token", nonce)},
+		"htm GET":                   {authParams(k.conf.ID, verifier), key.Proof("GET", parURL, dpoptest.Options{IssuedAt: in.Clock.Now(), Nonce: nonce})},
+		"not a JWS":                 {authParams(k.conf.ID, verifier), "not-a-proof"},
+	} {
+		status, _, body := push(c.form, c.proof)
+		if status != 400 || body["error"] != dpop.CodeInvalidProof {
+			t.Errorf("%s: %d %v, want 400 %s", name, status, body, dpop.CodeInvalidProof)
+		}
+	}
+	replayed := proof(key, parURL, nonce)
+	if status, _, body := push(withJKT(key.JKT()), replayed); status != http.StatusCreated {
+		t.Fatalf("dpop_jkt of the proof's key: %d %v, want 201", status, body)
+	}
+	status, h, body = push(withJKT(key.JKT()), replayed)
+	wantError(t, status, h, body, 400, dpop.CodeInvalidProof)
+
+	// No dpop_jkt: the proof's key binds the code (each code is spent by
+	// its first exchange, so each case pushes its own).
+	exchange := func(proofs ...string) (int, http.Header, map[string]any) {
+		status, _, body := push(authParams(k.conf.ID, verifier), proof(key, parURL, nonce))
+		uri, _ := body["request_uri"].(string)
+		if status != http.StatusCreated || uri == "" {
+			t.Fatalf("PAR with a proof: %d %v", status, body)
+		}
+		q := signIn(t, browserClient(t), k.authorizeURL(url.Values{"client_id": {k.conf.ID}, "request_uri": {uri}}), "grace", "correct horse battery")
+		if q.Get("code") == "" {
+			t.Fatalf("callback %v, want a code", q)
+		}
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {parCallback}, "code_verifier": {verifier}}
+		return sendDPoP(t, http.DefaultClient, http.MethodPost, in.URL+"/oauth2/token", form, basic(k.conf), proofs...)
+	}
+	status, h, body = exchange()
+	wantError(t, status, h, body, 400, "invalid_grant")
+	status, h, body = exchange(proofFor(in, other, nonce))
+	wantError(t, status, h, body, 400, "invalid_grant")
+	status, _, body = exchange(proofFor(in, key, nonce))
+	if status != 200 || body["token_type"] != "DPoP" {
+		t.Fatalf("exchange with the PAR proof's key: %d %v", status, body)
+	}
+	if at, _ := body["access_token"].(string); strings.Count(at, ".") == 2 && cnfJKT(jwtClaims(t, at)) != key.JKT() {
+		t.Errorf("access token cnf.jkt %q, want %q", cnfJKT(jwtClaims(t, at)), key.JKT())
+	}
 }

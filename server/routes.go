@@ -201,6 +201,7 @@ func (s *Server) handlers(keys token.Keys) error {
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
 		DeviceThrottle: s.limiter.deviceThrottle(),
 		Brand:          s.brand,
+		MTLSBaseURL:    mtlsAliasBase(s.cfg),
 	})
 	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
 		Window: s.limiter.window, FailedAuth: s.limiter.failedAuth(), TokenIPLimit: s.limiter.tokenIP,
@@ -328,4 +329,13 @@ func (s *Server) registration(keys token.Keys) (*registration.Handler, error) {
 		Logger:         s.log,
 		Now:            s.now,
 	})
+}
+
+// mtlsAliasBase is where mtls_endpoint_aliases are when discovery
+// advertises them at a host of their own, else "".
+func mtlsAliasBase(c config.Config) string {
+	if !c.MutualTLS() {
+		return ""
+	}
+	return c.MTLSBaseURL
 }
