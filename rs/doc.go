@@ -68,5 +68,9 @@
 //
 // The DPoP replay cache defaults to dpop.NewMemoryReplayCache: right for
 // one instance; several instances of an API need one shared ReplayCache,
-// or a proof could be replayed once on each.
+// or a proof could be replayed once on each. The memory cache is bounded
+// and refuses every new proof while full, so one token holder sending
+// many fresh proofs can lock other clients out until they expire (see
+// its doc): in production, give Config.DPoPReplay a shared store sized
+// for the traffic.
 package rs
