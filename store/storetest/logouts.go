@@ -70,8 +70,8 @@ func testLogoutQueuedBySignOut(t *testing.T, s tokenmint.Store) {
 	sessionFamily(t, s, "f1", "rp-a", "u1", "s1")
 	sessionFamily(t, s, "f2", "rp-a", "u1", "s1") // a second authorization: one delivery
 	sessionFamily(t, s, "f3", "rp-b", "u1", "s1")
-	sessionFamily(t, s, "f4", "plain", "u1", "s1") // no backchannel_logout_uri
-	sessionFamily(t, s, "f5", "rp-a", "u1", "s2")  // another session
+	sessionFamily(t, s, "f4", "plain", "u1", "s1")              // no backchannel_logout_uri
+	sessionFamily(t, s, "f5", "rp-a", "u1", "s2")               // another session
 	ok(t, s.RevokeFamily(ctx, "f3", at(0)), "revoke family f3") // revoked: the RP may still hold a session
 	ok(t, s.DeleteLoginSession(ctx, "s1"), "delete session s1")
 	got := claimAll(t, s, "lease-1")
