@@ -88,6 +88,12 @@ type Config struct {
 	// DPoPRefused, when set, is told the error code of every DPoP proof
 	// refused (for metrics: refusals are too frequent to audit).
 	DPoPRefused func(code string)
+	// PairwiseKey keys pairwise subject identifiers (OIDC Core §8.1) and
+	// SessionIDKey the sid of ID and logout tokens: Keys.Stable of
+	// token.PurposePairwiseSubject and token.PurposeSessionID, which
+	// survive master key rotations. Nil: Tokens keys them (tests).
+	PairwiseKey  []byte
+	SessionIDKey []byte
 }
 
 // Engine runs the protocol. It is safe for concurrent use.
@@ -99,6 +105,8 @@ type Engine struct {
 	jwks    jwksCache    // parsed inline JWK Sets of clients
 	tracer  trace.Tracer // nil: tracing off
 	dpop    *dpop.Verifier
+	// pairwise and sids key ClientSubject and SessionID.
+	pairwise, sids *token.Hasher
 }
 
 // New checks cfg and returns an Engine.
@@ -141,6 +149,7 @@ func New(cfg Config) (*Engine, error) {
 		e.tracer = cfg.Tracing.Tracer(tracerScope)
 	}
 	e.dpop = newDPoPVerifier(cfg, e.now)
+	e.pairwise, e.sids = hasherOr(cfg.PairwiseKey, cfg.Tokens), hasherOr(cfg.SessionIDKey, cfg.Tokens)
 	return e, nil
 }
 
@@ -329,4 +338,12 @@ func truncate(s string) string {
 		return s[:max] + "…"
 	}
 	return s
+}
+
+// hasherOr is a Hasher keyed with key, or def when key is empty.
+func hasherOr(key []byte, def *token.Hasher) *token.Hasher {
+	if len(key) == 0 {
+		return def
+	}
+	return token.NewHasher(key)
 }

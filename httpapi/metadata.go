@@ -39,16 +39,17 @@ func (a *API) metadata() map[string]any {
 		"scopes_supported":                                      []string{"openid", "profile", "email"},
 		"userinfo_endpoint":                                     iss + PathUserInfo,
 		"id_token_signing_alg_values_supported":                 []string{tokenmint.AlgRS256},
-		"subject_types_supported":                               []string{"public"},
-		"claims_supported":                                      []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "preferred_username", "email", "email_verified", "updated_at"},
+		"subject_types_supported":                               []string{tokenmint.SubjectPublic, tokenmint.SubjectPairwise}, // OIDC Core §8
+		"claims_supported":                                      grant.ClaimsSupported,
 		"access_token_signing_alg_values_supported":             a.cfg.Engine.Keys().Algs(),
 		// OpenID Connect Discovery §3: request_uri_parameter_supported
 		// defaults to true when omitted, so every one of these is said
 		// rather than left to a default. Request objects (request,
-		// request_uri) are refused; the claims parameter is ignored.
+		// request_uri) are refused; the claims parameter (OIDC Core §5.5)
+		// is served for the standard claims of claims_supported.
 		"request_parameter_supported":     false,
 		"request_uri_parameter_supported": false,
-		"claims_parameter_supported":      false,
+		"claims_parameter_supported":      true,
 		// RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint
 		// (and UserInfo), signed with these algorithms.
 		"dpop_signing_alg_values_supported": a.cfg.Engine.DPoPAlgs(),
@@ -59,6 +60,14 @@ func (a *API) metadata() map[string]any {
 		m["authorization_response_iss_parameter_supported"] = true
 		// Defined by OpenID Connect Initiating User Registration 1.0.
 		m["prompt_values_supported"] = grant.PromptValues()
+		// OIDC Discovery §3: the acr values tokenmint states, the
+		// languages of its pages (ui_locales).
+		m["acr_values_supported"] = grant.ACRValuesSupported
+		m["ui_locales_supported"] = grant.UILocalesSupported
+		// OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens to
+		// clients' backchannel_logout_uri, with sid (also in ID tokens).
+		m["backchannel_logout_supported"] = true
+		m["backchannel_logout_session_supported"] = true
 	}
 	// RFC 8628 §4: the device authorization endpoint, always served
 	// (its grant type is in grant_types_supported).

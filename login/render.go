@@ -34,6 +34,9 @@ type page struct {
 	Error      string
 	Message    string
 	UserCode   string // the device flow's user code (RFC 8628), as shown
+	// Lang is the page's language tag (the request's ui_locales when the
+	// pages are written in it); "" is "en".
+	Lang string
 }
 
 type scopeView struct{ Name, Description string }
@@ -64,6 +67,9 @@ func scopeViews(scopes []string) []scopeView {
 // after the server's redirect, and is allowed in form-action.
 func (p *Pages) render(w http.ResponseWriter, status int, name string, data *page, redirectURI string) {
 	data.Stylesheet = p.base + PathStylesheet
+	if data.Lang == "" {
+		data.Lang = "en"
+	}
 	var buf bytes.Buffer
 	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
 		p.log.Error("render page", "template", name, "err", err)

@@ -166,6 +166,9 @@ func (s *Server) open(ctx context.Context) error {
 		Tracing:     s.tp,
 		DPoPNonces:  s.dpopNonces(keys),
 		DPoPRefused: s.metrics.DPoPRefused,
+		// Pairwise subjects and sids outlive master key rotations.
+		PairwiseKey:  keys.Stable(token.PurposePairwiseSubject),
+		SessionIDKey: keys.Stable(token.PurposeSessionID),
 	})
 	if err != nil {
 		return err
