@@ -64,7 +64,7 @@ func settings(c *Config) []setting {
 		{key: "registration_scopes", ptr: &c.RegistrationScopes, help: "scopes a registered client may get, a comma-separated `LIST` (never tokenmint:*)"},
 		{key: "registration_auth_methods", ptr: &c.RegistrationAuthMethods, help: "token endpoint auth methods a registered client may use, a comma-separated `LIST` of client_secret_basic, client_secret_post, private_key_jwt, client_secret_jwt, none"},
 		{key: "seed", ptr: &c.Seed, help: "manifest `FILE` of clients and users to apply at start, as tokenmint apply does (credentials by reference only)"},
-		{key: "allow_private_fetch", ptr: &c.AllowPrivateFetch, help: "INSECURE, for tests and local work: fetch client jwks_uri from loopback and private addresses, and over plain http"},
+		{key: "allow_private_fetch", ptr: &c.AllowPrivateFetch, help: "INSECURE, for tests and local work: fetch client jwks_uri and sector_identifier_uri, and post back-channel logout tokens, to loopback and private addresses, and over plain http"},
 		{key: "argon2_memory", ptr: &c.Argon2Memory, help: "argon2id memory per password hash in `KIB`"},
 		{key: "argon2_iterations", ptr: &c.Argon2Iterations, help: "argon2id passes `N`"},
 		{key: "argon2_parallelism", ptr: &c.Argon2Parallelism, help: "argon2id lanes `N`"},

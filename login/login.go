@@ -48,6 +48,10 @@ type Config struct {
 	// DeviceThrottle limits wrong user codes on the device verification
 	// page (RFC 8628 §5.1); nil means unlimited.
 	DeviceThrottle DeviceThrottle
+	// SignedOut, when set, is called after a sign-out ended a session:
+	// the back-channel logout worker delivers at once (package
+	// backchannel). It must not block.
+	SignedOut func()
 }
 
 // Pages serves the authorization endpoint and the pages around it. It is

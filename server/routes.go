@@ -188,6 +188,7 @@ func (s *Server) handlers(keys token.Keys) error {
 		Now:            s.now,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
 		DeviceThrottle: s.limiter.deviceThrottle(),
+		SignedOut:      s.logouts.Notify,
 	})
 	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
 		Window: s.limiter.window, FailedAuth: s.limiter.failedAuth(), TokenIPLimit: s.limiter.tokenIP,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/audit"
+	"github.com/tokenmint/tokenmint/backchannel"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dpop"
 	"github.com/tokenmint/tokenmint/grant"
@@ -32,11 +33,13 @@ import (
 
 // Server is a configured tokenmint, ready to serve.
 type Server struct {
-	cfg     config.Config
-	log     *slog.Logger
-	store   *cache.Store // the database, behind the in-memory layer
-	keys    *token.Keyset
-	engine  *grant.Engine
+	cfg    config.Config
+	log    *slog.Logger
+	store  *cache.Store // the database, behind the in-memory layer
+	keys   *token.Keyset
+	engine *grant.Engine
+	// logouts delivers back-channel logout tokens (jobs.go).
+	logouts *backchannel.Worker
 	metrics *httpapi.Metrics
 	limiter *limiters
 	ready   *readiness
@@ -173,6 +176,8 @@ func (s *Server) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.logouts = backchannel.New(backchannel.Options{Store: s.store, Clients: s.store.Clients(), Engine: s.engine,
+		AllowPrivate: s.cfg.AllowPrivateFetch, Audit: s.audit, Logger: s.log, Now: s.now})
 	return s.handlers(keys)
 }
 

@@ -15,12 +15,12 @@ import (
 // (client, session). It runs before the sessions are deleted.
 func (db *DB) queueLogouts(ctx context.Context, tx *sql.Tx, sessCond string, arg any, now time.Time) error {
 	q := `INSERT INTO backchannel_logouts (client_id, session_id, subject, created_at, next_attempt_at)
-		SELECT DISTINCT f.client_id, f.session_id, s.user_id, CAST(? AS BIGINT), CAST(? AS BIGINT)
+		SELECT DISTINCT f.client_id, f.session_id, s.user_id, CAST(? AS BIGINT), 0
 		FROM login_sessions s JOIN families f ON f.session_id = s.id JOIN clients c ON c.id = f.client_id
 		WHERE ` + sessCond + ` AND c.backchannel_logout_uri <> ''
 		ON CONFLICT (client_id, session_id) DO NOTHING`
-	at := now.UnixMicro()
-	_, err := tx.ExecContext(ctx, db.q(q), at, at, arg)
+	// Due at once (0): whatever clock the workers go by.
+	_, err := tx.ExecContext(ctx, db.q(q), now.UnixMicro(), arg)
 	return err
 }
 
