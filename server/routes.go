@@ -1,17 +1,20 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/pprof"
 
+	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/adminapi"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dialect"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/jwksfetch"
 	"github.com/tokenmint/tokenmint/login"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/registration"
@@ -231,7 +234,8 @@ func (s *Server) adminAPI(keys token.Keys) *adminapi.API {
 		Engine: s.engine,
 		Registry: &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
 			Sealer:    keys.Sealer(),
-			Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit},
+			Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit,
+			CheckClient: s.sectorChecker()},
 		Keys:           s.keys,
 		Audit:          s.auditStore,
 		SigningAlg:     s.cfg.SigningAlg,
@@ -264,7 +268,7 @@ func (s *Server) registration(keys token.Keys) (*registration.Handler, error) {
 		Store:  s.store,
 		Engine: s.engine,
 		Registry: &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
-			Sealer: keys.Sealer(), Now: s.now, Profiles: dialects.Profile},
+			Sealer: keys.Sealer(), Now: s.now, Profiles: dialects.Profile, CheckClient: s.sectorChecker()},
 		Tokens: keys.Tokens(),
 		Policy: registration.Policy{Mode: s.cfg.Registration, GrantTypes: s.cfg.RegistrationGrantTypes,
 			Scopes: s.cfg.RegistrationScopes, AuthMethods: s.cfg.RegistrationAuthMethods},
@@ -274,4 +278,11 @@ func (s *Server) registration(keys token.Keys) (*registration.Handler, error) {
 		Logger:         s.log,
 		Now:            s.now,
 	})
+}
+
+// sectorChecker checks the sector_identifier_uri of pairwise clients
+// created or changed through the admin API and registration (OIDC
+// Registration §5), with the fetch policy of --allow-private-fetch.
+func (s *Server) sectorChecker() func(context.Context, tokenmint.Client) error {
+	return jwksfetch.SectorChecker(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log, Tracing: s.tp})
 }
