@@ -101,11 +101,16 @@ func TestPairwiseSubjects(t *testing.T) {
 	})
 }
 
-// token runs the code flow and returns the token response.
-func (rp *rpLogin) token(t *testing.T, in *servertest.Instance, b *http.Client) *oauth2.Token {
+// token runs the code flow in a signed-in browser, with the extra
+// parameters, and returns the token response.
+func (rp *rpLogin) token(t *testing.T, in *servertest.Instance, b *http.Client, extra ...string) *oauth2.Token {
 	t.Helper()
 	verifier := oauth2.GenerateVerifier()
-	_, _, resp := signInPage(t, b, rp.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
+	for i := 0; i+1 < len(extra); i += 2 {
+		opts = append(opts, oauth2.SetAuthURLParam(extra[i], extra[i+1]))
+	}
+	_, _, resp := signInPage(t, b, rp.conf.AuthCodeURL("st", opts...))
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil {
 		t.Fatal(err)
