@@ -96,7 +96,7 @@ var ACRValuesSupported = []string{ACRPassword, ACRNone}
 // as essential and no value it names can be met.
 func chooseACR(acrValues string, cr *ClaimsRequest) (acr string, ok bool) {
 	if q := idTokenClaim(cr, "acr"); q != nil {
-		wanted := claimValues(q)
+		wanted := acrQueryValues(q)
 		for _, v := range wanted {
 			if metACR(v) {
 				return v, true
@@ -126,8 +126,8 @@ func idTokenClaim(cr *ClaimsRequest, claim string) *ClaimRequest {
 	return cr.IDToken[claim]
 }
 
-// claimValues are the string values a claim query names (value, values).
-func claimValues(q *ClaimRequest) []string {
+// acrQueryValues are the string values a claim query names (value, values).
+func acrQueryValues(q *ClaimRequest) []string {
 	var out []string
 	if s, ok := q.Value.(string); ok {
 		out = append(out, s)

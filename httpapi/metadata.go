@@ -34,7 +34,7 @@ func (a *API) metadata() map[string]any {
 		"revocation_endpoint_auth_methods_supported":            auth,
 		"revocation_endpoint_auth_signing_alg_values_supported": assertionAlgs,
 		"response_types_supported":                              []string{"code"},
-		"response_modes_supported":                              []string{"query", "fragment"},
+		"response_modes_supported":                              []string{"query", "fragment", "form_post"},
 		"code_challenge_methods_supported":                      []string{grant.PKCES256, grant.PKCEPlain},
 		"scopes_supported":                                      []string{"openid", "profile", "email"},
 		"userinfo_endpoint":                                     iss + PathUserInfo,
@@ -44,12 +44,17 @@ func (a *API) metadata() map[string]any {
 		"access_token_signing_alg_values_supported":             a.cfg.Engine.Keys().Algs(),
 		// OpenID Connect Discovery §3: request_uri_parameter_supported
 		// defaults to true when omitted, so every one of these is said
-		// rather than left to a default. Request objects (request,
-		// request_uri) are refused; the claims parameter (OIDC Core §5.5)
-		// is served for the standard claims of claims_supported.
-		"request_parameter_supported":     false,
-		"request_uri_parameter_supported": false,
-		"claims_parameter_supported":      true,
+		// rather than left to a default. Signed request objects are
+		// taken by value (RFC 9101 §5.1); request_uri only names a
+		// pushed request (RFC 9126), never an object to fetch, so
+		// request_uri_parameter_supported stays false. The claims
+		// parameter (OIDC Core §5.5) is served for the standard claims
+		// of claims_supported.
+		"request_parameter_supported":                 true,
+		"request_object_signing_alg_values_supported": grant.RequestObjectAlgs,
+		"request_uri_parameter_supported":             false,
+		"require_request_uri_registration":            false,
+		"claims_parameter_supported":                  true,
 		// RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint
 		// (and UserInfo), signed with these algorithms.
 		"dpop_signing_alg_values_supported": a.cfg.Engine.DPoPAlgs(),
@@ -60,6 +65,10 @@ func (a *API) metadata() map[string]any {
 		m["authorization_response_iss_parameter_supported"] = true
 		// Defined by OpenID Connect Initiating User Registration 1.0.
 		m["prompt_values_supported"] = grant.PromptValues()
+		// RFC 9126 §5: the PAR endpoint, and whether every request must
+		// come through it (serve --require-pushed-authorization-requests).
+		m["pushed_authorization_request_endpoint"] = iss + PathPAR
+		m["require_pushed_authorization_requests"] = a.cfg.Engine.RequirePushedRequests()
 		// OIDC Discovery §3: the acr values tokenmint states, the
 		// languages of its pages (ui_locales).
 		m["acr_values_supported"] = grant.ACRValuesSupported

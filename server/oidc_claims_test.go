@@ -85,4 +85,3 @@ func TestOIDCClaimsAndHints(t *testing.T) {
 		}
 	})
 }
-
