@@ -530,7 +530,47 @@ func (c *Client) validateOIDC() error {
 	if c.BackchannelLogoutSessionRequired && c.BackchannelLogoutURI == "" {
 		return fieldErrorf(FieldBackchannelLogoutSessionRequired, "backchannel_logout_session_required goes with a backchannel_logout_uri")
 	}
+	if c.SubjectType == SubjectPairwise {
+		if _, err := c.PairwiseSector(); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// PairwiseSector is the sector identifier of the client's pairwise
+// subjects (OIDC Core §8.1): the host of its sector_identifier_uri, else
+// the host of its redirect URIs, which must then all share one host
+// ("the Client MUST register a sector_identifier_uri" otherwise). That
+// the sector_identifier_uri lists every redirect URI is checked by
+// fetching it (package sectorfetch), not here.
+func (c *Client) PairwiseSector() (string, error) {
+	if c.SectorIdentifierURI != "" {
+		u, err := url.Parse(c.SectorIdentifierURI)
+		if err != nil || u.Hostname() == "" {
+			return "", fieldErrorf(FieldSectorIdentifierURI, "sector_identifier_uri has no host")
+		}
+		return strings.ToLower(u.Hostname()), nil
+	}
+	host := ""
+	for _, r := range c.RedirectURIs {
+		u, err := url.Parse(r)
+		h := ""
+		if err == nil {
+			h = strings.ToLower(u.Hostname())
+		}
+		switch {
+		case h == "":
+			return "", fieldErrorf(FieldSectorIdentifierURI, "a pairwise client whose redirect URI %q has no host needs a sector_identifier_uri", truncateText(r))
+		case host != "" && h != host:
+			return "", fieldErrorf(FieldSectorIdentifierURI, "a pairwise client whose redirect URIs have several hosts needs a sector_identifier_uri (OIDC Core §8.1)")
+		}
+		host = h
+	}
+	if host == "" {
+		return "", fieldErrorf(FieldSectorIdentifierURI, "a pairwise client needs redirect URIs of one host or a sector_identifier_uri (OIDC Core §8.1)")
+	}
+	return host, nil
 }
 
 // checkClientURL checks a URL the server will fetch or post to: absolute,

@@ -101,6 +101,12 @@ type Config struct {
 	// server serves TLS, or a proxy forwards them): the mutual-TLS methods
 	// and certificate-bound tokens are served.
 	MutualTLS bool
+	// PairwiseKey keys pairwise subject identifiers (OIDC Core §8.1) and
+	// SessionIDKey the sid of ID and logout tokens: Keys.Stable of
+	// token.PurposePairwiseSubject and token.PurposeSessionID, which
+	// survive master key rotations. Nil: Tokens keys them (tests).
+	PairwiseKey  []byte
+	SessionIDKey []byte
 }
 
 // Engine runs the protocol. It is safe for concurrent use.
@@ -113,6 +119,8 @@ type Engine struct {
 	tracer  trace.Tracer // nil: tracing off
 	dpop    *dpop.Verifier
 	chains  chainCache // client certificates whose chain verified
+	// pairwise and sids key ClientSubject and SessionID.
+	pairwise, sids *token.Hasher
 }
 
 // New checks cfg and returns an Engine.
@@ -155,6 +163,7 @@ func New(cfg Config) (*Engine, error) {
 		e.tracer = cfg.Tracing.Tracer(tracerScope)
 	}
 	e.dpop = newDPoPVerifier(cfg, e.now)
+	e.pairwise, e.sids = hasherOr(cfg.PairwiseKey, cfg.Tokens), hasherOr(cfg.SessionIDKey, cfg.Tokens)
 	return e, nil
 }
 
@@ -355,4 +364,12 @@ func truncate(s string) string {
 		return s[:max] + "…"
 	}
 	return s
+}
+
+// hasherOr is a Hasher keyed with key, or def when key is empty.
+func hasherOr(key []byte, def *token.Hasher) *token.Hasher {
+	if len(key) == 0 {
+		return def
+	}
+	return token.NewHasher(key)
 }

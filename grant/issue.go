@@ -119,7 +119,7 @@ var errJTIChanged = errors.New("shape changed the jti of an access token")
 func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, shape func(*JWT)) (string, error) {
 	claims := &token.Claims{
 		Issuer:    e.cfg.Issuer,
-		Subject:   rec.Subject,
+		Subject:   e.tokenSubject(c, rec.FamilyID, rec.Subject),
 		Audience:  rec.Audience,
 		ExpiresAt: rec.ExpiresAt,
 		IssuedAt:  rec.IssuedAt,

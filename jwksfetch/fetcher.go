@@ -346,3 +346,12 @@ func redact(uri string) string {
 	}
 	return uri
 }
+
+// NewHTTPClient returns an HTTP client with the address policy of
+// fetches (no loopback, private or reserved address unless
+// opts.AllowPrivate; checked on every dialed address, redirects
+// included), opts.Timeout (DefaultTimeout) on the whole exchange, TLS 1.2
+// or later and no proxy: for the other requests the server makes to
+// addresses clients registered (back-channel logout, sector identifier
+// URIs). Callers bound what they read of a response.
+func NewHTTPClient(opts Options) *http.Client { return New(opts).client }

@@ -103,6 +103,9 @@ func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint
 	if err != nil {
 		return tokenmint.Client{}, Credentials{}, err
 	}
+	if err := r.checkClient(ctx, c); err != nil {
+		return tokenmint.Client{}, Credentials{}, err
+	}
 	if err := r.Store.CreateClient(ctx, c); err != nil {
 		return tokenmint.Client{}, Credentials{}, fmt.Errorf("create client %s: %w", c.ID, err)
 	}
@@ -117,6 +120,9 @@ func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint
 // returned as they are; an unknown client is tokenmint.ErrNotFound.
 func (r *Registry) UpdateClient(ctx context.Context, id string, change func(*tokenmint.Client) error) (tokenmint.Client, error) {
 	now := r.now()
+	if err := r.precheckUpdate(ctx, id, change); err != nil {
+		return tokenmint.Client{}, err
+	}
 	var fields []string
 	c, err := r.Store.UpdateClient(ctx, id, func(c *tokenmint.Client) error {
 		before := *c
@@ -433,4 +439,22 @@ func (spec ClientSpec) CopySettings(c *tokenmint.Client) {
 	c.BackchannelLogoutSessionRequired = spec.BackchannelLogoutSessionRequired
 	c.RequirePushedAuthorizationRequests = spec.RequirePushedAuthorizationRequests
 	c.RequireSignedRequestObject = spec.RequireSignedRequestObject
+}
+
+// precheckUpdate runs CheckClient on change applied to the stored client,
+// before the update's transaction, which must do no I/O. A change the
+// update would refuse anyway is left to it.
+func (r *Registry) precheckUpdate(ctx context.Context, id string, change func(*tokenmint.Client) error) error {
+	if r.CheckClient == nil {
+		return nil
+	}
+	c, err := r.Store.GetClient(ctx, id)
+	if err != nil {
+		return nil // the update reports it
+	}
+	c.RedirectURIs = slices.Clone(c.RedirectURIs)
+	if change(&c) != nil || validate(&c) != nil {
+		return nil
+	}
+	return r.checkClient(ctx, c)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/audit"
+	"github.com/tokenmint/tokenmint/backchannel"
 	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dpop"
@@ -34,11 +35,13 @@ import (
 
 // Server is a configured tokenmint, ready to serve.
 type Server struct {
-	cfg     config.Config
-	log     *slog.Logger
-	store   *cache.Store // the database, behind the in-memory layer
-	keys    *token.Keyset
-	engine  *grant.Engine
+	cfg    config.Config
+	log    *slog.Logger
+	store  *cache.Store // the database, behind the in-memory layer
+	keys   *token.Keyset
+	engine *grant.Engine
+	// logouts delivers back-channel logout tokens (jobs.go).
+	logouts *backchannel.Worker
 	metrics *httpapi.Metrics
 	limiter *limiters
 	ready   *readiness
@@ -180,6 +183,9 @@ func (s *Server) open(ctx context.Context) error {
 		DPoPRefused: s.metrics.DPoPRefused,
 		// RFC 9126 §5: every authorization request through PAR.
 		RequirePushedRequests: s.cfg.RequirePushedAuthorizationRequests,
+		// Pairwise subjects and sids outlive master key rotations.
+		PairwiseKey:  keys.Stable(token.PurposePairwiseSubject),
+		SessionIDKey: keys.Stable(token.PurposeSessionID),
 	})
 	if err != nil {
 		return err
@@ -187,6 +193,8 @@ func (s *Server) open(ctx context.Context) error {
 	if s.brand, err = s.cfg.Brand(); err != nil {
 		return err
 	}
+	s.logouts = backchannel.New(backchannel.Options{Store: s.store, Clients: s.store.Clients(), Engine: s.engine,
+		AllowPrivate: s.cfg.AllowPrivateFetch, Audit: s.audit, Logger: s.log, Now: s.now})
 	return s.handlers(keys)
 }
 

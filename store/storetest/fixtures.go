@@ -138,6 +138,7 @@ func family(id, clientID, subject string, expires time.Time) tokenmint.Family {
 		Confirmation: tokenmint.Confirmation{JKT: "jkt-of-" + id, X5TS256: "x5t-of-" + id},
 		ACR:          "urn:example:acr:mfa",
 		AMR:          []string{"pwd", "otp"},
+		Claims:       `{"userinfo":{"email":{"essential":true}}}`,
 	}
 }
 
@@ -172,6 +173,7 @@ func authCode(id, clientID, familyID string, expires time.Time) tokenmint.AuthCo
 		DPoPJKT:             "dpop-jkt-of-" + id,
 		ACR:                 "1",
 		AMR:                 []string{"pwd"},
+		Claims:              `{"id_token":{"acr":{"values":["urn:x"]}}}`,
 	}
 }
 
