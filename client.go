@@ -21,7 +21,7 @@ const (
 )
 
 // Grant types named by URN (RFC 8628 §3.4, RFC 8693 §2.1, RFC 7523 §2.1).
-// They are not in KnownGrantTypes until a grant serves them.
+// Each joins KnownGrantTypes when a grant serves it.
 const (
 	GrantDeviceCode    = "urn:ietf:params:oauth:grant-type:device_code"
 	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -30,7 +30,8 @@ const (
 
 // KnownGrantTypes lists every grant type tokenmint implements, in the order
 // discovery documents publish them.
-var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword}
+var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword,
+	GrantTokenExchange, GrantJWTBearer}
 
 // Access token formats.
 const (
@@ -283,6 +284,20 @@ type Client struct {
 	// require_signed_request_object), verified with its JWKS or JWKSURI.
 	RequireSignedRequestObject bool
 
+	// TokenExchangeSubjectIssuers are the issuers whose tokens the
+	// client may exchange (RFC 8693 §2.1 subject_token): IssuerSelf for
+	// tokenmint's own access tokens, or the Issuer of one of its
+	// JWTBearerTrusts; nil means IssuerSelf alone (ExchangeIssuers).
+	TokenExchangeSubjectIssuers []string
+	// TokenExchangeAudiences are the values of the audience parameter
+	// (RFC 8693 §2.1) the client may ask a token for; a resource
+	// parameter is allowed by Resources.
+	TokenExchangeAudiences []string
+	// JWTBearerTrusts are the external issuers whose JWTs the client
+	// exchanges, by the JWT bearer grant (RFC 7523 §2.1) or by token
+	// exchange: workload identity federation.
+	JWTBearerTrusts []JWTTrust
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -488,6 +503,9 @@ func (c *Client) Validate() error {
 		return err
 	}
 	if err := c.validateOIDC(); err != nil {
+		return err
+	}
+	if err := c.validateFederation(); err != nil {
 		return err
 	}
 	return c.validateLifetimes()

@@ -197,4 +197,8 @@ const (
 	// ReplayClientAssertion: the jti of a private_key_jwt or
 	// client_secret_jwt client assertion, per client.
 	ReplayClientAssertion = "client_assertion"
+	// ReplayJWTBearer: a JWT bearer grant's assertion (RFC 7523 §3 item
+	// 7), by a hash of its iss and jti, or of the whole assertion when it
+	// has no jti.
+	ReplayJWTBearer = "jwt_bearer"
 )
