@@ -379,6 +379,7 @@ func IntersectScopes(requested, allowed, fallback []string) []string {
 var ReservedClaims = []string{
 	"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "scope",
 	"active", "token_type", "username", "auth_time", "acr", "amr", "cnf",
+	"act", "may_act",
 }
 
 // Client fields as validation errors name them: the client metadata

@@ -38,6 +38,9 @@ func (e *Engine) auditIssued(ctx context.Context, req *TokenRequest, resp *Token
 	setIf(d, "jti", resp.jti)
 	setIf(d, "family", resp.family)
 	setIf(d, "dialect", req.Dialect)
+	for k, v := range resp.audit {
+		setIf(d, k, truncate(v))
+	}
 	e.record(ctx, tokenmint.AuditEvent{
 		Type: tokenmint.AuditTokenIssued, ActorType: tokenmint.ActorClient, Actor: resp.ClientID,
 		ClientID: resp.ClientID, UserID: resp.userID, IP: req.ClientIP, Details: d,

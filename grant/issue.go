@@ -21,6 +21,13 @@ type accessGrant struct {
 	// resources are the resource indicators the token is for (RFC 8707),
 	// its audience; none: the client's configured audience.
 	resources []string
+	// audience, when set, is the token's audience instead (token
+	// exchange: resources and audiences); act its act claim (RFC 8693
+	// §4.1) as JSON; notAfter, when set, bounds its expiry (the subject
+	// token's).
+	audience []string
+	act      string
+	notAfter time.Time
 }
 
 // issueAccess mints an access token of the client's format.
@@ -54,11 +61,18 @@ func (e *Engine) newAccess(c *tokenmint.Client, g accessGrant) (raw string, rec 
 		Subject:    g.subject,
 		Scopes:     g.scopes,
 		Audience:   e.audience(c, g.resources),
+		Act:        g.act,
 		FamilyID:   g.familyID,
 		IssuedAt:   now,
 		ExpiresAt:  now.Add(c.EffectiveAccessTTL()),
 		IdleTTL:    c.IdleTTL,
 		LastUsedAt: now,
+	}
+	if len(g.audience) > 0 {
+		rec.Audience = g.audience
+	}
+	if !g.notAfter.IsZero() && g.notAfter.Before(rec.ExpiresAt) {
+		rec.ExpiresAt = g.notAfter
 	}
 	if c.TokenFormat == tokenmint.FormatOpaque {
 		raw = token.GenerateTimed(token.PrefixAccessToken, now)
@@ -87,7 +101,7 @@ func (e *Engine) accessResponse(c *tokenmint.Client, raw string, rec *tokenmint.
 	resp := &TokenResponse{
 		AccessToken: raw,
 		TokenType:   "Bearer",
-		ExpiresIn:   c.EffectiveAccessTTL(),
+		ExpiresIn:   rec.ExpiresAt.Sub(rec.IssuedAt),
 		Scopes:      rec.Scopes,
 		Format:      rec.Format,
 		family:      rec.FamilyID,
@@ -118,6 +132,12 @@ func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, 
 		ClientID:  c.ID,
 		Scope:     oauth.JoinScope(rec.Scopes),
 		Extra:     customClaims(c),
+	}
+	if rec.Act != "" {
+		if claims.Extra == nil {
+			claims.Extra = make(map[string]any, 1)
+		}
+		claims.Extra["act"] = decodeAct(rec.Act)
 	}
 	j := &JWT{Alg: e.alg(c), Claims: claims}
 	if shape != nil {

@@ -126,6 +126,8 @@ func (s *Server) open(ctx context.Context) error {
 	if err := s.applySeed(ctx); err != nil {
 		return err
 	}
+	// One fetcher, one cache: clients' jwks_uri and trusted issuers' keys.
+	keyFetcher := jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log})
 	s.engine, err = grant.New(grant.Config{
 		Issuer:    s.cfg.Issuer,
 		Store:     s.store,
@@ -138,7 +140,8 @@ func (s *Server) open(ctx context.Context) error {
 		// Client assertions: the sealed secrets of client_secret_jwt
 		// clients, the jwks_uri of private_key_jwt ones.
 		Sealer:      token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
-		ClientKeys:  jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log}),
+		ClientKeys:  keyFetcher,
+		IssuerKeys:  keyFetcher,
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
 		Audit:       s.audit,
