@@ -231,11 +231,13 @@ func (t *JWTTrust) Check(scopes []string) error {
 }
 
 // CheckIssuerURL checks an external issuer identifier: an https URL
-// with a host, without query, fragment or credentials (OIDC Discovery
-// §2), of at most 2048 bytes. Whether its address may be fetched is
-// decided when it is (package jwksfetch).
+// with a host (http only for a loopback host, for local work), without
+// query, fragment or credentials (OIDC Discovery §2), of at most 2048
+// bytes. Whether its address may be fetched is decided when it is
+// (package jwksfetch: never a loopback or private one, nor plain http,
+// without --allow-private-fetch).
 func CheckIssuerURL(raw string) error {
-	if err := checkClientURL("issuer", raw, false); err != nil {
+	if err := checkClientURL("issuer", raw, true); err != nil {
 		return err
 	}
 	if strings.Contains(raw, "?") {

@@ -81,6 +81,11 @@ type ClientSpec struct {
 	BackchannelLogoutSessionRequired      bool
 	RequirePushedAuthorizationRequests    bool
 	RequireSignedRequestObject            bool
+	// Token exchange (RFC 8693) and the JWT bearer grant (RFC 7523 §2.1),
+	// as the tokenmint.Client fields of the same names.
+	TokenExchangeSubjectIssuers []string
+	TokenExchangeAudiences      []string
+	JWTBearerTrusts             []tokenmint.JWTTrust
 
 	profileApplied bool
 }
@@ -217,6 +222,8 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 	}
 	c.Resources, c.IntrospectionAlg = slices.Clone(spec.Resources), spec.IntrospectionAlg
 	spec.CopySettings(&c)
+	c.TokenExchangeSubjectIssuers, c.TokenExchangeAudiences = spec.TokenExchangeSubjectIssuers, spec.TokenExchangeAudiences
+	c.JWTBearerTrusts = spec.JWTBearerTrusts
 	if c.ID == "" {
 		c.ID = newClientID()
 	}
