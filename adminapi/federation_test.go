@@ -23,7 +23,7 @@ func TestClientFederation(t *testing.T) {
 		t.Fatalf("created %+v", m)
 	}
 	svc := e.createClient(map[string]any{"client_name": "svc", "scope": "read",
-		"grant_types": []string{"urn:ietf:params:oauth:grant-type:token-exchange"},
+		"grant_types":              []string{"urn:ietf:params:oauth:grant-type:token-exchange"},
 		"token_exchange_audiences": []string{"https://ledger.example"}, "token_exchange_subject_issuers": []string{"self"}})
 	path := adminapi.PathClients + "/" + svc.ClientID
 	r := e.admin(http.MethodGet, path, nil)
