@@ -56,6 +56,11 @@ type clientView struct {
 	Resources []string `json:"resources"`
 	// IntrospectionAlg: "" is RS256 (RFC 9701 §6).
 	IntrospectionAlg string `json:"introspection_signed_response_alg"`
+
+	// Token exchange and the JWT bearer grant (federation.go).
+	TokenExchangeSubjectIssuers []string                    `json:"token_exchange_subject_issuers"`
+	TokenExchangeAudiences      []string                    `json:"token_exchange_audiences"`
+	JWTBearerTrusts             []clientmeta.JWTBearerTrust `json:"jwt_bearer_trusts"`
 }
 
 // newClientView shows effective values: default scopes and lifetimes as
@@ -77,6 +82,8 @@ func newClientView(c tokenmint.Client, creds registry.Credentials) clientView {
 		Claims: claims, AllowPlainPKCE: c.AllowPlainPKCE, RequireConsent: c.RequireConsent,
 		Profile: c.Profile, AllowNoPKCE: c.AllowNoPKCE, IntersectScopes: c.IntersectScopes,
 		Resources: nonNil(c.Resources), IntrospectionAlg: c.IntrospectionAlg,
+		TokenExchangeSubjectIssuers: nonNil(c.TokenExchangeSubjectIssuers), TokenExchangeAudiences: nonNil(c.TokenExchangeAudiences),
+		JWTBearerTrusts: trustViews(c.JWTBearerTrusts),
 		// whole seconds, as the admin API answers client_id_issued_at
 		CreatedAt: c.CreatedAt.UTC().Truncate(time.Second), UpdatedAt: c.UpdatedAt.UTC().Truncate(time.Second),
 	}
@@ -127,7 +134,7 @@ func (v clientView) fields() []field {
 	if v.IntrospectionAlg != "" { // a rare setting, whose long name would widen every table
 		fs = append(fs, field{"introspection_alg", v.IntrospectionAlg})
 	}
-	return fs
+	return append(fs, v.federationFields()...)
 }
 
 func (c *cli) printClient(format string, v clientView) error {
@@ -175,6 +182,7 @@ func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
 	f.claimFlag(&spec.Claims, "environment", "EPC: the `ENV` of the partner's tokens (--claim environment=ENV; default Test)")
 	f.claimFlag(&spec.Claims, "encompass-instance-id", "EPC: the instance `ID` (--claim encompass_instance_id=ID; default: the environment)")
 	f.claimFlag(&spec.Claims, "encompass-client-id", "EPC: the partner `ID` (--claim encompass_client_id=ID; default: the client ID)")
+	federationFlags(f, spec)
 }
 
 // profileFields maps the flags of client create onto the fields a client

@@ -15,8 +15,9 @@ import (
 // clientJSONKeys is the exact key set of a client object without secrets.
 var clientJSONKeys = []string{
 	"access_ttl", "allow_no_pkce", "allow_plain_pkce", "audience", "claims", "client_id", "created_at", "default_scopes",
-	"grant_types", "has_api_key", "idle_ttl", "intersect_scopes", "introspection_signed_response_alg", "name", "profile", "public",
-	"redirect_uris", "refresh_ttl", "require_consent", "resources", "scopes", "signing_alg", "token_endpoint_auth_method", "token_format",
+	"grant_types", "has_api_key", "idle_ttl", "intersect_scopes", "introspection_signed_response_alg", "jwt_bearer_trusts", "name", "profile", "public",
+	"redirect_uris", "refresh_ttl", "require_consent", "resources", "scopes", "signing_alg", "token_endpoint_auth_method",
+	"token_exchange_audiences", "token_exchange_subject_issuers", "token_format",
 	"updated_at",
 }
 
