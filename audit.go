@@ -27,6 +27,11 @@ const (
 	AuditUserSignedOut       = "user.sessions_revoked" // every session and grant ended (the user stays)
 	AuditKeyRotated          = "key.rotated"           // Details: alg, kid
 	AuditClientRegistered    = "client.registered"     // RFC 7591 dynamic registration
+	// The Device Authorization Grant (RFC 8628): a device asked for a
+	// user code; the user approved or denied it on the verification page.
+	AuditDeviceAuthorized = "device.authorization_created" // Details: scope
+	AuditDeviceApproved   = "device.approved"              // Details: scope
+	AuditDeviceDenied     = "device.denied"
 )
 
 // Kinds of actor: who caused an event.

@@ -20,8 +20,10 @@ const (
 	GrantPassword          = "password"
 )
 
-// Grant types named by URN (RFC 8628 §3.4, RFC 8693 §2.1, RFC 7523 §2.1).
-// Each joins KnownGrantTypes when a grant serves it.
+// Grant types named by URN (RFC 8628 §3.4, RFC 8693 §2.1, RFC 7523 §2.1),
+// each in KnownGrantTypes once a grant serves it. GrantDeviceCode is the
+// Device Authorization Grant, for devices and CLIs without a browser;
+// public clients may use it (RFC 8628 §5.6).
 const (
 	GrantDeviceCode    = "urn:ietf:params:oauth:grant-type:device_code"
 	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -30,7 +32,7 @@ const (
 
 // KnownGrantTypes lists every grant type tokenmint implements, in the order
 // discovery documents publish them.
-var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword,
+var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword, GrantDeviceCode,
 	GrantTokenExchange, GrantJWTBearer}
 
 // Access token formats.

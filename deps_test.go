@@ -13,7 +13,7 @@ import (
 // can be tested and reused without any of them.
 func TestDomainImportsNoIO(t *testing.T) {
 	forbidden := []string{"net/http", "database/sql", "github.com/jackc/pgx/v5", "modernc.org/sqlite", "github.com/redis/go-redis/v9", "html/template"}
-	for _, pkg := range []string{".", "./oauth", "./grant", "./token", "./password"} {
+	for _, pkg := range []string{".", "./oauth", "./grant", "./token", "./password", "./dpop"} {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)

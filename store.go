@@ -19,6 +19,7 @@ type Store interface {
 	RegistrationStore
 	AuditStore
 	ReplayStore
+	DeviceStore
 
 	// Revision returns a counter that grows whenever a client or signing
 	// key is created, changed or deleted, by this process or any other
@@ -40,15 +41,16 @@ type ClientStore interface {
 	// UpdateClient loads the client, applies update and stores the result
 	// atomically; an error from update aborts and is returned as is.
 	UpdateClient(ctx context.Context, id string, update func(*Client) error) (Client, error)
-	// DeleteClient removes the client and every token, code and family
-	// issued to it, and its registration (RegistrationStore).
+	// DeleteClient removes the client and every token, code, device
+	// authorization and family issued to it, and its registration
+	// (RegistrationStore).
 	DeleteClient(ctx context.Context, id string) error
 	// RevokeClientTokens ends everything issued to the client so far and
 	// keeps the client, in one transaction: it sets the client's
 	// TokensRevokedAt to now (which ends the access tokens no record
 	// holds, its client_credentials JWTs), revokes every family issued
 	// to it at now (see RevokeFamily), deletes its refresh tokens,
-	// authorization codes and access token records, each access token
+	// authorization codes, device authorizations and access token records, each access token
 	// entering the revocation feed, and moves the Revision. ErrNotFound
 	// when there is no such client.
 	RevokeClientTokens(ctx context.Context, id string, now time.Time) error
@@ -65,8 +67,9 @@ type UserStore interface {
 	// family issued to them.
 	DeleteUser(ctx context.Context, id string) error
 	// RevokeUserGrants ends what the user's sign-ins produced, in one
-	// transaction, and keeps the user: it deletes their login sessions
-	// and authorization codes and revokes every family issued to them at
+	// transaction, and keeps the user: it deletes their login sessions,
+	// authorization codes and the device authorizations they approved
+	// or denied, and revokes every family issued to them at
 	// now (see RevokeFamily: refresh tokens deleted, access tokens of
 	// either format in the revocation feed). For a password change or a
 	// disabled account (RFC 6819 §5.2.2.3). An unknown user is not an
@@ -197,6 +200,9 @@ const (
 	// ReplayClientAssertion: the jti of a private_key_jwt or
 	// client_secret_jwt client assertion, per client.
 	ReplayClientAssertion = "client_assertion"
+	// ReplayDPoPProof: the jti of a DPoP proof, per key (RFC 9449 §11.1,
+	// package dpop).
+	ReplayDPoPProof = "dpop_proof"
 	// ReplayJWTBearer: a JWT bearer grant's assertion (RFC 7523 §3 item
 	// 7), by a hash of its iss and jti, or of the whole assertion when it
 	// has no jti.

@@ -37,6 +37,13 @@ type Config struct {
 	SigningAlg    string       `yaml:"signing_alg"`
 	Dialects      []string     `yaml:"dialects"`
 
+	// PreviousMasterKey (or the file) is the master key being replaced
+	// during a rotation (tokenmint master-key rotate): what it sealed
+	// still opens, and until the rotation has run, the hash keys derive
+	// from it.
+	PreviousMasterKey     token.Secret `yaml:"previous_master_key"`
+	PreviousMasterKeyFile string       `yaml:"previous_master_key_file"`
+
 	Redis             string   `yaml:"redis"`
 	RateLimitFailOpen bool     `yaml:"rate_limit_fail_open"`
 	TrustedProxies    []string `yaml:"trusted_proxies"`
@@ -81,6 +88,12 @@ type Config struct {
 	// reserved addresses, and over plain http: for tests and local work,
 	// never in production (package jwksfetch).
 	AllowPrivateFetch bool `yaml:"allow_private_fetch"`
+
+	// DPoPNonce makes every DPoP proof carry a nonce the server issued
+	// (RFC 9449 §8, §9), so that a proof cannot be made ahead of time;
+	// on by default. Nonces rotate every two minutes and need no shared
+	// state: any instance with the same master key accepts them.
+	DPoPNonce bool `yaml:"dpop_nonce"`
 
 	// DialectSettings holds the values of the settings the dialects add
 	// (dialect.Setting), by key; Default fills in their defaults.
@@ -144,6 +157,7 @@ func Default() Config {
 		LogFormat:          "text",
 		AuditLog:           "off",
 		AuditRetention:     30 * 24 * time.Hour,
+		DPoPNonce:          true,
 	}
 	// A standard OpenID Connect relying party can register: the code
 	// flow with refresh tokens, the OIDC scopes, a secret or (with PKCE)

@@ -1,11 +1,13 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 
+	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -36,4 +38,43 @@ func (c Config) MasterKeyValue() (key token.MasterKey, created bool, err error) 
 		}
 	}
 	return token.LoadOrCreateMasterKeyFile(c.MasterKeyFile)
+}
+
+// PreviousMasterKeyValue resolves the master key being replaced during a
+// rotation: PreviousMasterKey when set, else the file when named (it must
+// exist). ok is false when neither is set.
+func (c Config) PreviousMasterKeyValue() (key token.MasterKey, ok bool, err error) {
+	switch {
+	case c.PreviousMasterKey != "":
+		key, err = token.ParseMasterKey(c.PreviousMasterKey.Reveal())
+		if err != nil {
+			return token.MasterKey{}, false, fmt.Errorf("previous_master_key: %w", err)
+		}
+	case c.PreviousMasterKeyFile != "":
+		if key, err = token.ReadMasterKeyFile(c.PreviousMasterKeyFile); err != nil {
+			return token.MasterKey{}, false, fmt.Errorf("previous_master_key_file: %w", err)
+		}
+	default:
+		return token.MasterKey{}, false, nil
+	}
+	return key, true, nil
+}
+
+// Keys resolves the keys a server or command works with
+// (token.ResolveKeys): the master key, the previous one during a
+// rotation, and the hash keys store keeps after a rotation. created is
+// MasterKeyValue's.
+func (c Config) Keys(ctx context.Context, store tokenmint.MasterKeyStore) (keys token.Keys, created bool, err error) {
+	mk, created, err := c.MasterKeyValue()
+	if err != nil {
+		return token.Keys{}, false, err
+	}
+	var previous []token.MasterKey
+	if prev, ok, err := c.PreviousMasterKeyValue(); err != nil {
+		return token.Keys{}, false, err
+	} else if ok {
+		previous = append(previous, prev)
+	}
+	keys, err = token.ResolveKeys(ctx, store, mk, previous...)
+	return keys, created, err
 }

@@ -72,6 +72,9 @@ func settings(c *Config) []setting {
 		{key: "log_format", ptr: &c.LogFormat, help: "log `FORMAT`: text or json"},
 		{key: "audit_log", ptr: &c.AuditLog, help: "audit events as JSON lines to `DEST`: stderr, off, or a file appended to (they always go to the database)"},
 		{key: "audit_retention", ptr: &c.AuditRetention, help: "how long the database keeps audit events, a `DURATION` like 30d or 720h (0: forever)"},
+		{key: "dpop_nonce", ptr: &c.DPoPNonce, help: "require a server-issued nonce in every DPoP proof (RFC 9449 §8); --dpop-nonce=false accepts proofs without one"},
+		{key: "previous_master_key", ptr: &c.PreviousMasterKey, help: "the master key being replaced during a rotation, base64 or hex (environment or file only)", noFlag: true},
+		{key: "previous_master_key_file", ptr: &c.PreviousMasterKeyFile, help: "`FILE` of the master key being replaced during a rotation: what it sealed still opens"},
 	}
 	for _, d := range dialects.Settings() {
 		all = append(all, setting{key: d.Key, ptr: dialectValue{&c.DialectSettings, d.Key}, help: d.Help})

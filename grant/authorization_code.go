@@ -35,7 +35,8 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 		}
 		f := e.family(c, code.FamilyID, code.Subject, code.Scopes, code.Resources, code.AuthTime)
 		f.SessionID = code.SessionID
-		u = e.newUserIssue(c, f, code.Scopes, audience, code.Nonce)
+		f.Confirmation = familyConfirmation(c, req.jkt)
+		u = e.newUserIssue(c, f, code.Scopes, audience, code.Nonce, req.jkt)
 		return u.issuance(), nil
 	})
 	switch {
@@ -53,7 +54,11 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 	case err != nil:
 		return nil, storeError("exchange authorization code", err)
 	}
-	return e.userResponse(ctx, c, &u, req.shape)
+	// The code's exchange stored the tokens' records; they are signed here.
+	ictx, span := e.startSpan(ctx, SpanIssueToken)
+	resp, err := e.userResponse(ictx, c, &u, req.shape)
+	endSpan(span, err)
+	return resp, err
 }
 
 // checkCode verifies the bindings of a consumed code.
@@ -69,6 +74,9 @@ func (e *Engine) checkCode(c *tokenmint.Client, code *tokenmint.AuthCode, req *T
 	}
 	if code.RedirectURI == "" && req.RedirectURI != "" && !c.HasRedirectURI(req.RedirectURI) {
 		return invalidGrant("redirect_uri is not registered for this client")
+	}
+	if err := checkCodeBinding(code, req.jkt); err != nil {
+		return err
 	}
 	return verifyPKCE(code.CodeChallenge, code.CodeChallengeMethod, req.CodeVerifier)
 }

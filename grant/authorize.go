@@ -28,6 +28,9 @@ type AuthorizeRequest struct {
 	// Resources are the request's resource parameters (RFC 8707 §2), as
 	// given: the parameter may be repeated.
 	Resources []string
+	// DPoPJKT is the dpop_jkt parameter (RFC 9449 §10): the thumbprint of
+	// the DPoP key the code is bound to, "" for none.
+	DPoPJKT string
 	// Dialect names the dialect serving the request, "" at the standard
 	// endpoint. A dialect serves only clients created with its profile
 	// (tokenmint.Client.Profile), so that a platform's legacy flows are a
@@ -68,6 +71,9 @@ type Authorization struct {
 	// the client (RFC 8707 §2): bound to the code, they apply to the
 	// whole grant (§2.1). Nil when none were requested.
 	Resources []string
+	// DPoPJKT binds the code to a DPoP key (RFC 9449 §10): its exchange
+	// needs a proof by that key.
+	DPoPJKT string
 }
 
 // ValidateAuthorize checks an authorization request in the order RFC 6749
@@ -151,6 +157,9 @@ func (e *Engine) checkAuthorizeParams(c *tokenmint.Client, req AuthorizeRequest,
 		return err
 	}
 	a.Resources = resources
+	if a.DPoPJKT, err = checkDPoPJKT(req.DPoPJKT); err != nil {
+		return err
+	}
 	if err := checkDialect(c, req); err != nil {
 		return err
 	}
@@ -231,6 +240,7 @@ func (e *Engine) issueCode(ctx context.Context, a *Authorization, sess tokenmint
 		IssuedAt:            now,
 		ExpiresAt:           now.Add(e.cfg.CodeTTL),
 		SessionID:           sess.ID,
+		DPoPJKT:             a.DPoPJKT,
 	}
 	if err := e.cfg.Store.CreateAuthCode(ctx, code); err != nil {
 		return "", storeError("store authorization code", err)

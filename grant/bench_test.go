@@ -11,6 +11,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/dpop/dpoptest"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/internal/benchcpu"
 	"github.com/tokenmint/tokenmint/password"
@@ -320,4 +321,34 @@ func BenchmarkAuthenticateClientSecretJWT(b *testing.B) {
 // the write.
 func BenchmarkAuthenticateClientSecretJWTNoReplayWrite(b *testing.B) {
 	benchAssertion(b, registry.ClientSpec{AuthMethod: tokenmint.AuthMethodSecretJWT}, withoutReplayWrite, signHS256(b))
+}
+
+// BenchmarkIssueJWTES256DPoP is BenchmarkIssueJWTES256 with a DPoP proof
+// (ES256, signed before the timer) on every request: the proof's
+// signature verified, its jti spent in the store (one write), the token
+// bound (cnf.jkt). Against BenchmarkIssueJWTES256, the cost of DPoP.
+func BenchmarkIssueJWTES256DPoP(b *testing.B) {
+	f := newFixture(b)
+	_, cred := f.client(b, registry.ClientSpec{SigningAlg: tokenmint.AlgES256})
+	ctx := context.Background()
+	k := dpoptest.NewKey()
+	const url = "https://as.example/oauth2/token"
+	proofs := make([]string, 0, 1<<14)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%cap(proofs) == 0 {
+			b.StopTimer()
+			proofs = proofs[:0]
+			for range cap(proofs) {
+				proofs = append(proofs, k.Proof("POST", url, dpoptest.Options{IssuedAt: f.clock()}))
+			}
+			b.StartTimer()
+		}
+		req := grant.TokenRequest{GrantType: tokenmint.GrantClientCredentials, Client: cred,
+			DPoP: grant.DPoPProof{Proofs: proofs[i%cap(proofs) : i%cap(proofs)+1], Method: "POST", URL: url}}
+		resp, err := f.e.Token(ctx, req)
+		if err != nil || resp.TokenType != "DPoP" {
+			b.Fatal(resp, err)
+		}
+	}
 }

@@ -5,9 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/dpop"
 	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/token"
@@ -65,11 +69,28 @@ type Config struct {
 	// IDTokenAlg signs ID tokens (default RS256, OIDC Core §15.1).
 	IDTokenAlg string
 	CodeTTL    time.Duration // authorization code lifetime, default 5m
+	// DeviceCodeTTL is the lifetime of a device code and its user code
+	// (RFC 8628), default DefaultDeviceCodeTTL; DeviceInterval the least
+	// time between polls, default DefaultDeviceInterval;
+	// DeviceVerificationURI the page where people enter user codes,
+	// default the issuer followed by /device.
+	DeviceCodeTTL         time.Duration
+	DeviceInterval        time.Duration
+	DeviceVerificationURI string
 	// Dialects holds the policy of each dialect's token endpoint, by the
 	// dialect's name (TokenRequest.Dialect).
 	Dialects map[string]DialectPolicy
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Tracing, when set, records a span for each step of a token request
+	// (trace.go); nil records none and costs nothing.
+	Tracing trace.TracerProvider
+	// DPoPNonces, when set, makes every DPoP proof carry a nonce it
+	// issued (RFC 9449 §8, §9); nil: proofs need none.
+	DPoPNonces *dpop.Nonces
+	// DPoPRefused, when set, is told the error code of every DPoP proof
+	// refused (for metrics: refusals are too frequent to audit).
+	DPoPRefused func(code string)
 }
 
 // Engine runs the protocol. It is safe for concurrent use.
@@ -78,7 +99,9 @@ type Engine struct {
 	clients ClientSource
 	now     func() time.Time
 	log     *slog.Logger
-	jwks    jwksCache // parsed inline JWK Sets of clients
+	jwks    jwksCache    // parsed inline JWK Sets of clients
+	tracer  trace.Tracer // nil: tracing off
+	dpop    *dpop.Verifier
 }
 
 // New checks cfg and returns an Engine.
@@ -95,6 +118,15 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.CodeTTL <= 0 {
 		cfg.CodeTTL = 5 * time.Minute
 	}
+	if cfg.DeviceCodeTTL <= 0 {
+		cfg.DeviceCodeTTL = DefaultDeviceCodeTTL
+	}
+	if cfg.DeviceInterval <= 0 {
+		cfg.DeviceInterval = DefaultDeviceInterval
+	}
+	if cfg.DeviceVerificationURI == "" {
+		cfg.DeviceVerificationURI = strings.TrimSuffix(cfg.Issuer, "/") + "/device"
+	}
 	if cfg.Passwords == nil {
 		cfg.Passwords = password.NewHasher(password.DefaultParams)
 	}
@@ -108,6 +140,10 @@ func New(cfg Config) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Tracing != nil {
+		e.tracer = cfg.Tracing.Tracer(tracerScope)
+	}
+	e.dpop = newDPoPVerifier(cfg, e.now)
 	return e, nil
 }
 
@@ -129,6 +165,7 @@ type TokenRequest struct {
 	RefreshToken string
 	Username     string
 	Password     string
+	DeviceCode   string // RFC 8628 §3.4
 	// Resources are the resource parameters of the request (RFC 8707
 	// §2), as given; Token validates them (ParseResources) before the
 	// grant runs.
@@ -149,8 +186,12 @@ type TokenRequest struct {
 	// Dialect names the dialect the request came through ("" at the
 	// standard endpoint); its DialectPolicy applies.
 	Dialect string
+	// DPoP is the request's DPoP proof, if any (RFC 9449 §5): a valid one
+	// binds the access token to its key.
+	DPoP DPoPProof
 
 	shape func(*JWT) // the dialect's, set by Token
+	jkt   string     // the thumbprint of the DPoP proof's key, set by Token
 	// For the audit event of a refusal: the ID of the client, once it is
 	// known to exist, and whether it authenticated; audited when a grant
 	// recorded a more specific event (reuse, replay, sign-in).
@@ -170,7 +211,7 @@ type JWT struct {
 // of the core: adapters convert ExpiresIn to the unit their wire uses.
 type TokenResponse struct {
 	AccessToken  string
-	TokenType    string // always "Bearer"
+	TokenType    string // "Bearer", or "DPoP" for a DPoP-bound token (RFC 9449 §5)
 	ExpiresIn    time.Duration
 	Scopes       []string
 	RefreshToken string
@@ -210,7 +251,9 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	if !ok {
 		return nil, oauth.NewError(oauth.UnsupportedGrantType, "grant_type %q is not supported", truncate(req.GrantType))
 	}
-	client, err := e.authenticateClient(ctx, req.Client)
+	actx, span := e.startSpan(ctx, SpanAuthenticateClient)
+	client, err := e.authenticateClient(actx, req.Client)
+	endSpan(span, err)
 	if client != nil {
 		req.knownClient = client.ID
 	}
@@ -238,7 +281,14 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	if req.Resources, err = ParseResources(req.Resources); err != nil {
 		return nil, err
 	}
-	resp, err := run(ctx, client, req)
+	// The proof is checked before the grant runs, so that a refused proof
+	// (a nonce to fetch) spends no code or refresh token.
+	if req.jkt, err = e.tokenProof(ctx, client, req); err != nil {
+		return nil, err
+	}
+	gctx, span := e.startSpan(ctx, grantSpan(req.GrantType))
+	resp, err := run(gctx, client, req)
+	endSpan(span, err)
 	if err != nil {
 		return nil, err
 	}
@@ -276,6 +326,8 @@ func (e *Engine) grantFunc(grantType string) (grantRunner, bool) {
 		return e.refresh, true
 	case tokenmint.GrantPassword:
 		return e.password, true
+	case tokenmint.GrantDeviceCode:
+		return e.deviceCode, true
 	case tokenmint.GrantTokenExchange:
 		return e.tokenExchange, true
 	case tokenmint.GrantJWTBearer:

@@ -32,7 +32,10 @@ type Introspection struct {
 	IssuedAt  time.Time
 	NotBefore time.Time
 	JTI       string
-	TokenType string // "Bearer", or "refresh_token" for refresh tokens
+	TokenType string // "Bearer", "DPoP" (RFC 9449 §6.2), or "refresh_token" for refresh tokens
+	// Confirmation is the key a sender-constrained token is bound to, its
+	// "cnf" (RFC 9449 §6.2, RFC 8705 §3.2); zero for a bearer token.
+	Confirmation tokenmint.Confirmation
 	// Extra holds the client's custom claims (issue: "plus the client's
 	// custom claims").
 	Extra map[string]any
@@ -143,8 +146,10 @@ func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection,
 		ExpiresAt: rec.EffectiveExpiry(),
 		IssuedAt:  rec.IssuedAt,
 		NotBefore: rec.IssuedAt,
-		TokenType: "Bearer",
+		TokenType: tokenType(rec.Confirmation),
 		Extra:     customClaims(&c),
+
+		Confirmation: rec.Confirmation,
 	}
 	if act := decodeAct(rec.Act); act != nil {
 		info.Extra = withClaim(info.Extra, "act", act)
@@ -172,6 +177,10 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 	if !live || err != nil || client.IssuedBeforeRevocation(jwtIssuedAt(c)) {
 		return inactive, err
 	}
+	var cnf tokenmint.Confirmation
+	if c.Confirmation != nil {
+		cnf = tokenmint.Confirmation{JKT: c.Confirmation.JKT, X5TS256: c.Confirmation.X5TS256}
+	}
 	return &Introspection{
 		Active:    true,
 		Scopes:    strings.Fields(c.Scope),
@@ -183,8 +192,10 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 		IssuedAt:  c.IssuedAt,
 		NotBefore: c.NotBefore,
 		JTI:       c.ID,
-		TokenType: "Bearer",
+		TokenType: tokenType(cnf),
 		Extra:     c.Extra,
+
+		Confirmation: cnf,
 	}, nil
 }
 

@@ -21,6 +21,9 @@ type accessGrant struct {
 	// resources are the resource indicators the token is for (RFC 8707),
 	// its audience; none: the client's configured audience.
 	resources []string
+	// jkt is the thumbprint of the DPoP key the token is bound to (RFC
+	// 9449 §6), "" for a bearer token.
+	jkt string
 	// audience, when set, is the token's audience instead (token
 	// exchange: resources and audiences); act its act claim (RFC 8693
 	// §4.1) as JSON; notAfter, when set, bounds its expiry (the subject
@@ -35,7 +38,9 @@ type accessGrant struct {
 // A client_credentials JWT is self-contained and costs no database write;
 // a JWT of a family is recorded (by jti) so that revoking the family can
 // revoke it; an opaque token is always recorded, by keyed hash only.
-func (e *Engine) issueAccess(ctx context.Context, c *tokenmint.Client, g accessGrant, shape func(*JWT)) (*TokenResponse, error) {
+func (e *Engine) issueAccess(ctx context.Context, c *tokenmint.Client, g accessGrant, shape func(*JWT)) (_ *TokenResponse, err error) {
+	ctx, span := e.startSpan(ctx, SpanIssueToken)
+	defer func() { endSpan(span, err) }()
 	raw, rec := e.newAccess(c, g)
 	resp, err := e.accessResponse(c, raw, &rec, shape)
 	if err != nil {
@@ -68,6 +73,7 @@ func (e *Engine) newAccess(c *tokenmint.Client, g accessGrant) (raw string, rec 
 		IdleTTL:    c.IdleTTL,
 		LastUsedAt: now,
 	}
+	rec.Confirmation.JKT = g.jkt
 	if len(g.audience) > 0 {
 		rec.Audience = g.audience
 	}
@@ -100,7 +106,7 @@ func (e *Engine) accessResponse(c *tokenmint.Client, raw string, rec *tokenmint.
 	}
 	resp := &TokenResponse{
 		AccessToken: raw,
-		TokenType:   "Bearer",
+		TokenType:   tokenType(rec.Confirmation),
 		ExpiresIn:   rec.ExpiresAt.Sub(rec.IssuedAt),
 		Scopes:      rec.Scopes,
 		Format:      rec.Format,
@@ -132,6 +138,9 @@ func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, 
 		ClientID:  c.ID,
 		Scope:     oauth.JoinScope(rec.Scopes),
 		Extra:     customClaims(c),
+	}
+	if rec.Confirmation.JKT != "" {
+		claims.Confirmation = &token.Confirmation{JKT: rec.Confirmation.JKT}
 	}
 	if rec.Act != "" {
 		if claims.Extra == nil {
@@ -232,9 +241,9 @@ type userIssue struct {
 // newUserIssue prepares an access token of family f for resources (see
 // accessGrant), and a refresh token when the client has that grant. It
 // does no I/O.
-func (e *Engine) newUserIssue(c *tokenmint.Client, f tokenmint.Family, scopes, resources []string, nonce string) userIssue {
+func (e *Engine) newUserIssue(c *tokenmint.Client, f tokenmint.Family, scopes, resources []string, nonce, jkt string) userIssue {
 	u := userIssue{family: f, scopes: scopes, nonce: nonce}
-	u.accessRaw, u.access = e.newAccess(c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID, resources: resources})
+	u.accessRaw, u.access = e.newAccess(c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID, resources: resources, jkt: jkt})
 	if c.HasGrant(tokenmint.GrantRefreshToken) {
 		raw, rec := e.newRefreshToken(f, scopes)
 		u.refreshRaw, u.refresh = raw, &rec
@@ -267,8 +276,11 @@ func (e *Engine) userResponse(ctx context.Context, c *tokenmint.Client, u *userI
 // familyTokens issues the tokens of a new family f, not yet stored (the
 // password grant): signed first, then the family and its records stored
 // in one transaction, so that a failure leaves no family without tokens.
-func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, shape func(*JWT)) (*TokenResponse, error) {
-	u := e.newUserIssue(c, f, scopes, f.Resources, "")
+func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, jkt string, shape func(*JWT)) (_ *TokenResponse, err error) {
+	ctx, span := e.startSpan(ctx, SpanIssueToken)
+	defer func() { endSpan(span, err) }()
+	f.Confirmation = familyConfirmation(c, jkt)
+	u := e.newUserIssue(c, f, scopes, f.Resources, "", jkt)
 	resp, err := e.userResponse(ctx, c, &u, shape)
 	if err != nil {
 		return nil, err
@@ -277,6 +289,15 @@ func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenm
 		return nil, storeError("store token family", err)
 	}
 	return resp, nil
+}
+
+// tokenType is the token_type of an access token bound by cnf (RFC 9449
+// §5: "DPoP" for a DPoP-bound token).
+func tokenType(cnf tokenmint.Confirmation) string {
+	if cnf.JKT != "" {
+		return "DPoP"
+	}
+	return "Bearer"
 }
 
 // atHash is the OIDC Core §3.1.3.6 access token hash for RS256/ES256: the

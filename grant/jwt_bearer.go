@@ -51,7 +51,7 @@ func (e *Engine) jwtBearer(ctx context.Context, c *tokenmint.Client, req *TokenR
 	if err := e.spendAssertion(ctx, x, req.Assertion); err != nil {
 		return nil, err
 	}
-	resp, err := e.issueAccess(ctx, c, accessGrant{subject: x.subject(), scopes: scopes, resources: req.Resources}, req.shape)
+	resp, err := e.issueAccess(ctx, c, accessGrant{subject: x.subject(), scopes: scopes, resources: req.Resources, jkt: req.jkt}, req.shape)
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,13 @@ func (e *Engine) idToken(_ context.Context, c *tokenmint.Client, f tokenmint.Fam
 // bearer access token: "sub" always, profile and email claims when those
 // scopes were granted. The token must carry "openid".
 func (e *Engine) UserInfo(ctx context.Context, accessToken string) (map[string]any, error) {
-	info, err := e.ValidateBearer(ctx, accessToken)
+	return e.UserInfoFor(ctx, Presentation{Token: accessToken})
+}
+
+// UserInfoFor is UserInfo for a token presented with either scheme: a
+// DPoP-bound token with the DPoP scheme and its proof (RFC 9449 §7).
+func (e *Engine) UserInfoFor(ctx context.Context, p Presentation) (map[string]any, error) {
+	info, err := e.ValidatePresentation(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +91,9 @@ func (e *Engine) ValidateBearer(ctx context.Context, raw string) (*Introspection
 	}
 	if !info.Active {
 		return nil, oauth.NewError(oauth.InvalidToken, "the access token is invalid, expired or revoked")
+	}
+	if info.Confirmation.JKT != "" {
+		return nil, ErrDPoPBoundAsBearer
 	}
 	return info, nil
 }

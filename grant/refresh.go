@@ -35,6 +35,9 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRefreshBinding(&fam, req.jkt); err != nil {
+		return nil, err
+	}
 	scopes, err := narrowScopes(c, old.Scopes, req.Scope)
 	if err != nil {
 		return nil, err
@@ -46,10 +49,19 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 	if err != nil {
 		return nil, err
 	}
+	ictx, span := e.startSpan(ctx, SpanIssueToken)
+	resp, err := e.rotate(ictx, c, req, id, old, fam, scopes, resources)
+	endSpan(span, err)
+	return resp, err
+}
+
+// rotate mints and signs the tokens of a refresh, then spends the old
+// refresh token and records the new ones.
+func (e *Engine) rotate(ctx context.Context, c *tokenmint.Client, req *TokenRequest, id string, old tokenmint.RefreshToken, fam tokenmint.Family, scopes, resources []string) (*TokenResponse, error) {
 	// Everything is minted (and signed) first, so that one transaction
 	// spends the old token and records the new ones, or does nothing.
 	raw, next := e.newRefreshToken(fam, scopes)
-	accessRaw, access := e.newAccess(c, accessGrant{subject: fam.Subject, scopes: scopes, familyID: fam.ID, resources: resources})
+	accessRaw, access := e.newAccess(c, accessGrant{subject: fam.Subject, scopes: scopes, familyID: fam.ID, resources: resources, jkt: req.jkt})
 	resp, err := e.accessResponse(c, accessRaw, &access, req.shape)
 	if err != nil {
 		return nil, err

@@ -62,7 +62,7 @@ func (e *Engine) tokenExchange(ctx context.Context, c *tokenmint.Client, req *To
 	if err != nil {
 		return nil, err
 	}
-	g := accessGrant{subject: subj.subject, resources: req.Resources, notAfter: subj.expiresAt}
+	g := accessGrant{subject: subj.subject, resources: req.Resources, notAfter: subj.expiresAt, jkt: req.jkt}
 	audit := map[string]string{"subject": subj.subject, "subject_issuer": subj.issuer}
 	if req.ActorToken != "" {
 		act, err := e.exchangeParty(ctx, c, req.ActorToken, req.ActorTokenType, "actor_token")

@@ -22,7 +22,7 @@ func (a *API) Readyz(w http.ResponseWriter, r *http.Request) {
 		if err := a.cfg.Ready.Ping(ctx); err != nil {
 			a.log.WarnContext(ctx, "readiness check failed", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte("storage unavailable\n"))
+			w.Write([]byte("not ready\n"))
 			return
 		}
 	}

@@ -40,6 +40,7 @@ type introspection struct {
 	Active    bool   `json:"active"`
 	Audience  any    `json:"aud,omitempty"`
 	ClientID  string `json:"client_id"`
+	Cnf       *cnf   `json:"cnf,omitempty"`
 	ExpiresAt int64  `json:"exp"`
 	IssuedAt  int64  `json:"iat"`
 	Issuer    string `json:"iss"`
@@ -55,7 +56,7 @@ type introspection struct {
 func newIntrospection(in *grant.Introspection) *introspection {
 	out := &introspection{Active: true, Audience: audience(in.Audience), ClientID: in.ClientID,
 		ExpiresAt: in.ExpiresAt.Unix(), IssuedAt: in.IssuedAt.Unix(), Issuer: in.Issuer, JTI: in.JTI,
-		Scope: oauth.JoinScope(in.Scopes), Subject: in.Subject, TokenType: in.TokenType}
+		Scope: oauth.JoinScope(in.Scopes), Subject: in.Subject, TokenType: in.TokenType, Cnf: newCnf(in)}
 	if !in.NotBefore.IsZero() {
 		out.nbf = in.NotBefore.Unix()
 		out.NotBefore = &out.nbf
@@ -73,6 +74,10 @@ func introspectionMap(in *grant.Introspection) map[string]any {
 		m["aud"] = aud
 	}
 	m["client_id"] = in.ClientID
+	delete(m, "cnf") // a custom claim never passes for a binding
+	if c := newCnf(in); c != nil {
+		m["cnf"] = c
+	}
 	m["exp"] = in.ExpiresAt.Unix()
 	m["iat"] = in.IssuedAt.Unix()
 	m["iss"] = in.Issuer
@@ -88,6 +93,21 @@ func introspectionMap(in *grant.Introspection) map[string]any {
 	}
 	m["token_type"] = in.TokenType
 	return m
+}
+
+// cnf is the confirmation of a sender-constrained token (RFC 7800 §3.1):
+// the jkt of a DPoP-bound one (RFC 9449 §6.2), the x5t#S256 of a
+// certificate-bound one (RFC 8705 §3.2).
+type cnf struct {
+	JKT     string `json:"jkt,omitempty"`
+	X5TS256 string `json:"x5t#S256,omitempty"`
+}
+
+func newCnf(in *grant.Introspection) *cnf {
+	if in.Confirmation.JKT == "" && in.Confirmation.X5TS256 == "" {
+		return nil
+	}
+	return &cnf{JKT: in.Confirmation.JKT, X5TS256: in.Confirmation.X5TS256}
 }
 
 // audience is "aud" as RFC 7662 §2.2 and RFC 7519 §4.1.3 allow it: nil

@@ -49,6 +49,9 @@ func (a *API) metadata() map[string]any {
 		"request_parameter_supported":     false,
 		"request_uri_parameter_supported": false,
 		"claims_parameter_supported":      false,
+		// RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint
+		// (and UserInfo), signed with these algorithms.
+		"dpop_signing_alg_values_supported": a.cfg.Engine.DPoPAlgs(),
 	}
 	if a.cfg.Authorize {
 		m["authorization_endpoint"] = iss + PathAuthorize
@@ -57,6 +60,9 @@ func (a *API) metadata() map[string]any {
 		// Defined by OpenID Connect Initiating User Registration 1.0.
 		m["prompt_values_supported"] = grant.PromptValues()
 	}
+	// RFC 8628 §4: the device authorization endpoint, always served
+	// (its grant type is in grant_types_supported).
+	m["device_authorization_endpoint"] = iss + PathDeviceAuthorization
 	if a.cfg.Register {
 		m["registration_endpoint"] = iss + PathRegister // RFC 8414 §2, OIDC Discovery §3
 	}

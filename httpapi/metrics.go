@@ -20,6 +20,7 @@ type Metrics struct {
 	issued      *prometheus.CounterVec
 	rateLimited *prometheus.CounterVec
 	limitErrors prometheus.Counter
+	dpopRefused *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics, with the Go runtime and process
@@ -43,7 +44,11 @@ func NewMetrics() *Metrics {
 		limitErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tokenmint_rate_limiter_errors_total", Help: "Rate limiter backend failures (the fail-open/closed policy decided).",
 		}),
+		dpopRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tokenmint_dpop_proofs_refused_total", Help: "DPoP proofs refused (RFC 9449), by error code: invalid_dpop_proof or use_dpop_nonce.",
+		}, []string{"error"}),
 	}
+	m.reg.MustRegister(m.dpopRefused)
 	m.reg.MustRegister(m.requests, m.latency, m.issued, m.rateLimited, m.limitErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -68,6 +73,14 @@ func (m *Metrics) TokenIssued(grantType, format string) {
 func (m *Metrics) RateLimited(limit string) {
 	if m != nil {
 		m.rateLimited.WithLabelValues(limit).Inc()
+	}
+}
+
+// DPoPRefused counts a refused DPoP proof by its error code
+// (grant.Config.DPoPRefused).
+func (m *Metrics) DPoPRefused(code string) {
+	if m != nil {
+		m.dpopRefused.WithLabelValues(code).Inc()
 	}
 }
 

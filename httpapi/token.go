@@ -47,7 +47,9 @@ func (a *API) Token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.ClientIP = ClientIP(r, a.cfg.TrustedProxies)
+	req.DPoP = a.DPoPProof(r, PathToken)
 	resp, err := a.cfg.Engine.Token(r.Context(), req)
+	a.SetDPoPNonce(w, req.DPoP)
 	if err != nil {
 		WriteError(w, r, a.log, err)
 		return
@@ -71,6 +73,7 @@ func TokenRequestFromForm(r *http.Request, form url.Values) (grant.TokenRequest,
 		RefreshToken:       form.Get("refresh_token"),
 		Username:           form.Get("username"),
 		Password:           form.Get("password"),
+		DeviceCode:         form.Get("device_code"),
 		Resources:          form[ParamResource],
 		Assertion:          form.Get("assertion"),
 		SubjectToken:       form.Get("subject_token"),

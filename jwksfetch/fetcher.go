@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/token"
+	"github.com/tokenmint/tokenmint/tracing"
 )
 
 // Defaults of Options.
@@ -58,6 +60,9 @@ type Options struct {
 	TLSConfig *tls.Config
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Tracing, when set, records a client span of each fetch, a child of
+	// the token request's; nil records none.
+	Tracing trace.TracerProvider
 
 	// allow replaces PublicAddress, for tests of redirects.
 	allow func(netip.AddrPort) bool
@@ -135,7 +140,7 @@ func (f *Fetcher) newClient() *http.Client {
 		IdleConnTimeout:        30 * time.Second,
 		ForceAttemptHTTP2:      true,
 	}
-	return &http.Client{Transport: tr, Timeout: f.opts.Timeout, CheckRedirect: f.checkRedirect}
+	return &http.Client{Transport: tracing.Transport(f.opts.Tracing, tr), Timeout: f.opts.Timeout, CheckRedirect: f.checkRedirect}
 }
 
 // control refuses a connection to an address outside the policy: it runs
@@ -270,6 +275,11 @@ func (f *Fetcher) get(ctx context.Context, uri, accept string) ([]byte, time.Dur
 	req.Header.Set("Accept", accept)
 	resp, err := f.client.Do(req)
 	if err != nil {
+		// The response-header timeout, the client's and the context's are
+		// the same bound; whichever fires first, say so in one way.
+		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+			return nil, 0, fmt.Errorf("jwksfetch: fetch %s: no answer within %s: %w", redact(uri), f.opts.Timeout, err)
+		}
 		return nil, 0, fmt.Errorf("jwksfetch: fetch %s: %w", redact(uri), err)
 	}
 	defer resp.Body.Close()

@@ -217,7 +217,7 @@ func TestBadAnswers(t *testing.T) {
 		want   string
 	}{
 		{"too large", func(k *keyServer) { k.body = append(k.body, make([]byte, 64<<10)...) }, "more than"},
-		{"too slow", func(k *keyServer) { k.delay = 500 * time.Millisecond }, "deadline exceeded"},
+		{"too slow", func(k *keyServer) { k.delay = 500 * time.Millisecond }, "no answer within 200ms"},
 		{"status 404", func(k *keyServer) { k.status = http.StatusNotFound }, "status 404"},
 		{"not JSON", func(k *keyServer) { k.body = []byte("<html>") }, "JWK Set"},
 		{"a private key", func(k *keyServer) {

@@ -37,6 +37,7 @@ var authorizeParams = []struct {
 	{"prompt", func(r *grant.AuthorizeRequest) *string { return &r.Prompt }},
 	{"max_age", func(r *grant.AuthorizeRequest) *string { return &r.MaxAge }},
 	{"id_token_hint", func(r *grant.AuthorizeRequest) *string { return &r.IDTokenHint }},
+	{"dpop_jkt", func(r *grant.AuthorizeRequest) *string { return &r.DPoPJKT }}, // RFC 9449 §10
 }
 
 // paramResource is the resource indicator of RFC 8707 §2, the one

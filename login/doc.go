@@ -51,6 +51,13 @@
 //   - POST /oauth2/consent records the user's answer: deny is
 //     access_denied; allow is remembered for that session, client and set
 //     of scopes.
+//   - /device is the verification page of the Device Authorization Grant
+//     (RFC 8628 §3.3, device.go): sign in (the same throttled
+//     AuthenticateUser), enter the user code (prefilled from
+//     verification_uri_complete, to be confirmed), see the client and its
+//     scopes, allow or deny. Wrong codes count against a per-address and
+//     a global limit (DeviceThrottle), after which every code is refused
+//     with 429 until the window passes.
 //   - /oauth2/logout ends the session and returns to a registered
 //     post_logout_redirect_uri or shows a signed-out page.
 //

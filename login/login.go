@@ -45,6 +45,9 @@ type Config struct {
 	Now            func() time.Time
 	// MaxBodyBytes bounds every form body (default 64 KiB).
 	MaxBodyBytes int64
+	// DeviceThrottle limits wrong user codes on the device verification
+	// page (RFC 8628 §5.1); nil means unlimited.
+	DeviceThrottle DeviceThrottle
 }
 
 // Pages serves the authorization endpoint and the pages around it. It is

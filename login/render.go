@@ -33,6 +33,7 @@ type page struct {
 	Username   string
 	Error      string
 	Message    string
+	UserCode   string // the device flow's user code (RFC 8628), as shown
 }
 
 type scopeView struct{ Name, Description string }

@@ -58,8 +58,14 @@ func exportFields(c *tokenmint.Client) clientmeta.Fields {
 	omitZero(&f.Profile)
 	omitZero(&f.DefaultScope)
 	omitZero(&f.RefreshTokenTTL)
-	for _, b := range []**bool{&f.RequireConsent, &f.AllowPlainPKCE, &f.AllowNoPKCE} {
+	for _, b := range []**bool{&f.RequireConsent, &f.AllowPlainPKCE, &f.AllowNoPKCE,
+		&f.TLSClientCertificateBoundAccessTokens, &f.DPoPBoundAccessTokens, &f.BackchannelLogoutSessionRequired,
+		&f.RequirePushedAuthorizationRequests, &f.RequireSignedRequestObject} {
 		omitZero(b)
+	}
+	for _, s := range []**string{&f.TLSClientAuthSubjectDN, &f.TLSClientAuthSANDNS, &f.TLSClientAuthSANURI, &f.TLSClientAuthSANIP,
+		&f.TLSClientAuthSANEmail, &f.SubjectType, &f.SectorIdentifierURI, &f.BackchannelLogoutURI} {
+		omitZero(s)
 	}
 	for _, l := range []**[]string{&f.Audience, &f.RedirectURIs} {
 		if *l != nil && len(**l) == 0 {

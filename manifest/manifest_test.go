@@ -175,6 +175,15 @@ func TestExportRoundTrip(t *testing.T) {
 		Claims: map[string]string{"tier": "gold"}, RefreshTTL: time.Hour, GrantTypes: []string{tokenmint.GrantPassword, tokenmint.GrantRefreshToken}}); err != nil {
 		t.Fatal(err)
 	}
+	// The per-client settings of issues 16 and 18 survive an export.
+	if _, _, err := src.CreateClient(ctx, registry.ClientSpec{ID: "mtls", Name: "M", AuthMethod: tokenmint.AuthMethodTLSClientAuth,
+		TLSClientAuthSANURI: "spiffe://example.org/m", TLSClientCertificateBoundAccessTokens: true, DPoPBoundAccessTokens: true,
+		GrantTypes: []string{tokenmint.GrantAuthorizationCode}, RedirectURIs: []string{"https://m.example/cb"},
+		SubjectType: tokenmint.SubjectPairwise, SectorIdentifierURI: "https://m.example/s.json",
+		BackchannelLogoutURI: "https://m.example/logout", BackchannelLogoutSessionRequired: true,
+		RequirePushedAuthorizationRequests: true, RequireSignedRequestObject: true, JWKSURI: "https://m.example/jwks"}); err != nil {
+		t.Fatal(err)
+	}
 	exported, err := Export(ctx, src.Store)
 	if err != nil {
 		t.Fatal(err)
@@ -182,6 +191,9 @@ func TestExportRoundTrip(t *testing.T) {
 	text, err := exported.Marshal()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := strings.Count(string(text), "dpop_bound_access_tokens"); n != 1 {
+		t.Errorf("dpop_bound_access_tokens appears %d times, want once (the mtls client's; false is left out):\n%s", n, text)
 	}
 	for _, leak := range []string{"billing-secret", "tmcs_", "$argon2"} {
 		if strings.Contains(string(text), leak) {
@@ -191,7 +203,7 @@ func TestExportRoundTrip(t *testing.T) {
 	dst := newRegistry(t)
 	res := apply(t, dst, mustParse(t, string(text)), nil)
 	if res.Clients[1].APIKey == "" {
-		// clients are exported in ID order: billing, keyed, partner, web
+		// clients are exported in ID order: billing, keyed, mtls, partner, web
 		t.Errorf("keyed client: no API key generated: %+v", res.Clients)
 	}
 	want, _ := src.Store.ListClients(ctx)

@@ -29,6 +29,11 @@ const (
 	// §3.5: the device polls too often), a 400 like every §5.2 error. A
 	// rate limit or sign-in throttle answers RateLimited instead.
 	SlowDown = "slow_down"
+	// AuthorizationPending and ExpiredToken are the device authorization
+	// grant's other token endpoint errors (RFC 8628 §3.5): the user has
+	// not answered yet; the device code has expired.
+	AuthorizationPending = "authorization_pending"
+	ExpiredToken         = "expired_token"
 	// InvalidTarget refuses a resource indicator: not an absolute URI
 	// without a fragment, or not one the client may ask for (RFC 8707
 	// §2), at the token endpoint (a 400) and the authorization endpoint.

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
@@ -152,3 +155,48 @@ func (w *benchWriter) reset() {
 	w.status = 0
 	w.body.Reset()
 }
+
+// BenchmarkTokenTracing is the token endpoint with tracing off (as
+// shipped: nothing installed) and on (the SDK, always sampling, spans
+// batched to an exporter that drops them, as production batches to OTLP):
+// what tracing costs a request, in allocations and CPU. Off must equal
+// BenchmarkHandlers' figures before tracing existed (BENCHMARKS.md,
+// "Tracing").
+//
+//	go test ./server -run '^$' -bench TokenTracing -benchmem -count 5
+func BenchmarkTokenTracing(b *testing.B) {
+	for _, mode := range []string{"off", "on"} {
+		var in *servertest.Instance
+		if mode == "off" {
+			in = servertest.Start(b)
+		} else {
+			tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardExporter{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
+			b.Cleanup(func() { tp.Shutdown(context.Background()) })
+			in = servertest.StartTraced(b, tp)
+		}
+		h := in.Server.Handler()
+		for _, format := range []string{tokenmint.FormatOpaque, tokenmint.FormatJWT} {
+			c := in.CreateClient(b, registry.ClientSpec{TokenFormat: format, SigningAlg: tokenmint.AlgES256})
+			req := newBenchRequest(http.MethodPost, "/oauth2/token", c, "grant_type=client_credentials")
+			b.Run("tracing-"+mode+"/cc-"+format, func(b *testing.B) {
+				w := &benchWriter{h: make(http.Header)}
+				b.ReportAllocs()
+				stop := benchcpu.Start(b)
+				for b.Loop() {
+					w.reset()
+					h.ServeHTTP(w, req.next())
+					if w.status != http.StatusOK {
+						b.Fatalf("status %d: %s", w.status, w.body.Bytes())
+					}
+				}
+				stop()
+			})
+		}
+	}
+}
+
+// discardExporter drops the spans it is handed.
+type discardExporter struct{}
+
+func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardExporter) Shutdown(context.Context) error                             { return nil }

@@ -30,9 +30,9 @@ func (s *Server) startJobs(ctx context.Context, wg *sync.WaitGroup) {
 
 // reloadKeys reloads signing keys when the store's revision moves (a key
 // rotated by another instance or by the CLI); the store's cache has
-// dropped its clients already.
+// dropped its clients already. Until a load succeeds, /readyz fails.
 func (s *Server) reloadKeys(ctx context.Context) {
-	if err := s.keys.Load(ctx); err != nil {
+	if err := s.ready.loadKeys(ctx); err != nil {
 		s.log.WarnContext(ctx, "reload signing keys", "err", err)
 	}
 }

@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/login"
 	"github.com/tokenmint/tokenmint/ratelimit"
 )
 
@@ -30,7 +32,7 @@ type limiters struct {
 	login     ratelimit.Limit
 }
 
-func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *httpapi.Metrics, now func() time.Time) (*limiters, error) {
+func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *httpapi.Metrics, now func() time.Time, tp trace.TracerProvider) (*limiters, error) {
 	l := &limiters{}
 	var err error
 	for _, p := range []struct {
@@ -59,6 +61,10 @@ func newLimiters(ctx context.Context, cfg config.Config, log *slog.Logger, m *ht
 	}
 	tightenRedis(opts)
 	l.redis = redis.NewClient(opts)
+	if err := traceRedis(l.redis, tp); err != nil {
+		l.redis.Close()
+		return nil, err
+	}
 	policy := ratelimit.FailClosed
 	if cfg.RateLimitFailOpen {
 		policy = ratelimit.FailOpen
@@ -129,6 +135,53 @@ func (l *limiters) loginThrottle() grant.Throttle {
 		return nil
 	}
 	return throttle{ratelimit.Throttle{Limiter: l.limiter, Limit: l.login}}
+}
+
+// deviceGlobalFactor makes the limit of wrong user codes over all
+// addresses this many times the per-address one.
+const deviceGlobalFactor = 20
+
+// deviceThrottle limits wrong user codes on the device verification page
+// (RFC 8628 §5.1) with the sign-in failure limit per client IP, and
+// deviceGlobalFactor times it over every address together (a botnet
+// guessing from many addresses): with the defaults, 5 per address and
+// 100 in all per 15 minutes, against 20^8 codes. Nil without a sign-in
+// limit.
+func (l *limiters) deviceThrottle() login.DeviceThrottle {
+	if l.login.IsZero() || l.login.Count <= 0 {
+		return nil
+	}
+	global := ratelimit.Limit{Count: l.login.Count * deviceGlobalFactor, Per: l.login.Per}
+	return deviceThrottle{
+		ip:     ratelimit.Throttle{Limiter: l.limiter, Limit: l.login},
+		global: ratelimit.Throttle{Limiter: l.limiter, Limit: global},
+	}
+}
+
+type deviceThrottle struct{ ip, global ratelimit.Throttle }
+
+const deviceGlobalKey = "device:user_code:all"
+
+func deviceIPKey(ip string) string { return "device:user_code:ip:" + ip }
+
+func (t deviceThrottle) Allow(ctx context.Context, ip string) (time.Duration, error) {
+	d, err := t.ip.Check(ctx, deviceIPKey(ip))
+	if err != nil {
+		return 0, err
+	}
+	g, err := t.global.Check(ctx, deviceGlobalKey)
+	if err != nil {
+		return 0, err
+	}
+	if d.Allowed && g.Allowed {
+		return 0, nil
+	}
+	return max(d.RetryAfter, g.RetryAfter, time.Second), nil
+}
+
+func (t deviceThrottle) Failed(ctx context.Context, ip string) {
+	t.ip.Fail(ctx, deviceIPKey(ip))
+	t.global.Fail(ctx, deviceGlobalKey)
 }
 
 type throttle struct{ t ratelimit.Throttle }

@@ -56,6 +56,12 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 		{"GET " + httpapi.PathLogout, "logout", h(pages.Logout)}, // OIDC RP-Initiated Logout
 		{"POST " + httpapi.PathLogout, "logout", h(pages.Logout)},
 		{"GET " + login.PathStylesheet, "", h(login.Stylesheet)},
+		// The Device Authorization Grant (RFC 8628): the device's endpoint, the person's verification page.
+		{"POST " + httpapi.PathDeviceAuthorization, "device_authorization", tokenLimit(h(api.DeviceAuthorization))}, // §3.1
+		{"GET " + login.PathDevice, "device", h(pages.DeviceGET)},                                                   // §3.3
+		{"POST " + login.PathDevice, "device", pages.DeviceForm()},
+		{"POST " + login.PathDeviceLogin, "device", pages.DeviceLoginForm()},
+		{"POST " + login.PathDeviceConsent, "device", pages.DeviceConsentForm()},
 		// Operations.
 		{"GET /healthz", "", h(api.Healthz)},
 		{"GET /readyz", "", h(api.Readyz)},
@@ -140,7 +146,7 @@ func (s *Server) mount(table []route) http.Handler {
 		}
 		mux.Handle(r.pattern, h)
 	}
-	return middleware(s.log, mux)
+	return s.traced(middleware(s.log, mux))
 }
 
 // floorBody is the floor's fixed answer: 300 bytes of JSON shaped like a
@@ -158,7 +164,7 @@ func benchFloor(w http.ResponseWriter, r *http.Request) {
 
 // handlers builds the public and the admin listener's handlers from
 // their tables, with the dialects the configuration enables.
-func (s *Server) handlers(mk token.MasterKey) error {
+func (s *Server) handlers(keys token.Keys) error {
 	api := httpapi.New(httpapi.Config{
 		Engine:         s.engine,
 		Ready:          s.ready,
@@ -174,13 +180,14 @@ func (s *Server) handlers(mk token.MasterKey) error {
 	pages := login.New(login.Config{
 		Engine:         s.engine,
 		Store:          s.store,
-		Sessions:       token.NewHasher(mk.Derive(token.PurposeTokenHash)),
-		CSRFKey:        mk.Derive(token.PurposeCookie),
+		Sessions:       keys.Tokens(),
+		CSRFKey:        keys.CookieKey(),
 		SessionTTL:     s.cfg.SessionTTL,
 		TrustedProxies: s.cfg.TrustedProxyPrefixes(),
 		Logger:         s.log,
 		Now:            s.now,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+		DeviceThrottle: s.limiter.deviceThrottle(),
 	})
 	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
 		Window: s.limiter.window, FailedAuth: s.limiter.failedAuth(), TokenIPLimit: s.limiter.tokenIP,
@@ -208,21 +215,21 @@ func (s *Server) handlers(mk token.MasterKey) error {
 	if s.cfg.PublicMetrics {
 		publicMetrics = s.metrics.Handler()
 	}
-	reg, err := s.registration(mk)
+	reg, err := s.registration(keys)
 	if err != nil {
 		return err
 	}
 	s.handler = s.mount(publicRoutes(api, pages, reg, tokenLimit, publicMetrics, dialectRoutes))
-	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(mk), s.cfg.Pprof, s.cfg.BenchFloor))
+	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(keys), s.cfg.Pprof, s.cfg.BenchFloor))
 	return nil
 }
 
 // adminAPI builds the admin API over the server's store, engine and keys.
-func (s *Server) adminAPI(mk token.MasterKey) *adminapi.API {
+func (s *Server) adminAPI(keys token.Keys) *adminapi.API {
 	return adminapi.New(adminapi.Config{
 		Engine: s.engine,
-		Registry: &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
-			Sealer:    token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
+		Registry: &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
+			Sealer:    keys.Sealer(),
 			Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit},
 		Keys:           s.keys,
 		Audit:          s.auditStore,
@@ -248,16 +255,16 @@ func dialectPolicies() map[string]grant.DialectPolicy {
 
 // registration builds the handler of dynamic client registration, or nil
 // with --registration off.
-func (s *Server) registration(mk token.MasterKey) (*registration.Handler, error) {
+func (s *Server) registration(keys token.Keys) (*registration.Handler, error) {
 	if s.cfg.Registration == config.RegistrationOff {
 		return nil, nil
 	}
 	return registration.New(registration.Config{
 		Store:  s.store,
 		Engine: s.engine,
-		Registry: &registry.Registry{Store: s.store, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
-			Sealer: token.MustSealer(mk.Derive(token.PurposeSecretEncryption)), Now: s.now, Profiles: dialects.Profile},
-		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		Registry: &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
+			Sealer: keys.Sealer(), Now: s.now, Profiles: dialects.Profile},
+		Tokens: keys.Tokens(),
 		Policy: registration.Policy{Mode: s.cfg.Registration, GrantTypes: s.cfg.RegistrationGrantTypes,
 			Scopes: s.cfg.RegistrationScopes, AuthMethods: s.cfg.RegistrationAuthMethods},
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,

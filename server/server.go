@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/audit"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/dpop"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/jwksfetch"
@@ -25,6 +27,7 @@ import (
 	"github.com/tokenmint/tokenmint/store/cache"
 	"github.com/tokenmint/tokenmint/store/sqlstore"
 	"github.com/tokenmint/tokenmint/token"
+	"github.com/tokenmint/tokenmint/tracing"
 )
 
 // Server is a configured tokenmint, ready to serve.
@@ -50,6 +53,11 @@ type Server struct {
 	audit      *audit.Recorder
 	auditLog   io.WriteCloser // nil when audit_log is off
 	stderr     io.Writer
+	// tp makes the spans of requests, engine steps, statements, Redis
+	// calls and jwks_uri fetches; nil when tracing is off. tracing is the
+	// provider the server set up and flushes on Close.
+	tp      trace.TracerProvider
+	tracing *tracing.Provider
 }
 
 // Options are test seams and hooks; the zero value is production.
@@ -62,6 +70,10 @@ type Options struct {
 	BeforeServe func(ctx context.Context, s *Server, addr, admin string) error
 	// Stderr is where audit_log "stderr" writes (default os.Stderr).
 	Stderr io.Writer
+	// TracerProvider, when set, traces the server (tests: the SDK with an
+	// in-memory exporter). Nil: the OTEL_* environment variables decide
+	// (package tracing), off unless they ask for it.
+	TracerProvider trace.TracerProvider
 }
 
 // New opens everything cfg names and builds the handler. The caller must
@@ -74,6 +86,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	if s.stderr == nil {
 		s.stderr = os.Stderr
 	}
+	if err := s.setupTracing(ctx, opts.TracerProvider); err != nil {
+		return nil, err
+	}
 	if err := s.open(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -82,7 +97,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 }
 
 func (s *Server) open(ctx context.Context) error {
-	db, err := store.Open(ctx, s.cfg.Database, sqlstore.Options{MaxOpenConns: s.cfg.DBMaxConns, Logger: s.log})
+	db, err := store.Open(ctx, s.cfg.Database, sqlstore.Options{MaxOpenConns: s.cfg.DBMaxConns, Logger: s.log, Tracing: s.tp})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -97,7 +112,7 @@ func (s *Server) open(ctx context.Context) error {
 	// are in it at once, the others arrive by its Run (jobs.go).
 	s.store = cache.Wrap(db, cache.Options{TokenEntries: s.cfg.TokenCacheEntries, Logger: s.log, Now: s.now})
 	s.auditStore = db
-	mk, created, err := s.cfg.MasterKeyValue()
+	keys, created, err := s.cfg.Keys(ctx, db)
 	if err != nil {
 		return fmt.Errorf("master key: %w", err)
 	}
@@ -110,36 +125,37 @@ func (s *Server) open(ctx context.Context) error {
 	if err := s.store.Load(ctx); err != nil {
 		return err
 	}
-	s.keys = token.NewKeyset(db, mk.Derive(token.PurposeKeyEncryption), token.KeysetOptions{Now: s.now, Logger: s.log})
+	s.keys = keys.NewKeyset(db, token.KeysetOptions{Now: s.now, Logger: s.log})
 	if err := s.keys.Load(ctx, tokenmint.KnownAlgs...); err != nil {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
+	s.ready.keys = s.keys
 	s.registerStoreMetrics()
 	if err := s.startAudit(db); err != nil {
 		return err
 	}
-	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now); err != nil {
+	if s.limiter, err = newLimiters(ctx, s.cfg, s.log, s.metrics, s.now, s.tp); err != nil {
 		return err
 	}
-	s.secrets, s.passwords = token.NewHasher(mk.Derive(token.PurposeSecretHash)), password.NewHasher(s.cfg.PasswordParams())
-	s.sealer = token.MustSealer(mk.Derive(token.PurposeSecretEncryption))
+	s.secrets, s.passwords = keys.Secrets(), password.NewHasher(s.cfg.PasswordParams())
+	s.sealer = keys.Sealer()
 	if err := s.applySeed(ctx); err != nil {
 		return err
 	}
 	// One fetcher, one cache: clients' jwks_uri and trusted issuers' keys.
-	keyFetcher := jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log})
+	keyFetcher := jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log, Tracing: s.tp})
 	s.engine, err = grant.New(grant.Config{
 		Issuer:    s.cfg.Issuer,
 		Store:     s.store,
 		Clients:   s.store.Clients(),
 		Keys:      s.keys,
 		Secrets:   s.secrets,
-		Tokens:    token.NewHasher(mk.Derive(token.PurposeTokenHash)),
+		Tokens:    keys.Tokens(),
 		Passwords: s.passwords,
 		Throttle:  s.limiter.loginThrottle(),
 		// Client assertions: the sealed secrets of client_secret_jwt
 		// clients, the jwks_uri of private_key_jwt ones.
-		Sealer:      token.MustSealer(mk.Derive(token.PurposeSecretEncryption)),
+		Sealer:      keys.Sealer(),
 		ClientKeys:  keyFetcher,
 		IssuerKeys:  keyFetcher,
 		ClientLimit: s.limiter.clientLimit(),
@@ -150,11 +166,14 @@ func (s *Server) open(ctx context.Context) error {
 		Dialects:    dialectPolicies(),
 		Now:         s.now,
 		Logger:      s.log,
+		Tracing:     s.tp,
+		DPoPNonces:  s.dpopNonces(keys),
+		DPoPRefused: s.metrics.DPoPRefused,
 	})
 	if err != nil {
 		return err
 	}
-	return s.handlers(mk)
+	return s.handlers(keys)
 }
 
 // Handler is the server's HTTP handler (for tests and embedding).
@@ -165,6 +184,9 @@ func (s *Server) AdminHandler() http.Handler { return s.adminHandler }
 
 // Engine is the protocol core (for tests and benchmarks).
 func (s *Server) Engine() *grant.Engine { return s.engine }
+
+// Keys is the server's signing keyset (for tests).
+func (s *Server) Keys() *token.Keyset { return s.keys }
 
 // Store is the server's storage.
 func (s *Server) Store() tokenmint.Store { return s.store }
@@ -187,6 +209,7 @@ func (s *Server) Close() error {
 	if s.auditLog != nil {
 		errs = append(errs, s.auditLog.Close())
 	}
+	errs = append(errs, s.shutdownTracing())
 	return errors.Join(errs...)
 }
 
@@ -344,4 +367,14 @@ func (s *Server) registerStoreMetrics() {
 			ConstLabels: prometheus.Labels{"result": r.result},
 		}, func() float64 { return float64(r.count(s.store.Stats().Tokens)) }))
 	}
+}
+
+// dpopNonces is the source of DPoP nonces (RFC 9449 §8), keyed from the
+// master key so that every instance mints and accepts the same ones; nil
+// with --dpop-nonce=false.
+func (s *Server) dpopNonces(keys token.Keys) *dpop.Nonces {
+	if !s.cfg.DPoPNonce {
+		return nil
+	}
+	return dpop.NewNonces(keys.Derive(token.PurposeDPoPNonce), dpop.DefaultNonceWindow)
 }

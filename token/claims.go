@@ -32,6 +32,9 @@ type Claims struct {
 	AuthTime  time.Time // "auth_time" (OIDC Core §2)
 	Nonce     string    // "nonce" (OIDC Core §2)
 	AtHash    string    // "at_hash" (OIDC Core §3.1.3.6)
+	// Confirmation is "cnf" (RFC 7800 §3.1): the key a sender-constrained
+	// access token is bound to. Nil when the token is a bearer token.
+	Confirmation *Confirmation
 	// KeepEmptySubject writes "sub": "" when Subject is empty instead of
 	// omitting it, for a platform whose tokens carry an empty subject
 	// (Epicollect5's client_credentials JWTs). Decoding sets it when the
@@ -44,11 +47,19 @@ type Claims struct {
 	Extra map[string]any
 }
 
+// Confirmation is the "cnf" claim of a sender-constrained token (RFC 7800
+// §3.1): the SHA-256 thumbprint of a DPoP key (RFC 9449 §6.1) or of a
+// client certificate (RFC 8705 §3.1).
+type Confirmation struct {
+	JKT     string `json:"jkt,omitempty"`
+	X5TS256 string `json:"x5t#S256,omitempty"`
+}
+
 // registeredClaim reports whether name is one of the members Claims owns.
 func registeredClaim(name string) bool {
 	switch name {
 	case "iss", "sub", "aud", "exp", "iat", "nbf", "jti",
-		"client_id", "scope", "auth_time", "nonce", "at_hash":
+		"client_id", "scope", "auth_time", "nonce", "at_hash", "cnf":
 		return true
 	}
 	return false
@@ -80,25 +91,26 @@ func (c Claims) MarshalJSON() ([]byte, error) {
 // An optional member is a nil pointer when absent; the pointers point
 // into the struct's own fields, so that the whole costs one allocation.
 type registeredClaims struct {
-	Issuer    string  `json:"iss,omitempty"`
-	Subject   *string `json:"sub,omitempty"`
-	Audience  any     `json:"aud,omitempty"` // string or []string (RFC 7519 §4.1.3)
-	ExpiresAt *int64  `json:"exp,omitempty"`
-	IssuedAt  *int64  `json:"iat,omitempty"`
-	NotBefore *int64  `json:"nbf,omitempty"`
-	ID        string  `json:"jti,omitempty"`
-	ClientID  string  `json:"client_id,omitempty"`
-	Scope     string  `json:"scope,omitempty"`
-	AuthTime  *int64  `json:"auth_time,omitempty"`
-	Nonce     string  `json:"nonce,omitempty"`
-	AtHash    string  `json:"at_hash,omitempty"`
+	Issuer    string        `json:"iss,omitempty"`
+	Subject   *string       `json:"sub,omitempty"`
+	Audience  any           `json:"aud,omitempty"` // string or []string (RFC 7519 §4.1.3)
+	ExpiresAt *int64        `json:"exp,omitempty"`
+	IssuedAt  *int64        `json:"iat,omitempty"`
+	NotBefore *int64        `json:"nbf,omitempty"`
+	ID        string        `json:"jti,omitempty"`
+	ClientID  string        `json:"client_id,omitempty"`
+	Scope     string        `json:"scope,omitempty"`
+	AuthTime  *int64        `json:"auth_time,omitempty"`
+	Nonce     string        `json:"nonce,omitempty"`
+	AtHash    string        `json:"at_hash,omitempty"`
+	Cnf       *Confirmation `json:"cnf,omitempty"`
 
 	sub   string
 	dates [4]int64
 }
 
 func (c *Claims) registered() *registeredClaims {
-	r := &registeredClaims{Issuer: c.Issuer, ID: c.ID, ClientID: c.ClientID, Scope: c.Scope, Nonce: c.Nonce, AtHash: c.AtHash, sub: c.Subject}
+	r := &registeredClaims{Issuer: c.Issuer, ID: c.ID, ClientID: c.ClientID, Scope: c.Scope, Nonce: c.Nonce, AtHash: c.AtHash, Cnf: c.Confirmation, sub: c.Subject}
 	if c.Subject != "" || c.KeepEmptySubject {
 		r.Subject = &r.sub
 	}
@@ -209,6 +221,8 @@ func (c *Claims) set(name string, raw json.RawMessage) error {
 		return json.Unmarshal(raw, &c.Nonce)
 	case "at_hash":
 		return json.Unmarshal(raw, &c.AtHash)
+	case "cnf":
+		return json.Unmarshal(raw, &c.Confirmation)
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {

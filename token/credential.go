@@ -27,6 +27,9 @@ const (
 	// access token.
 	PrefixRegistrationToken  = "tmit_"
 	PrefixRegistrationAccess = "tmra_"
+	// PrefixDeviceCode: the device_code of the Device Authorization
+	// Grant (RFC 8628 §3.2).
+	PrefixDeviceCode = "tmdc_"
 )
 
 const (

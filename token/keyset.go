@@ -29,6 +29,7 @@ import (
 type Keyset struct {
 	store   tokenmint.KeyStore
 	encKey  []byte
+	prevEnc [][]byte // open keys sealed under a previous master key
 	now     func() time.Time
 	log     *slog.Logger
 	rsaBits int
@@ -42,6 +43,9 @@ type KeysetOptions struct {
 	Now     func() time.Time // default time.Now
 	Logger  *slog.Logger     // default: discard
 	RSABits int              // modulus of generated RS256 keys; default and minimum 2048
+	// PreviousEncKeys also open stored keys, during a master key
+	// rotation: the previous master key's Derive(PurposeKeyEncryption).
+	PreviousEncKeys [][]byte
 }
 
 // NewKeyset returns an empty Keyset over store. encKey, 32 bytes, seals
@@ -51,6 +55,7 @@ func NewKeyset(store tokenmint.KeyStore, encKey []byte, opts KeysetOptions) *Key
 	k := &Keyset{
 		store:   store,
 		encKey:  append([]byte(nil), encKey...),
+		prevEnc: opts.PreviousEncKeys,
 		now:     opts.Now,
 		log:     cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
 		rsaBits: max(opts.RSABits, minRSABits),
@@ -303,6 +308,12 @@ func (k *Keyset) entry(rec tokenmint.SigningKey, prev *snapshot) (*keyEntry, err
 			atSigner: old.atSigner, jwtSigner: old.jwtSigner}, nil
 	}
 	priv, err := openSigningKey(k.encKey, rec)
+	for _, prev := range k.prevEnc {
+		if err == nil {
+			break
+		}
+		priv, err = openSigningKey(prev, rec)
+	}
 	if err != nil {
 		return nil, err
 	}

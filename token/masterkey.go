@@ -29,6 +29,9 @@ const (
 	PurposeTokenHash     = "tokenmint token hash v1"
 	PurposeKeyEncryption = "tokenmint signing key encryption v1"
 	PurposeCookie        = "tokenmint cookie v1"
+	// PurposeDPoPNonce keys the DPoP nonces every instance mints and
+	// accepts alike (package dpop, RFC 9449 §8).
+	PurposeDPoPNonce = "tokenmint dpop nonce v1"
 )
 
 // ErrInvalidMasterKey is wrapped by every error about a malformed master key.
@@ -141,6 +144,10 @@ func LoadOrCreateMasterKeyFile(path string) (m MasterKey, created bool, err erro
 	}
 	return m, true, nil
 }
+
+// ReadMasterKeyFile reads the master key from path, which must exist and
+// be private to its owner (as LoadOrCreateMasterKeyFile requires).
+func ReadMasterKeyFile(path string) (MasterKey, error) { return readMasterKeyFile(path) }
 
 // maxKeyFileSize bounds what is read from a key file: a key in any
 // accepted encoding plus whitespace is well under it.

@@ -61,7 +61,7 @@ func (c *cli) applyManifest(ctx context.Context, cfg config.Config, m *manifest.
 		return err
 	}
 	defer closeStore(db, &err)
-	reg, err := c.clientRegistry(db, cfg)
+	reg, err := c.clientRegistry(ctx, db, cfg)
 	if err != nil {
 		return err
 	}

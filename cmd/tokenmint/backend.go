@@ -61,12 +61,12 @@ func (b *localBackend) Close() error {
 	return nil
 }
 
-func (b *localBackend) clientRegistry() (*registry.Registry, error) {
-	return b.c.clientRegistry(b.db, b.cfg)
+func (b *localBackend) clientRegistry(ctx context.Context) (*registry.Registry, error) {
+	return b.c.clientRegistry(ctx, b.db, b.cfg)
 }
 
 func (b *localBackend) CreateClient(ctx context.Context, spec registry.ClientSpec) (clientView, error) {
-	reg, err := b.clientRegistry()
+	reg, err := b.clientRegistry(ctx)
 	if err != nil {
 		return clientView{}, err
 	}
@@ -123,7 +123,7 @@ func (b *localBackend) DeleteClient(ctx context.Context, id string) error {
 }
 
 func (b *localBackend) RotateSecret(ctx context.Context, id string, grace time.Duration) (string, error) {
-	reg, err := b.clientRegistry()
+	reg, err := b.clientRegistry(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -135,7 +135,7 @@ func (b *localBackend) RotateSecret(ctx context.Context, id string, grace time.D
 }
 
 func (b *localBackend) RotateAPIKey(ctx context.Context, id string) (string, error) {
-	reg, err := b.clientRegistry()
+	reg, err := b.clientRegistry(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -65,6 +65,9 @@ func commands() []command {
 		{"apply", "", "Create or update the clients and users a manifest declares (-f FILE); idempotent.", runApply},
 		{"export", "", "Print every client and user as a manifest, without credentials.", runExport},
 		{"import", "FILE", "Create or update clients from another server's export (--from rfc7591|hydra).", runImport},
+		{"master-key rotate", "", "Re-encrypt every signing key and sealed secret under a new master key, in one transaction.", runMasterKeyRotate},
+		{"backup", "", "Copy a SQLite database to a new file (--to FILE) while servers run.", runBackup},
+		{"healthcheck", "", "Ask a running server's /readyz (or /healthz); exit status 0 when ready: for container probes.", runHealthcheck},
 		{"version", "", "Print the version.", runVersion},
 	}
 }

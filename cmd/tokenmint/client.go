@@ -57,6 +57,7 @@ type clientView struct {
 	// IntrospectionAlg: "" is RS256 (RFC 9701 §6).
 	IntrospectionAlg string `json:"introspection_signed_response_alg"`
 
+	clientSettingsView // mTLS, DPoP, OpenID Connect, PAR, JAR
 	// Token exchange and the JWT bearer grant (federation.go).
 	TokenExchangeSubjectIssuers []string                    `json:"token_exchange_subject_issuers"`
 	TokenExchangeAudiences      []string                    `json:"token_exchange_audiences"`
@@ -82,6 +83,7 @@ func newClientView(c tokenmint.Client, creds registry.Credentials) clientView {
 		Claims: claims, AllowPlainPKCE: c.AllowPlainPKCE, RequireConsent: c.RequireConsent,
 		Profile: c.Profile, AllowNoPKCE: c.AllowNoPKCE, IntersectScopes: c.IntersectScopes,
 		Resources: nonNil(c.Resources), IntrospectionAlg: c.IntrospectionAlg,
+		clientSettingsView:          newClientSettingsView(&c),
 		TokenExchangeSubjectIssuers: nonNil(c.TokenExchangeSubjectIssuers), TokenExchangeAudiences: nonNil(c.TokenExchangeAudiences),
 		JWTBearerTrusts: trustViews(c.JWTBearerTrusts),
 		// whole seconds, as the admin API answers client_id_issued_at
@@ -104,7 +106,8 @@ func (v clientView) fields() []field {
 	fs = append(fs, field{"name", v.Name}, field{"public", fmt.Sprint(v.Public)})
 	// The table shows the authentication of a client that signs
 	// assertions; the others' is said by public (none, or a secret).
-	if v.AuthMethod == tokenmint.AuthMethodPrivateKeyJWT || v.AuthMethod == tokenmint.AuthMethodSecretJWT {
+	switch v.AuthMethod {
+	case tokenmint.AuthMethodPrivateKeyJWT, tokenmint.AuthMethodSecretJWT, tokenmint.AuthMethodTLSClientAuth, tokenmint.AuthMethodSelfSignedTLSClientAuth:
 		fs = append(fs, field{"token_endpoint_auth_method", v.AuthMethod})
 	}
 	if len(v.JWKS) > 0 {
@@ -134,6 +137,7 @@ func (v clientView) fields() []field {
 	if v.IntrospectionAlg != "" { // a rare setting, whose long name would widen every table
 		fs = append(fs, field{"introspection_alg", v.IntrospectionAlg})
 	}
+	fs = append(fs, v.settingsFields()...)
 	return append(fs, v.federationFields()...)
 }
 
@@ -182,6 +186,7 @@ func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
 	f.claimFlag(&spec.Claims, "environment", "EPC: the `ENV` of the partner's tokens (--claim environment=ENV; default Test)")
 	f.claimFlag(&spec.Claims, "encompass-instance-id", "EPC: the instance `ID` (--claim encompass_instance_id=ID; default: the environment)")
 	f.claimFlag(&spec.Claims, "encompass-client-id", "EPC: the partner `ID` (--claim encompass_client_id=ID; default: the client ID)")
+	clientSettingsFlags(f, spec)
 	federationFlags(f, spec)
 }
 

@@ -19,20 +19,19 @@ import (
 func clientAuthFlags(f *flags, spec *registry.ClientSpec) {
 	f.define("token-endpoint-auth-method", "how the client authenticates, `METHOD`: client_secret_basic (default) or client_secret_post (a generated secret), "+
 		"private_key_jwt (a JWT signed with a key of --jwks or --jwks-uri; no secret), client_secret_jwt (a JWT MACed with a generated secret, kept encrypted), "+
-		"or none (a public client, as --public)", &value{
+		"tls_client_auth (a certificate named by one --tls-client-auth-* flag; no secret), self_signed_tls_client_auth (a certificate whose key is in --jwks or --jwks-uri; no secret), "+
+		"or none (a public client, as --public); the two TLS methods (RFC 8705) can be registered before the server serves them", &value{
 		get: func() string { return spec.AuthMethod },
 		set: func(s string) error {
-			switch {
-			case s == tokenmint.AuthMethodTLSClientAuth || s == tokenmint.AuthMethodSelfSignedTLSClientAuth:
-				return fmt.Errorf("%s is not supported yet (use %s)", s, orList(tokenmint.AuthMethods))
-			case !slices.Contains(tokenmint.AuthMethods, s):
-				return fmt.Errorf("invalid value %q (use %s)", s, orList(tokenmint.AuthMethods))
+			methods := append(slices.Clone(tokenmint.AuthMethods), tokenmint.AuthMethodTLSClientAuth, tokenmint.AuthMethodSelfSignedTLSClientAuth)
+			if !slices.Contains(methods, s) {
+				return fmt.Errorf("invalid value %q (use %s)", s, orList(methods))
 			}
 			spec.AuthMethod = s
 			return nil
 		},
 	})
-	f.define("jwks", "`FILE` holding the client's JWK Set (RFC 7517 §5), public keys only, for private_key_jwt", &value{
+	f.define("jwks", "`FILE` holding the client's JWK Set (RFC 7517 §5), public keys only, for private_key_jwt, self_signed_tls_client_auth or signed request objects", &value{
 		get: func() string { return "" },
 		set: func(path string) error {
 			b, err := readJWKSFile(path)
@@ -43,7 +42,7 @@ func clientAuthFlags(f *flags, spec *registry.ClientSpec) {
 			return nil
 		},
 	})
-	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "https `URL` serving the client's JWK Set, for private_key_jwt (not with --jwks)")
+	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "https `URL` serving the client's JWK Set, as --jwks (not with it)")
 	f.choice(&spec.AuthSigningAlg, "token-endpoint-auth-signing-alg", "the one JWS `ALG` the client's assertions may use "+
 		"(default: ES256, PS256 or EdDSA for private_key_jwt; HS256, HS384 or HS512 for client_secret_jwt)",
 		slices.Concat(tokenmint.AssertionAlgsAsymmetric, tokenmint.AssertionAlgsHMAC)...)

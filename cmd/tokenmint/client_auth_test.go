@@ -70,7 +70,7 @@ func TestClientCreateAuthMethods(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--token-endpoint-auth-method", "tls_client_auth"}, "not supported yet"},
+		{[]string{"--token-endpoint-auth-method", "tls_client_auth"}, "needs one of tls_client_auth_subject_dn"},
 		{[]string{"--token-endpoint-auth-method", "magic"}, "invalid value"},
 		{[]string{"--token-endpoint-auth-method", "private_key_jwt"}, "jwks or jwks_uri"},
 		{[]string{"--token-endpoint-auth-method", "private_key_jwt", "--jwks", writeJWKS(t, true)}, "public keys only"},
@@ -79,7 +79,7 @@ func TestClientCreateAuthMethods(t *testing.T) {
 		{[]string{"--token-endpoint-auth-method", "private_key_jwt", "--jwks-uri", "https://a.example/j", "--token-endpoint-auth-signing-alg", "HS256"}, "not an algorithm private_key_jwt may use"},
 		{[]string{"--token-endpoint-auth-method", "private_key_jwt", "--jwks-uri", "https://a.example/j", "--token-endpoint-auth-signing-alg", "none"}, "invalid value"},
 		{[]string{"--public", "--token-endpoint-auth-method", "private_key_jwt"}, "--public goes with"},
-		{[]string{"--jwks-uri", "https://a.example/j"}, "jwks_uri goes with"},
+		{[]string{"--jwks-uri", "https://a.example/j", "--jwks", writeJWKS(t, false)}, "cannot both be given"},
 	} {
 		r := e.exec(t, "", append([]string{"client", "create", "--name", "x"}, tc.args...)...)
 		if r.code == exitOK || !strings.Contains(r.stderr, tc.want) {

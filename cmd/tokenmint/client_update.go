@@ -93,6 +93,7 @@ func (u *clientUpdate) patch(cur *clientmeta.Metadata) (*clientmeta.Fields, []st
 	set("jwks", func() { raw := json.RawMessage(s.JWKS); p.JWKS = &raw })
 	set("jwks-uri", func() { p.JWKSURI = &s.JWKSURI })
 	set("token-endpoint-auth-signing-alg", func() { p.TokenEndpointAuthSigningAlg = &s.AuthSigningAlg })
+	u.patchSettings(&p)
 	u.patchFederation(&p)
 	if len(s.Claims) > 0 {
 		claims := maps.Clone(cur.Claims)

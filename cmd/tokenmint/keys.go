@@ -8,6 +8,7 @@ import (
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/registry"
+	"github.com/tokenmint/tokenmint/store/sqlstore"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -105,12 +106,12 @@ func retireAfter(ctx context.Context, db tokenmint.ClientStore, configured time.
 
 // rotateKeys loads the keyset first, which decrypts every stored key: a
 // wrong master key fails there, before anything is written.
-func (c *cli) rotateKeys(ctx context.Context, db tokenmint.Store, cfg config.Config, algs []string, retire time.Duration) ([]tokenmint.SigningKey, error) {
-	mk, err := c.masterKey(cfg)
+func (c *cli) rotateKeys(ctx context.Context, db *sqlstore.DB, cfg config.Config, algs []string, retire time.Duration) ([]tokenmint.SigningKey, error) {
+	keys, err := c.keys(ctx, cfg, db)
 	if err != nil {
 		return nil, err
 	}
-	ks := token.NewKeyset(db, mk.Derive(token.PurposeKeyEncryption), token.KeysetOptions{Now: c.now})
+	ks := keys.NewKeyset(db, token.KeysetOptions{Now: c.now})
 	if err := ks.Load(ctx); err != nil {
 		return nil, fmt.Errorf("load signing keys (is this the right master key?): %w", err)
 	}

@@ -86,28 +86,27 @@ func (c *cli) quietLogger(cfg config.Config) *slog.Logger {
 	return cfg.NewLogger(c.stderr)
 }
 
-// masterKey resolves the master key, warning when a new key file was
-// written.
-func (c *cli) masterKey(cfg config.Config) (token.MasterKey, error) {
-	mk, created, err := cfg.MasterKeyValue()
+// keys resolves the master key (with the previous one during a rotation)
+// and the hash keys db keeps, warning when a new key file was written.
+func (c *cli) keys(ctx context.Context, cfg config.Config, db tokenmint.MasterKeyStore) (token.Keys, error) {
+	keys, created, err := cfg.Keys(ctx, db)
 	if err != nil {
-		return token.MasterKey{}, err
+		return token.Keys{}, err
 	}
 	if created {
 		fmt.Fprintf(c.stderr, "tokenmint: warning: created master key file %s; back it up with the database, "+
 			"without it no client secret or signing key can be used\n", cfg.MasterKeyFile)
 	}
-	return mk, nil
+	return keys, nil
 }
 
 // clientRegistry returns a registry able to hash client credentials.
-func (c *cli) clientRegistry(db tokenmint.Store, cfg config.Config) (*registry.Registry, error) {
-	mk, err := c.masterKey(cfg)
+func (c *cli) clientRegistry(ctx context.Context, db *sqlstore.DB, cfg config.Config) (*registry.Registry, error) {
+	keys, err := c.keys(ctx, cfg, db)
 	if err != nil {
 		return nil, err
 	}
-	return &registry.Registry{Store: db, Secrets: token.NewHasher(mk.Derive(token.PurposeSecretHash)),
-		Sealer: token.MustSealer(mk.Derive(token.PurposeSecretEncryption)), Now: c.now, Profiles: dialects.Profile}, nil
+	return &registry.Registry{Store: db, Secrets: keys.Secrets(), Sealer: keys.Sealer(), Now: c.now, Profiles: dialects.Profile}, nil
 }
 
 // userRegistry returns a registry able to hash passwords.

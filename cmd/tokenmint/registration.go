@@ -9,7 +9,6 @@ import (
 
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/registration"
-	"github.com/tokenmint/tokenmint/token"
 )
 
 // registrationTokenView is the JSON form of a new initial access token;
@@ -50,11 +49,11 @@ func runRegistrationTokenCreate(c *cli, ctx context.Context, cmd command, args [
 		return err
 	}
 	defer closeStore(db, &err)
-	mk, err := c.masterKey(cfg)
+	keys, err := c.keys(ctx, cfg, db)
 	if err != nil {
 		return err
 	}
-	tokens := token.NewHasher(mk.Derive(token.PurposeTokenHash))
+	tokens := keys.Tokens()
 	secret, rec, err := registration.MintToken(ctx, db, tokens, ttl, maxUses, c.now())
 	if errors.Is(err, registration.ErrInvalidToken) {
 		return usagef("%v", err)

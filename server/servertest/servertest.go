@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
@@ -45,8 +46,9 @@ type Instance struct {
 	Clock    *Clock
 }
 
-// TestMasterKey is the master key every test server uses, so instances
-// started on one database share secrets and signing keys.
+// TestMasterKey is the master key every test server uses (unless its
+// configuration names another), so instances started on one database
+// share secrets and signing keys.
 var TestMasterKey = token.GenerateMasterKey()
 
 // TestPasswordParams are cheap argon2id parameters for tests only.
@@ -85,6 +87,29 @@ func StartWithClock(t testing.TB, clock *Clock, cfg config.Config) *Instance {
 // start instead of failing t, so that it may run on several goroutines
 // at once (instances starting together on one database).
 func Launch(t testing.TB, clock *Clock, cfg config.Config) (*Instance, error) {
+	return launch(t, clock, cfg, server.Options{})
+}
+
+// StartTraced is Start with the server traced by tp (the SDK with an
+// in-memory exporter, say).
+func StartTraced(t testing.TB, tp trace.TracerProvider, opts ...Option) *Instance {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Issuer = ""
+	cfg.Database = "sqlite:" + filepath.Join(t.TempDir(), "tokenmint.db")
+	for _, o := range opts {
+		o(&cfg)
+	}
+	in, err := launch(t, NewClock(), cfg, server.Options{TracerProvider: tp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// launch is Launch with the server's options (its clock and test writer
+// are set here).
+func launch(t testing.TB, clock *Clock, cfg config.Config, so server.Options) (*Instance, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
@@ -99,14 +124,17 @@ func Launch(t testing.TB, clock *Clock, cfg config.Config) (*Instance, error) {
 	if cfg.Issuer == "" {
 		cfg.Issuer = "http://" + cfg.Addr
 	}
-	cfg.MasterKey = token.Secret(TestMasterKey.Encode())
+	if cfg.MasterKey == "" { // a test of master key rotation sets its own
+		cfg.MasterKey = token.Secret(TestMasterKey.Encode())
+	}
 	cfg.Argon2Memory, cfg.Argon2Iterations, cfg.Argon2Parallelism = TestPasswordParams.Memory, TestPasswordParams.Iterations, TestPasswordParams.Parallelism
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if os.Getenv("TOKENMINT_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := server.New(ctx, cfg, log, server.Options{Now: clock.Now, Stderr: testWriter{t}})
+	so.Now, so.Stderr = clock.Now, testWriter{t}
+	s, err := server.New(ctx, cfg, log, so)
 	if err != nil {
 		cancel()
 		ln.Close()

@@ -185,6 +185,7 @@ func (db *DB) DeleteClient(ctx context.Context, id string) error {
 			`DELETE FROM families WHERE client_id = ?`,
 			`DELETE FROM auth_codes WHERE client_id = ?`,
 			`DELETE FROM client_registrations WHERE client_id = ?`,
+			`DELETE FROM device_authorizations WHERE client_id = ?`,
 		}
 		for _, s := range stmts {
 			if _, err := tx.ExecContext(ctx, db.q(s), id); err != nil {
@@ -207,8 +208,10 @@ func (db *DB) RevokeClientTokens(ctx context.Context, id string, now time.Time) 
 		if err := mustAffect(tx.ExecContext(ctx, db.q(mark), micros(now), id)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM auth_codes WHERE client_id = ?`), id); err != nil {
-			return err
+		for _, q := range []string{`DELETE FROM auth_codes WHERE client_id = ?`, `DELETE FROM device_authorizations WHERE client_id = ?`} {
+			if _, err := tx.ExecContext(ctx, db.q(q), id); err != nil {
+				return err
+			}
 		}
 		if err := db.revokeFamilies(ctx, tx, `client_id = ?`, `client_id = ?`, id, now); err != nil {
 			return err

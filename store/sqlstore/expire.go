@@ -38,6 +38,7 @@ func sweeps() []sweep {
 		{"login_sessions", "id", "id", "login_sessions", "expires_at <= ?"},
 		{"registration_tokens", "id", "id", "registration_tokens", "expires_at <= ?"},
 		{"used_ids", "id", "id", "used_ids", "expires_at <= ?"},
+		{"device_authorizations", "id", "id", "device_authorizations", "expires_at <= ?"},
 	}
 }
 

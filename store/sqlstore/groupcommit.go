@@ -179,8 +179,8 @@ func (c *committer) commit(batch []*request) {
 		r.done <- c.exec(r.ctx, 1, r.args)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-	defer cancel()
+	ctx, end := c.db.groupContext(batch)
+	defer end()
 	args := make([]any, 0, len(batch)*len(batch[0].args))
 	for _, r := range batch {
 		args = append(args, r.args...)

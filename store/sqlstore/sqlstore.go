@@ -15,6 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 	"modernc.org/sqlite" // registers the "sqlite" database/sql driver
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -47,11 +49,17 @@ type Options struct {
 	Now func() time.Time
 	// NoMigrate skips applying migrations on open.
 	NoMigrate bool
+	// Tracing, when set, makes a span of every statement run under a
+	// span (trace.go); nil installs nothing.
+	Tracing trace.TracerProvider
 
 	// checkpointEvery and walPages tune the WAL checkpoints of a SQLite
 	// file (checkpoint.go); tests shrink them.
 	checkpointEvery time.Duration
 	walPages        int
+	// traceAll makes a span of every statement, under a span or not
+	// (trace.go; tests).
+	traceAll bool
 }
 
 // Checkpoint defaults of a SQLite file: a background PASSIVE checkpoint
@@ -111,6 +119,8 @@ type DB struct {
 	// auditStmts holds the prepared INSERTs of AppendAuditEvents, by
 	// number of rows (audit.go).
 	auditStmts sync.Map
+	// tracer makes the spans of statements; nil when tracing is off.
+	tracer *dbTracer
 }
 
 // MemoryPath is the SQLite path of a private in-memory database, for
@@ -127,7 +137,8 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open sqlite: invalid path %q: it must be non-empty and contain no ? or #", path)
 	}
-	db := &DB{flavor: sqliteFlavor, log: opts.Logger, now: opts.Now, hot: newHotStmts()}
+	db := &DB{flavor: sqliteFlavor, log: opts.Logger, now: opts.Now, hot: newHotStmts(),
+		tracer: newDBTracer(opts.Tracing, semconv.DBSystemNameSQLite, opts.traceAll)}
 	if path == MemoryPath {
 		if err := db.openSQLiteMemory(); err != nil {
 			return nil, err
@@ -191,7 +202,7 @@ func pingWhileBusy(ctx context.Context, db *sql.DB, wait time.Duration) error {
 // writer, so queueing in database/sql beats spinning on the lock), the
 // read pool and the checkpointer. WAL lets readers run beside the writer.
 func (db *DB) openSQLiteFile(ctx context.Context, path string, opts Options) error {
-	w, err := sql.Open("sqlite", sqliteDSN(path, opts, true))
+	w, err := openSQLiteDB(sqliteDSN(path, opts, true), db.tracer)
 	if err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
@@ -205,7 +216,7 @@ func (db *DB) openSQLiteFile(ctx context.Context, path string, opts Options) err
 		w.Close()
 		return db.wrap("open sqlite", err)
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(path, opts, false))
+	r, err := openSQLiteDB(sqliteDSN(path, opts, false), db.tracer)
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("open sqlite: %w", err)
@@ -226,7 +237,7 @@ func (db *DB) openSQLiteFile(ctx context.Context, path string, opts Options) err
 // openSQLiteMemory opens an in-memory database on one connection that is
 // never recycled: each SQLite connection to :memory: is its own database.
 func (db *DB) openSQLiteMemory() error {
-	w, err := sql.Open("sqlite", ":memory:?_pragma=foreign_keys(1)")
+	w, err := openSQLiteDB(":memory:?_pragma=foreign_keys(1)", db.tracer)
 	if err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
@@ -247,12 +258,16 @@ func OpenPostgres(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	tracer := newDBTracer(opts.Tracing, semconv.DBSystemNamePostgreSQL, opts.traceAll)
+	if tracer != nil {
+		cfg.Tracer = pgxTracer{tracer}
+	}
 	p := stdlib.OpenDB(*cfg)
 	p.SetMaxOpenConns(opts.MaxOpenConns)
 	p.SetMaxIdleConns(opts.MaxIdleConns)
 	p.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
 	p.SetConnMaxLifetime(opts.ConnMaxLifetime)
-	db := &DB{w: p, r: p, flavor: postgresFlavor, log: opts.Logger, now: opts.Now, hot: newHotStmts()}
+	db := &DB{w: p, r: p, flavor: postgresFlavor, log: opts.Logger, now: opts.Now, hot: newHotStmts(), tracer: tracer}
 	if err := p.PingContext(ctx); err != nil {
 		p.Close()
 		return nil, db.wrap("open postgres", err)

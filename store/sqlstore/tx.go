@@ -151,7 +151,9 @@ func (h *hotStmts) close() error {
 }
 
 // queryAll runs a query and scans every row.
-func queryAll[T any](ctx context.Context, pool *sql.DB, query string, scan func(row) (T, error), args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, pool interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, scan func(row) (T, error), args ...any) ([]T, error) {
 	rows, err := pool.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

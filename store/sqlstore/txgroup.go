@@ -52,9 +52,9 @@ func (g *txGroup) run(ctx context.Context, fn func(context.Context, *sql.Tx) err
 
 func (g *txGroup) commit(batch []*request) {
 	if len(batch) > 1 {
-		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+		ctx, end := g.db.groupContext(batch)
 		errs, err := g.db.sharedTx(ctx, batch)
-		cancel()
+		end()
 		if err == nil {
 			g.shared.Add(1)
 			for i, r := range batch {

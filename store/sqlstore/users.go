@@ -133,6 +133,7 @@ func (db *DB) revokeUserGrants(ctx context.Context, tx *sql.Tx, userID string, n
 	for _, s := range []string{
 		`DELETE FROM auth_codes WHERE subject = ?`,
 		`DELETE FROM login_sessions WHERE user_id = ?`,
+		`DELETE FROM device_authorizations WHERE subject = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, db.q(s), userID); err != nil {
 			return err

@@ -39,9 +39,11 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"Registration", registrationTests()},
 		{"AuditEvents", auditTests()},
 		{"Replay", replayTests()},
+		{"Device", deviceTests()},
 		{"Revision", revisionTests()},
 		{"DeleteExpired", deleteExpiredTests()},
 		{"Misc", miscTests()},
+		{"MasterKey", masterKeyTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
