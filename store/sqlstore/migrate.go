@@ -83,7 +83,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 }
 
 // migrateTx applies the pending migrations inside tx and returns their
-// names and the version the database had before.
+// names and the highest version the database had before.
 func (db *DB) migrateTx(ctx context.Context, tx *sql.Tx, ms []migration) ([]string, int64, error) {
 	if db.flavor.migrateLock != "" {
 		if _, err := tx.ExecContext(ctx, db.flavor.migrateLock); err != nil {
@@ -97,13 +97,16 @@ func (db *DB) migrateTx(ctx context.Context, tx *sql.Tx, ms []migration) ([]stri
 	if _, err := tx.ExecContext(ctx, create); err != nil {
 		return nil, 0, err
 	}
-	var current int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	done, current, err := appliedVersions(ctx, tx)
+	if err != nil {
 		return nil, 0, err
 	}
+	// Every migration the database lacks is applied, in version order,
+	// even one numbered below the latest applied: branches developed
+	// side by side land in any order, and migrations only add.
 	var applied []string
 	for _, m := range ms {
-		if m.version <= current {
+		if done[m.version] {
 			continue
 		}
 		if err := db.apply(ctx, tx, m); err != nil {
@@ -112,6 +115,26 @@ func (db *DB) migrateTx(ctx context.Context, tx *sql.Tx, ms []migration) ([]stri
 		applied = append(applied, m.name)
 	}
 	return applied, current, nil
+}
+
+// appliedVersions returns the versions schema_migrations records, and
+// the highest of them (0 for none).
+func appliedVersions(ctx context.Context, tx *sql.Tx) (map[int64]bool, int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	done := map[int64]bool{}
+	var highest int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, 0, err
+		}
+		done[v], highest = true, max(highest, v)
+	}
+	return done, highest, rows.Err()
 }
 
 func (db *DB) apply(ctx context.Context, tx *sql.Tx, m migration) error {

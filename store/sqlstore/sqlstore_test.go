@@ -3,9 +3,11 @@ package sqlstore
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -283,5 +285,46 @@ func TestMigrateNewerSchema(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "applied schema migration") {
 		t.Errorf("re-applied a migration: %q", logs.String())
+	}
+}
+
+// TestMigrateFillsGap: a database that has a later migration but lacks an
+// earlier one (branches landed in another order than numbered) gets the
+// missing one applied on the next start, and nothing applied twice.
+func TestMigrateFillsGap(t *testing.T) {
+	ctx := context.Background()
+	opts := quietOptions()
+	opts.NoMigrate = true
+	db, err := OpenSQLite(ctx, sqlitePath(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gap := ms[len(ms)-2] // a table or column the last one does not need
+	without := slices.DeleteFunc(slices.Clone(ms), func(m migration) bool { return m.version == gap.version })
+	migrate := func(ms []migration) []string {
+		t.Helper()
+		var applied []string
+		if err := db.inTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			applied, _, err = db.migrateTx(ctx, tx, ms)
+			return err
+		}); err != nil {
+			t.Fatalf("migrate: %v", err)
+		}
+		return applied
+	}
+	if got := migrate(without); len(got) != len(ms)-1 {
+		t.Fatalf("first start applied %d migrations, want %d", len(got), len(ms)-1)
+	}
+	if got := migrate(ms); !slices.Equal(got, []string{gap.name}) {
+		t.Fatalf("second start applied %v, want only the gap %s", got, gap.name)
+	}
+	if got := migrate(ms); len(got) != 0 {
+		t.Fatalf("third start applied %v, want nothing", got)
 	}
 }
