@@ -286,6 +286,11 @@ type Client struct {
 	// require_signed_request_object), verified with its JWKS or JWKSURI.
 	RequireSignedRequestObject bool
 
+	// Owner is the ID of the user who manages the client through the
+	// self-service pages (/apps/), "" for a client only operators manage.
+	// An owner sees and changes their own clients there, and no one
+	// else's.
+	Owner string
 	// TokenExchangeSubjectIssuers are the issuers whose tokens the
 	// client may exchange (RFC 8693 §2.1 subject_token): IssuerSelf for
 	// tokenmint's own access tokens, or the Issuer of one of its
