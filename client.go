@@ -32,7 +32,8 @@ const (
 
 // KnownGrantTypes lists every grant type tokenmint implements, in the order
 // discovery documents publish them.
-var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword, GrantDeviceCode}
+var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword, GrantDeviceCode,
+	GrantTokenExchange, GrantJWTBearer}
 
 // Access token formats.
 const (
@@ -296,6 +297,19 @@ type Client struct {
 	// An owner sees and changes their own clients there, and no one
 	// else's.
 	Owner string
+	// TokenExchangeSubjectIssuers are the issuers whose tokens the
+	// client may exchange (RFC 8693 §2.1 subject_token): IssuerSelf for
+	// tokenmint's own access tokens, or the Issuer of one of its
+	// JWTBearerTrusts; nil means IssuerSelf alone (ExchangeIssuers).
+	TokenExchangeSubjectIssuers []string
+	// TokenExchangeAudiences are the values of the audience parameter
+	// (RFC 8693 §2.1) the client may ask a token for; a resource
+	// parameter is allowed by Resources.
+	TokenExchangeAudiences []string
+	// JWTBearerTrusts are the external issuers whose JWTs the client
+	// exchanges, by the JWT bearer grant (RFC 7523 §2.1) or by token
+	// exchange: workload identity federation.
+	JWTBearerTrusts []JWTTrust
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -378,6 +392,7 @@ func IntersectScopes(requested, allowed, fallback []string) []string {
 var ReservedClaims = []string{
 	"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "scope",
 	"active", "token_type", "username", "auth_time", "acr", "amr", "cnf",
+	"act", "may_act",
 }
 
 // Client fields as validation errors name them: the client metadata
@@ -502,6 +517,9 @@ func (c *Client) Validate() error {
 		return err
 	}
 	if err := c.validateOIDC(); err != nil {
+		return err
+	}
+	if err := c.validateFederation(); err != nil {
 		return err
 	}
 	return c.validateLifetimes()

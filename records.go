@@ -60,6 +60,10 @@ type AccessToken struct {
 	// DPoP key (RFC 9449 §6) or a client certificate (RFC 8705 §3.1);
 	// zero for a bearer token.
 	Confirmation Confirmation
+	// Act is the act claim of a token issued by delegation (RFC 8693
+	// §4.1), a JSON object naming the actor and, nested, the actors
+	// before it; "" for none.
+	Act string
 }
 
 // Confirmation names the key a token is bound to, as the cnf claim of RFC

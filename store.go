@@ -233,6 +233,10 @@ const (
 	// ReplayRequestObject: the jti of a request object (RFC 9101), per
 	// client, when it has one.
 	ReplayRequestObject = "request_object"
+	// ReplayJWTBearer: a JWT bearer grant's assertion (RFC 7523 §3 item
+	// 7), by a hash of its iss and jti, or of the whole assertion when it
+	// has no jti.
+	ReplayJWTBearer = "jwt_bearer"
 )
 
 // PushedRequestStore keeps the requests of Pushed Authorization Requests

@@ -52,6 +52,9 @@ type Config struct {
 	// ClientKeys fetches the JWK Sets of private_key_jwt clients that
 	// registered a jwks_uri (package jwksfetch); nil refuses them.
 	ClientKeys KeySource
+	// IssuerKeys fetches the JWK Sets of the external issuers clients
+	// trust (JWT bearer grant, token exchange); nil refuses their JWTs.
+	IssuerKeys IssuerKeySource
 	// Sealer opens the sealed secrets of client_secret_jwt clients
 	// (token.PurposeSecretEncryption); nil refuses them.
 	Sealer *token.Sealer
@@ -190,6 +193,16 @@ type TokenRequest struct {
 	// §2), as given; Token validates them (ParseResources) before the
 	// grant runs.
 	Resources []string
+	// Assertion is the JWT of the JWT bearer grant (RFC 7523 §2.1).
+	Assertion string
+	// The parameters of token exchange (RFC 8693 §2.1); Audiences are
+	// its audience parameters, as given.
+	SubjectToken       string
+	SubjectTokenType   string
+	ActorToken         string
+	ActorTokenType     string
+	RequestedTokenType string
+	Audiences          []string
 	// ClientIP is the caller's address, for sign-in throttling and the
 	// audit events.
 	ClientIP string
@@ -235,6 +248,9 @@ type TokenResponse struct {
 	Scopes       []string
 	RefreshToken string
 	IDToken      string
+	// IssuedTokenType is the issued_token_type of a token exchange (RFC
+	// 8693 §2.2.1); "" for the other grants.
+	IssuedTokenType string
 	// Format of the access token, and the client it went to.
 	Format   string
 	ClientID string
@@ -242,6 +258,7 @@ type TokenResponse struct {
 	// For the audit event: the JWT's jti, the family and the user of a
 	// user grant.
 	jti, family, userID string
+	audit               map[string]string // further details: subject, issuer, actor
 }
 
 // Token runs a token request: it authenticates the client, checks the
@@ -346,6 +363,10 @@ func (e *Engine) grantFunc(grantType string) (grantRunner, bool) {
 		return e.password, true
 	case tokenmint.GrantDeviceCode:
 		return e.deviceCode, true
+	case tokenmint.GrantTokenExchange:
+		return e.tokenExchange, true
+	case tokenmint.GrantJWTBearer:
+		return e.jwtBearer, true
 	}
 	return nil, false
 }

@@ -159,6 +159,9 @@ func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection,
 
 		Confirmation: rec.Confirmation,
 	}
+	if act := decodeAct(rec.Act); act != nil {
+		info.Extra = withClaim(info.Extra, "act", act)
+	}
 	return info, nil
 }
 
@@ -207,6 +210,17 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 
 		Confirmation: cnf,
 	}, nil
+}
+
+// withClaim returns m with k set to v, copying m (a client's claims may
+// be shared).
+func withClaim(m map[string]any, k string, v any) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for mk, mv := range m {
+		out[mk] = mv
+	}
+	out[k] = v
+	return out
 }
 
 // jwtIssuedAt is when a JWT was issued, to the microsecond when its jti

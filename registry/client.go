@@ -84,6 +84,11 @@ type ClientSpec struct {
 	// Owner is the ID of the user who manages the client through the
 	// self-service pages (tokenmint.Client.Owner); "" for none.
 	Owner string
+	// Token exchange (RFC 8693) and the JWT bearer grant (RFC 7523 §2.1),
+	// as the tokenmint.Client fields of the same names.
+	TokenExchangeSubjectIssuers []string
+	TokenExchangeAudiences      []string
+	JWTBearerTrusts             []tokenmint.JWTTrust
 
 	profileApplied bool
 }
@@ -227,6 +232,8 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 	c.Resources, c.IntrospectionAlg = slices.Clone(spec.Resources), spec.IntrospectionAlg
 	spec.CopySettings(&c)
 	c.Owner = spec.Owner
+	c.TokenExchangeSubjectIssuers, c.TokenExchangeAudiences = spec.TokenExchangeSubjectIssuers, spec.TokenExchangeAudiences
+	c.JWTBearerTrusts = spec.JWTBearerTrusts
 	if c.ID == "" {
 		c.ID = newClientID()
 	}

@@ -155,6 +155,8 @@ func (s *Server) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// One fetcher, one cache: clients' jwks_uri and trusted issuers' keys.
+	keyFetcher := jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log, Tracing: s.tp})
 	s.engine, err = grant.New(grant.Config{
 		Issuer:    s.cfg.Issuer,
 		Store:     s.store,
@@ -167,7 +169,8 @@ func (s *Server) open(ctx context.Context) error {
 		// Client assertions: the sealed secrets of client_secret_jwt
 		// clients, the jwks_uri of private_key_jwt ones.
 		Sealer:      keys.Sealer(),
-		ClientKeys:  jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log, Tracing: s.tp}),
+		ClientKeys:  keyFetcher,
+		IssuerKeys:  keyFetcher,
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
 		Audit:       s.audit,
