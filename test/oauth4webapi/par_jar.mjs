@@ -52,16 +52,16 @@ async function refused(what, status, code, run) {
 }
 
 // authRequest makes the parameters of one authorization request: the
-// code flow with PKCE S256, a state and a nonce.
-async function authRequest() {
+// code flow with PKCE S256, a state and a nonce, and extra ones.
+async function authRequest(extra = {}) {
   const verifier = oauth.generateRandomCodeVerifier()
   const state = oauth.generateRandomState()
   const nonce = oauth.generateRandomNonce()
   const params = new URLSearchParams({
     response_type: 'code', redirect_uri: redirectUri, scope: 'openid api', state, nonce,
-    code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
   })
-  return { params, verifier, state, nonce }
+  return { params, verifier, state, nonce, maxAge: extra.max_age && Number(extra.max_age) }
 }
 
 // authorizeURL is the authorization endpoint of as with the client's
@@ -84,7 +84,8 @@ async function push(as, c, params, what) {
 }
 
 // complete signs in at url, validates the answer (iss, state), redeems
-// the code with the PKCE verifier and validates the ID token (nonce).
+// the code with the PKCE verifier and validates the ID token (nonce, and
+// auth_time when the request had max_age).
 async function complete(as, c, url, req, what) {
   const res = await signIn(url, env('USERNAME'), env('PASSWORD'))
   const location = res.headers.get('location')
@@ -93,7 +94,7 @@ async function complete(as, c, url, req, what) {
   check(new URL(location).searchParams.get('iss') === as.issuer, `${what}: iss in the answer (RFC 9207)`)
   const tokens = await oauth.processAuthorizationCodeResponse(as, c.client,
     await oauth.authorizationCodeGrantRequest(as, c.client, c.auth, callback, redirectUri, req.verifier, insecure),
-    { expectedNonce: req.nonce, requireIdToken: true })
+    { expectedNonce: req.nonce, requireIdToken: true, maxAge: req.maxAge })
   const claims = oauth.getValidatedIdTokenClaims(tokens)
   check(tokens.access_token && tokens.scope === 'openid api' && claims.aud === c.client.client_id,
     `${what}: tokens and an ID token for the client`)
@@ -141,9 +142,10 @@ for (const [name, c] of [['client_secret_basic', basic], ['private_key_jwt', pk]
 }
 
 // JAR: oauth4webapi signs the request object with the client's key, by
-// value at the authorization endpoint, then inside a PAR body.
+// value at the authorization endpoint (with max_age, which the object
+// carries as a number), then inside a PAR body.
 {
-  const req = await authRequest()
+  const req = await authRequest({ max_age: '300' })
   const request = await oauth.issueRequestObject(as, basic.client, req.params, basic.key)
   const url = authorizeURL(as, basic, new URLSearchParams({ request }))
   await complete(as, basic, url, req, 'JAR by value')
