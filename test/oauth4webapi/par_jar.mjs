@@ -105,6 +105,7 @@ async function complete(as, c, url, req, what) {
 async function refusedUnpushed(as, c, what) {
   const req = await authRequest()
   const res = await fetch(authorizeURL(as, c, req.params), { redirect: 'manual' })
+  check(res.headers.get('location')?.startsWith(redirectUri), `${what}: a request that did not come through PAR goes back to the client (${res.status})`)
   try {
     oauth.validateAuthResponse(as, c.client, new URL(res.headers.get('location')), req.state)
   } catch (err) {
