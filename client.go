@@ -285,6 +285,12 @@ type Client struct {
 	// require_signed_request_object), verified with its JWKS or JWKSURI.
 	RequireSignedRequestObject bool
 
+	// Owner is the ID of the user who manages the client through the
+	// self-service pages (/apps/), "" for a client only operators manage.
+	// An owner sees and changes their own clients there, and no one
+	// else's.
+	Owner string
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/password"
@@ -116,6 +117,38 @@ type Config struct {
 	// AuditRetention is how long the database keeps audit events; 0
 	// keeps them.
 	AuditRetention time.Duration `yaml:"audit_retention"`
+
+	// ConsoleURL is the console's address as a browser reaches it (issue
+	// 17), when that is not the admin listener's own loopback address:
+	// behind a proxy, or on another host name. "" derives it from each
+	// request to a loopback admin listener.
+	ConsoleURL string `yaml:"console_url"`
+	// SelfService serves the self-service pages, /apps/, on the public
+	// listener: a signed-in user manages the clients they own, within the
+	// policy of the SelfService* settings.
+	SelfService           bool     `yaml:"self_service"`
+	SelfServiceGrantTypes []string `yaml:"self_service_grant_types"`
+	SelfServiceScopes     []string `yaml:"self_service_scopes"`
+	// SelfServiceAuthMethods are the kinds of app a user may create: a
+	// confidential one with a secret (client_secret_basic,
+	// client_secret_post), a public one with PKCE (none).
+	SelfServiceAuthMethods []string `yaml:"self_service_auth_methods"`
+	SelfServiceMaxApps     int      `yaml:"self_service_max_apps"`
+	// SelfServiceRedirectHosts, when set, are the hosts an app's
+	// redirect URIs may name: exact names, or *.example.com for any
+	// subdomain. Empty: any host the redirect URI rules allow.
+	SelfServiceRedirectHosts []string `yaml:"self_service_redirect_hosts"`
+
+	// Branding of every page a person sees (package brand).
+	BrandName  string `yaml:"brand_name"`
+	BrandLogo  string `yaml:"brand_logo"`
+	BrandColor string `yaml:"brand_color"`
+}
+
+// Brand loads the branding the Brand* settings name (brand.Load):
+// Validate has checked them, but the logo file is read again here.
+func (c Config) Brand() (brand.Brand, error) {
+	return brand.Load(c.BrandName, c.BrandLogo, c.BrandColor)
 }
 
 // AllDialects returns every dialect name, in the order "all" expands to
@@ -170,6 +203,12 @@ func Default() Config {
 	c.RegistrationGrantTypes = []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken}
 	c.RegistrationScopes = []string{"openid", "profile", "email"}
 	c.RegistrationAuthMethods = []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "none"}
+	// Self-service apps: sign-in clients of the code flow, with the OIDC
+	// scopes, a few per user.
+	c.SelfServiceGrantTypes = []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken}
+	c.SelfServiceScopes = []string{"openid", "profile", "email"}
+	c.SelfServiceAuthMethods = []string{tokenmint.AuthMethodSecretBasic, tokenmint.AuthMethodNone}
+	c.SelfServiceMaxApps = 5
 	c.Issuer = defaultIssuer(c.Addr)
 	c.MasterKeyFile = defaultMasterKeyFile(c.Database)
 	c.DialectSettings = map[string]string{}

@@ -76,6 +76,16 @@ func settings(c *Config) []setting {
 		{key: "previous_master_key", ptr: &c.PreviousMasterKey, help: "the master key being replaced during a rotation, base64 or hex (environment or file only)", noFlag: true},
 		{key: "previous_master_key_file", ptr: &c.PreviousMasterKeyFile, help: "`FILE` of the master key being replaced during a rotation: what it sealed still opens"},
 		{key: "require_pushed_authorization_requests", ptr: &c.RequirePushedAuthorizationRequests, help: "refuse every authorization request that did not come through the PAR endpoint /oauth2/par (RFC 9126), whatever the client"},
+		{key: "console_url", ptr: &c.ConsoleURL, help: "the console's `URL` as browsers reach it, when not the admin listener's loopback address (https://admin.example.com/console/)"},
+		{key: "self_service", ptr: &c.SelfService, help: "serve the self-service pages /apps/ on the public listener: signed-in users manage their own apps"},
+		{key: "self_service_grant_types", ptr: &c.SelfServiceGrantTypes, help: "grant types a self-service app may get, a comma-separated `LIST` of authorization_code, refresh_token, client_credentials"},
+		{key: "self_service_scopes", ptr: &c.SelfServiceScopes, help: "scopes a self-service app may get, a comma-separated `LIST` (never tokenmint:*)"},
+		{key: "self_service_auth_methods", ptr: &c.SelfServiceAuthMethods, help: "kinds of self-service app, a comma-separated `LIST` of client_secret_basic, client_secret_post (with a secret), none (public, PKCE)"},
+		{key: "self_service_max_apps", ptr: &c.SelfServiceMaxApps, help: "apps each user may own, `N`"},
+		{key: "self_service_redirect_hosts", ptr: &c.SelfServiceRedirectHosts, help: "hosts a self-service app's redirect URIs may name, a comma-separated `LIST` of names or *.example.com (empty: any the redirect URI rules allow)"},
+		{key: "brand_name", ptr: &c.BrandName, help: "the `NAME` shown on the login, consent, console and self-service pages"},
+		{key: "brand_logo", ptr: &c.BrandLogo, help: "logo `FILE` shown on every page: PNG, JPEG, GIF, WebP or SVG, at most 256 KiB"},
+		{key: "brand_color", ptr: &c.BrandColor, help: "accent `COLOR` of every page, a hex colour like #1f5fbf"},
 	}
 	for _, d := range dialects.Settings() {
 		all = append(all, setting{key: d.Key, ptr: dialectValue{&c.DialectSettings, d.Key}, help: d.Help})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/audit"
+	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dpop"
 	"github.com/tokenmint/tokenmint/grant"
@@ -52,6 +53,7 @@ type Server struct {
 	passwords  *password.Hasher // user passwords (Registry)
 	audit      *audit.Recorder
 	auditLog   io.WriteCloser // nil when audit_log is off
+	brand      brand.Brand    // --brand-name, --brand-color, --brand-logo
 	stderr     io.Writer
 	// tp makes the spans of requests, engine steps, statements, Redis
 	// calls and jwks_uri fetches; nil when tracing is off. tracing is the
@@ -170,6 +172,9 @@ func (s *Server) open(ctx context.Context) error {
 		RequirePushedRequests: s.cfg.RequirePushedAuthorizationRequests,
 	})
 	if err != nil {
+		return err
+	}
+	if s.brand, err = s.cfg.Brand(); err != nil {
 		return err
 	}
 	return s.handlers(keys)
