@@ -10,7 +10,11 @@ import (
 
 // startJobs runs the background jobs until ctx ends.
 func (s *Server) startJobs(ctx context.Context, wg *sync.WaitGroup) {
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		s.logouts.Run(ctx)
+	}()
 	go func() {
 		defer wg.Done()
 		s.store.Run(ctx, s.reloadKeys)
