@@ -32,6 +32,10 @@ const (
 	AuditDeviceAuthorized = "device.authorization_created" // Details: scope
 	AuditDeviceApproved   = "device.approved"              // Details: scope
 	AuditDeviceDenied     = "device.denied"
+	// A back-channel logout token (OIDC Back-Channel Logout 1.0) the
+	// client's backchannel_logout_uri did not take; Details: error,
+	// attempts, and final ("true" when no retry follows).
+	AuditBackchannelLogoutFailed = "logout.backchannel_failed"
 )
 
 // Kinds of actor: who caused an event.

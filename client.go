@@ -32,7 +32,8 @@ const (
 
 // KnownGrantTypes lists every grant type tokenmint implements, in the order
 // discovery documents publish them.
-var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword, GrantDeviceCode}
+var KnownGrantTypes = []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken, GrantPassword, GrantDeviceCode,
+	GrantTokenExchange, GrantJWTBearer}
 
 // Access token formats.
 const (
@@ -296,6 +297,19 @@ type Client struct {
 	// An owner sees and changes their own clients there, and no one
 	// else's.
 	Owner string
+	// TokenExchangeSubjectIssuers are the issuers whose tokens the
+	// client may exchange (RFC 8693 §2.1 subject_token): IssuerSelf for
+	// tokenmint's own access tokens, or the Issuer of one of its
+	// JWTBearerTrusts; nil means IssuerSelf alone (ExchangeIssuers).
+	TokenExchangeSubjectIssuers []string
+	// TokenExchangeAudiences are the values of the audience parameter
+	// (RFC 8693 §2.1) the client may ask a token for; a resource
+	// parameter is allowed by Resources.
+	TokenExchangeAudiences []string
+	// JWTBearerTrusts are the external issuers whose JWTs the client
+	// exchanges, by the JWT bearer grant (RFC 7523 §2.1) or by token
+	// exchange: workload identity federation.
+	JWTBearerTrusts []JWTTrust
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -378,6 +392,7 @@ func IntersectScopes(requested, allowed, fallback []string) []string {
 var ReservedClaims = []string{
 	"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "scope",
 	"active", "token_type", "username", "auth_time", "acr", "amr", "cnf",
+	"act", "may_act",
 }
 
 // Client fields as validation errors name them: the client metadata
@@ -504,6 +519,9 @@ func (c *Client) Validate() error {
 	if err := c.validateOIDC(); err != nil {
 		return err
 	}
+	if err := c.validateFederation(); err != nil {
+		return err
+	}
 	return c.validateLifetimes()
 }
 
@@ -530,7 +548,47 @@ func (c *Client) validateOIDC() error {
 	if c.BackchannelLogoutSessionRequired && c.BackchannelLogoutURI == "" {
 		return fieldErrorf(FieldBackchannelLogoutSessionRequired, "backchannel_logout_session_required goes with a backchannel_logout_uri")
 	}
+	if c.SubjectType == SubjectPairwise {
+		if _, err := c.PairwiseSector(); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// PairwiseSector is the sector identifier of the client's pairwise
+// subjects (OIDC Core §8.1): the host of its sector_identifier_uri, else
+// the host of its redirect URIs, which must then all share one host
+// ("the Client MUST register a sector_identifier_uri" otherwise). That
+// the sector_identifier_uri lists every redirect URI is checked by
+// fetching it (package sectorfetch), not here.
+func (c *Client) PairwiseSector() (string, error) {
+	if c.SectorIdentifierURI != "" {
+		u, err := url.Parse(c.SectorIdentifierURI)
+		if err != nil || u.Hostname() == "" {
+			return "", fieldErrorf(FieldSectorIdentifierURI, "sector_identifier_uri has no host")
+		}
+		return strings.ToLower(u.Hostname()), nil
+	}
+	host := ""
+	for _, r := range c.RedirectURIs {
+		u, err := url.Parse(r)
+		h := ""
+		if err == nil {
+			h = strings.ToLower(u.Hostname())
+		}
+		switch {
+		case h == "":
+			return "", fieldErrorf(FieldSectorIdentifierURI, "a pairwise client whose redirect URI %q has no host needs a sector_identifier_uri", truncateText(r))
+		case host != "" && h != host:
+			return "", fieldErrorf(FieldSectorIdentifierURI, "a pairwise client whose redirect URIs have several hosts needs a sector_identifier_uri (OIDC Core §8.1)")
+		}
+		host = h
+	}
+	if host == "" {
+		return "", fieldErrorf(FieldSectorIdentifierURI, "a pairwise client needs redirect URIs of one host or a sector_identifier_uri (OIDC Core §8.1)")
+	}
+	return host, nil
 }
 
 // checkClientURL checks a URL the server will fetch or post to: absolute,

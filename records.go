@@ -60,6 +60,10 @@ type AccessToken struct {
 	// DPoP key (RFC 9449 §6) or a client certificate (RFC 8705 §3.1);
 	// zero for a bearer token.
 	Confirmation Confirmation
+	// Act is the act claim of a token issued by delegation (RFC 8693
+	// §4.1), a JSON object naming the actor and, nested, the actors
+	// before it; "" for none.
+	Act string
 }
 
 // Confirmation names the key a token is bound to, as the cnf claim of RFC
@@ -136,6 +140,10 @@ type Family struct {
 	// unknown.
 	ACR string
 	AMR []string
+	// Claims is the claims request parameter of the authorization (OIDC
+	// Core §5.5) in its normalised JSON form, "" for none: its ID tokens
+	// and UserInfo answers release the claims it asked for.
+	Claims string
 }
 
 // RefreshToken is the record of one refresh token; ID is its keyed hash.
@@ -180,6 +188,9 @@ type AuthCode struct {
 	// the ID token; the family the code starts keeps them.
 	ACR string
 	AMR []string
+	// Claims is the claims request parameter (OIDC Core §5.5), normalised
+	// JSON, "" for none; the family the code starts keeps it.
+	Claims string
 }
 
 // RevokedToken marks an access token revoked until it would have expired:
@@ -222,6 +233,26 @@ type LoginSession struct {
 	// unknown.
 	ACR string
 	AMR []string
+}
+
+// LogoutDelivery is a back-channel logout token still to be delivered
+// (OpenID Connect Back-Channel Logout 1.0 §2.5): the client whose
+// backchannel_logout_uri receives it, the login session that ended (its
+// record ID: the token carries a sid derived from it) and the session's
+// user. A store queues one per (client, session) when a session ends.
+type LogoutDelivery struct {
+	ClientID  string
+	SessionID string
+	Subject   string
+	CreatedAt time.Time
+	// Attempts counts the failed deliveries so far; NextAttemptAt is when
+	// the next one is due.
+	Attempts      int
+	NextAttemptAt time.Time
+	// LeaseID names the claim (LogoutStore.ClaimLogouts) the delivery is
+	// held under, LastError the cause of the last failure.
+	LeaseID   string
+	LastError string
 }
 
 // PushedRequest is an authorization request a client pushed to the PAR

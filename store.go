@@ -20,6 +20,7 @@ type Store interface {
 	AuditStore
 	ReplayStore
 	DeviceStore
+	LogoutStore
 	PushedRequestStore
 
 	// Revision returns a counter that grows whenever a client or signing
@@ -178,7 +179,32 @@ type KeyStore interface {
 type SessionStore interface {
 	CreateLoginSession(ctx context.Context, s LoginSession) error
 	GetLoginSession(ctx context.Context, id string) (LoginSession, error)
+	// DeleteLoginSession removes the session (sign-out) and, in the same
+	// transaction, queues a LogoutDelivery for every client with a
+	// backchannel_logout_uri that holds a family of that session (see
+	// LogoutStore). ErrNotFound when there is no such session.
 	DeleteLoginSession(ctx context.Context, id string) error
+}
+
+// LogoutStore is the durable queue of back-channel logout tokens (OpenID
+// Connect Back-Channel Logout 1.0 §2.5). Deliveries are queued by the
+// writes that end login sessions (DeleteLoginSession, RevokeUserGrants,
+// DeleteUser: one per client with a backchannel_logout_uri holding a
+// family of the session, once per (client, session)); workers on any
+// number of instances claim them, so that each is delivered by one.
+type LogoutStore interface {
+	// ClaimLogouts claims up to limit deliveries due at now (NextAttemptAt
+	// reached, no live lease) under a new lease leaseID until leaseUntil,
+	// oldest due first. Of concurrent claims, on one instance or several,
+	// each delivery goes to one.
+	ClaimLogouts(ctx context.Context, now, leaseUntil time.Time, leaseID string, limit int) ([]LogoutDelivery, error)
+	// FinishLogout deletes a delivery held under d.LeaseID: delivered, or
+	// abandoned. ErrNotFound when it is gone or its lease was taken over.
+	FinishLogout(ctx context.Context, d LogoutDelivery) error
+	// RetryLogout records a failed attempt of a delivery held under
+	// d.LeaseID: Attempts one more, due again at next, the lease released,
+	// cause kept as LastError. ErrNotFound as for FinishLogout.
+	RetryLogout(ctx context.Context, d LogoutDelivery, next time.Time, cause string) error
 }
 
 // ReplayStore remembers identifiers that may be used once, across every
@@ -207,6 +233,10 @@ const (
 	// ReplayRequestObject: the jti of a request object (RFC 9101), per
 	// client, when it has one.
 	ReplayRequestObject = "request_object"
+	// ReplayJWTBearer: a JWT bearer grant's assertion (RFC 7523 §3 item
+	// 7), by a hash of its iss and jti, or of the whole assertion when it
+	// has no jti.
+	ReplayJWTBearer = "jwt_bearer"
 )
 
 // PushedRequestStore keeps the requests of Pushed Authorization Requests

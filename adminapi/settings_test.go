@@ -40,15 +40,17 @@ func TestClientSettings(t *testing.T) {
 	}
 
 	path := adminapi.PathClients + "/" + m.ClientID
+	// subject_type public: a pairwise client's sector_identifier_uri is
+	// fetched (TestPairwiseSubjects, jwksfetch's TestSectorChecker).
 	r := e.admin(http.MethodPatch, path, map[string]any{"tls_client_auth_san_dns": nil, "tls_client_auth_subject_dn": "CN=mtls,O=Example",
-		"dpop_bound_access_tokens": true, "subject_type": "pairwise", "sector_identifier_uri": "https://mtls.example/sector.json",
+		"dpop_bound_access_tokens": true, "subject_type": "public", "sector_identifier_uri": "https://mtls.example/sector.json",
 		"backchannel_logout_uri": "https://mtls.example/logout", "backchannel_logout_session_required": true,
 		"require_pushed_authorization_requests": true, "require_signed_request_object": true, "jwks_uri": "https://mtls.example/jwks"})
 	want(t, r, http.StatusOK)
 	var got clientmeta.Metadata
 	r.json(t, &got)
 	if got.TLSClientAuthSANDNS != "" || got.TLSClientAuthSubjectDN != "CN=mtls,O=Example" || !got.DPoPBoundAccessTokens ||
-		got.SubjectType != "pairwise" || got.SectorIdentifierURI != "https://mtls.example/sector.json" ||
+		got.SubjectType != "public" || got.SectorIdentifierURI != "https://mtls.example/sector.json" ||
 		got.BackchannelLogoutURI != "https://mtls.example/logout" || !got.BackchannelLogoutSessionRequired ||
 		!got.RequirePushedAuthorizationRequests || !got.RequireSignedRequestObject || got.JWKSURI != "https://mtls.example/jwks" {
 		t.Fatalf("patched %+v", got)

@@ -61,6 +61,8 @@ func serverEnv(database, addr, adminAddr string) ([]string, error) {
 		"TOKENMINT_LOG_LEVEL=warn",
 		"TOKENMINT_BENCH_FLOOR=1",
 		"TOKENMINT_PPROF=1",
+		// The jwt-bearer scenario's issuer listens on a loopback address.
+		"TOKENMINT_ALLOW_PRIVATE_FETCH=1",
 	), nil
 }
 

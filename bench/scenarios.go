@@ -44,6 +44,10 @@ var scenarios = []scenario{
 	{name: "introspect-jwt", what: "RFC 7662 introspection of 256 ES256 JWTs, by their client", sources: introspectSources(func(f *fixture) clientCreds { return f.es256 })},
 	{name: scenarioRefresh, what: "refresh_token rotation: each request uses the token the previous answer on its connection returned", sources: refreshSources},
 	{name: scenarioAuthCode, what: "authorization_code exchange with PKCE S256, codes minted through /oauth2/authorize beforehand", sources: authCodeSources, singleUse: true},
+	{name: scenarioJWTBearer, what: "jwt-bearer grant (RFC 7523 §2.1) of a public client: a pre-signed ES256 workload JWT per request from an external issuer (keys cached), its jti spent, JWT access token signed ES256",
+		sources: jwtBearerSources, singleUse: true},
+	{name: scenarioTokenExchange, what: "token exchange (RFC 8693) of 256 ES256 subject JWTs meant for the service, for an audience of its policy, JWT access token signed ES256",
+		sources: tokenExchangeSources},
 }
 
 func allScenarioNames() []string {

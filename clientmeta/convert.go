@@ -79,6 +79,9 @@ func (f *Fields) Spec(opts CreateOptions) (registry.ClientSpec, error) {
 	spec.Resources = slices.Clone(deref(f.Resources))
 	spec.IntrospectionAlg = deref(f.IntrospectionSignedResponseAlg)
 	f.setSpecSettings(&spec)
+	if err := f.setSpecFederation(&spec); err != nil {
+		return spec, err
+	}
 	spec.Profile = deref(f.Profile)
 	if err := checkProfile(spec.Profile, spec.AllowNoPKCE, opts.Profiles); err != nil {
 		return spec, err
@@ -159,6 +162,9 @@ func (f *Fields) Apply(c *tokenmint.Client, profiles registry.Profiles) error {
 	}
 	setIf(&c.IntrospectionAlg, f.IntrospectionSignedResponseAlg)
 	f.applySettings(c)
+	if err := f.applyFederation(c); err != nil {
+		return err
+	}
 	if f.Profile != nil {
 		if err := checkProfile(*f.Profile, c.AllowNoPKCE, profiles); err != nil {
 			return err

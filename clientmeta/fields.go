@@ -69,6 +69,11 @@ type Fields struct {
 	// HasAPIKey true on creation generates an API key; false in an
 	// update removes the client's (POST .../api-key makes a new one).
 	HasAPIKey *bool `json:"has_api_key,omitempty"`
+	// Token exchange (RFC 8693) and the JWT bearer grant (RFC 7523
+	// §2.1), tokenmint's own names (federation.go).
+	TokenExchangeSubjectIssuers *[]string         `json:"token_exchange_subject_issuers,omitempty"`
+	TokenExchangeAudiences      *[]string         `json:"token_exchange_audiences,omitempty"`
+	JWTBearerTrusts             *[]JWTBearerTrust `json:"jwt_bearer_trusts,omitempty"`
 }
 
 // Member names that are not writable.

@@ -94,6 +94,11 @@ type Metadata struct {
 	BackchannelLogoutSessionRequired      bool   `json:"backchannel_logout_session_required"`
 	RequirePushedAuthorizationRequests    bool   `json:"require_pushed_authorization_requests"`
 	RequireSignedRequestObject            bool   `json:"require_signed_request_object"`
+	// Token exchange (RFC 8693) and the JWT bearer grant (RFC 7523
+	// §2.1): lists always given, empty when none (federation.go).
+	TokenExchangeSubjectIssuers []string         `json:"token_exchange_subject_issuers"`
+	TokenExchangeAudiences      []string         `json:"token_exchange_audiences"`
+	JWTBearerTrusts             []JWTBearerTrust `json:"jwt_bearer_trusts"`
 }
 
 // FromClient is the metadata of c, with the credentials in creds (just
@@ -130,6 +135,7 @@ func FromClient(c *tokenmint.Client, creds registry.Credentials, now time.Time) 
 	}
 	m.Resources, m.IntrospectionSignedResponseAlg = nonNil(c.Resources), c.IntrospectionAlg
 	m.setSettings(c)
+	m.setFederation(c)
 	if m.Claims == nil {
 		m.Claims = map[string]string{}
 	}
@@ -199,6 +205,7 @@ func (m *Metadata) Fields() Fields {
 	f.BackchannelLogoutSessionRequired = ptr(m.BackchannelLogoutSessionRequired)
 	f.RequirePushedAuthorizationRequests = ptr(m.RequirePushedAuthorizationRequests)
 	f.RequireSignedRequestObject = ptr(m.RequireSignedRequestObject)
+	m.setFederationFields(&f)
 	return f
 }
 

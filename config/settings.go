@@ -69,7 +69,7 @@ func settings(c *Config) []setting {
 		{key: "tls_client_ca", ptr: &c.TLSClientCA, help: "PEM `FILE` of the CAs that tls_client_auth client certificates chain to"},
 		{key: "tls_client_cert_header", ptr: &c.TLSClientCertHeader, help: "header `NAME` in which a TLS-terminating proxy of --trusted-proxies forwards the client certificate (RFC 9440 Client-Cert, URL-encoded PEM, or X-Forwarded-Client-Cert)"},
 		{key: "mtls_base_url", ptr: &c.MTLSBaseURL, help: "base `URL` of a separate host that asks for client certificates, for mtls_endpoint_aliases (default: the issuer)"},
-		{key: "allow_private_fetch", ptr: &c.AllowPrivateFetch, help: "INSECURE, for tests and local work: fetch client jwks_uri from loopback and private addresses, and over plain http"},
+		{key: "allow_private_fetch", ptr: &c.AllowPrivateFetch, help: "INSECURE, for tests and local work: fetch client jwks_uri and sector_identifier_uri, and post back-channel logout tokens, to loopback and private addresses, and over plain http"},
 		{key: "argon2_memory", ptr: &c.Argon2Memory, help: "argon2id memory per password hash in `KIB`"},
 		{key: "argon2_iterations", ptr: &c.Argon2Iterations, help: "argon2id passes `N`"},
 		{key: "argon2_parallelism", ptr: &c.Argon2Parallelism, help: "argon2id lanes `N`"},

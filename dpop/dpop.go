@@ -124,6 +124,11 @@ type Request struct {
 	// URL is the request's target URI as the server is known to its
 	// clients (scheme, host, path); its query and fragment are ignored.
 	URL string
+	// AliasURL, when set, is another URL the same endpoint is served at
+	// (its mutual-TLS alias, RFC 8705 §5): a proof may name either. Like
+	// URL it must come from the server's configuration, never from the
+	// request.
+	AliasURL string
 	// AccessToken is the token presented with the proof at a resource
 	// (§7.1): the proof's "ath" must be its hash. Empty at a token
 	// endpoint, where "ath" is not checked.
@@ -158,6 +163,22 @@ type claims struct {
 // Cause is the failure (callers may prefer to answer it as a server
 // error: errors.Is(err, ErrReplayed) tells a replay apart).
 func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
+	p, err := v.Check(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.Spend(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Check is Verify without spending the proof's jti: it writes nothing,
+// so a caller can verify what costs no write (the proof, then the access
+// token it comes with and that the token is bound to the proof's key)
+// before Spend records the jti (§11.1). A proof is accepted only once
+// Spend succeeds.
+func (v *Verifier) Check(req Request) (*Proof, error) {
 	if len(req.Proofs) != 1 {
 		return nil, invalid("a request carries exactly one DPoP header")
 	}
@@ -172,10 +193,13 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 	if err := v.checkNonce(c.Nonce, now); err != nil {
 		return nil, err
 	}
-	if err := v.spend(ctx, p, now); err != nil {
-		return nil, err
-	}
 	return p, nil
+}
+
+// Spend records the jti of a proof Check accepted, refusing one already
+// spent (§11.1), with the errors Verify returns.
+func (v *Verifier) Spend(ctx context.Context, p *Proof) error {
+	return v.spend(ctx, p, v.now())
 }
 
 // parse verifies the JWS of a proof with the key of its jwk header and
@@ -244,7 +268,7 @@ func (v *Verifier) checkClaims(p *Proof, c *claims, req Request, now time.Time) 
 		return invalid("the DPoP proof's jti is too long")
 	case c.HTM != req.Method:
 		return invalid("the DPoP proof's htm is not this request's method")
-	case !SameURL(c.HTU, req.URL):
+	case !SameURL(c.HTU, req.URL) && (req.AliasURL == "" || !SameURL(c.HTU, req.AliasURL)):
 		return invalid("the DPoP proof's htu is not this request's URL")
 	}
 	iat, ok := numericDate(c.IAT)

@@ -258,3 +258,47 @@ func TestMemoryReplayCacheBounded(t *testing.T) {
 		t.Fatalf("replay: %v", err)
 	}
 }
+
+// TestVerifyAliasURL: a proof may name the request's URL or its alias
+// (an mTLS alias, RFC 8705 §5), nothing else.
+func TestVerifyAliasURL(t *testing.T) {
+	now := time.Now()
+	k := dpoptest.NewKey()
+	const alias = "https://mtls.as.example.com/oauth2/token"
+	for htu, ok := range map[string]bool{tokenURL: true, alias: true, "https://evil.example.com/oauth2/token": false, "": false} {
+		v := newVerifier(now, false)
+		_, err := v.Verify(context.Background(), dpop.Request{
+			Proofs: []string{k.Proof("POST", htu, dpoptest.Options{IssuedAt: now})},
+			Method: "POST", URL: tokenURL, AliasURL: alias})
+		if (err == nil) != ok {
+			t.Errorf("htu %q: err %v, want accepted %v", htu, err, ok)
+		}
+	}
+}
+
+// TestCheckSpendsNothing: Check accepts a proof without spending its jti;
+// Spend spends it once.
+func TestCheckSpendsNothing(t *testing.T) {
+	now := time.Now()
+	k := dpoptest.NewKey()
+	v := newVerifier(now, false)
+	req := dpop.Request{Proofs: []string{k.Proof("POST", tokenURL, dpoptest.Options{IssuedAt: now})}, Method: "POST", URL: tokenURL}
+	for range 2 {
+		if _, err := v.Check(req); err != nil {
+			t.Fatalf("Check: %v", err)
+		}
+	}
+	p, err := v.Check(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Spend(context.Background(), p); err != nil {
+		t.Fatalf("first Spend: %v", err)
+	}
+	if err := v.Spend(context.Background(), p); !errors.Is(err, dpop.ErrReplayed) {
+		t.Fatalf("second Spend: %v, want a replay", err)
+	}
+	if _, err := v.Verify(context.Background(), req); !errors.Is(err, dpop.ErrReplayed) {
+		t.Fatalf("Verify after Spend: %v, want a replay", err)
+	}
+}

@@ -13,6 +13,14 @@ import (
 // identifiers: when full, it first drops the expired ones, then refuses
 // new proofs until some expire, rather than forget one that could be
 // replayed.
+//
+// So one holder of a DPoP-bound token can fill it (max fresh proofs
+// within the proof lifetime) and have every other client's proofs
+// refused until they expire: a denial of service. It sees only hashed
+// identifiers, not the key a proof is by, so it cannot cap each key's
+// share. Size max for the traffic expected, rate-limit per client in
+// front of it, and in production use a ReplayCache on a shared store
+// (Redis, a database) sized for it.
 type MemoryReplayCache struct {
 	mu   sync.Mutex
 	max  int

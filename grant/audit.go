@@ -38,11 +38,21 @@ func (e *Engine) auditIssued(ctx context.Context, req *TokenRequest, resp *Token
 	setIf(d, "jti", resp.jti)
 	setIf(d, "family", resp.family)
 	setIf(d, "dialect", req.Dialect)
+	for k, v := range resp.audit { // verified identifiers: bounded, not cut to truncate's 64
+		if len(v) > maxAuditDetail {
+			v = v[:maxAuditDetail] + "…"
+		}
+		setIf(d, k, v)
+	}
 	e.record(ctx, tokenmint.AuditEvent{
 		Type: tokenmint.AuditTokenIssued, ActorType: tokenmint.ActorClient, Actor: resp.ClientID,
 		ClientID: resp.ClientID, UserID: resp.userID, IP: req.ClientIP, Details: d,
 	})
 }
+
+// maxAuditDetail bounds a detail of a federated token's audit event (an
+// external issuer and subject).
+const maxAuditDetail = 512
 
 // auditRefused records a refused token request: the OAuth error code as
 // the check that refused it and its description as the reason. The

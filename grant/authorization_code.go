@@ -35,6 +35,7 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 		}
 		f := e.family(c, code.FamilyID, code.Subject, code.Scopes, code.Resources, code.AuthTime)
 		f.SessionID = code.SessionID
+		f.ACR, f.AMR, f.Claims = code.ACR, code.AMR, code.Claims
 		f.Confirmation = familyConfirmation(c, req.cnf())
 		u = e.newUserIssue(c, f, code.Scopes, audience, code.Nonce, req.cnf())
 		return u.issuance(), nil

@@ -31,6 +31,13 @@ type AuthorizeRequest struct {
 	// DPoPJKT is the dpop_jkt parameter (RFC 9449 §10): the thumbprint of
 	// the DPoP key the code is bound to, "" for none.
 	DPoPJKT string
+	// LoginHint, ACRValues, UILocales and Claims are the OIDC Core
+	// §3.1.2.1 and §5.5 parameters login_hint, acr_values, ui_locales and
+	// claims, as given.
+	LoginHint string
+	ACRValues string
+	UILocales string
+	Claims    string
 	// Dialect names the dialect serving the request, "" at the standard
 	// endpoint. A dialect serves only clients created with its profile
 	// (tokenmint.Client.Profile), so that a platform's legacy flows are a
@@ -79,6 +86,17 @@ type Authorization struct {
 	// DPoPJKT binds the code to a DPoP key (RFC 9449 §10): its exchange
 	// needs a proof by that key.
 	DPoPJKT string
+	// LoginHint is the request's login_hint when usable as a username to
+	// prefill (OIDC Core §3.1.2.1: a hint, never trusted beyond that);
+	// "" otherwise.
+	LoginHint string
+	// UILocale is the first of the request's ui_locales the pages are
+	// written in ("" when none is): the lang of the login page.
+	UILocale string
+	// Claims is the request's claims parameter (OIDC Core §5.5), nil
+	// for none; ACR the acr its ID tokens will report (chooseACR).
+	Claims *ClaimsRequest
+	ACR    string
 }
 
 // ValidateAuthorize checks an authorization request in the order RFC 6749
@@ -249,9 +267,21 @@ func (e *Engine) issueCode(ctx context.Context, a *Authorization, sess tokenmint
 		ExpiresAt:           now.Add(e.cfg.CodeTTL),
 		SessionID:           sess.ID,
 		DPoPJKT:             a.DPoPJKT,
+		ACR:                 a.ACR,
+		AMR:                 sessionAMR(sess),
+		Claims:              a.Claims.Encode(),
 	}
 	if err := e.cfg.Store.CreateAuthCode(ctx, code); err != nil {
 		return "", storeError("store authorization code", err)
 	}
 	return raw, nil
+}
+
+// sessionAMR is how the user of sess signed in (RFC 8176): as the session
+// recorded it, else a password, the one way tokenmint signs people in.
+func sessionAMR(sess tokenmint.LoginSession) []string {
+	if len(sess.AMR) > 0 {
+		return sess.AMR
+	}
+	return []string{AMRPassword}
 }

@@ -33,6 +33,12 @@ type fakeKeySource struct {
 	err       error
 }
 
+// IssuerKeys answers the sets of trusted issuers, by issuer, as
+// ClientKeys does by URI.
+func (k *fakeKeySource) IssuerKeys(ctx context.Context, issuer string, refresh bool) (*jose.JSONWebKeySet, error) {
+	return k.ClientKeys(ctx, issuer, refresh)
+}
+
 func (k *fakeKeySource) ClientKeys(_ context.Context, uri string, refresh bool) (*jose.JSONWebKeySet, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()

@@ -3,6 +3,7 @@ package grant
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"time"
@@ -19,6 +20,9 @@ type DPoPProof struct {
 	Proofs []string // every value of the DPoP header; exactly one is accepted
 	Method string
 	URL    string
+	// AliasURL is the endpoint's mutual-TLS alias (RFC 8705 §5), "" when
+	// it has none: a proof may name it instead of URL.
+	AliasURL string
 }
 
 // Present reports whether the request carried a DPoP header.
@@ -61,21 +65,50 @@ func (e *Engine) DPoPAlgs() []string { return dpop.Algs }
 // invalid_dpop_proof or use_dpop_nonce (status 400: a resource answers
 // 401 instead, §7.1); a store failure is returned as is.
 func (e *Engine) VerifyDPoP(ctx context.Context, p DPoPProof, accessToken string) (*dpop.Proof, error) {
-	proof, err := e.dpop.Verify(ctx, dpop.Request{Proofs: p.Proofs, Method: p.Method, URL: p.URL, AccessToken: accessToken})
-	if err == nil {
-		return proof, nil
+	proof, err := e.dpop.Verify(ctx, p.request(accessToken))
+	if err != nil {
+		return nil, e.dpopError(err)
 	}
+	return proof, nil
+}
+
+// checkDPoP is VerifyDPoP without spending the proof's jti (no store
+// write): spendDPoP does, once what else the request needs is checked.
+func (e *Engine) checkDPoP(p DPoPProof, accessToken string) (*dpop.Proof, error) {
+	proof, err := e.dpop.Check(p.request(accessToken))
+	if err != nil {
+		return nil, e.dpopError(err)
+	}
+	return proof, nil
+}
+
+// spendDPoP spends the jti of a proof checkDPoP accepted (RFC 9449 §11.1).
+func (e *Engine) spendDPoP(ctx context.Context, proof *dpop.Proof) error {
+	if err := e.dpop.Spend(ctx, proof); err != nil {
+		return e.dpopError(err)
+	}
+	return nil
+}
+
+func (p DPoPProof) request(accessToken string) dpop.Request {
+	return dpop.Request{Proofs: p.Proofs, Method: p.Method, URL: p.URL, AliasURL: p.AliasURL, AccessToken: accessToken}
+}
+
+// dpopError turns a verifier's error into the engine's: a refusal into an
+// *oauth.Error (counted by Config.DPoPRefused), a store failure into a
+// server error.
+func (e *Engine) dpopError(err error) error {
 	var de *dpop.Error
 	if !errors.As(err, &de) {
-		return nil, err
+		return err
 	}
 	if de.Cause != nil && !errors.Is(de.Cause, dpop.ErrReplayed) {
-		return nil, storeError("spend dpop proof jti", de.Cause)
+		return storeError("spend dpop proof jti", de.Cause)
 	}
 	if e.cfg.DPoPRefused != nil {
 		e.cfg.DPoPRefused(de.Code)
 	}
-	return nil, &oauth.Error{Code: de.Code, Description: de.Description}
+	return &oauth.Error{Code: de.Code, Description: de.Description}
 }
 
 // tokenProof verifies the DPoP proof of a token request, if any, and
@@ -175,6 +208,12 @@ func (e *Engine) ValidatePresentation(ctx context.Context, p Presentation) (*Int
 	return info, nil
 }
 
+// validatePresentation checks, with the DPoP scheme, what costs no
+// store write first (the token, active and DPoP-bound; the proof; that
+// the proof's key is the token's) and spends the proof's jti last, so
+// that an unauthenticated request cannot make the server write (RFC 9449
+// §11.1 asks that a jti be used once, not that a refused request spend
+// it).
 func (e *Engine) validatePresentation(ctx context.Context, p Presentation) (*Introspection, error) {
 	if !p.DPoP {
 		// A proof beside the Bearer scheme proves nothing: a bound
@@ -183,13 +222,6 @@ func (e *Engine) validatePresentation(ctx context.Context, p Presentation) (*Int
 	}
 	if p.Token == "" {
 		return nil, &oauth.Error{Code: oauth.InvalidToken, Status: 401, Description: "an access token is required"}
-	}
-	proof, err := e.VerifyDPoP(ctx, p.Proof, p.Token)
-	if err != nil {
-		if oe, ok := oauth.As(err); ok {
-			oe.Status = 401
-		}
-		return nil, err
 	}
 	info, err := e.inspectAccess(ctx, p.Token)
 	if err != nil {
@@ -201,10 +233,26 @@ func (e *Engine) validatePresentation(ctx context.Context, p Presentation) (*Int
 	if info.Confirmation.JKT == "" {
 		return nil, &oauth.Error{Code: oauth.InvalidToken, Status: 401, Description: "the access token is not DPoP-bound: present it with the Bearer scheme"}
 	}
-	if info.Confirmation.JKT != proof.JKT {
+	proof, err := e.checkDPoP(p.Proof, p.Token)
+	if err != nil {
+		return nil, resourceStatus(err)
+	}
+	if subtle.ConstantTimeCompare([]byte(info.Confirmation.JKT), []byte(proof.JKT)) != 1 {
 		return nil, &oauth.Error{Code: oauth.InvalidToken, Status: 401, Description: "the DPoP proof's key is not the one the access token is bound to"}
 	}
+	if err := e.spendDPoP(ctx, proof); err != nil {
+		return nil, resourceStatus(err)
+	}
 	return info, nil
+}
+
+// resourceStatus gives a refused proof the status of a resource, 401
+// (RFC 9449 §7.1, §9), rather than the token endpoint's 400.
+func resourceStatus(err error) error {
+	if oe, ok := oauth.As(err); ok {
+		oe.Status = 401
+	}
+	return err
 }
 
 // checkDPoPJKT validates a dpop_jkt parameter (RFC 9449 §10): a

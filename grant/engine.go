@@ -55,6 +55,9 @@ type Config struct {
 	// ClientKeys fetches the JWK Sets of private_key_jwt clients that
 	// registered a jwks_uri (package jwksfetch); nil refuses them.
 	ClientKeys KeySource
+	// IssuerKeys fetches the JWK Sets of the external issuers clients
+	// trust (JWT bearer grant, token exchange); nil refuses their JWTs.
+	IssuerKeys IssuerKeySource
 	// Sealer opens the sealed secrets of client_secret_jwt clients
 	// (token.PurposeSecretEncryption); nil refuses them.
 	Sealer *token.Sealer
@@ -104,6 +107,12 @@ type Config struct {
 	// server serves TLS, or a proxy forwards them): the mutual-TLS methods
 	// and certificate-bound tokens are served.
 	MutualTLS bool
+	// PairwiseKey keys pairwise subject identifiers (OIDC Core §8.1) and
+	// SessionIDKey the sid of ID and logout tokens: Keys.Stable of
+	// token.PurposePairwiseSubject and token.PurposeSessionID, which
+	// survive master key rotations. Nil: Tokens keys them (tests).
+	PairwiseKey  []byte
+	SessionIDKey []byte
 }
 
 // Engine runs the protocol. It is safe for concurrent use.
@@ -116,6 +125,8 @@ type Engine struct {
 	tracer  trace.Tracer // nil: tracing off
 	dpop    *dpop.Verifier
 	chains  chainCache // client certificates whose chain verified
+	// pairwise and sids key ClientSubject and SessionID.
+	pairwise, sids *token.Hasher
 }
 
 // New checks cfg and returns an Engine.
@@ -158,6 +169,7 @@ func New(cfg Config) (*Engine, error) {
 		e.tracer = cfg.Tracing.Tracer(tracerScope)
 	}
 	e.dpop = newDPoPVerifier(cfg, e.now)
+	e.pairwise, e.sids = hasherOr(cfg.PairwiseKey, cfg.Tokens), hasherOr(cfg.SessionIDKey, cfg.Tokens)
 	return e, nil
 }
 
@@ -184,6 +196,16 @@ type TokenRequest struct {
 	// §2), as given; Token validates them (ParseResources) before the
 	// grant runs.
 	Resources []string
+	// Assertion is the JWT of the JWT bearer grant (RFC 7523 §2.1).
+	Assertion string
+	// The parameters of token exchange (RFC 8693 §2.1); Audiences are
+	// its audience parameters, as given.
+	SubjectToken       string
+	SubjectTokenType   string
+	ActorToken         string
+	ActorTokenType     string
+	RequestedTokenType string
+	Audiences          []string
 	// ClientIP is the caller's address, for sign-in throttling and the
 	// audit events.
 	ClientIP string
@@ -229,6 +251,9 @@ type TokenResponse struct {
 	Scopes       []string
 	RefreshToken string
 	IDToken      string
+	// IssuedTokenType is the issued_token_type of a token exchange (RFC
+	// 8693 §2.2.1); "" for the other grants.
+	IssuedTokenType string
 	// Format of the access token, and the client it went to.
 	Format   string
 	ClientID string
@@ -236,6 +261,7 @@ type TokenResponse struct {
 	// For the audit event: the JWT's jti, the family and the user of a
 	// user grant.
 	jti, family, userID string
+	audit               map[string]string // further details: subject, issuer, actor
 }
 
 // Token runs a token request: it authenticates the client, checks the
@@ -343,6 +369,10 @@ func (e *Engine) grantFunc(grantType string) (grantRunner, bool) {
 		return e.password, true
 	case tokenmint.GrantDeviceCode:
 		return e.deviceCode, true
+	case tokenmint.GrantTokenExchange:
+		return e.tokenExchange, true
+	case tokenmint.GrantJWTBearer:
+		return e.jwtBearer, true
 	}
 	return nil, false
 }
@@ -361,4 +391,12 @@ func truncate(s string) string {
 		return s[:max] + "…"
 	}
 	return s
+}
+
+// hasherOr is a Hasher keyed with key, or def when key is empty.
+func hasherOr(key []byte, def *token.Hasher) *token.Hasher {
+	if len(key) == 0 {
+		return def
+	}
+	return token.NewHasher(key)
 }

@@ -114,7 +114,7 @@ func newFixtureWrapped(tb testing.TB, params password.Params, cached bool, wrap 
 	}
 	cfg := grant.Config{Issuer: "https://issuer.test", Store: engineStore, Clients: clients, Keys: keys, Secrets: secrets,
 		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Audit: f.audit, Now: f.clock,
-		Sealer: sealer, ClientKeys: f.keys}
+		Sealer: sealer, ClientKeys: f.keys, IssuerKeys: f.keys}
 	for _, c := range configure {
 		c(&cfg)
 	}

@@ -39,6 +39,11 @@ type Introspection struct {
 	// Extra holds the client's custom claims (issue: "plus the client's
 	// custom claims").
 	Extra map[string]any
+	// user is the user ID behind Subject when known without a lookup: a
+	// pairwise client's tokens show another sub (ClientSubject).
+	user string
+	// recordID is an opaque token's record ID; familyID its family's.
+	recordID, familyID string
 }
 
 var inactive = &Introspection{}
@@ -140,7 +145,7 @@ func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection,
 		Active:    true,
 		Scopes:    rec.Scopes,
 		ClientID:  rec.ClientID,
-		Subject:   rec.Subject,
+		Subject:   e.tokenSubject(&c, rec.FamilyID, rec.Subject),
 		Audience:  rec.Audience,
 		Issuer:    e.cfg.Issuer,
 		ExpiresAt: rec.EffectiveExpiry(),
@@ -148,8 +153,14 @@ func (e *Engine) inspectOpaque(ctx context.Context, raw string) (*Introspection,
 		NotBefore: rec.IssuedAt,
 		TokenType: tokenType(rec.Confirmation),
 		Extra:     customClaims(&c),
+		user:      rec.Subject,
+		recordID:  rec.ID,
+		familyID:  rec.FamilyID,
 
 		Confirmation: rec.Confirmation,
+	}
+	if act := decodeAct(rec.Act); act != nil {
+		info.Extra = withClaim(info.Extra, "act", act)
 	}
 	return info, nil
 }
@@ -174,6 +185,10 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 	if !live || err != nil || client.IssuedBeforeRevocation(jwtIssuedAt(c)) {
 		return inactive, err
 	}
+	user := c.Subject
+	if client.SubjectType == tokenmint.SubjectPairwise {
+		user = "" // the record names the user (localUser)
+	}
 	var cnf tokenmint.Confirmation
 	if c.Confirmation != nil {
 		cnf = tokenmint.Confirmation{JKT: c.Confirmation.JKT, X5TS256: c.Confirmation.X5TS256}
@@ -191,9 +206,21 @@ func (e *Engine) inspectJWT(ctx context.Context, raw string) (*Introspection, er
 		JTI:       c.ID,
 		TokenType: tokenType(cnf),
 		Extra:     c.Extra,
+		user:      user,
 
 		Confirmation: cnf,
 	}, nil
+}
+
+// withClaim returns m with k set to v, copying m (a client's claims may
+// be shared).
+func withClaim(m map[string]any, k string, v any) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for mk, mv := range m {
+		out[mk] = mv
+	}
+	out[k] = v
+	return out
 }
 
 // jwtIssuedAt is when a JWT was issued, to the microsecond when its jti
@@ -238,11 +265,16 @@ func (e *Engine) inspectRefresh(ctx context.Context, raw string) (*Introspection
 	if !rt.UsedAt.IsZero() || !now.Before(rt.ExpiresAt) {
 		return inactive, nil
 	}
+	c, live, err := e.liveClient(ctx, rt.ClientID)
+	if !live || err != nil {
+		return inactive, err
+	}
 	return &Introspection{
 		Active:    true,
 		Scopes:    rt.Scopes,
 		ClientID:  rt.ClientID,
-		Subject:   rt.Subject,
+		Subject:   e.tokenSubject(&c, rt.FamilyID, rt.Subject),
+		user:      rt.Subject,
 		Issuer:    e.cfg.Issuer,
 		ExpiresAt: rt.ExpiresAt,
 		IssuedAt:  rt.IssuedAt,

@@ -27,6 +27,13 @@ type accessGrant struct {
 	// x5t is the thumbprint of the client certificate the token is bound
 	// to (RFC 8705 §3); "" for none.
 	x5t string
+	// audience, when set, is the token's audience instead (token
+	// exchange: resources and audiences); act its act claim (RFC 8693
+	// §4.1) as JSON; notAfter, when set, bounds its expiry (the subject
+	// token's).
+	audience []string
+	act      string
+	notAfter time.Time
 }
 
 // issueAccess mints an access token of the client's format.
@@ -62,6 +69,7 @@ func (e *Engine) newAccess(c *tokenmint.Client, g accessGrant) (raw string, rec 
 		Subject:    g.subject,
 		Scopes:     g.scopes,
 		Audience:   e.audience(c, g.resources),
+		Act:        g.act,
 		FamilyID:   g.familyID,
 		IssuedAt:   now,
 		ExpiresAt:  now.Add(c.EffectiveAccessTTL()),
@@ -70,6 +78,12 @@ func (e *Engine) newAccess(c *tokenmint.Client, g accessGrant) (raw string, rec 
 	}
 	rec.Confirmation.JKT = g.jkt
 	rec.Confirmation.X5TS256 = g.x5t
+	if len(g.audience) > 0 {
+		rec.Audience = g.audience
+	}
+	if !g.notAfter.IsZero() && g.notAfter.Before(rec.ExpiresAt) {
+		rec.ExpiresAt = g.notAfter
+	}
 	if c.TokenFormat == tokenmint.FormatOpaque {
 		raw = token.GenerateTimed(token.PrefixAccessToken, now)
 		rec.ID = e.cfg.Tokens.ID(raw)
@@ -97,7 +111,7 @@ func (e *Engine) accessResponse(c *tokenmint.Client, raw string, rec *tokenmint.
 	resp := &TokenResponse{
 		AccessToken: raw,
 		TokenType:   tokenType(rec.Confirmation),
-		ExpiresIn:   c.EffectiveAccessTTL(),
+		ExpiresIn:   rec.ExpiresAt.Sub(rec.IssuedAt),
 		Scopes:      rec.Scopes,
 		Format:      rec.Format,
 		family:      rec.FamilyID,
@@ -119,7 +133,7 @@ var errJTIChanged = errors.New("shape changed the jti of an access token")
 func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, shape func(*JWT)) (string, error) {
 	claims := &token.Claims{
 		Issuer:    e.cfg.Issuer,
-		Subject:   rec.Subject,
+		Subject:   e.tokenSubject(c, rec.FamilyID, rec.Subject),
 		Audience:  rec.Audience,
 		ExpiresAt: rec.ExpiresAt,
 		IssuedAt:  rec.IssuedAt,
@@ -131,6 +145,12 @@ func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, 
 	}
 	if !rec.Confirmation.IsZero() {
 		claims.Confirmation = &token.Confirmation{JKT: rec.Confirmation.JKT, X5TS256: rec.Confirmation.X5TS256}
+	}
+	if rec.Act != "" {
+		if claims.Extra == nil {
+			claims.Extra = make(map[string]any, 1)
+		}
+		claims.Extra["act"] = decodeAct(rec.Act)
 	}
 	j := &JWT{Alg: e.alg(c), Claims: claims}
 	if shape != nil {

@@ -137,8 +137,10 @@ func (e *Engine) checkSignInParams(c *tokenmint.Client, req AuthorizeRequest, a 
 	if a.MaxAge, a.HasMaxAge, err = parseMaxAge(req.MaxAge); err != nil {
 		return err
 	}
-	a.HintSubject, err = e.hintSubject(c, req.IDTokenHint)
-	return err
+	if a.HintSubject, err = e.hintSubject(c, req.IDTokenHint); err != nil {
+		return err
+	}
+	return checkOIDCHints(req, a)
 }
 
 // hintSubject verifies an id_token_hint, an "ID Token previously issued

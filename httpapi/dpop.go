@@ -14,9 +14,25 @@ import (
 // DPoPProof reads the DPoP headers of r (RFC 9449 §4.1) for the engine:
 // every value, so that more than one is refused (§4.3 check 1), with the
 // method and the URL the proof must name: this server's issuer and path,
-// never what the Host header says.
+// or the path at MTLSBaseURL when mutual TLS advertises its aliases there
+// (RFC 8705 §5), never what the Host header says.
 func (a *API) DPoPProof(r *http.Request, path string) grant.DPoPProof {
-	return grant.DPoPProof{Proofs: r.Header.Values(dpop.Header), Method: r.Method, URL: a.cfg.Engine.Issuer() + path}
+	var alias string
+	if a.cfg.MutualTLS {
+		alias = a.cfg.MTLSBaseURL
+	}
+	return DPoPProofAt(r, a.cfg.Engine.Issuer(), alias, path)
+}
+
+// DPoPProofAt is DPoPProof for an endpoint served at issuer+path and,
+// when mtlsBaseURL is not "", at its mutual-TLS alias mtlsBaseURL+path.
+// Both come from the configuration.
+func DPoPProofAt(r *http.Request, issuer, mtlsBaseURL, path string) grant.DPoPProof {
+	p := grant.DPoPProof{Proofs: r.Header.Values(dpop.Header), Method: r.Method, URL: issuer + path}
+	if mtlsBaseURL != "" {
+		p.AliasURL = mtlsBaseURL + path
+	}
+	return p
 }
 
 // SetDPoPNonce hands a client that sent a DPoP proof the current nonce

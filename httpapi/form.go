@@ -39,16 +39,20 @@ func ParseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) (url.Valu
 		return nil, oauth.NewError(oauth.InvalidRequest, "malformed form body")
 	}
 	for k, v := range form {
-		if len(v) > 1 && k != ParamResource {
+		if len(v) > 1 && k != ParamResource && k != ParamAudience {
 			return nil, oauth.NewError(oauth.InvalidRequest, "parameter %q is repeated", truncate(k))
 		}
 	}
 	return form, nil
 }
 
-// ParamResource is the resource indicator parameter of RFC 8707 §2, the
-// one parameter a request may repeat.
-const ParamResource = "resource"
+// ParamResource is the resource indicator parameter of RFC 8707 §2, and
+// ParamAudience the audience parameter of token exchange (RFC 8693
+// §2.1): the parameters a request may repeat.
+const (
+	ParamResource = "resource"
+	ParamAudience = "audience"
+)
 
 // readForm decodes the body with url.ParseQuery and sets r.PostForm and
 // r.Form, as (*http.Request).ParseForm does for a POST without a query

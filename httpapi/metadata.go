@@ -42,8 +42,8 @@ func (a *API) metadata() map[string]any {
 		"scopes_supported":                                      []string{"openid", "profile", "email"},
 		"userinfo_endpoint":                                     iss + PathUserInfo,
 		"id_token_signing_alg_values_supported":                 []string{tokenmint.AlgRS256},
-		"subject_types_supported":                               []string{"public"},
-		"claims_supported":                                      []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "preferred_username", "email", "email_verified", "updated_at"},
+		"subject_types_supported":                               []string{tokenmint.SubjectPublic, tokenmint.SubjectPairwise}, // OIDC Core §8
+		"claims_supported":                                      grant.ClaimsSupported,
 		"access_token_signing_alg_values_supported":             a.cfg.Engine.Keys().Algs(),
 		// OpenID Connect Discovery §3: request_uri_parameter_supported
 		// defaults to true when omitted, so every one of these is said
@@ -51,12 +51,13 @@ func (a *API) metadata() map[string]any {
 		// taken by value (RFC 9101 §5.1); request_uri only names a
 		// pushed request (RFC 9126), never an object to fetch, so
 		// request_uri_parameter_supported stays false. The claims
-		// parameter is ignored.
+		// parameter (OIDC Core §5.5) is served for the standard claims
+		// of claims_supported.
 		"request_parameter_supported":                 true,
 		"request_object_signing_alg_values_supported": grant.RequestObjectAlgs,
 		"request_uri_parameter_supported":             false,
 		"require_request_uri_registration":            false,
-		"claims_parameter_supported":                  false,
+		"claims_parameter_supported":                  true,
 		// RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint
 		// (and UserInfo), signed with these algorithms.
 		"dpop_signing_alg_values_supported": a.cfg.Engine.DPoPAlgs(),
@@ -71,6 +72,14 @@ func (a *API) metadata() map[string]any {
 		// come through it (serve --require-pushed-authorization-requests).
 		m["pushed_authorization_request_endpoint"] = iss + PathPAR
 		m["require_pushed_authorization_requests"] = a.cfg.Engine.RequirePushedRequests()
+		// OIDC Discovery §3: the acr values tokenmint states, the
+		// languages of its pages (ui_locales).
+		m["acr_values_supported"] = grant.ACRValuesSupported
+		m["ui_locales_supported"] = grant.UILocalesSupported
+		// OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens to
+		// clients' backchannel_logout_uri, with sid (also in ID tokens).
+		m["backchannel_logout_supported"] = true
+		m["backchannel_logout_session_supported"] = true
 	}
 	// RFC 8628 §4: the device authorization endpoint, always served
 	// (its grant type is in grant_types_supported).

@@ -16,17 +16,21 @@ type TokenBody struct {
 	Scope        string `json:"scope,omitempty"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 	IDToken      string `json:"id_token,omitempty"`
+	// IssuedTokenType is the issued_token_type of a token exchange (RFC
+	// 8693 §2.2.1).
+	IssuedTokenType string `json:"issued_token_type,omitempty"`
 }
 
 // NewTokenBody encodes a core response in the standard units (seconds).
 func NewTokenBody(t *grant.TokenResponse) TokenBody {
 	return TokenBody{
-		AccessToken:  t.AccessToken,
-		TokenType:    t.TokenType,
-		ExpiresIn:    int64(t.ExpiresIn.Seconds()),
-		Scope:        oauth.JoinScope(t.Scopes),
-		RefreshToken: t.RefreshToken,
-		IDToken:      t.IDToken,
+		AccessToken:     t.AccessToken,
+		TokenType:       t.TokenType,
+		ExpiresIn:       int64(t.ExpiresIn.Seconds()),
+		Scope:           oauth.JoinScope(t.Scopes),
+		RefreshToken:    t.RefreshToken,
+		IDToken:         t.IDToken,
+		IssuedTokenType: t.IssuedTokenType,
 	}
 }
 
@@ -60,16 +64,23 @@ func TokenRequestFromForm(r *http.Request, form url.Values) (grant.TokenRequest,
 		return grant.TokenRequest{}, err
 	}
 	return grant.TokenRequest{
-		GrantType:    form.Get("grant_type"),
-		Client:       cred,
-		Scope:        form.Get("scope"),
-		Code:         form.Get("code"),
-		RedirectURI:  form.Get("redirect_uri"),
-		CodeVerifier: form.Get("code_verifier"),
-		RefreshToken: form.Get("refresh_token"),
-		Username:     form.Get("username"),
-		Password:     form.Get("password"),
-		DeviceCode:   form.Get("device_code"),
-		Resources:    form[ParamResource],
+		GrantType:          form.Get("grant_type"),
+		Client:             cred,
+		Scope:              form.Get("scope"),
+		Code:               form.Get("code"),
+		RedirectURI:        form.Get("redirect_uri"),
+		CodeVerifier:       form.Get("code_verifier"),
+		RefreshToken:       form.Get("refresh_token"),
+		Username:           form.Get("username"),
+		Password:           form.Get("password"),
+		DeviceCode:         form.Get("device_code"),
+		Resources:          form[ParamResource],
+		Assertion:          form.Get("assertion"),
+		SubjectToken:       form.Get("subject_token"),
+		SubjectTokenType:   form.Get("subject_token_type"),
+		ActorToken:         form.Get("actor_token"),
+		ActorTokenType:     form.Get("actor_token_type"),
+		RequestedTokenType: form.Get("requested_token_type"),
+		Audiences:          form[ParamAudience],
 	}, nil
 }

@@ -1,6 +1,10 @@
 // Package jwksfetch fetches the JWK Sets that private_key_jwt clients
 // publish at their jwks_uri (RFC 7591 §2), for the protocol core
-// (grant.KeySource), which may not touch the network itself.
+// (grant.KeySource), which may not touch the network itself; and those
+// of the external issuers clients trust for workload identity
+// (grant.IssuerKeySource, issuer.go): the jwks_uri of the issuer's OpenID
+// discovery document, which must name that issuer (OIDC Discovery §4.3),
+// the document cached and fetched under the same rules.
 //
 // A client chooses its jwks_uri, so every fetch is a request the server
 // makes on a stranger's behalf, and is bounded accordingly:

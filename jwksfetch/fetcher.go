@@ -76,8 +76,9 @@ type Fetcher struct {
 	client *http.Client
 	log    *slog.Logger
 
-	mu      sync.Mutex
-	entries map[string]*entry
+	mu        sync.Mutex
+	entries   map[string]*entry
+	discovery map[string]*discoveryEntry // by issuer (issuer.go)
 }
 
 // entry is the cache of one URI.
@@ -115,7 +116,7 @@ func New(opts Options) *Fetcher {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	f := &Fetcher{opts: opts, log: opts.Logger, entries: map[string]*entry{}}
+	f := &Fetcher{opts: opts, log: opts.Logger, entries: map[string]*entry{}, discovery: map[string]*discoveryEntry{}}
 	f.client = f.newClient()
 	return f
 }
@@ -251,13 +252,27 @@ func (f *Fetcher) entry(uri string) *entry {
 // fetch GETs uri and parses the JWK Set it answers, with how long to
 // keep it.
 func (f *Fetcher) fetch(ctx context.Context, uri string) (*jose.JSONWebKeySet, time.Duration, error) {
+	body, ttl, err := f.get(ctx, uri, "application/jwk-set+json, application/json")
+	if err != nil {
+		return nil, 0, err
+	}
+	set, err := token.ParseClientJWKS(body, false)
+	if err != nil {
+		return nil, 0, fmt.Errorf("jwksfetch: %s: %w", redact(uri), err)
+	}
+	return set, ttl, nil
+}
+
+// get GETs uri and returns its body, of at most MaxBytes, with how long
+// to keep what it says.
+func (f *Fetcher) get(ctx context.Context, uri, accept string) ([]byte, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
 	if err != nil {
 		return nil, 0, fmt.Errorf("jwksfetch: %w", err)
 	}
-	req.Header.Set("Accept", "application/jwk-set+json, application/json")
+	req.Header.Set("Accept", accept)
 	resp, err := f.client.Do(req)
 	if err != nil {
 		// The response-header timeout, the client's and the context's are
@@ -279,11 +294,7 @@ func (f *Fetcher) fetch(ctx context.Context, uri string) (*jose.JSONWebKeySet, t
 	if int64(len(body)) > f.opts.MaxBytes {
 		return nil, 0, fmt.Errorf("jwksfetch: %s answered more than %d bytes", redact(uri), f.opts.MaxBytes)
 	}
-	set, err := token.ParseClientJWKS(body, false)
-	if err != nil {
-		return nil, 0, fmt.Errorf("jwksfetch: %s: %w", redact(uri), err)
-	}
-	return set, f.ttl(resp.Header, f.opts.Now()), nil
+	return body, f.ttl(resp.Header, f.opts.Now()), nil
 }
 
 // ttl is how long to cache an answer with header h (RFC 9111 §5.2.2,
@@ -346,3 +357,12 @@ func redact(uri string) string {
 	}
 	return uri
 }
+
+// NewHTTPClient returns an HTTP client with the address policy of
+// fetches (no loopback, private or reserved address unless
+// opts.AllowPrivate; checked on every dialed address, redirects
+// included), opts.Timeout (DefaultTimeout) on the whole exchange, TLS 1.2
+// or later and no proxy: for the other requests the server makes to
+// addresses clients registered (back-channel logout, sector identifier
+// URIs). Callers bound what they read of a response.
+func NewHTTPClient(opts Options) *http.Client { return New(opts).client }

@@ -82,7 +82,7 @@ func (p *Pages) Authorize(w http.ResponseWriter, r *http.Request, req grant.Auth
 		// OIDC Core §3.1.2.1, §3.1.2.6: no UI may be shown.
 		p.redirectError(w, r, a, oauth.NewError(oauth.LoginRequired, "%s", why))
 	default:
-		p.showLogin(w, r, a, req, http.StatusOK, p.hintUsername(r.Context(), a), "")
+		p.showLogin(w, r, a, req, http.StatusOK, p.prefill(r.Context(), a), "")
 	}
 }
 
@@ -98,7 +98,7 @@ func (p *Pages) signInNeeded(a *grant.Authorization, sess tokenmint.LoginSession
 		return "prompt=login asks the user to sign in again"
 	case a.MaxAgeExceeded(sess.AuthTime, p.now()):
 		return "the user signed in longer ago than max_age allows"
-	case hintMismatch(a, sess.UserID):
+	case p.hintMismatch(a, sess.UserID):
 		return "the signed-in user is not the one id_token_hint names"
 	}
 	return ""
@@ -109,14 +109,27 @@ func (p *Pages) signInNeeded(a *grant.Authorization, sess tokenmint.LoginSession
 // logged in by the request, then the Authorization Server returns a
 // positive response; otherwise, it SHOULD return an error, such as
 // login_required" (OIDC Core §3.1.2.1).
-func hintMismatch(a *grant.Authorization, userID string) bool {
-	return a.HintSubject != "" && a.HintSubject != userID
+// The hint's sub is the client's view of the user (pairwise or not).
+func (p *Pages) hintMismatch(a *grant.Authorization, userID string) bool {
+	return a.HintSubject != "" && a.HintSubject != p.cfg.Engine.ClientSubject(a.Client, userID)
+}
+
+// prefill is the username to fill in on the login page: that of the user
+// a's id_token_hint names, else the request's login_hint (OIDC Core
+// §3.1.2.1), which is only ever a prefill: the person signs in as whoever
+// they can.
+func (p *Pages) prefill(ctx context.Context, a *grant.Authorization) string {
+	if u := p.hintUsername(ctx, a); u != "" {
+		return u
+	}
+	return a.LoginHint
 }
 
 // hintUsername is the username of the user a's id_token_hint names, to
-// fill in on the login page; "" without a hint or when the lookup fails.
+// fill in on the login page; "" without a hint, for a pairwise client's
+// hint (its sub names no user) or when the lookup fails.
 func (p *Pages) hintUsername(ctx context.Context, a *grant.Authorization) string {
-	if a.HintSubject == "" {
+	if a.HintSubject == "" || a.Client.SubjectType == tokenmint.SubjectPairwise {
 		return ""
 	}
 	u, err := p.cfg.Store.GetUser(ctx, a.HintSubject)

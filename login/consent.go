@@ -98,7 +98,7 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) {
 	case !live:
 		p.showLogin(w, r, a, req, http.StatusOK, p.hintUsername(r.Context(), a), msgExpired)
 		return
-	case hintMismatch(a, sess.UserID):
+	case p.hintMismatch(a, sess.UserID):
 		// Another user signed in in this browser since the page was shown.
 		p.redirectError(w, r, a, oauth.NewError(oauth.LoginRequired, "the signed-in user is not the one id_token_hint names"))
 		return

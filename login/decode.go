@@ -38,6 +38,10 @@ var authorizeParams = []struct {
 	{"max_age", func(r *grant.AuthorizeRequest) *string { return &r.MaxAge }},
 	{"id_token_hint", func(r *grant.AuthorizeRequest) *string { return &r.IDTokenHint }},
 	{"dpop_jkt", func(r *grant.AuthorizeRequest) *string { return &r.DPoPJKT }}, // RFC 9449 §10
+	{"login_hint", func(r *grant.AuthorizeRequest) *string { return &r.LoginHint }},
+	{"acr_values", func(r *grant.AuthorizeRequest) *string { return &r.ACRValues }},
+	{"ui_locales", func(r *grant.AuthorizeRequest) *string { return &r.UILocales }},
+	{"claims", func(r *grant.AuthorizeRequest) *string { return &r.Claims }}, // OIDC Core §5.5
 }
 
 // paramResource is the resource indicator of RFC 8707 §2, the one

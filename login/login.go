@@ -54,6 +54,14 @@ type Config struct {
 	// Brand is the operator's name, colour and logo on every page
 	// (--brand-name, --brand-color, --brand-logo).
 	Brand brand.Brand
+	// SignedOut, when set, is called after a sign-out ended a session:
+	// the back-channel logout worker delivers at once (package
+	// backchannel). It must not block.
+	SignedOut func()
+	// MTLSBaseURL is the base URL of the endpoints' mutual-TLS aliases
+	// (RFC 8705 §5) when mutual TLS advertises them there, else "": a
+	// DPoP proof at PAR may name the alias (RFC 9449 §10.1).
+	MTLSBaseURL string
 }
 
 // Pages serves the authorization endpoint and the pages around it. It is

@@ -34,6 +34,9 @@ func (p *Pages) Logout(w http.ResponseWriter, r *http.Request) {
 			"You could not be signed out. Please try again in a moment.")
 		return
 	}
+	if p.cfg.SignedOut != nil {
+		p.cfg.SignedOut()
+	}
 	target := p.postLogoutRedirect(r.Context(), params)
 	if target == "" {
 		p.render(w, http.StatusOK, "message", &page{Title: "Signed out", Message: "You have been signed out. You can close this page."}, "")

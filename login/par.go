@@ -1,10 +1,12 @@
 package login
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"net/url"
 	"slices"
 
+	"github.com/tokenmint/tokenmint/dpop"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/oauth"
@@ -47,12 +49,48 @@ func (p *Pages) PushedAuthorization(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, p.log, err)
 		return
 	}
+	proof := httpapi.DPoPProofAt(r, p.cfg.Engine.Issuer(), p.cfg.MTLSBaseURL, httpapi.PathPAR)
+	p.setDPoPNonce(w, proof)
+	if req.DPoPJKT, err = p.pushedJKT(r, proof, req.DPoPJKT); err != nil {
+		httpapi.WriteError(w, r, p.log, err)
+		return
+	}
 	pushed, err := p.cfg.Engine.PushAuthorization(r.Context(), c, req, func(a grant.AuthorizeRequest) string { return encodeTrusted(a).Encode() })
 	if err != nil {
 		httpapi.WriteError(w, r, p.log, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, parBody{RequestURI: pushed.RequestURI, ExpiresIn: int64(pushed.ExpiresIn.Seconds())})
+}
+
+// pushedJKT checks the DPoP proof of a PAR request, if any (RFC 9449
+// §10.1): for this endpoint's URL (or its mTLS alias), POST, no ath. Its
+// key binds the code: it is the dpop_jkt of a request that names none,
+// and must be the one a request names. It runs after client
+// authentication, so that an unauthenticated request spends no jti.
+func (p *Pages) pushedJKT(r *http.Request, proof grant.DPoPProof, jkt string) (string, error) {
+	if !proof.Present() {
+		return jkt, nil
+	}
+	verified, err := p.cfg.Engine.VerifyDPoP(r.Context(), proof, "")
+	if err != nil {
+		return "", err
+	}
+	if jkt != "" && subtle.ConstantTimeCompare([]byte(jkt), []byte(verified.JKT)) != 1 {
+		return "", oauth.NewError(dpop.CodeInvalidProof, "dpop_jkt is not the thumbprint of the DPoP proof's key (RFC 9449 §10.1)")
+	}
+	return verified.JKT, nil
+}
+
+// setDPoPNonce hands a client that sent a proof the current DPoP nonce
+// (RFC 9449 §8), as the token endpoint does.
+func (p *Pages) setDPoPNonce(w http.ResponseWriter, proof grant.DPoPProof) {
+	if !proof.Present() {
+		return
+	}
+	if n := p.cfg.Engine.DPoPNonce(); n != "" {
+		w.Header().Set(dpop.NonceHeader, n)
+	}
 }
 
 // pushedParams decodes the authorization request of a PAR body: the

@@ -43,6 +43,9 @@ type page struct {
 	// link that signs in as someone else ("Not you?").
 	RedirectHost string
 	SwitchUser   string
+	// Lang is the page's language tag (the request's ui_locales when the
+	// pages are written in it); "" is "en".
+	Lang string
 }
 
 type scopeView struct{ Name, Description string }
@@ -76,6 +79,9 @@ func (p *Pages) render(w http.ResponseWriter, status int, name string, data *pag
 	data.BrandName = p.cfg.Brand.DisplayName()
 	if p.cfg.Brand.HasLogo() {
 		data.LogoURL = p.base + PathLogo
+	}
+	if data.Lang == "" {
+		data.Lang = "en"
 	}
 	var buf bytes.Buffer
 	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -44,6 +45,9 @@ func (p *Pages) startSession(ctx context.Context, w http.ResponseWriter, userID 
 		UserID:    userID,
 		AuthTime:  now,
 		ExpiresAt: now.Add(p.cfg.SessionTTL),
+		// A password on the login page (RFC 8176 §2 "pwd").
+		ACR: grant.ACRPassword,
+		AMR: []string{grant.AMRPassword},
 	}
 	if err := p.cfg.Store.CreateLoginSession(ctx, s); err != nil {
 		return s, fmt.Errorf("create login session: %w", err)

@@ -38,6 +38,7 @@ func (p *Pages) showLogin(w http.ResponseWriter, r *http.Request, a *grant.Autho
 		CSRF:     p.csrfToken(w, r),
 		Username: username,
 		Error:    msg,
+		Lang:     a.UILocale,
 	}, a.RedirectURI)
 }
 
@@ -69,7 +70,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		p.loginFailed(w, r, a, req, username, err)
 		return
 	}
-	if hintMismatch(a, u.ID) {
+	if p.hintMismatch(a, u.ID) {
 		// No session is started: the client asked for another user.
 		p.log.InfoContext(r.Context(), "sign-in as another user than id_token_hint names", "user_id", u.ID, "client_id", a.Client.ID)
 		p.redirectError(w, r, a, oauth.NewError(oauth.LoginRequired, "the user signed in is not the one id_token_hint names"))

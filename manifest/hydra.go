@@ -224,6 +224,13 @@ func hydraGrants(grants []string, opts ImportOptions) ([]string, []string, error
 	var out, warns []string
 	for _, g := range grants {
 		switch {
+		case g == tokenmint.GrantJWTBearer && !opts.IgnoreUnsupported:
+			// Hydra keeps the issuers it trusts apart from its clients
+			// (its trust relationships), which an export does not hold.
+			return nil, nil, fmt.Errorf("grant type %q needs the issuers the client trusts, which Hydra's client export does not hold: "+
+				"add jwt_bearer_trusts to the manifest%s", g, ignoreHint)
+		case g == tokenmint.GrantJWTBearer:
+			warns = append(warns, fmt.Sprintf("left out grant type %s (its trusted issuers are not in Hydra's client export)", g))
 		case slices.Contains(tokenmint.KnownGrantTypes, g):
 			if !slices.Contains(out, g) {
 				out = append(out, g)

@@ -93,7 +93,7 @@ func (p *Policy) Validate() error {
 		return errors.New("a registration policy needs a grant type and an auth method")
 	}
 	for _, g := range p.GrantTypes {
-		if g == tokenmint.GrantPassword || !slices.Contains(tokenmint.KnownGrantTypes, g) {
+		if g == tokenmint.GrantPassword || g == tokenmint.GrantTokenExchange || g == tokenmint.GrantJWTBearer || !slices.Contains(tokenmint.KnownGrantTypes, g) {
 			return fmt.Errorf("grant type %q cannot be given by registration", g)
 		}
 	}

@@ -59,6 +59,11 @@ func (h *Handler) register(r *http.Request, req *request, access initialAccess) 
 	if err != nil {
 		return response{}, metaError(err)
 	}
+	// OIDC Registration §5: a pairwise client's sector_identifier_uri is
+	// fetched and must list its redirect URIs.
+	if err := h.cfg.Registry.Check(r.Context(), c); err != nil {
+		return response{}, metaError(err)
+	}
 	accessToken := token.Generate(token.PrefixRegistrationAccess)
 	now := h.now()
 	reg := tokenmint.ClientRegistration{ClientID: c.ID, AccessTokenHash: h.cfg.Tokens.Sum(accessToken), CreatedAt: now}

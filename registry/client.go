@@ -84,6 +84,11 @@ type ClientSpec struct {
 	// Owner is the ID of the user who manages the client through the
 	// self-service pages (tokenmint.Client.Owner); "" for none.
 	Owner string
+	// Token exchange (RFC 8693) and the JWT bearer grant (RFC 7523 §2.1),
+	// as the tokenmint.Client fields of the same names.
+	TokenExchangeSubjectIssuers []string
+	TokenExchangeAudiences      []string
+	JWTBearerTrusts             []tokenmint.JWTTrust
 
 	profileApplied bool
 }
@@ -103,6 +108,9 @@ func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint
 	if err != nil {
 		return tokenmint.Client{}, Credentials{}, err
 	}
+	if err := r.checkClient(ctx, c); err != nil {
+		return tokenmint.Client{}, Credentials{}, err
+	}
 	if err := r.Store.CreateClient(ctx, c); err != nil {
 		return tokenmint.Client{}, Credentials{}, fmt.Errorf("create client %s: %w", c.ID, err)
 	}
@@ -117,6 +125,9 @@ func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint
 // returned as they are; an unknown client is tokenmint.ErrNotFound.
 func (r *Registry) UpdateClient(ctx context.Context, id string, change func(*tokenmint.Client) error) (tokenmint.Client, error) {
 	now := r.now()
+	if err := r.precheckUpdate(ctx, id, change); err != nil {
+		return tokenmint.Client{}, err
+	}
 	var fields []string
 	c, err := r.Store.UpdateClient(ctx, id, func(c *tokenmint.Client) error {
 		before := *c
@@ -221,6 +232,8 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 	c.Resources, c.IntrospectionAlg = slices.Clone(spec.Resources), spec.IntrospectionAlg
 	spec.CopySettings(&c)
 	c.Owner = spec.Owner
+	c.TokenExchangeSubjectIssuers, c.TokenExchangeAudiences = spec.TokenExchangeSubjectIssuers, spec.TokenExchangeAudiences
+	c.JWTBearerTrusts = spec.JWTBearerTrusts
 	if c.ID == "" {
 		c.ID = newClientID()
 	}
@@ -433,4 +446,22 @@ func (spec ClientSpec) CopySettings(c *tokenmint.Client) {
 	c.BackchannelLogoutSessionRequired = spec.BackchannelLogoutSessionRequired
 	c.RequirePushedAuthorizationRequests = spec.RequirePushedAuthorizationRequests
 	c.RequireSignedRequestObject = spec.RequireSignedRequestObject
+}
+
+// precheckUpdate runs CheckClient on change applied to the stored client,
+// before the update's transaction, which must do no I/O. A change the
+// update would refuse anyway is left to it.
+func (r *Registry) precheckUpdate(ctx context.Context, id string, change func(*tokenmint.Client) error) error {
+	if r.CheckClient == nil {
+		return nil
+	}
+	c, err := r.Store.GetClient(ctx, id)
+	if err != nil {
+		return nil // the update reports it
+	}
+	c.RedirectURIs = slices.Clone(c.RedirectURIs)
+	if change(&c) != nil || validate(&c) != nil {
+		return nil
+	}
+	return r.checkClient(ctx, c)
 }

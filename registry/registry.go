@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +50,26 @@ type Registry struct {
 	// Logger receives failures to store an audit event when Audit is nil.
 	// Default slog.Default().
 	Logger *slog.Logger
+	// CheckClient, when set, checks what needs I/O of a client about to
+	// be created or changed: the sector_identifier_uri of a pairwise
+	// client must list its redirect URIs (OIDC Registration §5,
+	// jwksfetch.SectorChecker). Its error is wrapped with ErrInvalid.
+	CheckClient func(ctx context.Context, c tokenmint.Client) error
+}
+
+// Check runs CheckClient, if any, on a client built by NewClient before
+// it is stored (dynamic registration); errors wrap ErrInvalid.
+func (r *Registry) Check(ctx context.Context, c tokenmint.Client) error { return r.checkClient(ctx, c) }
+
+// checkClient runs CheckClient, if any.
+func (r *Registry) checkClient(ctx context.Context, c tokenmint.Client) error {
+	if r.CheckClient == nil {
+		return nil
+	}
+	if err := r.CheckClient(ctx, c); err != nil {
+		return invalid(err)
+	}
+	return nil
 }
 
 func (r *Registry) now() time.Time {

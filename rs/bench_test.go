@@ -24,7 +24,7 @@ func benchEnv(b *testing.B, format string, k *dpoptest.Key) (*rs.Middleware, str
 	api := in.CreateClient(b, registry.ClientSpec{Name: "api", Resources: []string{apiAud}, GrantTypes: []string{"client_credentials"}})
 	app := in.CreateClient(b, registry.ClientSpec{GrantTypes: []string{"client_credentials"}, Scopes: []string{"read"}, Audience: []string{apiAud}, TokenFormat: format})
 	cfg := rs.Config{Issuer: in.Config.Issuer, Audience: []string{apiAud}, ClientID: api.ID, ClientSecret: rs.Secret(api.Secret),
-		Now: in.Clock.Now}
+		Now: in.Clock.Now, BaseURL: "http://api.example.com"}
 	m, err := rs.New(cfg)
 	if err != nil {
 		b.Fatal(err)

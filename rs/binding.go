@@ -37,12 +37,18 @@ func (m *Middleware) checkBinding(r *http.Request, cred credentials, c *Claims) 
 }
 
 // checkProof verifies the request's DPoP proof (RFC 9449 §4.3, §7.1) and
-// that its key is the token's.
+// that its key is the token's. Without Config.BaseURL there is no URL the
+// proof's htu can be checked against (the Host header is the client's to
+// choose, so a proof made for another API would pass): the request is
+// answered 500, a configuration error, not a verdict on the token.
 func (m *Middleware) checkProof(r *http.Request, tok, jkt string) *Error {
+	if m.cfg.BaseURL == "" {
+		return errNoBaseURL
+	}
 	p, err := m.dpop.Verify(r.Context(), dpop.Request{
 		Proofs:      r.Header.Values(dpop.Header),
 		Method:      r.Method,
-		URL:         m.requestURL(r),
+		URL:         m.cfg.BaseURL + r.URL.EscapedPath(),
 		AccessToken: tok,
 	})
 	if err != nil {
@@ -54,6 +60,12 @@ func (m *Middleware) checkProof(r *http.Request, tok, jkt string) *Error {
 	}
 	return nil
 }
+
+// errNoBaseURL answers a DPoP-bound token at an API without
+// Config.BaseURL.
+var errNoBaseURL = &Error{Status: http.StatusInternalServerError, Code: CodeServerError,
+	Description: "this API cannot check DPoP proofs: it is not configured with its URL",
+	Cause:       errors.New("rs: Config.BaseURL is required to accept DPoP-bound tokens (RFC 9449 §4.3: htu)")}
 
 // proofError answers a refused proof: 401 invalid_dpop_proof or
 // use_dpop_nonce with a DPoP challenge (§7.1, §9), or 503 when the replay
@@ -67,20 +79,6 @@ func proofError(err error) *Error {
 		return unavailable("the DPoP proof cannot be checked for replay", de.Cause)
 	}
 	return &Error{Status: http.StatusUnauthorized, Code: de.Code, Description: de.Description, DPoP: true}
-}
-
-// requestURL is the URL a proof's htu must name: Config.BaseURL and the
-// request's path; without BaseURL, what the request says (its TLS state
-// and Host header), right only when no proxy stands in front.
-func (m *Middleware) requestURL(r *http.Request) string {
-	if m.cfg.BaseURL != "" {
-		return m.cfg.BaseURL + r.URL.EscapedPath()
-	}
-	scheme := "http://"
-	if r.TLS != nil {
-		scheme = "https://"
-	}
-	return scheme + r.Host + r.URL.EscapedPath()
 }
 
 // checkCertificate compares the client certificate with the token's

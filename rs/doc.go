@@ -26,7 +26,9 @@
 //     of the configured issuer and audience, and unexpired.
 //   - A token bound to a DPoP key (cnf "jkt") needs the DPoP scheme and a
 //     proof by that key for this request (RFC 9449 §7): htm the method,
-//     htu Config.BaseURL plus the request's path, ath the token's hash, a
+//     htu Config.BaseURL plus the request's path (never the Host header,
+//     which the client chooses: an API without BaseURL answers DPoP-bound
+//     tokens 500 server_error and logs why), ath the token's hash, a
 //     jti never seen before (Config.DPoPReplay) and, with
 //     Config.DPoPNonces, a nonce this API issued ("use_dpop_nonce" and a
 //     DPoP-Nonce header otherwise, §9). A bound token sent as a bearer
@@ -66,5 +68,9 @@
 //
 // The DPoP replay cache defaults to dpop.NewMemoryReplayCache: right for
 // one instance; several instances of an API need one shared ReplayCache,
-// or a proof could be replayed once on each.
+// or a proof could be replayed once on each. The memory cache is bounded
+// and refuses every new proof while full, so one token holder sending
+// many fresh proofs can lock other clients out until they expire (see
+// its doc): in production, give Config.DPoPReplay a shared store sized
+// for the traffic.
 package rs

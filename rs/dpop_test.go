@@ -2,6 +2,7 @@ package rs_test
 
 import (
 	"bytes"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,9 @@ func TestDPoPBoundToken(t *testing.T) {
 			app := e.app(func(s *registry.ClientSpec) { s.TokenFormat = format; s.DPoPBoundAccessTokens = true })
 			k := dpoptest.NewKey()
 			tok := e.token(app, "read", k)
-			srv := newAPI(t, e.middleware(e.config()).Require("read"))
+			srv := newAPIAt(t, func(base string) func(http.Handler) http.Handler {
+				return e.middleware(e.withBaseURL(base)).Require("read")
+			})
 			now := e.in.Clock.Now()
 			proof := func(method, path string, o dpoptest.Options) string {
 				o.IssuedAt = now
@@ -88,6 +91,26 @@ func TestDPoPBaseURL(t *testing.T) {
 		wantRefused(t, 401, rs.CodeInvalidDPoPProof, "DPoP")
 }
 
+// TestDPoPWithoutBaseURL: an API without Config.BaseURL cannot know the
+// URL a proof must name (the Host header is the client's to choose, and
+// would let a proof made for another API through): a DPoP-bound token is
+// answered 500 server_error, without a challenge, whatever the Host
+// header and the proof say; a bearer token is still served.
+func TestDPoPWithoutBaseURL(t *testing.T) {
+	e := newEnv(t)
+	k := dpoptest.NewKey()
+	tok := e.token(e.app(nil), "read", k)
+	srv := newAPI(t, e.middleware(e.config()).Handler)
+	now := e.in.Clock.Now()
+	for _, htu := range []string{srv.URL + "/things", "http://other-api.example/things"} {
+		r := srv.do(t, "GET", "/things", "DPoP "+tok, k.Proof("GET", htu, dpoptest.Options{IssuedAt: now, AccessToken: tok}))
+		if r.status != http.StatusInternalServerError || !strings.Contains(r.body, `"error":"`+rs.CodeServerError+`"`) || r.header.Get("WWW-Authenticate") != "" {
+			t.Errorf("htu %s: %d %v %q, want 500 server_error without a challenge", htu, r.status, r.body, r.header.Get("WWW-Authenticate"))
+		}
+	}
+	srv.do(t, "GET", "/things", "Bearer "+e.token(e.app(nil), "read", nil)).wantOK(t)
+}
+
 // TestDPoPNonce (RFC 9449 §9): with nonces, a proof without one is
 // answered use_dpop_nonce and a DPoP-Nonce; with it, accepted; a stale
 // one refused again with the fresh nonce.
@@ -95,9 +118,11 @@ func TestDPoPNonce(t *testing.T) {
 	e := newEnv(t)
 	k := dpoptest.NewKey()
 	tok := e.token(e.app(nil), "read", k)
-	cfg := e.config()
-	cfg.DPoPNonces = dpop.NewNonces(bytes.Repeat([]byte{7}, 32), time.Minute)
-	srv := newAPI(t, e.middleware(cfg).Handler)
+	srv := newAPIAt(t, func(base string) func(http.Handler) http.Handler {
+		cfg := e.withBaseURL(base)
+		cfg.DPoPNonces = dpop.NewNonces(bytes.Repeat([]byte{7}, 32), time.Minute)
+		return e.middleware(cfg).Handler
+	})
 	proof := func(nonce string) string {
 		return k.Proof("GET", srv.URL+"/", dpoptest.Options{IssuedAt: e.in.Clock.Now(), AccessToken: tok, Nonce: nonce})
 	}

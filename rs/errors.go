@@ -17,6 +17,10 @@ const (
 	// (its JWK Set or introspection) cannot be reached: a 503 that is no
 	// verdict on the token.
 	CodeUnavailable = "temporarily_unavailable"
+	// CodeServerError is the body's error when the API's configuration
+	// cannot check the request (a DPoP proof without Config.BaseURL): a
+	// 500 that is no verdict on the token either.
+	CodeServerError = "server_error"
 )
 
 // Error is a refused request: what the middleware answers. Description
@@ -60,11 +64,11 @@ func unavailable(desc string, cause error) *Error {
 var errNoToken = &Error{Status: http.StatusUnauthorized, Description: "the request carries no access token"}
 
 // challenges returns the WWW-Authenticate values of e (RFC 6750 §3, RFC
-// 9449 §7.1): none for a 503 or a 400 other than a DPoP one; both
+// 9449 §7.1): none for a 5xx or a 400 other than a DPoP one; both
 // schemes when the request carried no token, so the client learns it may
 // use either.
 func (e *Error) challenges(realm string, algs string) []string {
-	if e.Status == http.StatusServiceUnavailable {
+	if e.Status >= http.StatusInternalServerError {
 		return nil
 	}
 	bearer := `Bearer realm="` + quoteSafe(realm) + `"`

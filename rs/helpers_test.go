@@ -276,6 +276,28 @@ func newAPI(t *testing.T, mw func(http.Handler) http.Handler) *api {
 	return a
 }
 
+// newAPIAt is newAPI whose middleware mw builds knowing the API's URL
+// (for Config.BaseURL, which DPoP-bound tokens need).
+func newAPIAt(t *testing.T, mw func(baseURL string) func(http.Handler) http.Handler) *api {
+	a := &api{}
+	a.Server = httptest.NewUnstartedServer(nil)
+	a.Server.Config.Handler = mw("http://" + a.Listener.Addr().String())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := rs.ClaimsFrom(r.Context())
+		a.claims.Store(c)
+		io.WriteString(w, "ok")
+	}))
+	a.Start()
+	t.Cleanup(a.Close)
+	return a
+}
+
+// withBaseURL is e.config() at baseURL.
+func (e *env) withBaseURL(baseURL string) rs.Config {
+	cfg := e.config()
+	cfg.BaseURL = baseURL
+	return cfg
+}
+
 func (a *api) last() *rs.Claims { return a.claims.Load() }
 
 // newJWK makes an ES256 key pair as JWKs with kid.

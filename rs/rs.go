@@ -80,8 +80,10 @@ type Config struct {
 
 	// BaseURL is the API's URL as its clients call it (scheme, host,
 	// port, and any path prefix a proxy strips), to which the request's
-	// path is appended for a DPoP proof's htu. Set it behind a proxy: the
-	// Host header and the connection's TLS state are otherwise used.
+	// path is appended for a DPoP proof's htu. It is required to accept
+	// DPoP-bound tokens: without it, such a token is answered 500
+	// server_error (never the Host header, which the client chooses: a
+	// proof made for another API would pass). Bearer tokens need none.
 	BaseURL string
 	// DPoPAlgs narrows the algorithms of DPoP proofs (dpop.Algs).
 	DPoPAlgs []string
@@ -139,6 +141,9 @@ func New(cfg Config) (*Middleware, error) {
 		given: metadata{JWKSURI: cfg.JWKSURL, IntrospectionEndpoint: cfg.IntrospectionURL}}
 	m.keys = &keySet{disc: m.disc, client: m.client, now: cfg.Now, interval: cfg.JWKSRefreshInterval, log: m.log}
 	m.answers = newAnswerCache(cfg.IntrospectionCacheTTL, cfg.MaxCacheEntries)
+	if cfg.BaseURL == "" {
+		m.log.Warn("rs: Config.BaseURL is not set: DPoP-bound access tokens will be answered 500 server_error")
+	}
 	return m, nil
 }
 

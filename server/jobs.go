@@ -11,7 +11,11 @@ import (
 
 // startJobs runs the background jobs until ctx ends.
 func (s *Server) startJobs(ctx context.Context, wg *sync.WaitGroup) {
-	wg.Add(4)
+	wg.Add(5)
+	go func() {
+		defer wg.Done()
+		s.logouts.Run(ctx)
+	}()
 	go func() {
 		defer wg.Done()
 		s.store.Run(ctx, s.reloadKeys)

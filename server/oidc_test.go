@@ -221,7 +221,7 @@ func TestOIDCSignInParams(t *testing.T) {
 	if err := provider.Claims(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"request_uri_parameter_supported", "claims_parameter_supported"} {
+	for _, k := range []string{"request_uri_parameter_supported"} {
 		if v, ok := md[k]; !ok || v != false {
 			t.Errorf("discovery %s = %v (present %v), want false", k, v, ok)
 		}

@@ -20,7 +20,9 @@ func TestRegistrationClientSettings(t *testing.T) {
 	in := servertest.Start(t, withRegistration(config.RegistrationOpen, "openid", "profile", "email"))
 	md := rpMetadata()
 	settings := map[string]any{
-		"subject_type":                               "pairwise",
+		// public: a pairwise client's sector_identifier_uri is fetched
+		// (TestPairwiseSubjects, jwksfetch's TestSectorChecker).
+		"subject_type":                               "public",
 		"sector_identifier_uri":                      "https://app.example/sector.json",
 		"backchannel_logout_uri":                     "https://app.example/logout",
 		"backchannel_logout_session_required":        true,

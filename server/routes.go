@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/pprof"
 
+	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/adminapi"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/console"
@@ -13,6 +15,7 @@ import (
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
+	"github.com/tokenmint/tokenmint/jwksfetch"
 	"github.com/tokenmint/tokenmint/login"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/registration"
@@ -203,6 +206,8 @@ func (s *Server) handlers(keys token.Keys) error {
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
 		DeviceThrottle: s.limiter.deviceThrottle(),
 		Brand:          s.brand,
+		SignedOut:      s.logouts.Notify,
+		MTLSBaseURL:    mtlsAliasBase(s.cfg),
 	})
 	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
 		Window: s.limiter.window, FailedAuth: s.limiter.failedAuth(), TokenIPLimit: s.limiter.tokenIP,
@@ -255,7 +260,8 @@ func (s *Server) handlers(keys token.Keys) error {
 func (s *Server) adminRegistry(keys token.Keys) *registry.Registry {
 	return &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
 		Sealer:    keys.Sealer(),
-		Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit}
+		Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit,
+		CheckClient: s.sectorChecker()}
 }
 
 // console builds the web console and the self-service pages over the
@@ -320,7 +326,7 @@ func (s *Server) registration(keys token.Keys) (*registration.Handler, error) {
 		Store:  s.store,
 		Engine: s.engine,
 		Registry: &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
-			Sealer: keys.Sealer(), Now: s.now, Profiles: dialects.Profile},
+			Sealer: keys.Sealer(), Now: s.now, Profiles: dialects.Profile, CheckClient: s.sectorChecker()},
 		Tokens: keys.Tokens(),
 		Policy: registration.Policy{Mode: s.cfg.Registration, GrantTypes: s.cfg.RegistrationGrantTypes,
 			Scopes: s.cfg.RegistrationScopes, AuthMethods: s.cfg.RegistrationAuthMethods},
@@ -330,4 +336,20 @@ func (s *Server) registration(keys token.Keys) (*registration.Handler, error) {
 		Logger:         s.log,
 		Now:            s.now,
 	})
+}
+
+// sectorChecker checks the sector_identifier_uri of pairwise clients
+// created or changed through the admin API and registration (OIDC
+// Registration §5), with the fetch policy of --allow-private-fetch.
+func (s *Server) sectorChecker() func(context.Context, tokenmint.Client) error {
+	return jwksfetch.SectorChecker(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log, Tracing: s.tp})
+}
+
+// mtlsAliasBase is where mtls_endpoint_aliases are when discovery
+// advertises them at a host of their own, else "".
+func mtlsAliasBase(c config.Config) string {
+	if !c.MutualTLS() {
+		return ""
+	}
+	return c.MTLSBaseURL
 }

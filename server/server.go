@@ -18,6 +18,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/audit"
+	"github.com/tokenmint/tokenmint/backchannel"
 	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dpop"
@@ -34,11 +35,13 @@ import (
 
 // Server is a configured tokenmint, ready to serve.
 type Server struct {
-	cfg     config.Config
-	log     *slog.Logger
-	store   *cache.Store // the database, behind the in-memory layer
-	keys    *token.Keyset
-	engine  *grant.Engine
+	cfg    config.Config
+	log    *slog.Logger
+	store  *cache.Store // the database, behind the in-memory layer
+	keys   *token.Keyset
+	engine *grant.Engine
+	// logouts delivers back-channel logout tokens (jobs.go).
+	logouts *backchannel.Worker
 	metrics *httpapi.Metrics
 	limiter *limiters
 	ready   *readiness
@@ -162,6 +165,8 @@ func (s *Server) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// One fetcher, one cache: clients' jwks_uri and trusted issuers' keys.
+	keyFetcher := jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log, Tracing: s.tp})
 	s.engine, err = grant.New(grant.Config{
 		Issuer:    s.cfg.Issuer,
 		Store:     s.store,
@@ -174,7 +179,8 @@ func (s *Server) open(ctx context.Context) error {
 		// Client assertions: the sealed secrets of client_secret_jwt
 		// clients, the jwks_uri of private_key_jwt ones.
 		Sealer:      keys.Sealer(),
-		ClientKeys:  jwksfetch.New(jwksfetch.Options{AllowPrivate: s.cfg.AllowPrivateFetch, Now: s.now, Logger: s.log, Tracing: s.tp}),
+		ClientKeys:  keyFetcher,
+		IssuerKeys:  keyFetcher,
 		ClientLimit: s.limiter.clientLimit(),
 		Observer:    s.metrics,
 		Audit:       s.audit,
@@ -190,6 +196,9 @@ func (s *Server) open(ctx context.Context) error {
 		DPoPRefused: s.metrics.DPoPRefused,
 		// RFC 9126 §5: every authorization request through PAR.
 		RequirePushedRequests: s.cfg.RequirePushedAuthorizationRequests,
+		// Pairwise subjects and sids outlive master key rotations.
+		PairwiseKey:  keys.Stable(token.PurposePairwiseSubject),
+		SessionIDKey: keys.Stable(token.PurposeSessionID),
 	})
 	if err != nil {
 		return err
@@ -197,6 +206,8 @@ func (s *Server) open(ctx context.Context) error {
 	if s.brand, err = s.cfg.Brand(); err != nil {
 		return err
 	}
+	s.logouts = backchannel.New(backchannel.Options{Store: s.store, Clients: s.store.Clients(), Engine: s.engine,
+		AllowPrivate: s.cfg.AllowPrivateFetch, Audit: s.audit, Logger: s.log, Now: s.now})
 	return s.handlers(keys)
 }
 

@@ -3,6 +3,8 @@ package token
 import (
 	"bytes"
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 
@@ -207,4 +209,28 @@ func (k *Keyset) openAny(kid string, sealed []byte) ([]byte, error) {
 		plain, err = openKey(prev, kid, sealed)
 	}
 	return plain, err
+}
+
+// Purposes of the Stable subkeys.
+const (
+	// PurposePairwiseSubject keys the pairwise subject identifiers of OIDC
+	// Core §8.1 (the salt of its construction).
+	PurposePairwiseSubject = "tokenmint pairwise subject v1"
+	// PurposeSessionID keys the sid claim that names a login session to
+	// relying parties (OIDC Back-Channel Logout 1.0 §2.1).
+	PurposeSessionID = "tokenmint session id v1"
+)
+
+// Stable returns the subkey for purpose of values that relying parties
+// keep and that must therefore outlive a master key rotation: pairwise
+// subject identifiers and session IDs. It is derived (HKDF-SHA256) from
+// the token hash key, which rotations carry over, never from the current
+// master key.
+func (k Keys) Stable(purpose string) []byte {
+	out, err := hkdf.Key(sha256.New, k.hash[1], nil, purpose, MasterKeySize)
+	if err != nil {
+		// HKDF-SHA256 can expand to 255*32 bytes; 32 cannot fail.
+		panic("token: hkdf: " + err.Error())
+	}
+	return out
 }

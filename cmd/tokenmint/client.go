@@ -58,6 +58,10 @@ type clientView struct {
 	IntrospectionAlg string `json:"introspection_signed_response_alg"`
 
 	clientSettingsView // mTLS, DPoP, OpenID Connect, PAR, JAR
+	// Token exchange and the JWT bearer grant (federation.go).
+	TokenExchangeSubjectIssuers []string                    `json:"token_exchange_subject_issuers"`
+	TokenExchangeAudiences      []string                    `json:"token_exchange_audiences"`
+	JWTBearerTrusts             []clientmeta.JWTBearerTrust `json:"jwt_bearer_trusts"`
 }
 
 // newClientView shows effective values: default scopes and lifetimes as
@@ -79,7 +83,9 @@ func newClientView(c tokenmint.Client, creds registry.Credentials) clientView {
 		Claims: claims, AllowPlainPKCE: c.AllowPlainPKCE, RequireConsent: c.RequireConsent,
 		Profile: c.Profile, AllowNoPKCE: c.AllowNoPKCE, IntersectScopes: c.IntersectScopes,
 		Resources: nonNil(c.Resources), IntrospectionAlg: c.IntrospectionAlg,
-		clientSettingsView: newClientSettingsView(&c),
+		clientSettingsView:          newClientSettingsView(&c),
+		TokenExchangeSubjectIssuers: nonNil(c.TokenExchangeSubjectIssuers), TokenExchangeAudiences: nonNil(c.TokenExchangeAudiences),
+		JWTBearerTrusts: trustViews(c.JWTBearerTrusts),
 		// whole seconds, as the admin API answers client_id_issued_at
 		CreatedAt: c.CreatedAt.UTC().Truncate(time.Second), UpdatedAt: c.UpdatedAt.UTC().Truncate(time.Second),
 	}
@@ -131,7 +137,8 @@ func (v clientView) fields() []field {
 	if v.IntrospectionAlg != "" { // a rare setting, whose long name would widen every table
 		fs = append(fs, field{"introspection_alg", v.IntrospectionAlg})
 	}
-	return append(fs, v.settingsFields()...)
+	fs = append(fs, v.settingsFields()...)
+	return append(fs, v.federationFields()...)
 }
 
 func (c *cli) printClient(format string, v clientView) error {
@@ -180,6 +187,7 @@ func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
 	f.claimFlag(&spec.Claims, "encompass-instance-id", "EPC: the instance `ID` (--claim encompass_instance_id=ID; default: the environment)")
 	f.claimFlag(&spec.Claims, "encompass-client-id", "EPC: the partner `ID` (--claim encompass_client_id=ID; default: the client ID)")
 	clientSettingsFlags(f, spec)
+	federationFlags(f, spec)
 }
 
 // profileFields maps the flags of client create onto the fields a client

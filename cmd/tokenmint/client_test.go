@@ -14,11 +14,12 @@ import (
 
 // clientJSONKeys is the exact key set of a client object without secrets.
 var clientJSONKeys = []string{
-	"access_ttl", "allow_no_pkce", "allow_plain_pkce", "audience", "backchannel_logout_session_required", "claims", "client_id",
-	"created_at", "default_scopes", "dpop_bound_access_tokens",
-	"grant_types", "has_api_key", "idle_ttl", "intersect_scopes", "introspection_signed_response_alg", "name", "profile", "public",
-	"redirect_uris", "refresh_ttl", "require_consent", "require_pushed_authorization_requests", "require_signed_request_object",
-	"resources", "scopes", "signing_alg", "tls_client_certificate_bound_access_tokens", "token_endpoint_auth_method", "token_format",
+	"access_ttl", "allow_no_pkce", "allow_plain_pkce", "audience", "backchannel_logout_session_required", "claims",
+	"client_id", "created_at", "default_scopes", "dpop_bound_access_tokens", "grant_types", "has_api_key", "idle_ttl",
+	"intersect_scopes", "introspection_signed_response_alg", "jwt_bearer_trusts", "name", "profile", "public",
+	"redirect_uris", "refresh_ttl", "require_consent", "require_pushed_authorization_requests",
+	"require_signed_request_object", "resources", "scopes", "signing_alg", "tls_client_certificate_bound_access_tokens",
+	"token_endpoint_auth_method", "token_exchange_audiences", "token_exchange_subject_issuers", "token_format",
 	"updated_at",
 }
 

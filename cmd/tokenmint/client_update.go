@@ -94,6 +94,7 @@ func (u *clientUpdate) patch(cur *clientmeta.Metadata) (*clientmeta.Fields, []st
 	set("jwks-uri", func() { p.JWKSURI = &s.JWKSURI })
 	set("token-endpoint-auth-signing-alg", func() { p.TokenEndpointAuthSigningAlg = &s.AuthSigningAlg })
 	u.patchSettings(&p)
+	u.patchFederation(&p)
 	if len(s.Claims) > 0 {
 		claims := maps.Clone(cur.Claims)
 		if claims == nil {

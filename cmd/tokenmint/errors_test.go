@@ -32,7 +32,7 @@ func TestUsageErrors(t *testing.T) {
 		{"signing alg", nil, "", []string{"client", "create", "--name", "x", "--signing-alg", "HS256"}, exitUsage,
 			`tokenmint: client create: --signing-alg: invalid value "HS256" (use ES256, RS256 or EdDSA)`},
 		{"grant type", nil, "", []string{"client", "create", "--name", "x", "--grant-type", "implicit"}, exitUsage,
-			`tokenmint: client create: --grant-type: unknown grant type "implicit" (use authorization_code, client_credentials, refresh_token, password or urn:ietf:params:oauth:grant-type:device_code)`},
+			`tokenmint: client create: --grant-type: unknown grant type "implicit" (use authorization_code, client_credentials, refresh_token, password, urn:ietf:params:oauth:grant-type:device_code, urn:ietf:params:oauth:grant-type:token-exchange or urn:ietf:params:oauth:grant-type:jwt-bearer)`},
 		{"claim without value", nil, "", []string{"client", "create", "--name", "x", "--claim", "tenant"}, exitUsage,
 			`tokenmint: client create: --claim: invalid claim "tenant" (use KEY=VALUE)`},
 		{"claim twice", nil, "", []string{"client", "create", "--name", "x", "--claim", "a=1", "--claim", "a=2"}, exitUsage,

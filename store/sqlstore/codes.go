@@ -11,7 +11,7 @@ import (
 
 const codeCols = `id, family_id, client_id, redirect_uri, subject, scopes, nonce,
 	code_challenge, code_challenge_method, auth_time, issued_at, expires_at, used_at, session_id,
-	resources, dpop_jkt, acr, amr`
+	resources, dpop_jkt, acr, amr, claims`
 
 const useAuthCode = `UPDATE auth_codes SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING ` + codeCols
 
@@ -20,7 +20,7 @@ func scanCode(r row) (tokenmint.AuthCode, error) {
 	err := r.Scan(&c.ID, &c.FamilyID, &c.ClientID, &c.RedirectURI, &c.Subject,
 		jsonCol{&c.Scopes}, &c.Nonce, &c.CodeChallenge, &c.CodeChallengeMethod,
 		timeCol{&c.AuthTime}, timeCol{&c.IssuedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.UsedAt}, &c.SessionID,
-		jsonCol{&c.Resources}, &c.DPoPJKT, &c.ACR, jsonCol{&c.AMR})
+		jsonCol{&c.Resources}, &c.DPoPJKT, &c.ACR, jsonCol{&c.AMR}, &c.Claims)
 	return c, err
 }
 
@@ -31,11 +31,11 @@ func (db *DB) CreateAuthCode(ctx context.Context, c tokenmint.AuthCode) error {
 	args := []any{c.ID, c.FamilyID, c.ClientID, c.RedirectURI, c.Subject, e.json(c.Scopes),
 		c.Nonce, c.CodeChallenge, c.CodeChallengeMethod, micros(c.AuthTime),
 		micros(c.IssuedAt), deadline(c.ExpiresAt), micros(c.UsedAt), c.SessionID,
-		e.json(c.Resources), c.DPoPJKT, c.ACR, e.json(c.AMR)}
+		e.json(c.Resources), c.DPoPJKT, c.ACR, e.json(c.AMR), c.Claims}
 	if e.err != nil {
 		return db.wrap("create auth code", e.err)
 	}
-	const q = `INSERT INTO auth_codes (` + codeCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	const q = `INSERT INTO auth_codes (` + codeCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	_, err := db.w.ExecContext(ctx, db.q(q), args...)
 	return db.wrap("create auth code", err)
 }

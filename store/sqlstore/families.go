@@ -10,23 +10,23 @@ import (
 )
 
 const familyCols = `id, client_id, subject, scopes, auth_time, created_at, expires_at, revoked_at, session_id,
-	resources, cnf_jkt, cnf_x5t_s256, acr, amr`
+	resources, cnf_jkt, cnf_x5t_s256, acr, amr, claims`
 
 func scanFamily(r row) (tokenmint.Family, error) {
 	var f tokenmint.Family
 	err := r.Scan(&f.ID, &f.ClientID, &f.Subject, jsonCol{&f.Scopes}, timeCol{&f.AuthTime},
 		timeCol{&f.CreatedAt}, timeCol{&f.ExpiresAt}, timeCol{&f.RevokedAt}, &f.SessionID,
-		jsonCol{&f.Resources}, &f.Confirmation.JKT, &f.Confirmation.X5TS256, &f.ACR, jsonCol{&f.AMR})
+		jsonCol{&f.Resources}, &f.Confirmation.JKT, &f.Confirmation.X5TS256, &f.ACR, jsonCol{&f.AMR}, &f.Claims)
 	return f, err
 }
 
-const insertFamily = `INSERT INTO families (` + familyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertFamily = `INSERT INTO families (` + familyCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func familyArgs(f *tokenmint.Family) ([]any, error) {
 	var e encoder
 	args := []any{f.ID, f.ClientID, f.Subject, e.json(f.Scopes), micros(f.AuthTime),
 		micros(f.CreatedAt), deadline(f.ExpiresAt), micros(f.RevokedAt), f.SessionID,
-		e.json(f.Resources), f.Confirmation.JKT, f.Confirmation.X5TS256, f.ACR, e.json(f.AMR)}
+		e.json(f.Resources), f.Confirmation.JKT, f.Confirmation.X5TS256, f.ACR, e.json(f.AMR), f.Claims}
 	return args, e.err
 }
 

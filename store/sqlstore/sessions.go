@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/tokenmint/tokenmint"
 )
@@ -29,9 +30,16 @@ func (db *DB) GetLoginSession(ctx context.Context, id string) (tokenmint.LoginSe
 	return s, db.wrap("get login session", err)
 }
 
-// DeleteLoginSession removes a login session (sign-out); ErrNotFound when
-// there is none.
+// DeleteLoginSession removes a login session (sign-out) and queues its
+// back-channel logouts, in one transaction; ErrNotFound when there is
+// none.
 func (db *DB) DeleteLoginSession(ctx context.Context, id string) error {
-	err := mustAffect(db.w.ExecContext(ctx, db.q(`DELETE FROM login_sessions WHERE id = ?`), id))
+	now := db.now()
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.queueLogouts(ctx, tx, `s.id = ?`, id, now); err != nil {
+			return err
+		}
+		return mustAffect(tx.ExecContext(ctx, db.q(`DELETE FROM login_sessions WHERE id = ?`), id))
+	})
 	return db.wrap("delete login session", err)
 }

@@ -10,12 +10,12 @@ import (
 )
 
 const accessTokenCols = `id, format, client_id, subject, scopes, audience, family_id,
-	issued_at, expires_at, idle_ttl, last_used_at, cnf_jkt, cnf_x5t_s256`
+	issued_at, expires_at, idle_ttl, last_used_at, cnf_jkt, cnf_x5t_s256, act`
 
 const selectAccessToken = `SELECT ` + accessTokenCols + ` FROM access_tokens`
 
 const insertAccessToken = `INSERT INTO access_tokens (` + accessTokenCols + `, active_until)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // touchAccessToken moves last_used_at forward and recomputes active_until
 // as activeUntil does: idle_ttl is rounded up to whole microseconds.
@@ -42,7 +42,7 @@ func accessTokenArgs(t *tokenmint.AccessToken) ([]any, error) {
 	args := []any{
 		t.ID, t.Format, t.ClientID, t.Subject, e.json(t.Scopes), e.json(t.Audience), t.FamilyID,
 		micros(t.IssuedAt), deadline(t.ExpiresAt), int64(t.IdleTTL), micros(t.LastUsedAt),
-		t.Confirmation.JKT, t.Confirmation.X5TS256, activeUntil(t),
+		t.Confirmation.JKT, t.Confirmation.X5TS256, t.Act, activeUntil(t),
 	}
 	return args, e.err
 }
@@ -51,7 +51,7 @@ func scanAccessToken(r row) (tokenmint.AccessToken, error) {
 	var t tokenmint.AccessToken
 	err := r.Scan(&t.ID, &t.Format, &t.ClientID, &t.Subject, jsonCol{&t.Scopes},
 		jsonCol{&t.Audience}, &t.FamilyID, timeCol{&t.IssuedAt}, timeCol{&t.ExpiresAt},
-		durCol{&t.IdleTTL}, timeCol{&t.LastUsedAt}, &t.Confirmation.JKT, &t.Confirmation.X5TS256)
+		durCol{&t.IdleTTL}, timeCol{&t.LastUsedAt}, &t.Confirmation.JKT, &t.Confirmation.X5TS256, &t.Act)
 	return t, err
 }
 

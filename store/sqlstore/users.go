@@ -130,6 +130,10 @@ func (db *DB) RevokeUserGrants(ctx context.Context, userID string, now time.Time
 // concurrent exchange of one either finds it gone or commits its family
 // before the families are revoked here (the code's row lock orders them).
 func (db *DB) revokeUserGrants(ctx context.Context, tx *sql.Tx, userID string, now time.Time) error {
+	// The sessions' back-channel logouts are queued before the sessions go.
+	if err := db.queueLogouts(ctx, tx, `s.user_id = ?`, userID, now); err != nil {
+		return err
+	}
 	for _, s := range []string{
 		`DELETE FROM auth_codes WHERE subject = ?`,
 		`DELETE FROM login_sessions WHERE user_id = ?`,

@@ -70,6 +70,17 @@ func fullClient(id string) tokenmint.Client {
 		RequireSignedRequestObject:            true,
 		// The self-service owner (issue 17), a user ID.
 		Owner: "user-é-1",
+		// Token exchange (RFC 8693) and workload identity federation
+		// (RFC 7523 §2.1).
+		TokenExchangeSubjectIssuers: []string{tokenmint.IssuerSelf, "https://token.actions.githubusercontent.com"},
+		TokenExchangeAudiences:      []string{"urn:example:ledger", "billing-é"},
+		JWTBearerTrusts: []tokenmint.JWTTrust{{
+			Issuer:   "https://token.actions.githubusercontent.com",
+			Audience: "https://tokenmint.example/é",
+			Subject:  "repo:org/app:ref:refs/heads/*",
+			Claims:   []tokenmint.ClaimCondition{{Name: "repository", Value: "org/app"}, {Name: "kubernetes.io.namespace", Value: "x=y"}},
+			Scopes:   []string{"api:read"},
+		}, {Issuer: "https://k8s.example", Audience: "tokenmint", Subject: "system:serviceaccount:ns:sa"}},
 	}
 }
 
@@ -114,6 +125,8 @@ func opaqueToken(id, clientID, familyID string, expires time.Time) tokenmint.Acc
 		// Bound to a DPoP key and a certificate both, which no issuer
 		// does; the store keeps what it is given.
 		Confirmation: tokenmint.Confirmation{JKT: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I", X5TS256: "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"},
+		// A delegated token's act claim (RFC 8693 §4.1), nested.
+		Act: `{"sub":"svc-é","act":{"sub":"https://ci.example#job"}}`,
 	}
 }
 
@@ -138,6 +151,7 @@ func family(id, clientID, subject string, expires time.Time) tokenmint.Family {
 		Confirmation: tokenmint.Confirmation{JKT: "jkt-of-" + id, X5TS256: "x5t-of-" + id},
 		ACR:          "urn:example:acr:mfa",
 		AMR:          []string{"pwd", "otp"},
+		Claims:       `{"userinfo":{"email":{"essential":true}}}`,
 	}
 }
 
@@ -172,6 +186,7 @@ func authCode(id, clientID, familyID string, expires time.Time) tokenmint.AuthCo
 		DPoPJKT:             "dpop-jkt-of-" + id,
 		ACR:                 "1",
 		AMR:                 []string{"pwd"},
+		Claims:              `{"id_token":{"acr":{"values":["urn:x"]}}}`,
 	}
 }
 

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"DeleteExpired", deleteExpiredTests()},
 		{"Misc", miscTests()},
 		{"MasterKey", masterKeyTests()},
+		{"BackchannelLogout", logoutTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
