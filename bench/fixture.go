@@ -37,6 +37,7 @@ type fixture struct {
 	soak     clientCreds // client_credentials, opaque, short-lived tokens
 	app      clientCreds // authorization_code + refresh_token, JWT
 	pkjwt    *keyClient  // private_key_jwt, JWT ES256; made on first use
+	dpop     *dpopKey    // DPoP proofs of es256's requests; made on first use
 	username string
 	password string
 	hc       *http.Client // set-up requests; redirects not followed
