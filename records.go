@@ -223,3 +223,20 @@ type LoginSession struct {
 	ACR string
 	AMR []string
 }
+
+// PushedRequest is an authorization request a client pushed to the PAR
+// endpoint (RFC 9126 §2), validated and kept until the authorization
+// endpoint uses its request_uri, once, or it expires (§2.2: short-lived,
+// single use).
+type PushedRequest struct {
+	// ID is the keyed hash of the request_uri: the URI itself is a bearer
+	// reference, stored only hashed.
+	ID       string
+	ClientID string
+	// Params is the authorization request as validated, form-encoded: the
+	// parameters the request object carried, or the form's.
+	Params    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until used
+}

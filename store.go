@@ -20,6 +20,7 @@ type Store interface {
 	AuditStore
 	ReplayStore
 	DeviceStore
+	PushedRequestStore
 
 	// Revision returns a counter that grows whenever a client or signing
 	// key is created, changed or deleted, by this process or any other
@@ -203,4 +204,22 @@ const (
 	// ReplayDPoPProof: the jti of a DPoP proof, per key (RFC 9449 §11.1,
 	// package dpop).
 	ReplayDPoPProof = "dpop_proof"
+	// ReplayRequestObject: the jti of a request object (RFC 9101), per
+	// client, when it has one.
+	ReplayRequestObject = "request_object"
 )
+
+// PushedRequestStore keeps the requests of Pushed Authorization Requests
+// (RFC 9126).
+type PushedRequestStore interface {
+	// CreatePushedRequest stores r; ErrConflict when its ID exists.
+	CreatePushedRequest(ctx context.Context, r PushedRequest) error
+	// UsePushedRequest marks the request with that ID, pushed by
+	// clientID, used at now and returns it: a request_uri is single-use
+	// (RFC 9126 §4). ErrAlreadyUsed, with the record, when it was used
+	// before; ErrNotFound when there is none, or it is another client's
+	// (which stays unused). Of concurrent uses exactly one succeeds.
+	// Expiry is the caller's to check; the janitor (DeleteExpired)
+	// removes requests past ExpiresAt.
+	UsePushedRequest(ctx context.Context, id, clientID string, now time.Time) (PushedRequest, error)
+}

@@ -94,6 +94,10 @@ type Config struct {
 	// on by default. Nonces rotate every two minutes and need no shared
 	// state: any instance with the same master key accepts them.
 	DPoPNonce bool `yaml:"dpop_nonce"`
+	// RequirePushedAuthorizationRequests refuses every authorization
+	// request that did not come through PAR (RFC 9126 §5), server-wide;
+	// a client's own setting requires it of that client alone.
+	RequirePushedAuthorizationRequests bool `yaml:"require_pushed_authorization_requests"`
 
 	// DialectSettings holds the values of the settings the dialects add
 	// (dialect.Setting), by key; Default fills in their defaults.

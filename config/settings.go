@@ -75,6 +75,7 @@ func settings(c *Config) []setting {
 		{key: "dpop_nonce", ptr: &c.DPoPNonce, help: "require a server-issued nonce in every DPoP proof (RFC 9449 §8); --dpop-nonce=false accepts proofs without one"},
 		{key: "previous_master_key", ptr: &c.PreviousMasterKey, help: "the master key being replaced during a rotation, base64 or hex (environment or file only)", noFlag: true},
 		{key: "previous_master_key_file", ptr: &c.PreviousMasterKeyFile, help: "`FILE` of the master key being replaced during a rotation: what it sealed still opens"},
+		{key: "require_pushed_authorization_requests", ptr: &c.RequirePushedAuthorizationRequests, help: "refuse every authorization request that did not come through the PAR endpoint /oauth2/par (RFC 9126), whatever the client"},
 	}
 	for _, d := range dialects.Settings() {
 		all = append(all, setting{key: d.Key, ptr: dialectValue{&c.DialectSettings, d.Key}, help: d.Help})

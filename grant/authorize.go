@@ -23,7 +23,7 @@ type AuthorizeRequest struct {
 	IDTokenHint         string // OIDC: an ID token this server issued
 	CodeChallenge       string
 	CodeChallengeMethod string
-	ResponseMode        string // "query" (default) or "fragment"
+	ResponseMode        string // "query" (default), "fragment" or "form_post"
 	Prompt              string // OIDC: space-separated none, login, consent, select_account
 	// Resources are the request's resource parameters (RFC 8707 §2), as
 	// given: the parameter may be repeated.
@@ -45,6 +45,11 @@ type AuthorizeRequest struct {
 	// may use it, never one that requires consent, and PKCE is not asked
 	// of it: the client holds the credentials the code stands for.
 	Headless bool
+	// Pushed marks a request that came through PAR (RFC 9126), Signed
+	// one whose parameters came from a verified request object (RFC
+	// 9101): set by the server, never read from a client's parameters.
+	Pushed bool
+	Signed bool
 }
 
 // Authorization is a validated authorization request, ready for the user
@@ -91,10 +96,13 @@ func (e *Engine) ValidateAuthorize(ctx context.Context, req AuthorizeRequest) (*
 		State: req.State, Nonce: req.Nonce, ResponseMode: "query"}
 	switch req.ResponseMode {
 	case "", "query":
-	case "fragment":
-		a.ResponseMode = "fragment"
+	case "fragment", "form_post":
+		a.ResponseMode = req.ResponseMode
 	default:
-		return a, oauth.NewError(oauth.InvalidRequest, "response_mode must be query or fragment")
+		return a, oauth.NewError(oauth.InvalidRequest, "response_mode must be query, fragment or form_post")
+	}
+	if err := e.checkRequestForm(c, req); err != nil {
+		return a, err
 	}
 	if err := e.checkAuthorizeParams(c, req, a); err != nil {
 		return a, err

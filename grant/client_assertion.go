@@ -159,6 +159,13 @@ func (e *Engine) verifyAssertion(ctx context.Context, c *tokenmint.Client, a *as
 	if c.AuthMethod == tokenmint.AuthMethodSecretJWT {
 		return e.verifySecretJWT(c, a)
 	}
+	return e.verifyWithClientKeys(ctx, c, a)
+}
+
+// verifyWithClientKeys checks a JWS with the keys of the client's JWK Set
+// (jwks, or jwks_uri fetched again once on an unknown kid): for
+// private_key_jwt assertions and for request objects (RFC 9101 §6.2).
+func (e *Engine) verifyWithClientKeys(ctx context.Context, c *tokenmint.Client, a *assertion) error {
 	set, err := e.clientKeys(ctx, c, false)
 	if err != nil {
 		return err

@@ -88,6 +88,9 @@ type Config struct {
 	// DPoPRefused, when set, is told the error code of every DPoP proof
 	// refused (for metrics: refusals are too frequent to audit).
 	DPoPRefused func(code string)
+	// RequirePushedRequests refuses every authorization request that did
+	// not come through PAR (RFC 9126 §5), whatever the client.
+	RequirePushedRequests bool
 }
 
 // Engine runs the protocol. It is safe for concurrent use.

@@ -22,6 +22,9 @@ const (
 	PathRegister     = "/oauth2/register" // RFC 7591 §3 (package registration)
 	PathASMetadata   = "/.well-known/oauth-authorization-server"
 	PathOIDCMetadata = "/.well-known/openid-configuration"
+	// PathPAR is the pushed authorization request endpoint (RFC 9126 §2),
+	// served by package login beside the authorization endpoint.
+	PathPAR = "/oauth2/par"
 )
 
 // Pinger reports whether storage answers (and, for the server, takes

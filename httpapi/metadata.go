@@ -34,7 +34,7 @@ func (a *API) metadata() map[string]any {
 		"revocation_endpoint_auth_methods_supported":            auth,
 		"revocation_endpoint_auth_signing_alg_values_supported": assertionAlgs,
 		"response_types_supported":                              []string{"code"},
-		"response_modes_supported":                              []string{"query", "fragment"},
+		"response_modes_supported":                              []string{"query", "fragment", "form_post"},
 		"code_challenge_methods_supported":                      []string{grant.PKCES256, grant.PKCEPlain},
 		"scopes_supported":                                      []string{"openid", "profile", "email"},
 		"userinfo_endpoint":                                     iss + PathUserInfo,
@@ -44,11 +44,16 @@ func (a *API) metadata() map[string]any {
 		"access_token_signing_alg_values_supported":             a.cfg.Engine.Keys().Algs(),
 		// OpenID Connect Discovery §3: request_uri_parameter_supported
 		// defaults to true when omitted, so every one of these is said
-		// rather than left to a default. Request objects (request,
-		// request_uri) are refused; the claims parameter is ignored.
-		"request_parameter_supported":     false,
-		"request_uri_parameter_supported": false,
-		"claims_parameter_supported":      false,
+		// rather than left to a default. Signed request objects are
+		// taken by value (RFC 9101 §5.1); request_uri only names a
+		// pushed request (RFC 9126), never an object to fetch, so
+		// request_uri_parameter_supported stays false. The claims
+		// parameter is ignored.
+		"request_parameter_supported":                 true,
+		"request_object_signing_alg_values_supported": grant.RequestObjectAlgs,
+		"request_uri_parameter_supported":             false,
+		"require_request_uri_registration":            false,
+		"claims_parameter_supported":                  false,
 		// RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint
 		// (and UserInfo), signed with these algorithms.
 		"dpop_signing_alg_values_supported": a.cfg.Engine.DPoPAlgs(),
@@ -59,6 +64,10 @@ func (a *API) metadata() map[string]any {
 		m["authorization_response_iss_parameter_supported"] = true
 		// Defined by OpenID Connect Initiating User Registration 1.0.
 		m["prompt_values_supported"] = grant.PromptValues()
+		// RFC 9126 §5: the PAR endpoint, and whether every request must
+		// come through it (serve --require-pushed-authorization-requests).
+		m["pushed_authorization_request_endpoint"] = iss + PathPAR
+		m["require_pushed_authorization_requests"] = a.cfg.Engine.RequirePushedRequests()
 	}
 	// RFC 8628 §4: the device authorization endpoint, always served
 	// (its grant type is in grant_types_supported).

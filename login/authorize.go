@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
@@ -13,7 +14,8 @@ import (
 
 // AuthorizeGET serves the authorization endpoint (RFC 6749 §3.1, §4.1.1).
 func (p *Pages) AuthorizeGET(w http.ResponseWriter, r *http.Request) {
-	req, derr := decodeAuthorize(r.URL.RawQuery)
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	req, derr := p.decodeRequest(r, q, err != nil)
 	p.authorizeDecoded(w, r, req, derr)
 }
 
@@ -24,7 +26,7 @@ func (p *Pages) AuthorizePOST(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, derr := decodeValues(form, false)
+	req, derr := p.decodeRequest(r, form, false)
 	p.authorizeDecoded(w, r, req, derr)
 }
 

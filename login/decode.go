@@ -123,11 +123,7 @@ const pendingDialect = "dialect"
 // through (which decides its PKCE rule) must not be something a browser
 // can choose.
 func (p *Pages) encodePending(req grant.AuthorizeRequest) string {
-	q := encodeAuthorize(req)
-	if req.Dialect != "" {
-		q.Set(pendingDialect, req.Dialect)
-	}
-	enc := q.Encode()
+	enc := encodeTrusted(req).Encode()
 	return base64.RawURLEncoding.EncodeToString(p.mac(labelPending, enc)) + "." + enc
 }
 
@@ -144,7 +140,39 @@ func (p *Pages) decodePending(field string) (grant.AuthorizeRequest, bool) {
 	if err != nil {
 		return grant.AuthorizeRequest{}, false
 	}
+	req, derr := decodeTrusted(q)
+	return req, derr == nil
+}
+
+// Parameters of a request this server encoded, beside pendingDialect:
+// whether it came through PAR and whether from a request object
+// (grant.AuthorizeRequest.Pushed, Signed). Read only from what the
+// server wrote (a signed pending field, a stored pushed request).
+const (
+	trustedPushed = "tokenmint_pushed"
+	trustedSigned = "tokenmint_signed"
+)
+
+// encodeTrusted encodes req with what the server decided about it.
+func encodeTrusted(req grant.AuthorizeRequest) url.Values {
+	q := encodeAuthorize(req)
+	if req.Dialect != "" {
+		q.Set(pendingDialect, req.Dialect)
+	}
+	if req.Pushed {
+		q.Set(trustedPushed, "1")
+	}
+	if req.Signed {
+		q.Set(trustedSigned, "1")
+	}
+	return q
+}
+
+// decodeTrusted is the inverse of encodeTrusted.
+func decodeTrusted(q url.Values) (grant.AuthorizeRequest, *decodeError) {
 	req, derr := decodeValues(q, false)
 	req.Dialect = q.Get(pendingDialect)
-	return req, derr == nil
+	req.Pushed = q.Get(trustedPushed) == "1"
+	req.Signed = q.Get(trustedSigned) == "1"
+	return req, derr
 }

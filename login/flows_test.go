@@ -137,7 +137,7 @@ func TestAuthorizeErrors(t *testing.T) {
 		{name: "plain PKCE refused", query: raw("code_challenge_method=plain"), err: "invalid_request", state: true},
 		{name: "unknown PKCE method", query: raw("code_challenge_method=S512"), err: "invalid_request", state: true},
 		{name: "public client without PKCE", query: raw("client_id="+spa.ID, "code_challenge=", "code_challenge_method="), err: "invalid_request", state: true},
-		{name: "unknown response_mode", query: raw("response_mode=form_post"), err: "invalid_request", state: true},
+		{name: "unknown response_mode", query: raw("response_mode=web_message"), err: "invalid_request", state: true},
 		{name: "unknown prompt", query: raw("prompt=create"), err: "invalid_request", state: true},
 		{name: "prompt none with another value", query: raw("prompt=none login"), err: "invalid_request", state: true},
 		{name: "negative max_age", query: raw("max_age=-1"), err: "invalid_request", state: true},
@@ -145,8 +145,12 @@ func TestAuthorizeErrors(t *testing.T) {
 		{name: "signed max_age", query: raw("max_age=+60"), err: "invalid_request", state: true},
 		{name: "repeated max_age", query: raw("max_age=60", "+max_age=0"), err: "invalid_request", state: true},
 		{name: "id_token_hint not an ID token", query: raw("id_token_hint=eyJhbGciOiJub25lIn0.e30."), err: "invalid_request", state: true},
-		{name: "request object", query: raw("request=eyJhbGciOiJub25lIn0.e30."), err: "request_not_supported", state: true},
-		{name: "request_uri", query: raw("request_uri=https://client.test/r"), err: "request_uri_not_supported", state: true},
+		// Until a request object verifies, its redirect_uri is not the
+		// client's word: its errors are shown, never redirected.
+		{name: "request object signed with none", query: raw("request=eyJhbGciOiJub25lIn0.e30."), page: 400, pageText: "invalid_request_object"},
+		{name: "request_uri by reference", query: raw("request_uri=https://client.test/r"), page: 400, pageText: "request_uri_not_supported"},
+		{name: "request_uri unknown", query: raw("request_uri=urn:ietf:params:oauth:request_uri:nope"), page: 400, pageText: "invalid_request_uri"},
+		{name: "request and request_uri", query: raw("request=x", "request_uri=urn:ietf:params:oauth:request_uri:nope"), page: 400, pageText: "not both"},
 		{name: "prompt none without session", query: raw("prompt=none"), err: "login_required", state: true},
 		{name: "error in fragment", query: raw("response_mode=fragment", "scope=admin"), err: "invalid_scope", state: true, mode: "fragment"},
 		{name: "registered query kept", query: raw("redirect_uri="+queryCallback, "scope=admin"), err: "invalid_scope", state: true, redirect: queryCallback},

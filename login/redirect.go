@@ -35,7 +35,7 @@ func (p *Pages) redirectCode(w http.ResponseWriter, r *http.Request, a *grant.Au
 	if a.State != "" {
 		params.Set("state", a.State)
 	}
-	p.redirect(w, r, responseURI(a.RedirectURI, a.ResponseMode, params))
+	p.respond(w, r, a.RedirectURI, a.ResponseMode, params)
 }
 
 // redirectError sends an error response to the client (RFC 6749
@@ -52,6 +52,17 @@ func (p *Pages) redirectOAuthError(w http.ResponseWriter, r *http.Request, uri, 
 	}
 	if state != "" {
 		params.Set("state", state)
+	}
+	p.respond(w, r, uri, mode, params)
+}
+
+// respond sends an authorization response in its response mode: a
+// redirect with the parameters in the query or fragment, or the page of
+// response_mode=form_post that posts them (formPost).
+func (p *Pages) respond(w http.ResponseWriter, r *http.Request, uri, mode string, params url.Values) {
+	if mode == "form_post" {
+		p.formPost(w, uri, params)
+		return
 	}
 	p.redirect(w, r, responseURI(uri, mode, params))
 }

@@ -38,6 +38,11 @@ const (
 	// without a fragment, or not one the client may ask for (RFC 8707
 	// §2), at the token endpoint (a 400) and the authorization endpoint.
 	InvalidTarget = "invalid_target"
+	// InvalidRequestObject and InvalidRequestURI refuse a request object
+	// (RFC 9101 §6) or a request_uri (RFC 9126 §4) at the authorization
+	// endpoint and the PAR endpoint (OIDC Core §3.1.2.6; 400s).
+	InvalidRequestObject = "invalid_request_object"
+	InvalidRequestURI    = "invalid_request_uri"
 )
 
 // Error is an OAuth error response (RFC 6749 §5.2). Handlers return it;

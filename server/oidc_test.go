@@ -221,10 +221,13 @@ func TestOIDCSignInParams(t *testing.T) {
 	if err := provider.Claims(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"request_uri_parameter_supported", "request_parameter_supported", "claims_parameter_supported"} {
+	for _, k := range []string{"request_uri_parameter_supported", "claims_parameter_supported"} {
 		if v, ok := md[k]; !ok || v != false {
 			t.Errorf("discovery %s = %v (present %v), want false", k, v, ok)
 		}
+	}
+	if md["request_parameter_supported"] != true { // signed request objects by value (RFC 9101)
+		t.Errorf("discovery request_parameter_supported = %v, want true", md["request_parameter_supported"])
 	}
 	conf := oauth2.Config{ClientID: c.ID, ClientSecret: c.Secret, Endpoint: provider.Endpoint(),
 		RedirectURL: "https://app.example/callback", Scopes: []string{oidc.ScopeOpenID, "profile"}}

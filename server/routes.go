@@ -62,6 +62,7 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 		{"POST " + login.PathDevice, "device", pages.DeviceForm()},
 		{"POST " + login.PathDeviceLogin, "device", pages.DeviceLoginForm()},
 		{"POST " + login.PathDeviceConsent, "device", pages.DeviceConsentForm()},
+		{"POST " + httpapi.PathPAR, "par", tokenLimit(h(pages.PushedAuthorization))}, // RFC 9126 §2
 		// Operations.
 		{"GET /healthz", "", h(api.Healthz)},
 		{"GET /readyz", "", h(api.Readyz)},

@@ -166,6 +166,8 @@ func (s *Server) open(ctx context.Context) error {
 		Tracing:     s.tp,
 		DPoPNonces:  s.dpopNonces(keys),
 		DPoPRefused: s.metrics.DPoPRefused,
+		// RFC 9126 §5: every authorization request through PAR.
+		RequirePushedRequests: s.cfg.RequirePushedAuthorizationRequests,
 	})
 	if err != nil {
 		return err

@@ -39,6 +39,7 @@ func sweeps() []sweep {
 		{"registration_tokens", "id", "id", "registration_tokens", "expires_at <= ?"},
 		{"used_ids", "id", "id", "used_ids", "expires_at <= ?"},
 		{"device_authorizations", "id", "id", "device_authorizations", "expires_at <= ?"},
+		{"pushed_requests", "id", "id", "pushed_requests", "expires_at <= ?"},
 	}
 }
 

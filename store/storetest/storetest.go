@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenmint.Store) {
 		{"AuditEvents", auditTests()},
 		{"Replay", replayTests()},
 		{"Device", deviceTests()},
+		{"PushedRequests", pushedRequestTests()},
 		{"Revision", revisionTests()},
 		{"DeleteExpired", deleteExpiredTests()},
 		{"Misc", miscTests()},
