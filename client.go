@@ -67,15 +67,21 @@ const (
 	// The mutual-TLS methods of RFC 8705 §2: tls_client_auth (a
 	// certificate chaining to a trusted CA whose subject DN or SAN the
 	// client registered, §2.1) and self_signed_tls_client_auth (a
-	// certificate whose key is in the client's JWK Set, §2.2). Validation
-	// accepts them; they join AuthMethods when they are served.
+	// certificate whose key is in the client's JWK Set, §2.2). Discovery
+	// lists them when client certificates reach the server (serve
+	// --tls-cert or --tls-client-cert-header).
 	AuthMethodTLSClientAuth           = "tls_client_auth"
 	AuthMethodSelfSignedTLSClientAuth = "self_signed_tls_client_auth"
 )
 
 // AuthMethods lists the token endpoint authentication methods tokenmint
 // serves, in the order discovery documents publish them.
-var AuthMethods = []string{AuthMethodSecretBasic, AuthMethodSecretPost, AuthMethodPrivateKeyJWT, AuthMethodSecretJWT, AuthMethodNone}
+var AuthMethods = []string{AuthMethodSecretBasic, AuthMethodSecretPost, AuthMethodPrivateKeyJWT, AuthMethodSecretJWT, AuthMethodNone,
+	AuthMethodTLSClientAuth, AuthMethodSelfSignedTLSClientAuth}
+
+// MutualTLSMethods are the methods of AuthMethods that need a client
+// certificate (RFC 8705 §2).
+var MutualTLSMethods = []string{AuthMethodTLSClientAuth, AuthMethodSelfSignedTLSClientAuth}
 
 // JWS algorithms a client may sign its assertions with (RFC 7518 §3.1):
 // asymmetric ones for private_key_jwt, HMAC ones for client_secret_jwt.
@@ -284,6 +290,12 @@ type Client struct {
 	// requests that are not a signed request object (RFC 9101 §10.5
 	// require_signed_request_object), verified with its JWKS or JWKSURI.
 	RequireSignedRequestObject bool
+
+	// Owner is the ID of the user who manages the client through the
+	// self-service pages (/apps/), "" for a client only operators manage.
+	// An owner sees and changes their own clients there, and no one
+	// else's.
+	Owner string
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -128,13 +128,14 @@ func TestValidateClientSettings(t *testing.T) {
 	}
 }
 
-// TestMTLSMethodsNotAdvertised: the mutual-TLS methods are registrable
-// before they are served, so discovery must not list them yet; a grant
-// type named by URN is accepted exactly when it is served.
-func TestMTLSMethodsNotAdvertised(t *testing.T) {
-	for _, m := range tokenmint.AuthMethods {
-		if m == tokenmint.AuthMethodTLSClientAuth || m == tokenmint.AuthMethodSelfSignedTLSClientAuth {
-			t.Errorf("AuthMethods lists %s, which is not served", m)
+// TestMTLSMethodsServed: the mutual-TLS methods are served (grant,
+// RFC 8705 §2), so AuthMethods lists them (discovery shows them only when
+// certificates reach the server: httpapi, server's TestMTLSListener);
+// a grant type named by URN is accepted exactly when it is served.
+func TestMTLSMethodsServed(t *testing.T) {
+	for _, m := range tokenmint.MutualTLSMethods {
+		if !slices.Contains(tokenmint.AuthMethods, m) {
+			t.Errorf("AuthMethods lacks %s", m)
 		}
 	}
 	for _, g := range []string{tokenmint.GrantDeviceCode, tokenmint.GrantTokenExchange, tokenmint.GrantJWTBearer} {

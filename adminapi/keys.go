@@ -112,15 +112,8 @@ func (a *API) RotateKeys(w http.ResponseWriter, r *http.Request) {
 	ok(w, http.StatusOK, list)
 }
 
-// retireAfter is how long a replaced key stays published.
+// retireAfter is how long a replaced key stays published
+// (registry.Registry.KeyRetireAfter).
 func (a *API) retireAfter(r *http.Request) (time.Duration, error) {
-	clients, err := a.store.ListClients(r.Context())
-	if err != nil {
-		return 0, err
-	}
-	longest := a.cfg.KeyRetireAfter
-	for i := range clients {
-		longest = max(longest, clients[i].EffectiveAccessTTL())
-	}
-	return longest, nil
+	return a.cfg.Registry.KeyRetireAfter(r.Context(), a.cfg.KeyRetireAfter)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/password"
@@ -83,6 +84,24 @@ type Config struct {
 	RegistrationScopes      []string `yaml:"registration_scopes"`
 	RegistrationAuthMethods []string `yaml:"registration_auth_methods"`
 
+	// TLSCert and TLSKey are the PEM files of the public listener's own
+	// certificate and key: with them it serves TLS (1.2 or later) and asks
+	// clients for a certificate (mutual TLS, RFC 8705), reloading the
+	// files when they change. TLSClientCA is the PEM bundle of the CAs a
+	// tls_client_auth client's certificate must chain to.
+	TLSCert     string `yaml:"tls_cert"`
+	TLSKey      string `yaml:"tls_key"`
+	TLSClientCA string `yaml:"tls_client_ca"`
+	// TLSClientCertHeader names the header in which a TLS-terminating
+	// proxy of TrustedProxies forwards the client's certificate (RFC 9440
+	// Client-Cert, URL-encoded PEM, or Envoy's XFCC); ignored from any
+	// other peer.
+	TLSClientCertHeader string `yaml:"tls_client_cert_header"`
+	// MTLSBaseURL is the base URL of a separate host that asks clients for
+	// certificates (RFC 8705 §5, mtls_endpoint_aliases); empty: the
+	// issuer's own URLs, when mutual TLS is served.
+	MTLSBaseURL string `yaml:"mtls_base_url"`
+
 	// AllowPrivateFetch lets the server fetch the URLs clients register
 	// (a private_key_jwt client's jwks_uri) from loopback, private and
 	// reserved addresses, and over plain http: for tests and local work,
@@ -116,6 +135,38 @@ type Config struct {
 	// AuditRetention is how long the database keeps audit events; 0
 	// keeps them.
 	AuditRetention time.Duration `yaml:"audit_retention"`
+
+	// ConsoleURL is the console's address as a browser reaches it (issue
+	// 17), when that is not the admin listener's own loopback address:
+	// behind a proxy, or on another host name. "" derives it from each
+	// request to a loopback admin listener.
+	ConsoleURL string `yaml:"console_url"`
+	// SelfService serves the self-service pages, /apps/, on the public
+	// listener: a signed-in user manages the clients they own, within the
+	// policy of the SelfService* settings.
+	SelfService           bool     `yaml:"self_service"`
+	SelfServiceGrantTypes []string `yaml:"self_service_grant_types"`
+	SelfServiceScopes     []string `yaml:"self_service_scopes"`
+	// SelfServiceAuthMethods are the kinds of app a user may create: a
+	// confidential one with a secret (client_secret_basic,
+	// client_secret_post), a public one with PKCE (none).
+	SelfServiceAuthMethods []string `yaml:"self_service_auth_methods"`
+	SelfServiceMaxApps     int      `yaml:"self_service_max_apps"`
+	// SelfServiceRedirectHosts, when set, are the hosts an app's
+	// redirect URIs may name: exact names, or *.example.com for any
+	// subdomain. Empty: any host the redirect URI rules allow.
+	SelfServiceRedirectHosts []string `yaml:"self_service_redirect_hosts"`
+
+	// Branding of every page a person sees (package brand).
+	BrandName  string `yaml:"brand_name"`
+	BrandLogo  string `yaml:"brand_logo"`
+	BrandColor string `yaml:"brand_color"`
+}
+
+// Brand loads the branding the Brand* settings name (brand.Load):
+// Validate has checked them, but the logo file is read again here.
+func (c Config) Brand() (brand.Brand, error) {
+	return brand.Load(c.BrandName, c.BrandLogo, c.BrandColor)
 }
 
 // AllDialects returns every dialect name, in the order "all" expands to
@@ -170,7 +221,13 @@ func Default() Config {
 	c.RegistrationGrantTypes = []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken}
 	c.RegistrationScopes = []string{"openid", "profile", "email"}
 	c.RegistrationAuthMethods = []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "none"}
-	c.Issuer = defaultIssuer(c.Addr)
+	// Self-service apps: sign-in clients of the code flow, with the OIDC
+	// scopes, a few per user.
+	c.SelfServiceGrantTypes = []string{tokenmint.GrantAuthorizationCode, tokenmint.GrantRefreshToken}
+	c.SelfServiceScopes = []string{"openid", "profile", "email"}
+	c.SelfServiceAuthMethods = []string{tokenmint.AuthMethodSecretBasic, tokenmint.AuthMethodNone}
+	c.SelfServiceMaxApps = 5
+	c.Issuer = defaultIssuer(c.Addr, false)
 	c.MasterKeyFile = defaultMasterKeyFile(c.Database)
 	c.DialectSettings = map[string]string{}
 	for _, s := range dialects.Settings() {
@@ -179,18 +236,30 @@ func Default() Config {
 	return c
 }
 
-// defaultIssuer is http:// + addr, with "localhost" standing in for a
-// wildcard or empty host, which is not a name a client can reach.
-func defaultIssuer(addr string) string {
+// defaultIssuer is http:// + addr (https:// when the listener serves
+// TLS), with "localhost" standing in for a wildcard or empty host, which
+// is not a name a client can reach.
+func defaultIssuer(addr string, tls bool) string {
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "http://" + addr
+		return scheme + addr
 	}
 	if ip, err := netip.ParseAddr(host); host == "" || (err == nil && ip.IsUnspecified()) {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return scheme + net.JoinHostPort(host, port)
 }
+
+// ServesTLS reports whether the public listener serves TLS itself.
+func (c Config) ServesTLS() bool { return c.TLSCert != "" }
+
+// MutualTLS reports whether client certificates reach the server: on its
+// own TLS listener, or forwarded by a trusted proxy.
+func (c Config) MutualTLS() bool { return c.ServesTLS() || c.TLSClientCertHeader != "" }
 
 // defaultMasterKeyFile is tokenmint.key beside the SQLite database file;
 // other backends have no default.

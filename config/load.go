@@ -263,7 +263,7 @@ func (f *Flags) applyFlags(c *Config, origins map[string]string) error {
 // source set them.
 func (c *Config) derive(origins map[string]string) {
 	if _, set := origins["issuer"]; !set || c.Issuer == "" {
-		c.Issuer = defaultIssuer(c.Addr)
+		c.Issuer = defaultIssuer(c.Addr, c.ServesTLS())
 		origins["issuer"] = "issuer (derived from addr)"
 	}
 	if _, set := origins["master_key_file"]; !set {

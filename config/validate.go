@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/clientmeta"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/oauth"
@@ -65,6 +66,11 @@ func (c *Config) checks() []check {
 		{"registration_grant_types", func(c *Config) error { return validRegistrationGrants(c.RegistrationGrantTypes) }},
 		{"registration_scopes", func(c *Config) error { return validRegistrationScopes(c.RegistrationScopes) }},
 		{"registration_auth_methods", func(c *Config) error { return validRegistrationAuthMethods(c.RegistrationAuthMethods) }},
+		{"tls_cert", func(c *Config) error { return validTLSPair(c.TLSCert, c.TLSKey) }},
+		{"tls_key", func(c *Config) error { return validTLSKey(c.TLSCert, c.TLSKey) }},
+		{"tls_client_ca", func(c *Config) error { return c.validClientCA() }},
+		{"tls_client_cert_header", func(c *Config) error { return c.validClientCertHeader() }},
+		{"mtls_base_url", func(c *Config) error { return c.validMTLSBaseURL() }},
 		{"argon2_parallelism", func(c *Config) error { return atLeast(int64(c.Argon2Parallelism), 1) }},
 		{"argon2_iterations", func(c *Config) error { return validIterations(c.Argon2Iterations) }},
 		{"argon2_memory", func(c *Config) error { return c.PasswordParams().Validate() }},
@@ -72,6 +78,21 @@ func (c *Config) checks() []check {
 		{"log_format", func(c *Config) error { return oneOf(c.LogFormat, []string{"text", "json"}) }},
 		{"audit_log", func(c *Config) error { return validAuditLog(c.AuditLog) }},
 		{"audit_retention", func(c *Config) error { return nonNegative(c.AuditRetention) }},
+		{"console_url", func(c *Config) error { return validConsoleURL(c.ConsoleURL) }},
+		{"self_service_grant_types", func(c *Config) error { return validRegistrationGrants(c.SelfServiceGrantTypes) }},
+		{"self_service_scopes", func(c *Config) error { return validRegistrationScopes(c.SelfServiceScopes) }},
+		{"self_service_auth_methods", func(c *Config) error { return validSelfServiceAuthMethods(c.SelfServiceAuthMethods) }},
+		{"self_service_max_apps", func(c *Config) error { return atLeast(int64(c.SelfServiceMaxApps), 1) }},
+		{"self_service_redirect_hosts", func(c *Config) error { return validRedirectHosts(c.SelfServiceRedirectHosts) }},
+		{"brand_name", func(c *Config) error { return brand.ValidateName(c.BrandName) }},
+		{"brand_color", func(c *Config) error { return brand.ValidateColor(c.BrandColor) }},
+		{"brand_logo", func(c *Config) error {
+			if c.BrandLogo == "" {
+				return nil
+			}
+			_, _, err := brand.ReadLogo(c.BrandLogo)
+			return err
+		}},
 	}
 	for _, d := range dialects.Settings() {
 		if d.Check != nil {
@@ -317,6 +338,60 @@ func validRegistrationAuthMethods(list []string) error {
 	for _, m := range list {
 		if err := oneOf(m, known); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// validConsoleURL accepts "" or the console's absolute URL: https, or
+// http on a loopback host (the redirect URI rules of RFC 9700 §2.6 and
+// RFC 8252 §7.3 that its sign-in's redirect URI must pass), without
+// query or fragment.
+func validConsoleURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("invalid console URL %q (use an absolute URL like https://admin.example.com/console/)", raw)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+	default:
+		return fmt.Errorf("the console URL %q must be https, or http on a loopback address", raw)
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.IsLoopback()
+}
+
+func validSelfServiceAuthMethods(list []string) error {
+	known := []string{tokenmint.AuthMethodSecretBasic, tokenmint.AuthMethodSecretPost, tokenmint.AuthMethodNone}
+	if len(list) == 0 {
+		return fmt.Errorf("empty list (use some of: %s)", strings.Join(known, ", "))
+	}
+	for _, m := range list {
+		if err := oneOf(m, known); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validRedirectHosts accepts host names, each optionally "*." followed by
+// a domain (any subdomain of it).
+func validRedirectHosts(list []string) error {
+	for _, h := range list {
+		name := strings.TrimPrefix(h, "*.")
+		if name == "" || strings.ContainsAny(name, "*/:@?#[] ") || strings.ToLower(name) != name {
+			return fmt.Errorf("invalid host %q (use lower-case host names like app.example.com or *.example.com)", h)
 		}
 	}
 	return nil

@@ -35,8 +35,8 @@ func (e *Engine) authorizationCode(ctx context.Context, c *tokenmint.Client, req
 		}
 		f := e.family(c, code.FamilyID, code.Subject, code.Scopes, code.Resources, code.AuthTime)
 		f.SessionID = code.SessionID
-		f.Confirmation = familyConfirmation(c, req.jkt)
-		u = e.newUserIssue(c, f, code.Scopes, audience, code.Nonce, req.jkt)
+		f.Confirmation = familyConfirmation(c, req.cnf())
+		u = e.newUserIssue(c, f, code.Scopes, audience, code.Nonce, req.cnf())
 		return u.issuance(), nil
 	})
 	switch {

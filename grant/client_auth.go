@@ -39,6 +39,11 @@ type Credentials struct {
 	// the client's own (EmpowerID's X-EmpowerID-API-Key); verified when
 	// present, required where the dialect's policy says so.
 	APIKey string
+	// Certificate is the client's TLS certificate, when it presented one
+	// (mutual TLS, RFC 8705): how tls_client_auth and
+	// self_signed_tls_client_auth clients authenticate, and what
+	// certificate-bound tokens are bound to.
+	Certificate *ClientCertificate
 }
 
 // dummySum is compared against when the client is unknown, so that an
@@ -52,7 +57,8 @@ var dummySum = make([]byte, 32)
 // private_key_jwt or client_secret_jwt cannot send its secret, nor one
 // of client_secret_basic or _post an assertion (RFC 7591 §2). Public
 // clients identify themselves by client_id alone and must not send a
-// secret. Every failure of a secret is the same invalid_client, so an
+// secret. Clients of the mutual-TLS methods send client_id alone and
+// prove the certificate they registered (client_cert.go, RFC 8705 §2). Every failure of a secret is the same invalid_client, so an
 // attacker cannot tell an unknown client from a wrong secret.
 func (e *Engine) AuthenticateClient(ctx context.Context, cred Credentials) (*tokenmint.Client, error) {
 	c, err := e.authenticateClient(ctx, cred)
@@ -86,6 +92,18 @@ func (e *Engine) authenticateClient(ctx context.Context, cred Credentials) (*tok
 		if cred.Secret != "" {
 			fail.Description = "a public client has no secret to send"
 			return &c, fail
+		}
+		return &c, nil
+	}
+	if c.AuthMethod == tokenmint.AuthMethodTLSClientAuth || c.AuthMethod == tokenmint.AuthMethodSelfSignedTLSClientAuth {
+		// RFC 8705 §2: client_id in the request, the certificate in the
+		// TLS handshake, and no other credential.
+		if cred.Method != AuthNone {
+			e.cfg.Secrets.Verify(cred.Secret, dummySum)
+			return &c, fail
+		}
+		if err := e.authenticateCertificate(ctx, &c, cred.Certificate); err != nil {
+			return &c, err
 		}
 		return &c, nil
 	}

@@ -20,5 +20,5 @@ func (e *Engine) clientCredentials(ctx context.Context, c *tokenmint.Client, req
 	if err := allowResources(c, req.Resources); err != nil {
 		return nil, err
 	}
-	return e.issueAccess(ctx, c, accessGrant{subject: c.ID, scopes: scopes, resources: req.Resources, jkt: req.jkt}, req.shape)
+	return e.issueAccess(ctx, c, accessGrant{subject: c.ID, scopes: scopes, resources: req.Resources, jkt: req.jkt, x5t: req.x5t}, req.shape)
 }

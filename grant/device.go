@@ -220,8 +220,8 @@ func (e *Engine) exchangeDevice(ctx context.Context, c *tokenmint.Client, req *T
 		}
 		f := e.family(c, d.FamilyID, d.Subject, d.Scopes, d.Resources, d.AuthTime)
 		f.SessionID = d.SessionID
-		f.Confirmation = familyConfirmation(c, req.jkt)
-		u = e.newUserIssue(c, f, d.Scopes, audience, "", req.jkt)
+		f.Confirmation = familyConfirmation(c, req.cnf())
+		u = e.newUserIssue(c, f, d.Scopes, audience, "", req.cnf())
 		return u.issuance(), nil
 	})
 	switch {

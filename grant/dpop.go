@@ -125,11 +125,12 @@ func checkCodeBinding(code *tokenmint.AuthCode, jkt string) error {
 }
 
 // familyConfirmation is the binding of a new family's refresh tokens:
-// a public client's are bound to its DPoP key; a confidential client's
-// are not, as it authenticates at every refresh (RFC 9449 §5).
-func familyConfirmation(c *tokenmint.Client, jkt string) tokenmint.Confirmation {
-	if c.Public && jkt != "" {
-		return tokenmint.Confirmation{JKT: jkt}
+// a public client's are bound to its DPoP key (RFC 9449 §5) and its
+// certificate (RFC 8705 §4); a confidential client's are not, as it
+// authenticates at every refresh.
+func familyConfirmation(c *tokenmint.Client, cnf tokenmint.Confirmation) tokenmint.Confirmation {
+	if c.Public {
+		return cnf
 	}
 	return tokenmint.Confirmation{}
 }
@@ -142,6 +143,10 @@ type Presentation struct {
 	// DPoP is true when the Authorization scheme was DPoP.
 	DPoP  bool
 	Proof DPoPProof
+	// Certificate is the client certificate of the request's connection,
+	// if any: a certificate-bound token needs the one it is bound to (RFC
+	// 8705 §3).
+	Certificate *ClientCertificate
 }
 
 // ErrDPoPBoundAsBearer refuses a DPoP-bound token presented as a bearer
@@ -155,11 +160,26 @@ var ErrDPoPBoundAsBearer = &oauth.Error{Code: oauth.InvalidToken, Status: 401,
 // scheme, a proof for this request whose ath is the token's hash and
 // whose key is the one the token is bound to (RFC 9449 §7.1). Proof
 // errors are 401 here, the status of a resource (§7.1, §9).
+//
+// A certificate-bound token also needs the certificate it is bound to on
+// the request's connection (p.Certificate, RFC 8705 §3), whichever the
+// scheme.
 func (e *Engine) ValidatePresentation(ctx context.Context, p Presentation) (*Introspection, error) {
+	info, err := e.validatePresentation(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCertBinding(info, p.Certificate); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+func (e *Engine) validatePresentation(ctx context.Context, p Presentation) (*Introspection, error) {
 	if !p.DPoP {
 		// A proof beside the Bearer scheme proves nothing: a bound
-		// token is refused by ValidateBearer, a bearer one served.
-		return e.ValidateBearer(ctx, p.Token)
+		// token is refused by validateBearer, a bearer one served.
+		return e.validateBearer(ctx, p.Token)
 	}
 	if p.Token == "" {
 		return nil, &oauth.Error{Code: oauth.InvalidToken, Status: 401, Description: "an access token is required"}

@@ -2,6 +2,7 @@ package grant
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -91,6 +92,15 @@ type Config struct {
 	// RequirePushedRequests refuses every authorization request that did
 	// not come through PAR (RFC 9126 §5), whatever the client.
 	RequirePushedRequests bool
+
+	// ClientCAs are the CAs a tls_client_auth client's certificate must
+	// chain to (RFC 8705 §2.1); nil: only certificates forwarded by a
+	// trusted proxy, which validated the chain, are accepted.
+	ClientCAs *x509.CertPool
+	// MutualTLS is true when client certificates reach the engine (the
+	// server serves TLS, or a proxy forwards them): the mutual-TLS methods
+	// and certificate-bound tokens are served.
+	MutualTLS bool
 }
 
 // Engine runs the protocol. It is safe for concurrent use.
@@ -102,6 +112,7 @@ type Engine struct {
 	jwks    jwksCache    // parsed inline JWK Sets of clients
 	tracer  trace.Tracer // nil: tracing off
 	dpop    *dpop.Verifier
+	chains  chainCache // client certificates whose chain verified
 }
 
 // New checks cfg and returns an Engine.
@@ -182,12 +193,21 @@ type TokenRequest struct {
 
 	shape func(*JWT) // the dialect's, set by Token
 	jkt   string     // the thumbprint of the DPoP proof's key, set by Token
+	// x5t is the thumbprint of the client certificate the tokens are
+	// bound to (RFC 8705 §3), set by Token.
+	x5t string
 	// For the audit event of a refusal: the ID of the client, once it is
 	// known to exist, and whether it authenticated; audited when a grant
 	// recorded a more specific event (reuse, replay, sign-in).
 	knownClient   string
 	authenticated bool
 	audited       bool
+}
+
+// cnf is the binding of the request's tokens: the DPoP key and the client
+// certificate, as Token found them.
+func (r *TokenRequest) cnf() tokenmint.Confirmation {
+	return tokenmint.Confirmation{JKT: r.jkt, X5TS256: r.x5t}
 }
 
 // JWT is an access token about to be signed, handed to DialectPolicy.Shape.
@@ -270,6 +290,9 @@ func (e *Engine) token(ctx context.Context, req *TokenRequest) (*TokenResponse, 
 	// The proof is checked before the grant runs, so that a refused proof
 	// (a nonce to fetch) spends no code or refresh token.
 	if req.jkt, err = e.tokenProof(ctx, client, req); err != nil {
+		return nil, err
+	}
+	if req.x5t, err = e.certBinding(client, req.Client.Certificate); err != nil {
 		return nil, err
 	}
 	gctx, span := e.startSpan(ctx, grantSpan(req.GrantType))

@@ -86,7 +86,7 @@ func newFixtureWith(tb testing.TB, params password.Params, cached bool) *fixture
 
 // newFixtureWrapped is newFixtureWith whose engine sees the store through
 // wrap (nil: as it is), for benchmarks that take a part of it away.
-func newFixtureWrapped(tb testing.TB, params password.Params, cached bool, wrap func(tokenmint.Store) tokenmint.Store) *fixture {
+func newFixtureWrapped(tb testing.TB, params password.Params, cached bool, wrap func(tokenmint.Store) tokenmint.Store, configure ...func(*grant.Config)) *fixture {
 	tb.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(tb.TempDir(), "t.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
@@ -112,9 +112,13 @@ func newFixtureWrapped(tb testing.TB, params password.Params, cached bool, wrap 
 	if wrap != nil {
 		engineStore = wrap(st)
 	}
-	f.e, err = grant.New(grant.Config{Issuer: "https://issuer.test", Store: engineStore, Clients: clients, Keys: keys, Secrets: secrets,
+	cfg := grant.Config{Issuer: "https://issuer.test", Store: engineStore, Clients: clients, Keys: keys, Secrets: secrets,
 		Tokens: token.NewHasher(mk.Derive(token.PurposeTokenHash)), Passwords: pw, Audit: f.audit, Now: f.clock,
-		Sealer: sealer, ClientKeys: f.keys})
+		Sealer: sealer, ClientKeys: f.keys}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	f.e, err = grant.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

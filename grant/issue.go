@@ -24,6 +24,9 @@ type accessGrant struct {
 	// jkt is the thumbprint of the DPoP key the token is bound to (RFC
 	// 9449 §6), "" for a bearer token.
 	jkt string
+	// x5t is the thumbprint of the client certificate the token is bound
+	// to (RFC 8705 §3); "" for none.
+	x5t string
 }
 
 // issueAccess mints an access token of the client's format.
@@ -66,6 +69,7 @@ func (e *Engine) newAccess(c *tokenmint.Client, g accessGrant) (raw string, rec 
 		LastUsedAt: now,
 	}
 	rec.Confirmation.JKT = g.jkt
+	rec.Confirmation.X5TS256 = g.x5t
 	if c.TokenFormat == tokenmint.FormatOpaque {
 		raw = token.GenerateTimed(token.PrefixAccessToken, now)
 		rec.ID = e.cfg.Tokens.ID(raw)
@@ -125,8 +129,8 @@ func (e *Engine) signAccessJWT(c *tokenmint.Client, rec *tokenmint.AccessToken, 
 		Scope:     oauth.JoinScope(rec.Scopes),
 		Extra:     customClaims(c),
 	}
-	if rec.Confirmation.JKT != "" {
-		claims.Confirmation = &token.Confirmation{JKT: rec.Confirmation.JKT}
+	if !rec.Confirmation.IsZero() {
+		claims.Confirmation = &token.Confirmation{JKT: rec.Confirmation.JKT, X5TS256: rec.Confirmation.X5TS256}
 	}
 	j := &JWT{Alg: e.alg(c), Claims: claims}
 	if shape != nil {
@@ -219,11 +223,11 @@ type userIssue struct {
 }
 
 // newUserIssue prepares an access token of family f for resources (see
-// accessGrant), and a refresh token when the client has that grant. It
-// does no I/O.
-func (e *Engine) newUserIssue(c *tokenmint.Client, f tokenmint.Family, scopes, resources []string, nonce, jkt string) userIssue {
+// accessGrant), bound to cnf (a DPoP key, a client certificate), and a
+// refresh token when the client has that grant. It does no I/O.
+func (e *Engine) newUserIssue(c *tokenmint.Client, f tokenmint.Family, scopes, resources []string, nonce string, cnf tokenmint.Confirmation) userIssue {
 	u := userIssue{family: f, scopes: scopes, nonce: nonce}
-	u.accessRaw, u.access = e.newAccess(c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID, resources: resources, jkt: jkt})
+	u.accessRaw, u.access = e.newAccess(c, accessGrant{subject: f.Subject, scopes: scopes, familyID: f.ID, resources: resources, jkt: cnf.JKT, x5t: cnf.X5TS256})
 	if c.HasGrant(tokenmint.GrantRefreshToken) {
 		raw, rec := e.newRefreshToken(f, scopes)
 		u.refreshRaw, u.refresh = raw, &rec
@@ -256,11 +260,11 @@ func (e *Engine) userResponse(ctx context.Context, c *tokenmint.Client, u *userI
 // familyTokens issues the tokens of a new family f, not yet stored (the
 // password grant): signed first, then the family and its records stored
 // in one transaction, so that a failure leaves no family without tokens.
-func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, jkt string, shape func(*JWT)) (_ *TokenResponse, err error) {
+func (e *Engine) familyTokens(ctx context.Context, c *tokenmint.Client, f tokenmint.Family, scopes []string, cnf tokenmint.Confirmation, shape func(*JWT)) (_ *TokenResponse, err error) {
 	ctx, span := e.startSpan(ctx, SpanIssueToken)
 	defer func() { endSpan(span, err) }()
-	f.Confirmation = familyConfirmation(c, jkt)
-	u := e.newUserIssue(c, f, scopes, f.Resources, "", jkt)
+	f.Confirmation = familyConfirmation(c, cnf)
+	u := e.newUserIssue(c, f, scopes, f.Resources, "", cnf)
 	resp, err := e.userResponse(ctx, c, &u, shape)
 	if err != nil {
 		return nil, err

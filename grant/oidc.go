@@ -80,8 +80,16 @@ func userClaims(u *tokenmint.User, scopes []string) map[string]any {
 
 // ValidateBearer checks an access token presented to a resource served by
 // tokenmint itself (UserInfo, platform "me" endpoints), per RFC 6750:
-// any failure is invalid_token. It counts as a use of the token.
+// any failure is invalid_token. It counts as a use of the token. A
+// sender-constrained token is refused: a DPoP-bound one, and a
+// certificate-bound one, which no certificate here can match (RFC 8705
+// §3; ValidatePresentation takes the connection's).
 func (e *Engine) ValidateBearer(ctx context.Context, raw string) (*Introspection, error) {
+	return e.ValidatePresentation(ctx, Presentation{Token: raw})
+}
+
+// validateBearer is ValidateBearer without the certificate check.
+func (e *Engine) validateBearer(ctx context.Context, raw string) (*Introspection, error) {
 	if raw == "" {
 		return nil, &oauth.Error{Code: oauth.InvalidToken, Description: "an access token is required", Status: 401}
 	}

@@ -134,7 +134,7 @@ func (e *Engine) password(ctx context.Context, c *tokenmint.Client, req *TokenRe
 		return nil, userAuthError(err)
 	}
 	now := e.now()
-	return e.familyTokens(ctx, c, e.family(c, token.NewTimedID(now), u.ID, scopes, req.Resources, now), scopes, req.jkt, req.shape)
+	return e.familyTokens(ctx, c, e.family(c, token.NewTimedID(now), u.ID, scopes, req.Resources, now), scopes, req.cnf(), req.shape)
 }
 
 // userAuthError maps AuthenticateUser failures to token endpoint errors.

@@ -38,6 +38,9 @@ func (e *Engine) refresh(ctx context.Context, c *tokenmint.Client, req *TokenReq
 	if err := checkRefreshBinding(&fam, req.jkt); err != nil {
 		return nil, err
 	}
+	if err := checkFamilyCert(&fam, req.Client.Certificate); err != nil {
+		return nil, err
+	}
 	scopes, err := narrowScopes(c, old.Scopes, req.Scope)
 	if err != nil {
 		return nil, err
@@ -61,7 +64,7 @@ func (e *Engine) rotate(ctx context.Context, c *tokenmint.Client, req *TokenRequ
 	// Everything is minted (and signed) first, so that one transaction
 	// spends the old token and records the new ones, or does nothing.
 	raw, next := e.newRefreshToken(fam, scopes)
-	accessRaw, access := e.newAccess(c, accessGrant{subject: fam.Subject, scopes: scopes, familyID: fam.ID, resources: resources, jkt: req.jkt})
+	accessRaw, access := e.newAccess(c, accessGrant{subject: fam.Subject, scopes: scopes, familyID: fam.ID, resources: resources, jkt: req.jkt, x5t: req.x5t})
 	resp, err := e.accessResponse(c, accessRaw, &access, req.shape)
 	if err != nil {
 		return nil, err

@@ -53,6 +53,11 @@ type Config struct {
 	// Register is true when the registration endpoint is served (RFC
 	// 7591; the metadata's registration_endpoint).
 	Register bool
+	// MutualTLS is true when client certificates reach the server (RFC
+	// 8705): the metadata lists the mutual-TLS methods, certificate-bound
+	// tokens and mtls_endpoint_aliases, on MTLSBaseURL ("": the issuer).
+	MutualTLS   bool
+	MTLSBaseURL string
 }
 
 // API is the standard endpoints' handler set.

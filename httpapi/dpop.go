@@ -44,11 +44,15 @@ func (a *API) ResourceToken(r *http.Request, path string) (grant.Presentation, e
 	if !ok || tok == "" || strings.ContainsAny(tok, " \t") {
 		return grant.Presentation{}, &oauth.Error{Code: oauth.InvalidRequest, Description: "Authorization must be: Bearer <token> or DPoP <token>", Status: http.StatusBadRequest}
 	}
+	cert, err := ClientCertificate(r) // for a certificate-bound token (RFC 8705 §3)
+	if err != nil {
+		return grant.Presentation{}, err
+	}
 	switch {
 	case strings.EqualFold(scheme, "Bearer"):
-		return grant.Presentation{Token: tok}, nil
+		return grant.Presentation{Token: tok, Certificate: cert}, nil
 	case strings.EqualFold(scheme, dpop.Scheme):
-		return grant.Presentation{Token: tok, DPoP: true, Proof: a.DPoPProof(r, path)}, nil
+		return grant.Presentation{Token: tok, DPoP: true, Proof: a.DPoPProof(r, path), Certificate: cert}, nil
 	}
 	return grant.Presentation{}, &oauth.Error{Code: oauth.InvalidRequest, Description: "Authorization must be: Bearer <token> or DPoP <token>", Status: http.StatusBadRequest}
 }

@@ -78,8 +78,18 @@ func readForm(r *http.Request) (url.Values, error) {
 // private_key_jwt and client_secret_jwt), refusing two at once (§2.3:
 // "MUST NOT use more than one authentication method in each request").
 // An assertion's credentials carry the request's path, which its aud may
-// name.
+// name. The client's TLS certificate, if any (ClientCertificate), comes
+// along: the mutual-TLS methods (RFC 8705 §2) send client_id alone.
 func ClientCredentials(r *http.Request, form url.Values) (grant.Credentials, error) {
+	cred, err := clientCredentials(r, form)
+	if err != nil {
+		return cred, err
+	}
+	cred.Certificate, err = ClientCertificate(r)
+	return cred, err
+}
+
+func clientCredentials(r *http.Request, form url.Values) (grant.Credentials, error) {
 	id, secret, hasBasic := r.BasicAuth()
 	bodyID, bodySecret := form.Get("client_id"), form.Get("client_secret")
 	if form.Has("client_assertion") || form.Has("client_assertion_type") {

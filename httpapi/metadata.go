@@ -16,6 +16,9 @@ func (a *API) metadata() map[string]any {
 	// assertions (RFC 7523, OIDC Core §9) and none, for public clients;
 	// introspection only for confidential clients.
 	auth := tokenmint.AuthMethods
+	if !a.cfg.MutualTLS {
+		auth = slices.DeleteFunc(slices.Clone(auth), func(m string) bool { return slices.Contains(tokenmint.MutualTLSMethods, m) })
+	}
 	confidential := slices.DeleteFunc(slices.Clone(auth), func(m string) bool { return m == tokenmint.AuthMethodNone })
 	assertionAlgs := slices.Concat(tokenmint.AssertionAlgsAsymmetric, tokenmint.AssertionAlgsHMAC)
 	m := map[string]any{
@@ -75,7 +78,34 @@ func (a *API) metadata() map[string]any {
 	if a.cfg.Register {
 		m["registration_endpoint"] = iss + PathRegister // RFC 8414 §2, OIDC Discovery §3
 	}
+	if a.cfg.MutualTLS {
+		a.mtlsMetadata(m)
+	}
 	return m
+}
+
+// mtlsMetadata adds what mutual TLS serves (RFC 8705 §3.3, §5):
+// certificate-bound access tokens, and the endpoints that take client
+// certificates, at MTLSBaseURL (a host whose proxy asks for them) or the
+// issuer's own URLs (the server asks on every connection).
+func (a *API) mtlsMetadata(m map[string]any) {
+	m["tls_client_certificate_bound_access_tokens"] = true
+	base := a.cfg.MTLSBaseURL
+	if base == "" {
+		base = a.cfg.Engine.Issuer()
+	}
+	aliases := map[string]string{
+		"token_endpoint":         base + PathToken,
+		"introspection_endpoint": base + PathIntrospect,
+		"revocation_endpoint":    base + PathRevoke,
+		"userinfo_endpoint":      base + PathUserInfo,
+		// RFC 8628: it authenticates clients as the token endpoint does.
+		"device_authorization_endpoint": base + PathDeviceAuthorization,
+	}
+	if a.cfg.Authorize { // RFC 9126: PAR authenticates clients too
+		aliases["pushed_authorization_request_endpoint"] = base + PathPAR
+	}
+	m["mtls_endpoint_aliases"] = aliases
 }
 
 // ASMetadata serves the authorization server metadata (RFC 8414 §3).

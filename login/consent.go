@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/grant"
+	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/oauth"
 )
 
@@ -21,7 +23,46 @@ func (p *Pages) showConsent(w http.ResponseWriter, r *http.Request, a *grant.Aut
 		Request:  p.encodePending(req),
 		CSRF:     p.csrfToken(w, r),
 		Username: p.username(r.Context(), sess.UserID),
+		// Where Allow sends the person, and a way out for someone who is
+		// not the account shown (a shared browser).
+		RedirectHost: redirectHost(a.RedirectURI),
+		SwitchUser:   p.switchUserURL(req),
 	}, a.RedirectURI)
+}
+
+// redirectHost is the host (with its port) of a redirect URI, or its
+// scheme for a private-use scheme (RFC 8252 §7.1), for the consent page.
+func redirectHost(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return ""
+	}
+	if u.Host != "" {
+		return u.Host
+	}
+	return u.Scheme + ":"
+}
+
+// switchUserURL is the link of the consent page's "Not you?": the same
+// authorization request at the standard endpoint with prompt=login (OIDC
+// Core §3.1.2.1), which shows the login page whoever is signed in, and
+// without id_token_hint, which names the account being left. A dialect's
+// request has no standard form to go back to: "" (no link).
+func (p *Pages) switchUserURL(req grant.AuthorizeRequest) string {
+	if req.Dialect != "" || req.Headless {
+		return ""
+	}
+	q := url.Values{}
+	for _, ap := range authorizeParams {
+		if v := *ap.field(&req); v != "" && ap.name != "prompt" && ap.name != "id_token_hint" {
+			q.Set(ap.name, v)
+		}
+	}
+	for _, res := range req.Resources {
+		q.Add(paramResource, res)
+	}
+	q.Set("prompt", "login")
+	return p.base + httpapi.PathAuthorize + "?" + q.Encode()
 }
 
 // username is shown on the consent page so the person knows which account

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/token"
@@ -20,6 +21,8 @@ const (
 	PathLogin      = "/oauth2/login"
 	PathConsent    = "/oauth2/consent"
 	PathStylesheet = "/oauth2/static/login.css"
+	// PathLogo serves the operator's logo (--brand-logo).
+	PathLogo = "/oauth2/static/logo"
 )
 
 // DefaultSessionTTL is the default of Config.SessionTTL.
@@ -48,6 +51,9 @@ type Config struct {
 	// DeviceThrottle limits wrong user codes on the device verification
 	// page (RFC 8628 §5.1); nil means unlimited.
 	DeviceThrottle DeviceThrottle
+	// Brand is the operator's name, colour and logo on every page
+	// (--brand-name, --brand-color, --brand-logo).
+	Brand brand.Brand
 }
 
 // Pages serves the authorization endpoint and the pages around it. It is

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/oauth"
 )
 
@@ -34,6 +35,14 @@ type page struct {
 	Error      string
 	Message    string
 	UserCode   string // the device flow's user code (RFC 8628), as shown
+	// The operator's brand (Config.Brand): its name, and its logo's URL
+	// when there is one.
+	BrandName string
+	LogoURL   string
+	// The consent page's destination: the redirect URI's host, and the
+	// link that signs in as someone else ("Not you?").
+	RedirectHost string
+	SwitchUser   string
 }
 
 type scopeView struct{ Name, Description string }
@@ -64,6 +73,10 @@ func scopeViews(scopes []string) []scopeView {
 // after the server's redirect, and is allowed in form-action.
 func (p *Pages) render(w http.ResponseWriter, status int, name string, data *page, redirectURI string) {
 	data.Stylesheet = p.base + PathStylesheet
+	data.BrandName = p.cfg.Brand.DisplayName()
+	if p.cfg.Brand.HasLogo() {
+		data.LogoURL = p.base + PathLogo
+	}
 	var buf bytes.Buffer
 	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
 		p.log.Error("render page", "template", name, "err", err)
@@ -153,11 +166,27 @@ func (p *Pages) oauthErrorPage(w http.ResponseWriter, oe *oauth.Error) {
 		"The application sent an invalid sign-in request ("+oe.Code+": "+oe.Description+"). You can close this page and tell the application's developers.")
 }
 
-// Stylesheet serves the one stylesheet the pages use.
+// Stylesheet serves the one stylesheet the pages use, in tokenmint's
+// own colours.
 func Stylesheet(w http.ResponseWriter, r *http.Request) {
+	serveCSS(w, brand.Brand{}.CSS(), stylesheet)
+}
+
+// Stylesheet serves the one stylesheet the pages use, in the brand's
+// colour (Config.Brand).
+func (p *Pages) Stylesheet(w http.ResponseWriter, r *http.Request) {
+	serveCSS(w, p.cfg.Brand.CSS(), stylesheet)
+}
+
+// Logo serves the brand's logo (404 without one).
+func (p *Pages) Logo(w http.ResponseWriter, r *http.Request) { p.cfg.Brand.ServeLogo(w, r) }
+
+func serveCSS(w http.ResponseWriter, parts ...[]byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/css; charset=utf-8")
-	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("Cache-Control", "public, max-age=3600")
 	h.Set("X-Content-Type-Options", "nosniff")
-	w.Write(stylesheet)
+	for _, b := range parts {
+		w.Write(b)
+	}
 }

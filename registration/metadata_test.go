@@ -109,7 +109,7 @@ func TestPolicyValidate(t *testing.T) {
 		{Mode: "closed", GrantTypes: []string{"authorization_code"}, AuthMethods: []string{"none"}},
 		{Mode: ModeOpen, GrantTypes: []string{"password"}, AuthMethods: []string{"none"}},
 		{Mode: ModeOpen, GrantTypes: []string{"authorization_code"}, Scopes: []string{"tokenmint:admin"}, AuthMethods: []string{"none"}},
-		{Mode: ModeOpen, GrantTypes: []string{"authorization_code"}, AuthMethods: []string{"tls_client_auth"}},
+		{Mode: ModeOpen, GrantTypes: []string{"authorization_code"}, AuthMethods: []string{"magic_tls"}},
 		{Mode: ModeOpen, AuthMethods: []string{"none"}},
 	} {
 		if err := p.Validate(); err == nil {

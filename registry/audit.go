@@ -85,6 +85,9 @@ func clientCreatedDetails(c tokenmint.Client, creds Credentials) map[string]stri
 	if c.Profile != "" {
 		d["profile"] = c.Profile
 	}
+	if c.Owner != "" {
+		d["owner"] = c.Owner
+	}
 	return d
 }
 

@@ -81,6 +81,9 @@ type ClientSpec struct {
 	BackchannelLogoutSessionRequired      bool
 	RequirePushedAuthorizationRequests    bool
 	RequireSignedRequestObject            bool
+	// Owner is the ID of the user who manages the client through the
+	// self-service pages (tokenmint.Client.Owner); "" for none.
+	Owner string
 
 	profileApplied bool
 }
@@ -217,6 +220,7 @@ func (spec ClientSpec) client(now time.Time) tokenmint.Client {
 	}
 	c.Resources, c.IntrospectionAlg = slices.Clone(spec.Resources), spec.IntrospectionAlg
 	spec.CopySettings(&c)
+	c.Owner = spec.Owner
 	if c.ID == "" {
 		c.ID = newClientID()
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tokenmint/tokenmint/adminapi"
 	"github.com/tokenmint/tokenmint/config"
+	"github.com/tokenmint/tokenmint/console"
 	"github.com/tokenmint/tokenmint/dialect"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
 	"github.com/tokenmint/tokenmint/grant"
@@ -36,7 +37,7 @@ type route struct {
 // JSON 404, or a JSON 405 with Allow when the path has routes for other
 // methods (middleware.go). metrics is nil unless --public-metrics; reg is
 // nil with --registration off.
-func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handler, tokenLimit func(http.Handler) http.Handler, metrics http.Handler, dialects []dialect.Route) []route {
+func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handler, tokenLimit func(http.Handler) http.Handler, metrics http.Handler, dialects []dialect.Route, apps []console.Route) []route {
 	h := func(f http.HandlerFunc) http.Handler { return f }
 	table := []route{
 		// OAuth 2.0 and OpenID Connect, the standard endpoints (package httpapi).
@@ -55,7 +56,8 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 		{"POST " + login.PathConsent, "consent", pages.ConsentForm()},
 		{"GET " + httpapi.PathLogout, "logout", h(pages.Logout)}, // OIDC RP-Initiated Logout
 		{"POST " + httpapi.PathLogout, "logout", h(pages.Logout)},
-		{"GET " + login.PathStylesheet, "", h(login.Stylesheet)},
+		{"GET " + login.PathStylesheet, "", h(pages.Stylesheet)}, // in the brand's colour
+		{"GET " + login.PathLogo, "", h(pages.Logo)},             // the brand's logo (--brand-logo)
 		// The Device Authorization Grant (RFC 8628): the device's endpoint, the person's verification page.
 		{"POST " + httpapi.PathDeviceAuthorization, "device_authorization", tokenLimit(h(api.DeviceAuthorization))}, // §3.1
 		{"GET " + login.PathDevice, "device", h(pages.DeviceGET)},                                                   // §3.3
@@ -81,6 +83,9 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 	for _, d := range dialects {
 		table = append(table, route{d.Pattern, d.Endpoint, d.Handler})
 	}
+	for _, a := range apps { // the self-service pages /apps/, only with --self-service (package console)
+		table = append(table, route{a.Pattern, "apps", a.Handler})
+	}
 	return table
 }
 
@@ -88,7 +93,7 @@ func publicRoutes(api *httpapi.API, pages *login.Pages, reg *registration.Handle
 // metrics and the admin API always; runtime profiles only with --pprof,
 // since they expose the process's internals; the load benchmark's HTTP
 // floor only with --bench-floor.
-func adminRoutes(metrics http.Handler, adm *adminapi.API, pprofOn, floorOn bool) []route {
+func adminRoutes(metrics http.Handler, adm *adminapi.API, pprofOn, floorOn bool, consolePages []console.Route) []route {
 	h := func(f http.HandlerFunc) http.Handler { return f }
 	need := adm.Require // the scope a route needs, besides tokenmint:admin (package adminapi)
 	table := []route{
@@ -120,6 +125,10 @@ func adminRoutes(metrics http.Handler, adm *adminapi.API, pprofOn, floorOn bool)
 		{"POST " + adminapi.PathKeysRotate, "admin", need(adminapi.ScopeKeysWrite, adm.RotateKeys)},
 		{"GET " + adminapi.PathAudit, "admin", need(adminapi.ScopeAuditRead, adm.ListAudit)},
 		{adminapi.PathPrefix + "/", "", h(adm.Fallback)}, // problem+json 404 and 405 under /admin/v1/
+	}
+	// The web console, /console/ (package console, a file per page).
+	for _, c := range consolePages {
+		table = append(table, route{c.Pattern, "console", c.Handler})
 	}
 	if pprofOn {
 		table = append(table,
@@ -177,6 +186,8 @@ func (s *Server) handlers(keys token.Keys) error {
 		TokenIPLimit:   s.limiter.tokenIP,
 		Authorize:      true,
 		Register:       s.cfg.Registration != config.RegistrationOff,
+		MutualTLS:      s.cfg.MutualTLS(),
+		MTLSBaseURL:    s.cfg.MTLSBaseURL,
 	})
 	pages := login.New(login.Config{
 		Engine:         s.engine,
@@ -189,6 +200,7 @@ func (s *Server) handlers(keys token.Keys) error {
 		Now:            s.now,
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,
 		DeviceThrottle: s.limiter.deviceThrottle(),
+		Brand:          s.brand,
 	})
 	deps := dialect.Deps{Engine: s.engine, API: api, Login: pages, Store: s.store, Limiter: s.limiter.limiter,
 		Window: s.limiter.window, FailedAuth: s.limiter.failedAuth(), TokenIPLimit: s.limiter.tokenIP,
@@ -220,18 +232,60 @@ func (s *Server) handlers(keys token.Keys) error {
 	if err != nil {
 		return err
 	}
-	s.handler = s.mount(publicRoutes(api, pages, reg, tokenLimit, publicMetrics, dialectRoutes))
-	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(keys), s.cfg.Pprof, s.cfg.BenchFloor))
+	cons, err := s.console(keys)
+	if err != nil {
+		return err
+	}
+	var apps []console.Route
+	if s.cfg.SelfService {
+		apps = cons.AppRoutes()
+	}
+	s.handler = s.mount(publicRoutes(api, pages, reg, tokenLimit, publicMetrics, dialectRoutes, apps))
+	if s.cfg.TLSClientCertHeader != "" { // behind a TLS-terminating proxy (RFC 8705 §6.5)
+		s.handler = httpapi.ForwardedCerts(s.cfg.TLSClientCertHeader, s.cfg.TrustedProxyPrefixes(), s.handler)
+	}
+	s.adminHandler = s.mount(adminRoutes(s.metrics.Handler(), s.adminAPI(keys), s.cfg.Pprof, s.cfg.BenchFloor, cons.OperatorRoutes()))
 	return nil
+}
+
+// adminRegistry is the registry of the admin plane (the admin API and
+// the console): every change it makes is an audit event.
+func (s *Server) adminRegistry(keys token.Keys) *registry.Registry {
+	return &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
+		Sealer:    keys.Sealer(),
+		Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit}
+}
+
+// console builds the web console and the self-service pages over the
+// same registry as the admin API.
+func (s *Server) console(keys token.Keys) (*console.Console, error) {
+	return console.New(console.Config{
+		Engine:         s.engine,
+		Registry:       s.adminRegistry(keys),
+		Keys:           s.keys,
+		Audit:          s.auditStore,
+		SigningAlg:     s.cfg.SigningAlg,
+		KeyRetireAfter: s.cfg.KeyRetireAfter,
+		Invalidate:     s.store.Clients().Invalidate,
+		CookieKey:      keys.CookieKey(),
+		ProfileNames:   dialects.Names(),
+		Brand:          s.brand,
+		ConsoleURL:     s.cfg.ConsoleURL,
+		SelfService:    s.cfg.SelfService,
+		Policy: console.Policy{GrantTypes: s.cfg.SelfServiceGrantTypes, Scopes: s.cfg.SelfServiceScopes,
+			AuthMethods: s.cfg.SelfServiceAuthMethods, MaxApps: s.cfg.SelfServiceMaxApps, RedirectHosts: s.cfg.SelfServiceRedirectHosts},
+		MaxBodyBytes:   s.cfg.MaxBodyBytes,
+		TrustedProxies: s.cfg.TrustedProxyPrefixes(),
+		Logger:         s.log,
+		Now:            s.now,
+	})
 }
 
 // adminAPI builds the admin API over the server's store, engine and keys.
 func (s *Server) adminAPI(keys token.Keys) *adminapi.API {
 	return adminapi.New(adminapi.Config{
-		Engine: s.engine,
-		Registry: &registry.Registry{Store: s.store, Secrets: keys.Secrets(),
-			Sealer:    keys.Sealer(),
-			Passwords: password.NewHasher(s.cfg.PasswordParams()), Now: s.now, Profiles: dialects.Profile, Audit: s.audit},
+		Engine:         s.engine,
+		Registry:       s.adminRegistry(keys),
 		Keys:           s.keys,
 		Audit:          s.auditStore,
 		SigningAlg:     s.cfg.SigningAlg,

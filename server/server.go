@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/audit"
+	"github.com/tokenmint/tokenmint/brand"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dpop"
 	"github.com/tokenmint/tokenmint/grant"
@@ -52,12 +54,16 @@ type Server struct {
 	passwords  *password.Hasher // user passwords (Registry)
 	audit      *audit.Recorder
 	auditLog   io.WriteCloser // nil when audit_log is off
+	brand      brand.Brand    // --brand-name, --brand-color, --brand-logo
 	stderr     io.Writer
 	// tp makes the spans of requests, engine steps, statements, Redis
 	// calls and jwks_uri fetches; nil when tracing is off. tracing is the
 	// provider the server set up and flushes on Close.
 	tp      trace.TracerProvider
 	tracing *tracing.Provider
+	// tls serves the public listener's certificate with --tls-cert; nil:
+	// plain HTTP.
+	tls *certReloader
 }
 
 // Options are test seams and hooks; the zero value is production.
@@ -142,6 +148,10 @@ func (s *Server) open(ctx context.Context) error {
 	if err := s.applySeed(ctx); err != nil {
 		return err
 	}
+	clientCAs, err := s.openTLS()
+	if err != nil {
+		return err
+	}
 	s.engine, err = grant.New(grant.Config{
 		Issuer:    s.cfg.Issuer,
 		Store:     s.store,
@@ -161,6 +171,8 @@ func (s *Server) open(ctx context.Context) error {
 		DefaultAlg:  s.cfg.SigningAlg,
 		CodeTTL:     s.cfg.CodeTTL,
 		Dialects:    dialectPolicies(),
+		ClientCAs:   clientCAs,
+		MutualTLS:   s.cfg.MutualTLS(),
 		Now:         s.now,
 		Logger:      s.log,
 		Tracing:     s.tp,
@@ -170,6 +182,9 @@ func (s *Server) open(ctx context.Context) error {
 		RequirePushedRequests: s.cfg.RequirePushedAuthorizationRequests,
 	})
 	if err != nil {
+		return err
+	}
+	if s.brand, err = s.cfg.Brand(); err != nil {
 		return err
 	}
 	return s.handlers(keys)
@@ -236,7 +251,7 @@ func (s *Server) ServeWithAdmin(ctx context.Context, ln, admin net.Listener) err
 	s.announce(ctx, ln.Addr().String())
 
 	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- s.servePublic(srv, ln) }()
 	if adminSrv != nil {
 		s.log.Info("admin listener", "addr", admin.Addr().String(), "pprof", s.cfg.Pprof)
 		go func() { errc <- adminSrv.Serve(admin) }()
@@ -263,6 +278,29 @@ func (s *Server) ServeWithAdmin(ctx context.Context, ln, admin net.Listener) err
 		err = nil
 	}
 	return err
+}
+
+// openTLS loads the public listener's certificate (--tls-cert) and the
+// CAs of tls_client_auth (--tls-client-ca).
+func (s *Server) openTLS() (*x509.CertPool, error) {
+	if s.cfg.ServesTLS() {
+		r, err := newCertReloader(s.cfg.TLSCert, s.cfg.TLSKey, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.tls = r
+	}
+	return s.cfg.LoadClientCAs()
+}
+
+// servePublic serves the public listener: TLS with --tls-cert (HTTP/2
+// offered by ALPN, as ServeTLS sets up), else plain HTTP.
+func (s *Server) servePublic(srv *http.Server, ln net.Listener) error {
+	if s.tls == nil {
+		return srv.Serve(ln)
+	}
+	srv.TLSConfig = tlsConfig(s.tls)
+	return srv.ServeTLS(ln, "", "")
 }
 
 // httpServer is an http.Server with the configured timeouts and limits.

@@ -210,3 +210,30 @@ func BenchmarkClaimsUnmarshalJSON(b *testing.B) {
 		}
 	}
 }
+
+// TestClaimsConfirmation: cnf (RFC 7800 §3.1) is written with the
+// members set, x5t#S256 (RFC 8705 §3.1) and jkt (RFC 9449 §6.1), omitted
+// for a bearer token, read back, and never taken from a custom claim.
+func TestClaimsConfirmation(t *testing.T) {
+	c := Claims{Issuer: "i", Confirmation: &Confirmation{X5TS256: "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"},
+		Extra: map[string]any{"cnf": "forged"}}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"iss":"i","cnf":{"x5t#S256":"bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}}`; string(b) != want {
+		t.Fatalf("got %s, want %s", b, want)
+	}
+	var back Claims
+	if err := json.Unmarshal(b, &back); err != nil || back.Confirmation == nil || *back.Confirmation != *c.Confirmation {
+		t.Fatalf("read back %+v: %v", back.Confirmation, err)
+	}
+	if b, _ := json.Marshal(Claims{Issuer: "i"}); strings.Contains(string(b), "cnf") {
+		t.Fatalf("a bearer token's claims %s", b)
+	}
+	for _, bad := range []string{`{"cnf":"x"}`, `{"cnf":{"x5t#S256":1}}`} {
+		if err := json.Unmarshal([]byte(bad), &back); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}

@@ -91,6 +91,10 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.ClientIP = h.d.ClientIP(r)
+	if req.Client.Certificate, err = httpapi.ClientCertificate(r); err != nil { // mutual TLS (RFC 8705)
+		h.d.WriteError(w, r, err)
+		return
+	}
 	resp, err := h.d.Engine.Token(r.Context(), req)
 	if err != nil {
 		h.d.WriteError(w, r, err)

@@ -114,6 +114,11 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, oauth.NewError(oauth.UnsupportedGrantType, "grant_type must be client_credentials"))
 		return
 	}
+	cred := credentials(body)
+	if cred.Certificate, err = httpapi.ClientCertificate(r); err != nil { // mutual TLS (RFC 8705)
+		h.writeError(w, r, err)
+		return
+	}
 	ip := h.d.ClientIP(r)
 	res, ok := h.admit(w, r, ip)
 	if !ok {
@@ -121,7 +126,7 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := h.d.Engine.Token(r.Context(), grant.TokenRequest{
 		GrantType: body.GrantType,
-		Client:    credentials(body),
+		Client:    cred,
 		Scope:     body.Scope,
 		ClientIP:  ip,
 		Dialect:   Name,

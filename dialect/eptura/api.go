@@ -103,7 +103,12 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	resp, err := h.d.Engine.Token(r.Context(), tokenRequest(hd, h.d.ClientIP(r)))
+	req := tokenRequest(hd, h.d.ClientIP(r))
+	if req.Client.Certificate, err = httpapi.ClientCertificate(r); err != nil { // mutual TLS (RFC 8705)
+		h.writeError(w, r, err)
+		return
+	}
+	resp, err := h.d.Engine.Token(r.Context(), req)
 	if err != nil {
 		h.writeError(w, r, err)
 		return

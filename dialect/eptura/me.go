@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/oauth"
 )
@@ -41,7 +42,12 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, &oauth.Error{Code: oauth.InvalidToken, Description: httpapi.MissingBearerDescription})
 		return
 	}
-	info, err := h.d.Engine.ValidateBearer(r.Context(), tok)
+	cert, err := httpapi.ClientCertificate(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	info, err := h.d.Engine.ValidatePresentation(r.Context(), grant.Presentation{Token: tok, Certificate: cert})
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -121,8 +121,12 @@ func launch(t testing.TB, clock *Clock, cfg config.Config, so server.Options) (*
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	cfg.AdminAddr = admin.Addr().String()
+	scheme := "http://"
+	if cfg.ServesTLS() {
+		scheme = "https://"
+	}
 	if cfg.Issuer == "" {
-		cfg.Issuer = "http://" + cfg.Addr
+		cfg.Issuer = scheme + cfg.Addr
 	}
 	if cfg.MasterKey == "" { // a test of master key rotation sets its own
 		cfg.MasterKey = token.Secret(TestMasterKey.Encode())
@@ -151,7 +155,7 @@ func launch(t testing.TB, clock *Clock, cfg config.Config, so server.Options) (*
 		s.Close()
 	})
 	in := &Instance{
-		URL:      "http://" + cfg.Addr,
+		URL:      scheme + cfg.Addr,
 		AdminURL: "http://" + cfg.AdminAddr,
 		Config:   cfg,
 		Server:   s,

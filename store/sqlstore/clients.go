@@ -20,13 +20,13 @@ const clientCols = `id, name, secret_hash, public, api_key_hash, grant_types, sc
 	tls_client_auth_subject_dn, tls_client_auth_san_dns, tls_client_auth_san_uri, tls_client_auth_san_ip,
 	tls_client_auth_san_email, tls_client_certificate_bound_access_tokens, dpop_bound_access_tokens,
 	subject_type, sector_identifier_uri, backchannel_logout_uri, backchannel_logout_session_required,
-	require_pushed_authorization_requests, require_signed_request_object`
+	require_pushed_authorization_requests, require_signed_request_object, owner`
 
 const selectClient = `SELECT ` + clientCols + ` FROM clients`
 
 const insertClient = `INSERT INTO clients (` + clientCols + `)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	api_key_hash = ?, grant_types = ?, scopes = ?, default_scopes = ?, redirect_uris = ?,
@@ -41,7 +41,7 @@ const updateClient = `UPDATE clients SET name = ?, secret_hash = ?, public = ?,
 	tls_client_certificate_bound_access_tokens = ?, dpop_bound_access_tokens = ?,
 	subject_type = ?, sector_identifier_uri = ?, backchannel_logout_uri = ?,
 	backchannel_logout_session_required = ?, require_pushed_authorization_requests = ?,
-	require_signed_request_object = ?
+	require_signed_request_object = ?, owner = ?
 	WHERE id = ?`
 
 // clientArgs lists c's columns in clientCols order, the ID first.
@@ -60,7 +60,7 @@ func clientArgs(c *tokenmint.Client) ([]any, error) {
 		c.TLSClientAuthSubjectDN, c.TLSClientAuthSANDNS, c.TLSClientAuthSANURI, c.TLSClientAuthSANIP,
 		c.TLSClientAuthSANEmail, c.TLSClientCertificateBoundAccessTokens, c.DPoPBoundAccessTokens,
 		c.SubjectType, c.SectorIdentifierURI, c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired,
-		c.RequirePushedAuthorizationRequests, c.RequireSignedRequestObject,
+		c.RequirePushedAuthorizationRequests, c.RequireSignedRequestObject, c.Owner,
 	}
 	return args, e.err
 }
@@ -79,7 +79,7 @@ func scanClient(r row) (tokenmint.Client, error) {
 		&c.TLSClientAuthSubjectDN, &c.TLSClientAuthSANDNS, &c.TLSClientAuthSANURI, &c.TLSClientAuthSANIP,
 		&c.TLSClientAuthSANEmail, &c.TLSClientCertificateBoundAccessTokens, &c.DPoPBoundAccessTokens,
 		&c.SubjectType, &c.SectorIdentifierURI, &c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired,
-		&c.RequirePushedAuthorizationRequests, &c.RequireSignedRequestObject)
+		&c.RequirePushedAuthorizationRequests, &c.RequireSignedRequestObject, &c.Owner)
 	return c, err
 }
 

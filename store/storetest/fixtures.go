@@ -68,6 +68,8 @@ func fullClient(id string) tokenmint.Client {
 		BackchannelLogoutSessionRequired:      true,
 		RequirePushedAuthorizationRequests:    true,
 		RequireSignedRequestObject:            true,
+		// The self-service owner (issue 17), a user ID.
+		Owner: "user-é-1",
 	}
 }
 
