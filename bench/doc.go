@@ -8,6 +8,9 @@
 //	cc-jwt-es256       client_credentials, JWT signed ES256
 //	cc-pkjwt-es256     the same, the client authenticated by private_key_jwt
 //	                   (an ES256 assertion per request, signed beforehand)
+//	cc-dpop-es256      cc-jwt-es256 with an ES256 DPoP proof per request
+//	                   (RFC 9449: the server's nonce, signed beforehand),
+//	                   the token bound to the proof's key
 //	cc-jwt-rs256       client_credentials, JWT signed RS256
 //	cc-opaque          client_credentials, opaque token (one INSERT)
 //	introspect-opaque  RFC 7662 introspection of opaque tokens

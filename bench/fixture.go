@@ -38,6 +38,7 @@ type fixture struct {
 	app      clientCreds // authorization_code + refresh_token, JWT
 	pkjwt    *keyClient  // private_key_jwt, JWT ES256; made on first use
 	fed      *federation // jwt-bearer and token exchange clients; made on first use
+	dpop     *dpopKey    // DPoP proofs of es256's requests; made on first use
 	username string
 	password string
 	hc       *http.Client // set-up requests; redirects not followed

@@ -215,9 +215,9 @@ func (m *measurer) estimate(name string) float64 {
 	if r := m.maxRate[name]; r > 0 {
 		return 1.2 * r
 	}
-	// private_key_jwt does what cc-jwt-es256 does and more: its maximum
-	// bounds this one's.
-	if r := m.maxRate["cc-jwt-es256"]; name == scenarioPKJWT && r > 0 {
+	// private_key_jwt and DPoP do what cc-jwt-es256 does and more: its
+	// maximum bounds theirs.
+	if r := m.maxRate["cc-jwt-es256"]; (name == scenarioPKJWT || name == scenarioDPoP) && r > 0 {
 		return 1.1 * r
 	}
 	for _, hint := range []string{scenarioRefresh, scenarioCCOpaque} {

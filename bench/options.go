@@ -123,6 +123,22 @@ func (o *options) applyQuick(fs *flag.FlagSet) {
 	}
 }
 
+// checkPhases refuses phases longer than the pre-signed credentials of a
+// chosen scenario stay valid (a DPoP proof's iat, an assertion's exp).
+func (o *options) checkPhases() error {
+	lead := time.Second // the profiling and tracing passes' load around the capture
+	for _, name := range o.scenarios {
+		s, _ := scenarioByName(name)
+		if s.maxPhase == 0 {
+			continue
+		}
+		if o.warmup+o.duration > s.maxPhase || o.profile+lead > s.maxPhase || o.trace+lead > s.maxPhase {
+			return usagef("scenario %s: --warmup plus --duration, --profile and --trace must each stay within %v (its pre-signed credentials expire)", name, s.maxPhase)
+		}
+	}
+	return nil
+}
+
 func parseScenarios(list string) ([]string, error) {
 	var out []string
 	for _, name := range strings.Split(list, ",") {
@@ -158,9 +174,16 @@ func (o *options) validate() error {
 	case o.profile < 0 || o.trace < 0 || o.soak < 0 || o.soakInterval <= 0:
 		return usagef("--profile, --trace and --soak cannot be negative, --soak-interval must be positive")
 	}
+	if err := o.checkPhases(); err != nil {
+		return err
+	}
 	if o.soak > 0 {
-		if _, ok := scenarioByName(o.soakScenario); !ok || o.soakScenario == scenarioFloor {
+		s, ok := scenarioByName(o.soakScenario)
+		if !ok || o.soakScenario == scenarioFloor {
 			return usagef("--soak-scenario %q is not a server scenario", o.soakScenario)
+		}
+		if s.singleUse {
+			return usagef("--soak-scenario %q spends a credential minted beforehand per request: it cannot be held for a soak", o.soakScenario)
 		}
 		if !slices.Contains(o.scenarios, o.soakScenario) {
 			o.scenarios = append(o.scenarios, o.soakScenario) // its maximum sets the soak rate

@@ -50,6 +50,15 @@ func TestParseOptions(t *testing.T) {
 		{name: "load above one", args: []string{"--load", "1.5"}, wantErr: true},
 		{name: "zero duration", args: []string{"--duration", "0s"}, wantErr: true},
 		{name: "soak on the floor", args: []string{"--soak", "1m", "--soak-scenario", "floor"}, wantErr: true},
+		{name: "soak on pre-signed credentials", args: []string{"--soak", "1m", "--soak-scenario", "cc-dpop-es256"}, wantErr: true},
+		{name: "DPoP phase longer than a proof lives", args: []string{"--scenarios", "cc-dpop-es256", "--duration", "50s"}, wantErr: true},
+		{name: "DPoP profile longer than a proof lives", args: []string{"--scenarios", "cc-dpop-es256", "--profile", "1m"}, wantErr: true},
+		{name: "assertion phase longer than an assertion lives", args: []string{"--scenarios", "cc-pkjwt-es256", "--duration", "5m"}, wantErr: true},
+		{name: "long phase without pre-signed credentials", args: []string{"--scenarios", "cc-opaque", "--duration", "2m"}, check: func(t *testing.T, o options) {
+			if o.duration != 2*time.Minute {
+				t.Errorf("duration = %v", o.duration)
+			}
+		}},
 		{name: "stray argument", args: []string{"extra"}, wantErr: true},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: true},
 	}

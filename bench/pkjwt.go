@@ -25,6 +25,14 @@ import (
 
 const scenarioPKJWT = "cc-pkjwt-es256"
 
+// pkjwtAssertionLife is how long a client assertion is valid (its exp);
+// pkjwtAssertionAge bounds a phase spending pre-signed ones, leaving a
+// minute for their signing.
+const (
+	pkjwtAssertionLife = 4 * time.Minute
+	pkjwtAssertionAge  = 3 * time.Minute
+)
+
 // assertionType is the client_assertion_type of a JWT (RFC 7523 §2.2).
 const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -81,11 +89,11 @@ func (f *fixture) pkjwtClient(ctx context.Context) (*keyClient, error) {
 	return c, nil
 }
 
-// assertion signs a client assertion (RFC 7523 §3) valid for five
-// minutes from now, with a fresh jti.
+// assertion signs a client assertion (RFC 7523 §3) valid for
+// pkjwtAssertionLife from now, with a fresh jti.
 func (c *keyClient) assertion(aud string, now time.Time) (string, error) {
 	payload, err := json.Marshal(map[string]any{"iss": c.ID, "sub": c.ID, "aud": aud, "jti": rand.Text(),
-		"iat": now.Unix(), "exp": now.Add(4 * time.Minute).Unix()})
+		"iat": now.Unix(), "exp": now.Add(pkjwtAssertionLife).Unix()})
 	if err != nil {
 		return "", err
 	}
@@ -143,7 +151,24 @@ func pkjwtSources(ctx context.Context, f *fixture, _, need int) (load.NewSource,
 	if err != nil {
 		return nil, err
 	}
-	reqs := make([][]byte, need)
+	reqs, err := presign(need, func() ([]byte, error) {
+		body, err := c.form(f.srv.base)
+		if err != nil {
+			return nil, err
+		}
+		return load.AppendRequest(nil, "POST", "/oauth2/token", f.srv.addr, []load.Header{load.FormContentType}, []byte(body)), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sign client assertions: %w", err)
+	}
+	pool := &requestPool{reqs: reqs}
+	return func(int) (load.Source, error) { return poolSource{pool}, nil }, nil
+}
+
+// presign builds n single-use requests with build, spread over every
+// core.
+func presign(n int, build func() ([]byte, error)) ([][]byte, error) {
+	reqs := make([][]byte, n)
 	var failed atomic.Pointer[error]
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
@@ -151,22 +176,21 @@ func pkjwtSources(ctx context.Context, f *fixture, _, need int) (load.NewSource,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < need; i += workers {
-				body, err := c.form(f.srv.base)
+			for i := w; i < n; i += workers {
+				req, err := build()
 				if err != nil {
 					failed.Store(&err)
 					return
 				}
-				reqs[i] = load.AppendRequest(nil, "POST", "/oauth2/token", f.srv.addr, []load.Header{load.FormContentType}, []byte(body))
+				reqs[i] = req
 			}
 		}()
 	}
 	wg.Wait()
 	if err := failed.Load(); err != nil {
-		return nil, fmt.Errorf("sign client assertions: %w", *err)
+		return nil, *err
 	}
-	pool := &requestPool{reqs: reqs}
-	return func(int) (load.Source, error) { return poolSource{pool}, nil }, nil
+	return reqs, nil
 }
 
 // requestPool hands out pre-built single-use requests to every worker.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync/atomic"
+	"time"
 
 	"github.com/tokenmint/tokenmint/bench/internal/load"
 )
@@ -28,6 +29,9 @@ type scenario struct {
 	// singleUse marks scenarios whose every request spends a credential
 	// minted beforehand (their phases are bounded by need).
 	singleUse bool
+	// maxPhase, when set, is the longest phase (warm-up included) its
+	// pre-signed credentials stay valid for.
+	maxPhase time.Duration
 	// aid marks the floor, which the server serves where it serves the
 	// benchmark aids (serverProc.aids).
 	aid bool
@@ -37,7 +41,9 @@ var scenarios = []scenario{
 	{name: scenarioFloor, what: "GET /bench/floor: fixed 300-byte JSON behind the same middleware (on the admin listener)", sources: floorSources, aid: true},
 	{name: "cc-jwt-es256", what: "client_credentials, JWT access token signed ES256", sources: ccSources(func(f *fixture) clientCreds { return f.es256 })},
 	{name: scenarioPKJWT, what: "client_credentials authenticated by private_key_jwt (a pre-signed ES256 client assertion per request, its jti spent), JWT access token signed ES256",
-		sources: pkjwtSources, singleUse: true},
+		sources: pkjwtSources, singleUse: true, maxPhase: pkjwtAssertionAge},
+	{name: scenarioDPoP, what: "client_credentials (client_secret_basic) with a pre-signed ES256 DPoP proof per request (server nonce, jti spent), JWT access token signed ES256 and bound by cnf.jkt",
+		sources: dpopSources, singleUse: true, maxPhase: dpopProofAge},
 	{name: "cc-jwt-rs256", what: "client_credentials, JWT access token signed RS256", sources: ccSources(func(f *fixture) clientCreds { return f.rs256 })},
 	{name: scenarioCCOpaque, what: "client_credentials, opaque access token (stored as a keyed hash)", sources: ccSources(func(f *fixture) clientCreds { return f.opaque })},
 	{name: "introspect-opaque", what: "RFC 7662 introspection of 256 opaque tokens, by their client", sources: introspectSources(func(f *fixture) clientCreds { return f.opaque })},

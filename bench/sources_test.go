@@ -1,9 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/tokenmint/tokenmint/bench/internal/load"
 )
@@ -118,5 +122,60 @@ func TestWithDatabase(t *testing.T) {
 				t.Errorf("got %q, %v; want %q", got, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestDPoPSourceStopsOnStaleNonce(t *testing.T) {
+	pool := &dpopPool{requestPool: requestPool{reqs: [][]byte{[]byte("r1"), []byte("r2"), []byte("r3")}}}
+	a, b := dpopSource{pool}, dpopSource{pool}
+	if r, err := a.Next(nil); err != nil || string(r) != "r1" {
+		t.Fatalf("first: %q %v", r, err)
+	}
+	a.Observe(200, []byte(`{"token_type":"DPoP"}`))
+	a.Observe(400, []byte(`{"error":"invalid_dpop_proof"}`))
+	if r, err := b.Next(nil); err != nil || string(r) != "r2" {
+		t.Fatalf("after a refused proof: %q %v, want r2", r, err)
+	}
+	b.Observe(400, []byte(`{"error":"use_dpop_nonce","error_description":"x"}`))
+	if _, err := a.Next(nil); !errors.Is(err, errStaleNonce) {
+		t.Fatalf("after use_dpop_nonce: err = %v, want errStaleNonce", err)
+	}
+}
+
+func TestDPoPProofClaims(t *testing.T) {
+	k, err := newDPoPKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	seen := map[string]bool{}
+	for _, nonce := range []string{"n-1", ""} {
+		raw, err := k.proof("http://127.0.0.1:1/oauth2/token", nonce, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := jws.Signatures[0].Header
+		if h.ExtraHeaders["typ"] != "dpop+jwt" || h.JSONWebKey == nil || !h.JSONWebKey.IsPublic() {
+			t.Fatalf("header %+v: want typ dpop+jwt and a public jwk", h)
+		}
+		payload, err := jws.Verify(h.JSONWebKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			JTI, HTM, HTU, Nonce string
+			IAT                  int64
+		}
+		if err := json.Unmarshal(payload, &c); err != nil {
+			t.Fatal(err)
+		}
+		if c.HTM != "POST" || c.HTU != "http://127.0.0.1:1/oauth2/token" || c.IAT != now.Unix() || c.Nonce != nonce || c.JTI == "" || seen[c.JTI] {
+			t.Errorf("claims %+v (nonce %q)", c, nonce)
+		}
+		seen[c.JTI] = true
 	}
 }

@@ -301,8 +301,9 @@ func TestDPoPUserInfoAndRefresh(t *testing.T) {
 	}
 }
 
-// h0 learns a nonce for a public client (no secret) at the token
-// endpoint.
+// h0 learns a nonce at the token endpoint with a refresh request, which
+// any client with the refresh_token grant may send (a public one with
+// no secret).
 func h0(t *testing.T, in *servertest.Instance, c servertest.Client, k *dpoptest.Key) string {
 	t.Helper()
 	status, h, body := dpopToken(t, in, c, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}}, k.Proof("POST", in.Config.Issuer+"/oauth2/token", dpoptest.Options{IssuedAt: in.Clock.Now()}))
@@ -352,6 +353,89 @@ func TestDPoPAuthorizationCodeJKT(t *testing.T) {
 	loc, _ := url.Parse(resp.Header.Get("Location"))
 	if loc == nil || loc.Query().Get("error") != "invalid_request" {
 		t.Errorf("malformed dpop_jkt: %d %q, want a redirect with invalid_request", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// TestDPoPAuthorizationCodeJKTConfidential: dpop_jkt binds the code of
+// a confidential client too (RFC 9449 §10): its exchange, authenticated
+// by client_secret_post, needs a proof by that key. Its refresh token is
+// not bound (the client authenticates at every refresh, §5): a refresh
+// without a proof gets a bearer token, one with another key's proof a
+// token bound to that key. Introspected by the client, the access token
+// reports cnf.jkt and token_type DPoP, the refresh token no cnf.
+func TestDPoPAuthorizationCodeJKTConfidential(t *testing.T) {
+	in := servertest.Start(t)
+	in.CreateUser(t, "nina", "correct horse battery")
+	c := in.CreateClient(t, registry.ClientSpec{GrantTypes: []string{"authorization_code", "refresh_token"},
+		Scopes: []string{"api"}, RedirectURIs: []string{"http://127.0.0.1:41999/cb"}})
+	if c.Secret == "" {
+		t.Fatal("want a confidential client")
+	}
+	conf := oauth2.Config{ClientID: c.ID, ClientSecret: c.Secret, Scopes: []string{"api"}, RedirectURL: "http://127.0.0.1:41999/cb",
+		Endpoint: oauth2.Endpoint{AuthURL: in.URL + "/oauth2/authorize", TokenURL: in.URL + "/oauth2/token", AuthStyle: oauth2.AuthStyleInParams}}
+	k, other := dpoptest.NewKey(), dpoptest.NewKey()
+	nonce := h0(t, in, c, k)
+	exchange := func(proofs ...string) (int, http.Header, map[string]any) {
+		verifier := oauth2.GenerateVerifier()
+		cb := signIn(t, nativeBrowser(t, in.URL), conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("dpop_jkt", k.JKT())), "nina", "correct horse battery")
+		if cb.Get("code") == "" {
+			t.Fatalf("callback %v, want a code", cb)
+		}
+		return dpopToken(t, in, c, url.Values{"grant_type": {"authorization_code"}, "code": {cb.Get("code")}, "code_verifier": {verifier}, "redirect_uri": {conf.RedirectURL}}, proofs...)
+	}
+	status, h, body := exchange()
+	wantError(t, status, h, body, 400, "invalid_grant")
+	status, h, body = exchange(proofFor(in, other, nonce))
+	wantError(t, status, h, body, 400, "invalid_grant")
+	status, _, body = exchange(proofFor(in, k, nonce))
+	if status != 200 || body["token_type"] != "DPoP" || cnfJKT(jwtClaims(t, body["access_token"].(string))) != k.JKT() {
+		t.Fatalf("exchange with the dpop_jkt key: %d %v", status, body)
+	}
+	access, refresh := body["access_token"].(string), body["refresh_token"].(string)
+
+	_, _, info := post(t, in.URL+"/oauth2/introspect", url.Values{"token": {access}}, c.ID, c.Secret)
+	if info["active"] != true || cnfJKT(info) != k.JKT() || info["token_type"] != "DPoP" {
+		t.Errorf("introspection of the access token: %v, want cnf.jkt %s and token_type DPoP", info, k.JKT())
+	}
+	_, _, info = post(t, in.URL+"/oauth2/introspect", url.Values{"token": {refresh}, "token_type_hint": {"refresh_token"}}, c.ID, c.Secret)
+	if info["active"] != true || info["cnf"] != nil || info["token_type"] != "refresh_token" {
+		t.Errorf("introspection of the unbound refresh token: %v, want active, no cnf", info)
+	}
+
+	status, _, body = dpopToken(t, in, c, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}})
+	if status != 200 || body["token_type"] != "Bearer" {
+		t.Fatalf("refresh without a proof: %d %v, want a bearer token", status, body)
+	}
+	status, _, body = dpopToken(t, in, c, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {body["refresh_token"].(string)}}, proofFor(in, other, nonce))
+	if status != 200 || body["token_type"] != "DPoP" || cnfJKT(jwtClaims(t, body["access_token"].(string))) != other.JKT() {
+		t.Fatalf("refresh with another key's proof: %d %v, want a token bound to that key", status, body)
+	}
+}
+
+// TestDPoPBoundRefreshTokenIntrospection: only a public client's refresh
+// tokens are DPoP-bound (RFC 9449 §5), and no caller can introspect them:
+// the public client cannot authenticate (RFC 7662 §2.1) and a refresh
+// token has no audience that would let another client see it (§4). So
+// introspection never reports a bound refresh token active, and there is
+// no cnf to report for one; RFC 9449 §6.2 defines cnf in introspection
+// for access tokens. This test fails if that changes, so that cnf can be
+// added to refresh-token answers then.
+func TestDPoPBoundRefreshTokenIntrospection(t *testing.T) {
+	in := servertest.Start(t)
+	in.CreateUser(t, "ada", "correct horse battery")
+	pub := in.CreateClient(t, registry.ClientSpec{Public: true, GrantTypes: []string{"password", "refresh_token"}, Scopes: []string{"api"}})
+	rs := in.CreateClient(t, registry.ClientSpec{Audience: []string{pub.ID}, Scopes: []string{"api"}})
+	k := dpoptest.NewKey()
+	status, _, body := dpopToken(t, in, pub, url.Values{"grant_type": {"password"}, "username": {"ada"}, "password": {"correct horse battery"}, "scope": {"api"}}, proofFor(in, k, h0(t, in, pub, k)))
+	if status != 200 || body["token_type"] != "DPoP" || body["refresh_token"] == nil {
+		t.Fatalf("password grant with a proof: %d %v", status, body)
+	}
+	refresh := body["refresh_token"].(string)
+	status, h, body := post(t, in.URL+"/oauth2/introspect", url.Values{"client_id": {pub.ID}, "token": {refresh}}, "", "")
+	wantError(t, status, h, body, 401, "invalid_client")
+	status, _, info := post(t, in.URL+"/oauth2/introspect", url.Values{"token": {refresh}, "token_type_hint": {"refresh_token"}}, rs.ID, rs.Secret)
+	if status != 200 || info["active"] != false || len(info) != 1 {
+		t.Errorf("introspection of a public client's bound refresh token by another client: %d %v, want only active false", status, info)
 	}
 }
 

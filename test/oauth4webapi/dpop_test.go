@@ -12,6 +12,7 @@ import (
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/server/servertest"
+	"github.com/tokenmint/tokenmint/store/storetest"
 )
 
 // TestOAuth4WebAPIDPoP: oauth4webapi's DPoP() handle against a real
@@ -19,14 +20,29 @@ import (
 // nonce challenge then a retry (isDPoPNonceError), the public client's
 // password grant, UserInfo with the DPoP scheme, the bound token refused
 // as a bearer token, a refresh with another key refused and with the
-// family's key accepted.
+// family's key accepted. On SQLite always, on PostgreSQL when
+// TOKENMINT_TEST_POSTGRES is set (proof jtis are spent in the store).
 func TestOAuth4WebAPIDPoP(t *testing.T) {
 	node := requireNode(t)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			dsn := "sqlite:" + filepath.Join(t.TempDir(), "tokenmint.db")
+			if backend == "postgres" {
+				dsn = storetest.PostgresDSN(t)
+			}
+			runDPoPScript(t, node, dsn)
+		})
+	}
+}
+
+// runDPoPScript starts a server on database dsn and runs dpop.mjs
+// against it.
+func runDPoPScript(t *testing.T, node, dsn string) {
 	clock := servertest.NewClock()
 	realTime(t, clock)
 	cfg := config.Default()
 	cfg.Issuer = ""
-	cfg.Database = "sqlite:" + filepath.Join(t.TempDir(), "tokenmint.db")
+	cfg.Database = dsn
 	in := servertest.StartWithClock(t, clock, cfg)
 	in.CreateUser(t, "ada", "correct horse battery")
 	cc := in.CreateClient(t, registry.ClientSpec{Name: "oauth4webapi cc", AuthMethod: tokenmint.AuthMethodSecretPost,
