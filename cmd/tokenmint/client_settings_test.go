@@ -11,19 +11,26 @@ import (
 // with the same output.
 func TestClientSettingsFlags(t *testing.T) {
 	e := testEnv(t)
+	// A pairwise client's sector_identifier_uri is fetched and checked
+	// (OIDC Registration §5) with the server's address policy: here a
+	// loopback one, refused without --allow-private-fetch.
+	if r := e.exec(t, "", "client", "create", "--name", "p", "--grant-type", "authorization_code", "--redirect-uri", "https://mtls.example/cb",
+		"--subject-type", "pairwise", "--sector-identifier-uri", "https://127.0.0.1:1/sector.json"); r.code == exitOK || !strings.Contains(r.stderr, "sector_identifier_uri") {
+		t.Fatalf("an unreachable sector document: exit %d, stderr %q", r.code, r.stderr)
+	}
 	r := e.ok(t, "", "client", "create", "--name", "mtls", "--id", "mtls", "--token-endpoint-auth-method", "tls_client_auth",
 		"--tls-client-auth-subject-dn", "CN=mtls,O=Example", "--tls-client-certificate-bound-access-tokens", "--dpop-bound-access-tokens",
 		"--grant-type", "authorization_code", "--redirect-uri", "https://mtls.example/cb",
-		"--subject-type", "pairwise", "--sector-identifier-uri", "https://mtls.example/sector.json",
+		"--subject-type", "pairwise",
 		"--backchannel-logout-uri", "https://mtls.example/logout", "--backchannel-logout-session-required",
 		"--require-pushed-authorization-requests", "--require-signed-request-object", "--jwks-uri", "https://mtls.example/jwks")
-	if got, want := jsonKeys(t, r), withKeys("tls_client_auth_subject_dn", "subject_type", "sector_identifier_uri", "backchannel_logout_uri", "jwks_uri"); strings.Join(got, " ") != strings.Join(want, " ") {
+	if got, want := jsonKeys(t, r), withKeys("tls_client_auth_subject_dn", "subject_type", "backchannel_logout_uri", "jwks_uri"); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("keys %v, want %v", got, want)
 	}
 	v := decode[clientView](t, r)
 	if v.ClientSecret != "" || v.AuthMethod != "tls_client_auth" || v.TLSClientAuthSubjectDN != "CN=mtls,O=Example" ||
 		!v.TLSClientCertificateBoundAccessTokens || !v.DPoPBoundAccessTokens || v.SubjectType != "pairwise" ||
-		v.SectorIdentifierURI != "https://mtls.example/sector.json" || v.BackchannelLogoutURI != "https://mtls.example/logout" ||
+		v.SectorIdentifierURI != "" || v.BackchannelLogoutURI != "https://mtls.example/logout" ||
 		!v.BackchannelLogoutSessionRequired || !v.RequirePushedAuthorizationRequests || !v.RequireSignedRequestObject {
 		t.Fatalf("created %+v", v)
 	}

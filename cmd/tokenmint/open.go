@@ -11,6 +11,7 @@ import (
 	"github.com/tokenmint/tokenmint"
 	"github.com/tokenmint/tokenmint/config"
 	"github.com/tokenmint/tokenmint/dialect/dialects"
+	"github.com/tokenmint/tokenmint/jwksfetch"
 	"github.com/tokenmint/tokenmint/password"
 	"github.com/tokenmint/tokenmint/registry"
 	"github.com/tokenmint/tokenmint/store"
@@ -106,7 +107,12 @@ func (c *cli) clientRegistry(ctx context.Context, db *sqlstore.DB, cfg config.Co
 	if err != nil {
 		return nil, err
 	}
-	return &registry.Registry{Store: db, Secrets: keys.Secrets(), Sealer: keys.Sealer(), Now: c.now, Profiles: dialects.Profile}, nil
+	// A pairwise client's sector_identifier_uri is fetched and checked
+	// here as the server checks it (OIDC Registration §5), with the same
+	// address policy.
+	sectors := jwksfetch.SectorChecker(jwksfetch.Options{AllowPrivate: cfg.AllowPrivateFetch, Now: c.now})
+	return &registry.Registry{Store: db, Secrets: keys.Secrets(), Sealer: keys.Sealer(), Now: c.now, Profiles: dialects.Profile,
+		CheckClient: sectors}, nil
 }
 
 // userRegistry returns a registry able to hash passwords.
