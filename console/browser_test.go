@@ -151,6 +151,9 @@ func TestBrowserConsole(t *testing.T) {
 	shot("clients")
 	run("preset", chromedp.Click(chromedp.CSS("#new-client")), chromedp.WaitVisible(chromedp.CSS("#preset")),
 		chromedp.SetValue(chromedp.CSS("#preset"), "epicollect"), chromedp.Click(chromedp.CSS("#apply-preset")),
+		// The page the preset loads, not the one it replaces: only its
+		// <option> carries the selected attribute.
+		chromedp.WaitReady(chromedp.CSS(`#preset option[value="epicollect"][selected]`)),
 		chromedp.WaitVisible(chromedp.CSS("#client_name")))
 	if ttl := value("#access_token_ttl"); ttl != "7200" {
 		t.Fatalf("epicollect preset: token expiration %q, want 7200", ttl)
