@@ -230,22 +230,35 @@ func (f *Fetcher) ClientKeys(ctx context.Context, uri string, refresh bool) (*jo
 func (f *Fetcher) entry(uri string) *entry {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	now := f.opts.Now()
-	if e, ok := f.entries[uri]; ok {
-		e.lastUsed = now
+	return lruEntry(f.entries, uri, f.opts.MaxEntries, f.opts.Now())
+}
+
+// used is the field of an entry type that lruEntry keeps.
+func (e *entry) used() *time.Time { return &e.lastUsed }
+
+// lruEntry returns m's entry for key, marked used at now, making it when
+// m has none and dropping the least recently used one when m holds max.
+// The caller holds Fetcher.mu.
+func lruEntry[E any, P interface {
+	*E
+	used() *time.Time
+}](m map[string]P, key string, max int, now time.Time) P {
+	if e, ok := m[key]; ok {
+		*e.used() = now
 		return e
 	}
-	if len(f.entries) >= f.opts.MaxEntries {
+	if len(m) >= max {
 		var oldest string
-		for k, e := range f.entries {
-			if oldest == "" || e.lastUsed.Before(f.entries[oldest].lastUsed) {
+		for k, e := range m {
+			if oldest == "" || e.used().Before(*m[oldest].used()) {
 				oldest = k
 			}
 		}
-		delete(f.entries, oldest)
+		delete(m, oldest)
 	}
-	e := &entry{lastUsed: now}
-	f.entries[uri] = e
+	e := P(new(E))
+	*e.used() = now
+	m[key] = e
 	return e
 }
 

@@ -114,21 +114,7 @@ func (f *Fetcher) fetchDiscovery(ctx context.Context, issuer string) (string, ti
 func (f *Fetcher) discoveryEntry(issuer string) *discoveryEntry {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	now := f.opts.Now()
-	if e, ok := f.discovery[issuer]; ok {
-		e.lastUsed = now
-		return e
-	}
-	if len(f.discovery) >= f.opts.MaxEntries {
-		var oldest string
-		for k, e := range f.discovery {
-			if oldest == "" || e.lastUsed.Before(f.discovery[oldest].lastUsed) {
-				oldest = k
-			}
-		}
-		delete(f.discovery, oldest)
-	}
-	e := &discoveryEntry{lastUsed: now}
-	f.discovery[issuer] = e
-	return e
+	return lruEntry(f.discovery, issuer, f.opts.MaxEntries, f.opts.Now())
 }
+
+func (e *discoveryEntry) used() *time.Time { return &e.lastUsed }
