@@ -115,11 +115,13 @@ func (c *cli) exit(name string, err error) int {
 	if err == nil || errors.Is(err, errHelpShown) {
 		return exitOK
 	}
-	prefix := "tokenmint: "
-	if name != "" {
-		prefix += name + ": "
+	if !errors.As(err, new(loggedError)) {
+		prefix := "tokenmint: "
+		if name != "" {
+			prefix += name + ": "
+		}
+		fmt.Fprintln(c.stderr, prefix+oneLine(err.Error()))
 	}
-	fmt.Fprintln(c.stderr, prefix+oneLine(err.Error()))
 	if isUsage(err) {
 		return exitUsage
 	}

@@ -26,8 +26,23 @@ func runServe(c *cli, ctx context.Context, cmd command, args []string) error {
 	if dev.on {
 		return c.serveDev(ctx, cfg, dev)
 	}
-	return server.RunWith(ctx, cfg, cfg.NewLogger(c.stderr), server.Options{Stderr: c.stderr, ProcessLogger: c.processLogger})
+	log := cfg.NewLogger(c.stderr)
+	err = server.RunWith(ctx, cfg, log, server.Options{Stderr: c.stderr, ProcessLogger: c.processLogger})
+	if err != nil && cfg.LogFormat == "json" {
+		// Every line of a JSON log is JSON, the one saying why the server
+		// could not start or stopped included (a log shipper drops or
+		// mangles a plain line).
+		log.Error("server failed", "err", err)
+		return loggedError{err}
+	}
+	return err
 }
+
+// loggedError is an error already written to the log, which the CLI's
+// exit does not print again.
+type loggedError struct{ error }
+
+func (e loggedError) Unwrap() error { return e.error }
 
 // runMigrate creates or upgrades the schema, logging each migration
 // applied at the configured level.

@@ -72,6 +72,47 @@ func TestServe(t *testing.T) {
 	}
 }
 
+// TestServeFailureLogFormat: a server that cannot start (its address is
+// taken) says why on one line in the log format chosen: a JSON object
+// under --log-format json, the CLI's plain line otherwise. Either way
+// the exit status is a failure.
+func TestServeFailureLogFormat(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, format := range []string{"json", "text"} {
+		t.Run(format, func(t *testing.T) {
+			e := testEnv(t)
+			var stdout, stderr lockedBuffer
+			c := &cli{env: func(k string) string { return e[k] }, stdin: strings.NewReader(""),
+				stdout: &stdout, stderr: &stderr, now: time.Now}
+			code := c.run(context.Background(), []string{"serve", "--addr", taken.Addr().String(), "--admin-addr", "off", "--log-format", format})
+			if code != exitFailure {
+				t.Fatalf("serve on a taken address exited %d, want %d; stderr:\n%s", code, exitFailure, stderr.String())
+			}
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			last := lines[len(lines)-1]
+			if format == "text" {
+				if !strings.HasPrefix(last, "tokenmint: serve: listen: ") {
+					t.Errorf("last line %q, want the CLI's plain error line", last)
+				}
+				return
+			}
+			for _, l := range lines {
+				if !json.Valid([]byte(l)) {
+					t.Errorf("not a JSON line under --log-format json: %q", l)
+				}
+			}
+			var rec struct{ Level, Msg, Err string }
+			if err := json.Unmarshal([]byte(last), &rec); err != nil || rec.Level != "ERROR" || rec.Msg != "server failed" || !strings.Contains(rec.Err, "listen") {
+				t.Errorf("last line %q (%v), want an ERROR record \"server failed\" with the listen error", last, err)
+			}
+		})
+	}
+}
+
 // waitHealthy polls url until it answers 200, the server exits, or 30s pass.
 func waitHealthy(t *testing.T, url string, done <-chan int) bool {
 	t.Helper()
