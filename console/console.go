@@ -170,6 +170,8 @@ func (c *Console) OperatorRoutes() []Route {
 		Route{"POST " + s.base + "/users/{id}/disable", c.form(s, c.disableUser)},
 		Route{"POST " + s.base + "/users/{id}/enable", c.form(s, c.enableUser)},
 		Route{"POST " + s.base + "/users/{id}/revoke-sessions", c.form(s, c.revokeSessions)},
+		Route{"GET " + s.base + "/users/{id}/delete", c.page(s, c.confirmDeleteUser)},
+		Route{"POST " + s.base + "/users/{id}/delete", c.form(s, c.deleteUser)},
 		Route{"GET " + s.base + "/keys", c.page(s, c.listKeys)},
 		Route{"POST " + s.base + "/keys/rotate", c.form(s, c.rotateKeys)},
 		Route{"GET " + s.base + "/audit", c.page(s, c.listAudit)},
