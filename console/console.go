@@ -59,6 +59,9 @@ type Config struct {
 	// within Policy.
 	SelfService bool
 	Policy      Policy
+	// Session bounds the sessions of both sites (zero fields: the
+	// defaults).
+	Session Session
 	// MaxBodyBytes bounds every form (default httpapi.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// TrustedProxies are the peers whose X-Forwarded-For names the
@@ -123,6 +126,7 @@ func New(cfg Config) (*Console, error) {
 	if cfg.SigningAlg == "" {
 		cfg.SigningAlg = tokenmint.AlgES256
 	}
+	cfg.Session = cfg.Session.withDefaults()
 	iss, err := url.Parse(cfg.Engine.Issuer())
 	if err != nil {
 		return nil, err
