@@ -89,3 +89,52 @@ func TestClientOwner(t *testing.T) {
 	}
 	want(t, e.admin(http.MethodDelete, adminapi.PathUsers+"/"+bob.UserID, nil), http.StatusNoContent)
 }
+
+// TestClientOwnerHostile: an owner of the wrong type, a client's ID, a
+// huge or markup-laden one, each refused with a 400 naming owner and a
+// bounded message; an unknown owner filter lists nothing; nothing changed.
+func TestClientOwnerHostile(t *testing.T) {
+	e := newEnv(t)
+	victim := e.createClient(map[string]any{"client_id": "victim", "client_name": "victim"})
+	huge := strings.Repeat("u", 20000)
+	for _, tc := range []struct {
+		what  string
+		owner any
+	}{
+		{"a number", 7},
+		{"an object", map[string]any{"user_id": "x"}},
+		{"a list", []string{"x"}},
+		{"a client's ID", victim.ClientID},
+		{"a huge ID", huge},
+		{"markup", "<script>alert(1)</script>"},
+		{"a path", "../users/x"},
+	} {
+		for _, method := range []string{http.MethodPost, http.MethodPatch} {
+			path := adminapi.PathClients
+			body := map[string]any{"client_name": "hostile", "owner": tc.owner}
+			if method == http.MethodPatch {
+				path += "/victim"
+			}
+			r := e.do(call{method: method, path: path, token: e.token, body: body, hostile: true})
+			if r.status != http.StatusBadRequest {
+				t.Errorf("%s %s: %d, want 400\n%.300s", method, tc.what, r.status, r.body)
+				continue
+			}
+			p := r.problem(t)
+			if len(p.Errors) != 1 || p.Errors[0].Field != "owner" || len(p.Detail) > 300 {
+				t.Errorf("%s %s: %+v", method, tc.what, p)
+			}
+		}
+	}
+	r := e.admin(http.MethodGet, adminapi.PathClients+"?owner="+huge[:2000], nil)
+	want(t, r, http.StatusOK)
+	var l adminapi.ClientList
+	r.json(t, &l)
+	if len(l.Clients) != 0 {
+		t.Errorf("an unknown owner lists %d clients", len(l.Clients))
+	}
+	r = e.admin(http.MethodGet, adminapi.PathClients+"/victim", nil)
+	if strings.Contains(string(r.body), `"owner"`) || !strings.Contains(string(r.body), `"client_name":"victim"`) {
+		t.Errorf("the victim changed: %s", r.body)
+	}
+}
