@@ -441,6 +441,9 @@ const (
 	FieldBackchannelLogoutSessionRequired      = "backchannel_logout_session_required"
 	FieldRequirePushedAuthorizationRequests    = "require_pushed_authorization_requests"
 	FieldRequireSignedRequestObject            = "require_signed_request_object"
+	// FieldOwner is tokenmint's own: the ID of the user who owns the
+	// client (Client.Owner), never RFC 7591 client metadata.
+	FieldOwner = "owner"
 )
 
 // Subject identifier types (OIDC Core §8).

@@ -29,9 +29,10 @@ type ClientList struct {
 const DefaultSecretGrace = 24 * time.Hour
 
 // ListClients answers GET /admin/v1/clients: a page of clients, those
-// named client_name (also spelled name) only when it is given.
+// named client_name (also spelled name) only when it is given, those
+// owned by the user with ID owner only when it is given.
 func (a *API) ListClients(w http.ResponseWriter, r *http.Request) {
-	if err := onlyParams(r, "page_size", "page_token", "client_name", "name"); err != nil {
+	if err := onlyParams(r, "page_size", "page_token", "client_name", "name", "owner"); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -54,6 +55,9 @@ func (a *API) ListClients(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		all = kept
+	}
+	if owner := q.Get("owner"); owner != "" {
+		all = slices.DeleteFunc(all, func(c tokenmint.Client) bool { return c.Owner != owner })
 	}
 	items, next := paginate(all, func(c tokenmint.Client) string { return c.ID }, size, after)
 	list := ClientList{Clients: make([]clientmeta.Metadata, 0, len(items)), NextPageToken: next}

@@ -1,6 +1,7 @@
 package adminapi
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -201,10 +202,15 @@ func setIf[T any](given bool, dst *T, v T) {
 }
 
 // DeleteUser answers DELETE /admin/v1/users/{user_id}: 204; the user's
-// sessions and refresh token families end with them.
+// sessions and refresh token families end with them. A user who owns
+// clients is not deleted: 409 naming them (registry.OwnsClientsError).
 func (a *API) DeleteUser(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("user_id")
 	if err := a.cfg.Registry.DeleteUser(r.Context(), id); err != nil {
+		var owns *registry.OwnsClientsError
+		if errors.As(err, &owns) {
+			err = problem(http.StatusConflict, codeConflict, owns.Error())
+		}
 		a.fail(w, r, err)
 		return
 	}

@@ -118,6 +118,18 @@ func TestEveryMethod(t *testing.T) {
 		t.Errorf("enable: %+v %v", d, err)
 	}
 	must(c.RevokeSessions(ctx, u.UserID))
+	owned, err := c.CreateClient(ctx, clientmeta.Fields{ClientName: adminclient.Ptr("ada's app"), Owner: &u.UserID})
+	must(err)
+	mine, err := c.OwnedClients(ctx, u.UserID)
+	must(err)
+	if owned.Owner != u.UserID || len(mine) != 1 || mine[0].ClientID != owned.ClientID {
+		t.Errorf("owned client %+v, listed %+v", owned, mine)
+	}
+	if err := c.DeleteUser(ctx, u.UserID); !adminclient.IsConflict(err) {
+		t.Errorf("deleting the owner of a client: %v", err)
+	}
+	_, err = c.UpdateClient(ctx, owned.ClientID, clientmeta.Fields{Owner: adminclient.Ptr("")})
+	must(err)
 	must(c.DeleteUser(ctx, u.UserID))
 
 	keys, err := c.ListKeys(ctx)

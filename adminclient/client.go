@@ -84,6 +84,13 @@ func IsNotFound(err error) bool {
 	return ok && e.StatusCode == http.StatusNotFound
 }
 
+// IsConflict reports whether err is the API's 409: a taken identifier,
+// or a user who still owns clients.
+func IsConflict(err error) bool {
+	e, ok := AsError(err)
+	return ok && e.StatusCode == http.StatusConflict
+}
+
 // maxAnswer bounds what is read of an answer.
 const maxAnswer = 16 << 20
 

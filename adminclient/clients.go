@@ -2,6 +2,7 @@ package adminclient
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -31,9 +32,13 @@ func (o ListOptions) query() url.Values {
 // ListClients returns a page of clients, ordered by client_id; with name,
 // only the clients of exactly that client_name.
 func (c *Client) ListClients(ctx context.Context, name string, opts ListOptions) (adminapi.ClientList, error) {
+	return c.listClients(ctx, "client_name", name, opts)
+}
+
+func (c *Client) listClients(ctx context.Context, param, value string, opts ListOptions) (adminapi.ClientList, error) {
 	q := opts.query()
-	if name != "" {
-		q.Set("client_name", name)
+	if value != "" {
+		q.Set(param, value)
 	}
 	var l adminapi.ClientList
 	err := c.do(ctx, http.MethodGet, adminapi.PathClients, q, nil, &l)
@@ -43,10 +48,23 @@ func (c *Client) ListClients(ctx context.Context, name string, opts ListOptions)
 // AllClients returns every client (of that name, when given), reading
 // every page.
 func (c *Client) AllClients(ctx context.Context, name string) ([]clientmeta.Metadata, error) {
+	return c.allClients(ctx, "client_name", name)
+}
+
+// OwnedClients returns every client whose owner is the user with ID
+// userID, reading every page.
+func (c *Client) OwnedClients(ctx context.Context, userID string) ([]clientmeta.Metadata, error) {
+	if userID == "" {
+		return nil, errors.New("adminclient: OwnedClients needs a user ID")
+	}
+	return c.allClients(ctx, "owner", userID)
+}
+
+func (c *Client) allClients(ctx context.Context, param, value string) ([]clientmeta.Metadata, error) {
 	var out []clientmeta.Metadata
 	opts := ListOptions{PageSize: 500}
 	for {
-		l, err := c.ListClients(ctx, name, opts)
+		l, err := c.listClients(ctx, param, value, opts)
 		if err != nil {
 			return out, err
 		}

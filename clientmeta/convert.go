@@ -82,6 +82,7 @@ func (f *Fields) Spec(opts CreateOptions) (registry.ClientSpec, error) {
 	if err := f.setSpecFederation(&spec); err != nil {
 		return spec, err
 	}
+	spec.Owner = deref(f.Owner)
 	spec.Profile = deref(f.Profile)
 	if err := checkProfile(spec.Profile, spec.AllowNoPKCE, opts.Profiles); err != nil {
 		return spec, err
@@ -161,6 +162,7 @@ func (f *Fields) Apply(c *tokenmint.Client, profiles registry.Profiles) error {
 		}
 	}
 	setIf(&c.IntrospectionAlg, f.IntrospectionSignedResponseAlg)
+	setIf(&c.Owner, f.Owner)
 	f.applySettings(c)
 	if err := f.applyFederation(c); err != nil {
 		return err

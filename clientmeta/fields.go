@@ -74,6 +74,12 @@ type Fields struct {
 	TokenExchangeSubjectIssuers *[]string         `json:"token_exchange_subject_issuers,omitempty"`
 	TokenExchangeAudiences      *[]string         `json:"token_exchange_audiences,omitempty"`
 	JWTBearerTrusts             *[]JWTBearerTrust `json:"jwt_bearer_trusts,omitempty"`
+	// Owner is the ID of the user who manages the client through the
+	// self-service pages (tokenmint.Client.Owner); "" or null: none.
+	// tokenmint's own member, for operators: dynamic registration never
+	// reads it (a client would claim an owner). It must name an existing
+	// user, which registry checks.
+	Owner *string `json:"owner,omitempty"`
 }
 
 // Member names that are not writable.

@@ -99,6 +99,9 @@ type Metadata struct {
 	TokenExchangeSubjectIssuers []string         `json:"token_exchange_subject_issuers"`
 	TokenExchangeAudiences      []string         `json:"token_exchange_audiences"`
 	JWTBearerTrusts             []JWTBearerTrust `json:"jwt_bearer_trusts"`
+	// Owner is the ID of the user who manages the client through the
+	// self-service pages; absent for a client only operators manage.
+	Owner string `json:"owner,omitempty"`
 }
 
 // FromClient is the metadata of c, with the credentials in creds (just
@@ -136,6 +139,7 @@ func FromClient(c *tokenmint.Client, creds registry.Credentials, now time.Time) 
 	m.Resources, m.IntrospectionSignedResponseAlg = nonNil(c.Resources), c.IntrospectionAlg
 	m.setSettings(c)
 	m.setFederation(c)
+	m.Owner = c.Owner
 	if m.Claims == nil {
 		m.Claims = map[string]string{}
 	}
@@ -206,6 +210,7 @@ func (m *Metadata) Fields() Fields {
 	f.RequirePushedAuthorizationRequests = ptr(m.RequirePushedAuthorizationRequests)
 	f.RequireSignedRequestObject = ptr(m.RequireSignedRequestObject)
 	m.setFederationFields(&f)
+	f.Owner = ptr(m.Owner)
 	return f
 }
 

@@ -144,6 +144,11 @@ type Config struct {
 	// behind a proxy, or on another host name. "" derives it from each
 	// request to a loopback admin listener.
 	ConsoleURL string `yaml:"console_url"`
+	// ConsoleSessionLifetime and ConsoleIdleTimeout bound a session of
+	// the console and the self-service pages: it ends this long after
+	// sign-in, or after this long without a page (console.Session).
+	ConsoleSessionLifetime time.Duration `yaml:"console_session_lifetime"`
+	ConsoleIdleTimeout     time.Duration `yaml:"console_idle_timeout"`
 	// SelfService serves the self-service pages, /apps/, on the public
 	// listener: a signed-in user manages the clients they own, within the
 	// policy of the SelfService* settings.
@@ -231,6 +236,7 @@ func Default() Config {
 	c.SelfServiceScopes = []string{"openid", "profile", "email"}
 	c.SelfServiceAuthMethods = []string{tokenmint.AuthMethodSecretBasic, tokenmint.AuthMethodNone}
 	c.SelfServiceMaxApps = 5
+	c.ConsoleSessionLifetime, c.ConsoleIdleTimeout = time.Hour, 30*time.Minute
 	c.Issuer = defaultIssuer(c.Addr, false)
 	c.MasterKeyFile = defaultMasterKeyFile(c.Database)
 	c.DialectSettings = map[string]string{}

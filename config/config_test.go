@@ -473,3 +473,33 @@ func TestAuditSettings(t *testing.T) {
 		t.Errorf("from the file: %s, %q", c.AuditRetention, c.AuditLog)
 	}
 }
+
+// TestConsoleSessionSettings: the console's session lifetime and idle
+// timeout default to 1h and 30m, are read from every layer, and are
+// refused outside 1m..24h or with an idle timeout past the lifetime.
+func TestConsoleSessionSettings(t *testing.T) {
+	def := mustLoad(t, nil, nil)
+	if def.ConsoleSessionLifetime != time.Hour || def.ConsoleIdleTimeout != 30*time.Minute {
+		t.Errorf("defaults: %s, %s; want 1h and 30m", def.ConsoleSessionLifetime, def.ConsoleIdleTimeout)
+	}
+	c := mustLoad(t, []string{"--console-session-lifetime", "8h"}, map[string]string{"TOKENMINT_CONSOLE_IDLE_TIMEOUT": "2h"})
+	if c.ConsoleSessionLifetime != 8*time.Hour || c.ConsoleIdleTimeout != 2*time.Hour {
+		t.Errorf("set: %s, %s", c.ConsoleSessionLifetime, c.ConsoleIdleTimeout)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--console-session-lifetime", "0s"}, "--console-session-lifetime: duration 0s must be from 1m0s to 24h0m0s"},
+		{[]string{"--console-session-lifetime", "-1h"}, "--console-session-lifetime: duration -1h0m0s must be from 1m0s to 24h0m0s"},
+		{[]string{"--console-session-lifetime", "25h", "--console-idle-timeout", "1h"}, "--console-session-lifetime: duration 25h0m0s must be from 1m0s to 24h0m0s"},
+		{[]string{"--console-idle-timeout", "30s"}, "--console-idle-timeout: duration 30s must be from 1m0s to 24h0m0s"},
+		{[]string{"--console-idle-timeout", "2h"}, "--console-idle-timeout: duration 2h0m0s is longer than console_session_lifetime (1h0m0s), which ends every session first"},
+		{[]string{"--console-session-lifetime", "10m"}, "console_idle_timeout (default): duration 30m0s is longer than console_session_lifetime (10m0s)"},
+	} {
+		_, err := Load(tc.args, envMap(nil))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}

@@ -83,6 +83,8 @@ func settings(c *Config) []setting {
 		{key: "previous_master_key_file", ptr: &c.PreviousMasterKeyFile, help: "`FILE` of the master key being replaced during a rotation: what it sealed still opens"},
 		{key: "require_pushed_authorization_requests", ptr: &c.RequirePushedAuthorizationRequests, help: "refuse every authorization request that did not come through the PAR endpoint /oauth2/par (RFC 9126), whatever the client"},
 		{key: "console_url", ptr: &c.ConsoleURL, help: "the console's `URL` as browsers reach it, when not the admin listener's loopback address (https://admin.example.com/console/)"},
+		{key: "console_session_lifetime", ptr: &c.ConsoleSessionLifetime, help: "longest session of the console and the self-service pages, a Go `DURATION` from 1m to 24h"},
+		{key: "console_idle_timeout", ptr: &c.ConsoleIdleTimeout, help: "end a console or self-service session after this `DURATION` without a page, from 1m to --console-session-lifetime"},
 		{key: "self_service", ptr: &c.SelfService, help: "serve the self-service pages /apps/ on the public listener: signed-in users manage their own apps"},
 		{key: "self_service_grant_types", ptr: &c.SelfServiceGrantTypes, help: "grant types a self-service app may get, a comma-separated `LIST` of authorization_code, refresh_token, client_credentials"},
 		{key: "self_service_scopes", ptr: &c.SelfServiceScopes, help: "scopes a self-service app may get, a comma-separated `LIST` (never tokenmint:*)"},

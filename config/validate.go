@@ -79,6 +79,10 @@ func (c *Config) checks() []check {
 		{"audit_log", func(c *Config) error { return validAuditLog(c.AuditLog) }},
 		{"audit_retention", func(c *Config) error { return nonNegative(c.AuditRetention) }},
 		{"console_url", func(c *Config) error { return validConsoleURL(c.ConsoleURL) }},
+		{"console_session_lifetime", func(c *Config) error {
+			return durationWithin(c.ConsoleSessionLifetime, time.Minute, MaxConsoleSession)
+		}},
+		{"console_idle_timeout", func(c *Config) error { return c.validConsoleIdle() }},
 		{"self_service_grant_types", func(c *Config) error { return validRegistrationGrants(c.SelfServiceGrantTypes) }},
 		{"self_service_scopes", func(c *Config) error { return validRegistrationScopes(c.SelfServiceScopes) }},
 		{"self_service_auth_methods", func(c *Config) error { return validSelfServiceAuthMethods(c.SelfServiceAuthMethods) }},
@@ -279,6 +283,32 @@ func nonNegative(d time.Duration) error {
 func positiveDuration(d time.Duration) error {
 	if d <= 0 {
 		return fmt.Errorf("duration %s must be positive (use Go durations like 15m, 2h)", d)
+	}
+	return nil
+}
+
+// MaxConsoleSession bounds console_session_lifetime: a console session
+// holds an administrator's power, and a lifetime past the default
+// key_retire_after would keep rotated keys published longer
+// (registry.Registry.KeyRetireAfter counts every client's).
+const MaxConsoleSession = 24 * time.Hour
+
+// durationWithin accepts d from lo to hi.
+func durationWithin(d, lo, hi time.Duration) error {
+	if d < lo || d > hi {
+		return fmt.Errorf("duration %s must be from %s to %s (use Go durations like 30m, 8h)", d, lo, hi)
+	}
+	return nil
+}
+
+// validConsoleIdle accepts an idle timeout from a minute to the session's
+// lifetime: past it, it would never apply.
+func (c *Config) validConsoleIdle() error {
+	if err := durationWithin(c.ConsoleIdleTimeout, time.Minute, MaxConsoleSession); err != nil {
+		return err
+	}
+	if c.ConsoleIdleTimeout > c.ConsoleSessionLifetime {
+		return fmt.Errorf("duration %s is longer than console_session_lifetime (%s), which ends every session first: set console_idle_timeout no longer than it", c.ConsoleIdleTimeout, c.ConsoleSessionLifetime)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -223,6 +224,24 @@ func TestBrowserConsole(t *testing.T) {
 	} {
 		run(p.name, chromedp.Navigate(console+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)))
 		shot(p.name)
+	}
+	// Delete a user, after a confirmation that names them; a user who
+	// owns an app is not deleted, and the page lists the app.
+	dave := user(t, in, "dave", false)
+	run("delete user", chromedp.Navigate(console+"/users/"+dave.ID), chromedp.WaitVisible(chromedp.CSS("#delete-user")),
+		chromedp.Click(chromedp.CSS("#delete-user")), chromedp.WaitVisible(chromedp.CSS("#confirm-delete")))
+	if n := text("#delete-name"); n != "dave" {
+		t.Errorf("user deletion confirmation names %q", n)
+	}
+	shot("user-delete")
+	run("confirm user deletion", chromedp.Click(chromedp.CSS("#confirm-delete")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if _, err := in.Server.Store().GetUser(context.Background(), dave.ID); !errors.Is(err, tokenmint.ErrNotFound) {
+		t.Errorf("dave after deletion: %v", err)
+	}
+	run("delete an owner", chromedp.Navigate(console+"/users/"+carol.ID), chromedp.WaitVisible(chromedp.CSS("#delete-user")),
+		chromedp.Click(chromedp.CSS("#delete-user")), chromedp.WaitVisible(chromedp.CSS("#owned-apps")))
+	if s := text("#owned-apps"); !strings.Contains(s, "Carol's app") {
+		t.Errorf("the apps carol owns: %q", s)
 	}
 	run("sign out", chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("main.card h1")))
 	if h := text("main.card h1"); h != "Signed out" {

@@ -59,6 +59,9 @@ type Config struct {
 	// within Policy.
 	SelfService bool
 	Policy      Policy
+	// Session bounds the sessions of both sites (zero fields: the
+	// defaults).
+	Session Session
 	// MaxBodyBytes bounds every form (default httpapi.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// TrustedProxies are the peers whose X-Forwarded-For names the
@@ -123,6 +126,7 @@ func New(cfg Config) (*Console, error) {
 	if cfg.SigningAlg == "" {
 		cfg.SigningAlg = tokenmint.AlgES256
 	}
+	cfg.Session = cfg.Session.withDefaults()
 	iss, err := url.Parse(cfg.Engine.Issuer())
 	if err != nil {
 		return nil, err
@@ -170,6 +174,8 @@ func (c *Console) OperatorRoutes() []Route {
 		Route{"POST " + s.base + "/users/{id}/disable", c.form(s, c.disableUser)},
 		Route{"POST " + s.base + "/users/{id}/enable", c.form(s, c.enableUser)},
 		Route{"POST " + s.base + "/users/{id}/revoke-sessions", c.form(s, c.revokeSessions)},
+		Route{"GET " + s.base + "/users/{id}/delete", c.page(s, c.confirmDeleteUser)},
+		Route{"POST " + s.base + "/users/{id}/delete", c.form(s, c.deleteUser)},
 		Route{"GET " + s.base + "/keys", c.page(s, c.listKeys)},
 		Route{"POST " + s.base + "/keys/rotate", c.form(s, c.rotateKeys)},
 		Route{"GET " + s.base + "/audit", c.page(s, c.listAudit)},

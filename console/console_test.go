@@ -227,7 +227,7 @@ func TestEnsureClientIdempotent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			uris := console.RedirectURIs("https://issuer.example", "https://admin"+string(rune('a'+i))+".example/console/", false)
-			errs <- console.EnsureClient(context.Background(), reg, uris)
+			errs <- console.EnsureClient(context.Background(), reg, uris, console.Session{})
 		}()
 	}
 	wg.Wait()

@@ -257,8 +257,9 @@ func TestSelfService(t *testing.T) {
 	}
 	// The operator sees the owner.
 	ada := signIn(t, in.AdminURL+"/console", "ada")
-	if p := ada.get(in.AdminURL + "/console/clients/" + id); !strings.Contains(p.Body, `id="owner">bob (self-service)`) {
-		t.Errorf("operator page does not show the owner:\n%s", p.Body)
+	bobID := userID(t, in.Server.Store(), "bob")
+	if p := ada.get(in.AdminURL + "/console/clients/" + id); !strings.Contains(p.Body, `id="owner"><a href="/console/users/`+bobID+`">bob</a> (self-service)`) {
+		t.Errorf("operator page does not show the owner, with a link to their page:\n%s", p.Body)
 	}
 	// /apps/ is not served without --self-service.
 	plain := start(t, func(cfg *configT) { cfg.SelfService = false })
@@ -269,5 +270,60 @@ func TestSelfService(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("/apps/ without --self-service: %d", resp.StatusCode)
+	}
+}
+
+// TestConsoleDeleteUserHostile: no CSRF token, a forged one, another
+// session's, an unknown user ID and deleting oneself: each refused, and
+// nobody deleted.
+func TestConsoleDeleteUserHostile(t *testing.T) {
+	in := start(t)
+	user(t, in, "ada", true)
+	user(t, in, "eve", true)
+	bob := user(t, in, "bob", false)
+	ada := signIn(t, in.AdminURL+"/console", "ada")
+	eve := signIn(t, in.AdminURL+"/console", "eve")
+	st := in.Server.Store()
+	users := func() int {
+		t.Helper()
+		all, err := st.ListUsers(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(all)
+	}
+	before := users()
+	target := in.AdminURL + "/console/users/" + bob.ID + "/delete"
+	for _, tc := range []struct {
+		name, csrf string
+	}{
+		{"no CSRF token", ""},
+		{"forged CSRF token", "AAAA"},
+		{"another session's CSRF token", eve.get(in.AdminURL + "/console/").csrf(t)},
+	} {
+		form := url.Values{}
+		if tc.csrf != "" {
+			form.Set("csrf_token", tc.csrf)
+		}
+		if p := ada.postTo(target, form); p.Status != http.StatusForbidden || !strings.Contains(p.Body, "nothing was changed") {
+			t.Errorf("%s: %d\n%s", tc.name, p.Status, p.Body)
+		}
+	}
+	for _, id := range []string{"nope", url.PathEscape("<script>alert(1)</script>"), strings.Repeat("x", 300)} {
+		if p := ada.get(in.AdminURL + "/console/users/" + id + "/delete"); p.Status != http.StatusNotFound || strings.Contains(p.Body, "<script>alert") {
+			t.Errorf("confirm an unknown user %.20s: %d", id, p.Status)
+		}
+		if p := ada.post("/users/"+id+"/delete", url.Values{}); p.Status != http.StatusNotFound || strings.Contains(p.Body, "<script>alert") {
+			t.Errorf("delete an unknown user %.20s: %d", id, p.Status)
+		}
+	}
+	self := userID(t, st, "ada")
+	for _, p := range []page{ada.get(in.AdminURL + "/console/users/" + self + "/delete"), ada.post("/users/"+self+"/delete", url.Values{})} {
+		if p.Status != http.StatusConflict || !strings.Contains(p.Body, "You cannot delete yourself") {
+			t.Errorf("delete yourself (%s): %d\n%s", p.URL, p.Status, p.Body)
+		}
+	}
+	if n := users(); n != before {
+		t.Errorf("%d users, want %d: a refused request deleted one", n, before)
 	}
 }

@@ -191,7 +191,7 @@ func (c *Console) ensureClient(r *http.Request) error {
 	}
 	uris := RedirectURIs(c.cfg.Engine.Issuer(), c.cfg.ConsoleURL, c.cfg.SelfService)
 	ctx := registry.WithActor(r.Context(), tokenmint.ActorSystem, "")
-	if err := EnsureClient(ctx, c.cfg.Registry, uris); err != nil {
+	if err := EnsureClient(ctx, c.cfg.Registry, uris, c.cfg.Session); err != nil {
 		return err
 	}
 	c.ensured.Store(true)

@@ -220,3 +220,72 @@ func (c *Console) revokeSessions(w http.ResponseWriter, r *http.Request, v *view
 	}
 	c.userDone(w, r, u.ID, "sessions-ended")
 }
+
+// deleteUserPage asks to confirm a user's deletion, naming the user, or
+// says which clients they own, which keep them from being deleted.
+type deleteUserPage struct {
+	Target *tokenmint.User
+	Owned  []tokenmint.Client // the clients they own: no deletion until none
+}
+
+// confirmDeleteUser asks to confirm the deletion of a user, naming them.
+// A user who owns clients is not deleted (registry.DeleteUser): the page
+// lists the clients instead, to give another owner or delete first.
+func (c *Console) confirmDeleteUser(w http.ResponseWriter, r *http.Request, v *viewer) {
+	u, ok := c.deletableUser(w, r, v)
+	if !ok {
+		return
+	}
+	owned, err := c.cfg.Registry.OwnedClients(r.Context(), u.ID)
+	if err != nil {
+		c.failed(w, r, c.ops, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "deleteuser", &view{site: c.ops, viewer: v, Title: "Delete " + u.Username + "?",
+		Data: deleteUserPage{Target: &u, Owned: owned}})
+}
+
+// deleteUser deletes the user through the registry, as the admin API's
+// DELETE /admin/v1/users/{id} does: their sessions and refresh token
+// families end with them, and an audit event records it. A user who owns
+// clients is refused (409) with the confirmation page listing them.
+func (c *Console) deleteUser(w http.ResponseWriter, r *http.Request, v *viewer) {
+	u, ok := c.deletableUser(w, r, v)
+	if !ok {
+		return
+	}
+	err := c.cfg.Registry.DeleteUser(r.Context(), u.ID)
+	var owns *registry.OwnsClientsError
+	switch {
+	case errors.As(err, &owns):
+		owned, lerr := c.cfg.Registry.OwnedClients(r.Context(), u.ID)
+		if lerr != nil {
+			c.failed(w, r, c.ops, lerr)
+			return
+		}
+		c.render(w, r, http.StatusConflict, "deleteuser", &view{site: c.ops, viewer: v, Title: "Delete " + u.Username + "?",
+			Error: "Not deleted: " + u.Username + " owns apps. Give them another owner, or delete them, first.",
+			Data:  deleteUserPage{Target: &u, Owned: owned}})
+		return
+	case errors.Is(err, tokenmint.ErrNotFound):
+		c.notFound(w, r, c.ops, v, "user")
+		return
+	case err != nil:
+		c.failed(w, r, c.ops, err)
+		return
+	}
+	http.Redirect(w, r, c.ops.base+"/users?notice=deleted", http.StatusSeeOther)
+}
+
+// deletableUser loads the user to delete: not the signed-in administrator,
+// who would lock themselves out.
+func (c *Console) deletableUser(w http.ResponseWriter, r *http.Request, v *viewer) (tokenmint.User, bool) {
+	u, ok := c.targetUser(w, r, v)
+	if ok && u.ID == v.User.ID {
+		c.render(w, r, http.StatusConflict, "message", &view{site: c.ops, viewer: v, Title: "Not deleted",
+			Error: "You cannot delete yourself: ask another administrator.",
+			Link:  &link{Href: c.ops.base + "/users/" + url.PathEscape(u.ID), Text: "Back"}})
+		return u, false
+	}
+	return u, ok
+}

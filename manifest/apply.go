@@ -110,20 +110,21 @@ func Apply(ctx context.Context, m *Manifest, opts Options) (Result, error) {
 		}
 		users = append(users, p)
 	}
+	// Users first: a client's owner may be a user the file creates.
 	var res Result
-	for _, p := range clients {
-		r, err := a.execClient(ctx, p)
-		if err != nil {
-			return res, err
-		}
-		res.Clients = append(res.Clients, r)
-	}
 	for _, p := range users {
 		r, err := a.execUser(ctx, p)
 		if err != nil {
 			return res, err
 		}
 		res.Users = append(res.Users, r)
+	}
+	for _, p := range clients {
+		r, err := a.execClient(ctx, p)
+		if err != nil {
+			return res, err
+		}
+		res.Clients = append(res.Clients, r)
 	}
 	return res, nil
 }
@@ -156,6 +157,9 @@ type clientPlan struct {
 	changed   []string
 	setSecret bool
 	setKey    bool
+	// ownerPending: the owner is a user the file creates, whose ID is
+	// known once it is (execUser runs first).
+	ownerPending bool
 }
 
 func (a *applier) planClient(ctx context.Context, c *Client) (*clientPlan, error) {
@@ -177,6 +181,9 @@ func (a *applier) planClient(ctx context.Context, c *Client) (*clientPlan, error
 		return nil, a.fail(line, entry, err)
 	}
 	p.spec = spec
+	if p.spec.Owner, p.ownerPending, err = a.ownerID(ctx, c.Owner); err != nil {
+		return nil, a.fail(at(memberOwner), entry, err)
+	}
 	if p.secret, err = a.resolveSecret(c.Secret, memberSecret); err != nil {
 		return nil, a.fail(at(memberSecret), entry, err)
 	}
@@ -198,6 +205,25 @@ func (a *applier) planClient(ctx context.Context, c *Client) (*clientPlan, error
 		return nil, fmt.Errorf("%s: %w", entry, err)
 	}
 	return p, a.planUpdate(p, &cur, entry)
+}
+
+// ownerID is the ID of the user named username (a client's owner): a
+// user of the store, or pending when the file declares a user of that
+// name the store does not have yet. "" names none.
+func (a *applier) ownerID(ctx context.Context, username string) (id string, pending bool, err error) {
+	if username == "" {
+		return "", false, nil
+	}
+	u, err := a.reg.Store.GetUserByUsername(ctx, username)
+	switch {
+	case err == nil:
+		return u.ID, false, nil
+	case !errors.Is(err, tokenmint.ErrNotFound):
+		return "", false, fmt.Errorf("owner: %w", err)
+	case slices.ContainsFunc(a.m.Users, func(u User) bool { return u.Username == username }):
+		return "", true, nil
+	}
+	return "", false, fmt.Errorf("owner: no user %q, in the store or in this manifest", username)
 }
 
 // resolveSecret reads a credential reference and checks its length.
@@ -253,6 +279,9 @@ func (a *applier) planUpdate(p *clientPlan, cur *tokenmint.Client, entry string)
 		return a.fail(p.entry.Line, entry, err)
 	}
 	p.changed = diffClients(cur, &next)
+	if p.ownerPending && !slices.Contains(p.changed, memberOwner) {
+		p.changed = append(p.changed, memberOwner)
+	}
 	if p.secret != "" {
 		ok, err := a.reg.SecretMatches(cur, p.secret)
 		if err != nil {
@@ -318,6 +347,9 @@ func (a *applier) execClient(ctx context.Context, p *clientPlan) (ClientResult, 
 		}
 		spec := p.spec
 		spec.GivenSecret, spec.GivenAPIKey, spec.APIKey = p.secret, p.apiKey, p.wantKey
+		if err := a.resolvePendingOwner(ctx, p, &spec.Owner); err != nil {
+			return res, err
+		}
 		_, creds, err := a.reg.CreateClient(ctx, spec)
 		if errors.Is(err, tokenmint.ErrConflict) {
 			return a.replanClient(ctx, p) // created meanwhile (another instance's seed)
@@ -336,6 +368,12 @@ func (a *applier) execClient(ctx context.Context, p *clientPlan) (ClientResult, 
 		return res, nil
 	}
 	if len(p.changed) > countTrue(p.setSecret, p.setKey) {
+		if p.ownerPending {
+			p.desired.Owner = new(string)
+			if err := a.resolvePendingOwner(ctx, p, p.desired.Owner); err != nil {
+				return res, err
+			}
+		}
 		_, err := a.reg.UpdateClient(ctx, id, func(c *tokenmint.Client) error { return p.desired.Apply(c, a.reg.Profiles) })
 		if err != nil {
 			return res, fmt.Errorf("client %s: %w", id, err)
@@ -357,6 +395,20 @@ func (a *applier) execClient(ctx context.Context, p *clientPlan) (ClientResult, 
 		}
 	}
 	return res, nil
+}
+
+// resolvePendingOwner sets id to the ID of the owner the file creates,
+// now that execUser has.
+func (a *applier) resolvePendingOwner(ctx context.Context, p *clientPlan, id *string) error {
+	if !p.ownerPending {
+		return nil
+	}
+	u, err := a.reg.Store.GetUserByUsername(ctx, p.entry.Owner)
+	if err != nil {
+		return fmt.Errorf("client %s: owner %s: %w", p.entry.ID(), p.entry.Owner, err)
+	}
+	*id = u.ID
+	return nil
 }
 
 // replanClient plans and applies an entry again after its creation

@@ -12,6 +12,7 @@
 //	    scope: api read                         # RFC 7591 names, as the admin API
 //	    access_token_ttl: 600                   # seconds
 //	    client_secret: {env: BILLING_SECRET}    # or {file: PATH}; never the secret itself
+//	    owner: alice                            # optional: the username of its owner
 //	users:
 //	  - username: alice                         # required: users are matched by it
 //	    email: alice@example.com
@@ -22,9 +23,12 @@
 // (package clientmeta: client_name, grant_types, scope, redirect_uris,
 // token_endpoint_auth_method, token_format, access_token_ttl, idle_ttl,
 // refresh_token_ttl, audience, claims, profile, ...) plus two credential
-// references, client_secret and api_key. A user entry takes username,
-// email, name, roles, disabled and password. Unknown members are errors
-// naming their line.
+// references, client_secret and api_key, and owner: the username (not
+// the ID, which differs from one database to another) of the user who
+// manages the client through the self-service pages, a user of the store
+// or of the same manifest. A user entry takes username, email, name,
+// roles, disabled and password. Unknown members are errors naming their
+// line.
 //
 // Credentials are references, {env: NAME} or {file: PATH}, resolved when
 // the manifest is applied; a secret written in clear is refused. A

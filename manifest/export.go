@@ -34,9 +34,15 @@ func Export(ctx context.Context, db Lister) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
+	usernames := make(map[string]string, len(users))
+	for _, u := range users {
+		usernames[u.ID] = u.Username
+	}
 	m := &Manifest{}
 	for i := range clients {
-		m.Clients = append(m.Clients, Client{Fields: exportFields(&clients[i])})
+		// An owner whose user is gone (DeleteUser refuses that, but a
+		// database from before it may hold one) is left out.
+		m.Clients = append(m.Clients, Client{Fields: exportFields(&clients[i]), Owner: usernames[clients[i].Owner]})
 	}
 	for _, u := range users {
 		m.Users = append(m.Users, User{Username: u.Username, Email: u.Email, Name: u.Name,
@@ -55,6 +61,7 @@ func exportFields(c *tokenmint.Client) clientmeta.Fields {
 	meta := clientmeta.FromClient(c, registry.Credentials{}, time.Time{})
 	f := meta.Fields()
 	f.ResponseTypes = nil // follows grant_types
+	f.Owner = nil         // by username: Client.Owner
 	omitZero(&f.Profile)
 	omitZero(&f.DefaultScope)
 	omitZero(&f.RefreshTokenTTL)
@@ -100,6 +107,7 @@ redirect_uris, token_endpoint_auth_method, token_format, access_token_ttl,
 ...). Credentials are references, never values:
   client_secret: {env: NAME}   or  {file: PATH}   (clients; api_key likewise)
   password: {env: NAME}        or  {file: PATH}   (users)
+A client's owner is the username of a user.
 Without one, apply generates the credential of a new entry and prints it once.`
 
 // Marshal writes m as YAML, members in the admin API's order.
@@ -152,6 +160,9 @@ func clientNode(c *Client) (*yaml.Node, error) {
 	}
 	n := doc.Content[0]
 	restyle(n)
+	if c.Owner != "" {
+		n.Content = append(n.Content, scalar(memberOwner), scalar(c.Owner))
+	}
 	if !c.Secret.IsZero() {
 		n.Content = append(n.Content, scalar(memberSecret), refNode(c.Secret))
 	}

@@ -94,6 +94,10 @@ func FromRFC7591(data []byte, opts ImportOptions) (*Imported, error) {
 		if f.ClientID == nil || *f.ClientID == "" {
 			return nil, fmt.Errorf("%s: client_id is required, so that importing again updates the same client", name)
 		}
+		if f.Owner != nil && *f.Owner != "" {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("%s: left out owner %q, a user ID of the server exported: give the manifest's client owner: USERNAME", name, *f.Owner))
+		}
+		f.Owner = nil // a user ID means nothing in another database; a manifest names owners by username
 		if opts.IgnoreUnsupported {
 			var dropped []string
 			for _, k := range slices.Sorted(maps.Keys(keys)) {

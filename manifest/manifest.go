@@ -27,11 +27,15 @@ type Manifest struct {
 // Client is one client entry: its metadata (the admin API's members) and
 // its credential references.
 type Client struct {
-	Fields clientmeta.Fields
-	Secret Ref // client_secret
-	APIKey Ref // api_key
-	Line   int // in the file; 0 when built in code
-	lines  map[string]int
+	Fields clientmeta.Fields // Fields.Owner unused: see Owner
+	Secret Ref               // client_secret
+	APIKey Ref               // api_key
+	// Owner is the username of the user who owns the client (owner:),
+	// "" for none: manifests name users by username, as user IDs differ
+	// from one database to another.
+	Owner string
+	Line  int // in the file; 0 when built in code
+	lines map[string]int
 }
 
 // ID is the entry's client_id.
@@ -59,6 +63,7 @@ const (
 	memberSecret   = "client_secret"
 	memberAPIKey   = "api_key"
 	memberPassword = "password"
+	memberOwner    = "owner"
 )
 
 // userMembers are the members a user entry takes.
@@ -223,6 +228,15 @@ func (m *Manifest) addClient(n *yaml.Node) error {
 				c.Secret = ref
 			} else {
 				c.APIKey = ref
+			}
+			continue
+		case memberOwner:
+			switch {
+			case isNull(v):
+			case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str":
+				c.Owner = v.Value
+			default:
+				return &Error{Line: v.Line, Entry: entry(), Err: errors.New("owner must be the username of a user (a string)")}
 			}
 			continue
 		}

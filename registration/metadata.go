@@ -65,8 +65,9 @@ var understood = []string{
 // (client_uri, logo_uri, contacts, software_statement, ...), the
 // members the server sets (client_secret_expires_at, ...) and
 // tokenmint's own per-client settings (token_format, lifetimes,
-// audience, claims, profile, ...), which are an operator's to choose,
-// never a registrant's. Anything but one JSON object, a member given
+// audience, claims, profile, owner, ...), which are an operator's to
+// choose, never a registrant's: a client naming an owner would claim a
+// user's self-service pages. Anything but one JSON object, a member given
 // twice and a value of the wrong type are refused with
 // invalid_client_metadata.
 func decodeRequest(body []byte) (*request, error) {
@@ -208,9 +209,14 @@ type response struct {
 	RegistrationClientURI   string `json:"registration_client_uri"`
 }
 
+// response is the client information response for c. It never names the
+// client's owner (tokenmint.Client.Owner), which an operator may have set:
+// a user ID of the server's, not client metadata of RFC 7591.
 func (h *Handler) response(c *tokenmint.Client, creds registry.Credentials, accessToken string, now time.Time) response {
+	m := clientmeta.FromClient(c, creds, now)
+	m.Owner = ""
 	return response{
-		Metadata:                clientmeta.FromClient(c, creds, now),
+		Metadata:                m,
 		RegistrationAccessToken: accessToken,
 		RegistrationClientURI:   h.clientURI(c.ID),
 	}

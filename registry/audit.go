@@ -102,8 +102,23 @@ func (r *Registry) DeleteClient(ctx context.Context, id string) error {
 }
 
 // DeleteUser deletes the user, ends their login sessions and revokes
-// every family issued to them (tokenmint.UserStore.DeleteUser).
+// every family issued to them (tokenmint.UserStore.DeleteUser). A user
+// who owns clients (tokenmint.Client.Owner) is not deleted: the error is
+// an *OwnsClientsError naming the clients, which an operator gives
+// another owner (or none) or deletes first, so that no client is left
+// naming an owner who is gone.
 func (r *Registry) DeleteUser(ctx context.Context, id string) error {
+	owned, err := r.OwnedClients(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(owned) > 0 {
+		e := &OwnsClientsError{UserID: id}
+		for i := range owned {
+			e.ClientIDs = append(e.ClientIDs, owned[i].ID)
+		}
+		return e
+	}
 	if err := r.Store.DeleteUser(ctx, id); err != nil {
 		return err
 	}

@@ -111,6 +111,9 @@ func (r *Registry) CreateClient(ctx context.Context, spec ClientSpec) (tokenmint
 	if err := r.checkClient(ctx, c); err != nil {
 		return tokenmint.Client{}, Credentials{}, err
 	}
+	if err := r.checkOwner(ctx, c.Owner); err != nil {
+		return tokenmint.Client{}, Credentials{}, err
+	}
 	if err := r.Store.CreateClient(ctx, c); err != nil {
 		return tokenmint.Client{}, Credentials{}, fmt.Errorf("create client %s: %w", c.ID, err)
 	}
@@ -129,8 +132,10 @@ func (r *Registry) UpdateClient(ctx context.Context, id string, change func(*tok
 		return tokenmint.Client{}, err
 	}
 	var fields []string
+	var previousOwner string
 	c, err := r.Store.UpdateClient(ctx, id, func(c *tokenmint.Client) error {
 		before := *c
+		previousOwner = before.Owner
 		if err := change(c); err != nil {
 			return err
 		}
@@ -145,7 +150,11 @@ func (r *Registry) UpdateClient(ctx context.Context, id string, change func(*tok
 		return tokenmint.Client{}, fmt.Errorf("update client %s: %w", id, err)
 	}
 	if err == nil {
-		r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditClientChanged, ClientID: id, Details: map[string]string{"fields": strings.Join(fields, ",")}})
+		details := map[string]string{"fields": strings.Join(fields, ",")}
+		if c.Owner != previousOwner {
+			details["owner"], details["previous_owner"] = c.Owner, previousOwner // user IDs; "" for none
+		}
+		r.record(ctx, tokenmint.AuditEvent{Type: tokenmint.AuditClientChanged, ClientID: id, Details: details})
 	}
 	return c, err
 }
@@ -448,19 +457,26 @@ func (spec ClientSpec) CopySettings(c *tokenmint.Client) {
 	c.RequireSignedRequestObject = spec.RequireSignedRequestObject
 }
 
-// precheckUpdate runs CheckClient on change applied to the stored client,
-// before the update's transaction, which must do no I/O. A change the
-// update would refuse anyway is left to it.
+// precheckUpdate runs the checks that need I/O on change applied to the
+// stored client, before the update's transaction, which must do none: a
+// new owner must exist (checkOwner), and CheckClient. A change the update
+// would refuse anyway is left to it.
 func (r *Registry) precheckUpdate(ctx context.Context, id string, change func(*tokenmint.Client) error) error {
-	if r.CheckClient == nil {
-		return nil
-	}
 	c, err := r.Store.GetClient(ctx, id)
 	if err != nil {
 		return nil // the update reports it
 	}
+	owner := c.Owner
 	c.RedirectURIs = slices.Clone(c.RedirectURIs)
 	if change(&c) != nil || validate(&c) != nil {
+		return nil
+	}
+	if c.Owner != owner {
+		if err := r.checkOwner(ctx, c.Owner); err != nil {
+			return err
+		}
+	}
+	if r.CheckClient == nil {
 		return nil
 	}
 	return r.checkClient(ctx, c)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
@@ -12,6 +13,57 @@ import (
 // ErrTooManyClients is returned by CreateOwnedClient when the owner
 // already has as many clients as they may. Test with errors.Is.
 var ErrTooManyClients = errors.New("too many clients")
+
+// OwnsClientsError is DeleteUser's refusal to delete a user who still
+// owns clients. It is a tokenmint.ErrConflict (errors.Is); its text names
+// the clients and what to do, for an operator.
+type OwnsClientsError struct {
+	UserID    string
+	ClientIDs []string // ordered by ID
+}
+
+func (e *OwnsClientsError) Error() string {
+	const most = 10
+	ids, more := e.ClientIDs, ""
+	if len(ids) > most {
+		ids, more = ids[:most], fmt.Sprintf(" and %d more", len(ids)-most)
+	}
+	what := "client "
+	if len(e.ClientIDs) > 1 {
+		what = "clients "
+	}
+	return fmt.Sprintf("the user owns %s%s%s: give them another owner (or none), or delete them, first",
+		what, strings.Join(ids, ", "), more)
+}
+
+// Is makes the refusal a tokenmint.ErrConflict.
+func (e *OwnsClientsError) Is(target error) bool { return target == tokenmint.ErrConflict }
+
+// checkOwner refuses an owner that names no user: an owner is a user ID
+// (tokenmint.Client.Owner), "" for none. The error wraps ErrInvalid and a
+// *tokenmint.FieldError naming the owner member.
+func (r *Registry) checkOwner(ctx context.Context, userID string) error {
+	if userID == "" {
+		return nil
+	}
+	_, err := r.Store.GetUser(ctx, userID)
+	switch {
+	case errors.Is(err, tokenmint.ErrNotFound):
+		return invalid(&tokenmint.FieldError{Field: tokenmint.FieldOwner,
+			Err: fmt.Errorf("owner %s is not the ID of a user", quoteID(userID))})
+	case err != nil:
+		return fmt.Errorf("look up owner: %w", err)
+	}
+	return nil
+}
+
+// quoteID quotes an ID from a request for a message, bounded.
+func quoteID(id string) string {
+	if len(id) > 64 {
+		id = id[:64] + "…"
+	}
+	return fmt.Sprintf("%q", id)
+}
 
 // OwnedClients returns the clients whose owner is userID, ordered by ID.
 func (r *Registry) OwnedClients(ctx context.Context, userID string) ([]tokenmint.Client, error) {

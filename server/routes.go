@@ -280,6 +280,7 @@ func (s *Server) console(keys token.Keys) (*console.Console, error) {
 		Brand:          s.brand,
 		ConsoleURL:     s.cfg.ConsoleURL,
 		SelfService:    s.cfg.SelfService,
+		Session:        console.Session{Lifetime: s.cfg.ConsoleSessionLifetime, Idle: s.cfg.ConsoleIdleTimeout},
 		Policy: console.Policy{GrantTypes: s.cfg.SelfServiceGrantTypes, Scopes: s.cfg.SelfServiceScopes,
 			AuthMethods: s.cfg.SelfServiceAuthMethods, MaxApps: s.cfg.SelfServiceMaxApps, RedirectHosts: s.cfg.SelfServiceRedirectHosts},
 		MaxBodyBytes:   s.cfg.MaxBodyBytes,

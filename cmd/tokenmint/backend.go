@@ -33,6 +33,8 @@ type backend interface {
 	CreateUser(ctx context.Context, spec registry.UserSpec, pw string) (userView, error)
 	ListUsers(ctx context.Context) ([]userView, error)
 	GetUser(ctx context.Context, username string) (userView, error)
+	// FindUser finds a user by username, else by ID (--owner).
+	FindUser(ctx context.Context, usernameOrID string) (userView, error)
 	DeleteUser(ctx context.Context, username string) (userView, error)
 	SetPassword(ctx context.Context, username, pw string) (userView, error)
 	SetDisabled(ctx context.Context, username string, disabled bool) (userView, error)
@@ -179,10 +181,22 @@ func (b *localBackend) GetUser(ctx context.Context, username string) (userView, 
 	return newUserView(u), err
 }
 
+func (b *localBackend) FindUser(ctx context.Context, usernameOrID string) (userView, error) {
+	u, err := b.db.GetUserByUsername(ctx, usernameOrID)
+	if errors.Is(err, tokenmint.ErrNotFound) {
+		u, err = b.db.GetUser(ctx, usernameOrID)
+	}
+	return newUserView(u), notFound(err, "user", usernameOrID)
+}
+
 func (b *localBackend) DeleteUser(ctx context.Context, username string) (userView, error) {
 	u, err := b.user(ctx, username)
 	if err == nil {
 		err = notFound((&registry.Registry{Store: b.db, Now: b.c.now}).DeleteUser(ctx, u.ID), "user", username)
+	}
+	var owns *registry.OwnsClientsError
+	if errors.As(err, &owns) {
+		err = fmt.Errorf("user %q not deleted: %w", username, err)
 	}
 	return newUserView(u), err
 }

@@ -62,6 +62,11 @@ type clientView struct {
 	TokenExchangeSubjectIssuers []string                    `json:"token_exchange_subject_issuers"`
 	TokenExchangeAudiences      []string                    `json:"token_exchange_audiences"`
 	JWTBearerTrusts             []clientmeta.JWTBearerTrust `json:"jwt_bearer_trusts"`
+	// Owner is the ID of the user who manages the client through the
+	// self-service pages, OwnerUsername theirs (nameOwners); absent for
+	// a client only operators manage.
+	Owner         string `json:"owner,omitempty"`
+	OwnerUsername string `json:"owner_username,omitempty"`
 }
 
 // newClientView shows effective values: default scopes and lifetimes as
@@ -85,7 +90,7 @@ func newClientView(c tokenmint.Client, creds registry.Credentials) clientView {
 		Resources: nonNil(c.Resources), IntrospectionAlg: c.IntrospectionAlg,
 		clientSettingsView:          newClientSettingsView(&c),
 		TokenExchangeSubjectIssuers: nonNil(c.TokenExchangeSubjectIssuers), TokenExchangeAudiences: nonNil(c.TokenExchangeAudiences),
-		JWTBearerTrusts: trustViews(c.JWTBearerTrusts),
+		JWTBearerTrusts: trustViews(c.JWTBearerTrusts), Owner: c.Owner,
 		// whole seconds, as the admin API answers client_id_issued_at
 		CreatedAt: c.CreatedAt.UTC().Truncate(time.Second), UpdatedAt: c.UpdatedAt.UTC().Truncate(time.Second),
 	}
@@ -138,7 +143,53 @@ func (v clientView) fields() []field {
 		fs = append(fs, field{"introspection_alg", v.IntrospectionAlg})
 	}
 	fs = append(fs, v.settingsFields()...)
-	return append(fs, v.federationFields()...)
+	fs = append(fs, v.federationFields()...)
+	if v.Owner != "" {
+		fs = append(fs, field{"owner", v.owner()})
+	}
+	return fs
+}
+
+// owner names the client's owner for a person: "alice (ID)", or the ID
+// alone when the user is unknown.
+func (v clientView) owner() string {
+	if v.OwnerUsername == "" {
+		return v.Owner
+	}
+	return v.OwnerUsername + " (" + v.Owner + ")"
+}
+
+// nameOwners sets the username of each view's owner, listing the users
+// once. A user who cannot be found leaves the ID alone.
+func nameOwners(ctx context.Context, b backend, views []clientView) error {
+	if !slices.ContainsFunc(views, func(v clientView) bool { return v.Owner != "" }) {
+		return nil
+	}
+	users, err := b.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	names := make(map[string]string, len(users))
+	for _, u := range users {
+		names[u.ID] = u.Username
+	}
+	for i := range views {
+		views[i].OwnerUsername = names[views[i].Owner]
+	}
+	return nil
+}
+
+// resolveOwner is the ID of the user --owner names, by username or by
+// ID; "" stays "" (no owner).
+func resolveOwner(ctx context.Context, b backend, user string) (string, error) {
+	if user == "" {
+		return "", nil
+	}
+	u, err := b.FindUser(ctx, user)
+	if err != nil {
+		return "", usagef("--owner: %v", err)
+	}
+	return u.ID, nil
 }
 
 func (c *cli) printClient(format string, v clientView) error {
@@ -188,6 +239,8 @@ func clientSpecFlags(f *flags, spec *registry.ClientSpec) {
 	f.claimFlag(&spec.Claims, "encompass-client-id", "EPC: the partner `ID` (--claim encompass_client_id=ID; default: the client ID)")
 	clientSettingsFlags(f, spec)
 	federationFlags(f, spec)
+	f.StringVar(&spec.Owner, "owner", "", "the `USER` (username or user ID) who manages the client through the self-service pages (/apps/); "+
+		"operators are not bound by --self-service-max-apps (client update: \"\" for none)")
 }
 
 // profileFields maps the flags of client create onto the fields a client
@@ -253,12 +306,24 @@ func runClientCreate(c *cli, ctx context.Context, cmd command, args []string) (e
 		return err
 	}
 	defer closeBackend(b, &err)
+	if spec.Owner, err = resolveOwner(ctx, b, spec.Owner); err != nil {
+		return err
+	}
 	v, err := b.CreateClient(ctx, spec)
 	if err != nil {
 		return err
 	}
 	c.warnLocalhost(spec.RedirectURIs)
-	return c.printClient(*out, v)
+	return c.printOwnedClient(ctx, b, *out, v)
+}
+
+// printOwnedClient prints v with its owner's username.
+func (c *cli) printOwnedClient(ctx context.Context, b backend, format string, v clientView) error {
+	views := []clientView{v}
+	if err := nameOwners(ctx, b, views); err != nil {
+		return err
+	}
+	return c.printClient(format, views[0])
 }
 
 // allowNoPKCEWarning is printed when a client is allowed the browser flow
@@ -289,15 +354,18 @@ func runClientList(c *cli, ctx context.Context, cmd command, args []string) (err
 	if err != nil {
 		return err
 	}
+	if err := nameOwners(ctx, b, views); err != nil {
+		return err
+	}
 	if *out == "json" {
 		return c.printJSON(views)
 	}
 	rows := make([][]string, 0, len(views))
 	for _, v := range views {
 		rows = append(rows, []string{v.ClientID, v.Name, fmt.Sprint(v.Public), joinList(v.GrantTypes),
-			joinList(v.Scopes), v.TokenFormat, v.AccessTTL, formatTime(v.CreatedAt)})
+			joinList(v.Scopes), v.TokenFormat, v.AccessTTL, formatTime(v.CreatedAt), cmpOr(v.OwnerUsername, v.Owner)})
 	}
-	return c.printTable([]string{"CLIENT_ID", "NAME", "PUBLIC", "GRANT_TYPES", "SCOPES", "FORMAT", "ACCESS_TTL", "CREATED"}, rows)
+	return c.printTable([]string{"CLIENT_ID", "NAME", "PUBLIC", "GRANT_TYPES", "SCOPES", "FORMAT", "ACCESS_TTL", "CREATED", "OWNER"}, rows)
 }
 
 func runClientGet(c *cli, ctx context.Context, cmd command, args []string) (err error) {
@@ -312,7 +380,7 @@ func runClientGet(c *cli, ctx context.Context, cmd command, args []string) (err 
 	if err != nil {
 		return err
 	}
-	return c.printClient(*out, v)
+	return c.printOwnedClient(ctx, b, *out, v)
 }
 
 func runClientDelete(c *cli, ctx context.Context, cmd command, args []string) (err error) {

@@ -93,6 +93,7 @@ func (u *clientUpdate) patch(cur *clientmeta.Metadata) (*clientmeta.Fields, []st
 	set("jwks", func() { raw := json.RawMessage(s.JWKS); p.JWKS = &raw })
 	set("jwks-uri", func() { p.JWKSURI = &s.JWKSURI })
 	set("token-endpoint-auth-signing-alg", func() { p.TokenEndpointAuthSigningAlg = &s.AuthSigningAlg })
+	set("owner", func() { p.Owner = &s.Owner }) // resolved to an ID by runClientUpdate
 	u.patchSettings(&p)
 	u.patchFederation(&p)
 	if len(s.Claims) > 0 {
@@ -205,12 +206,15 @@ func runClientUpdate(c *cli, ctx context.Context, cmd command, args []string) (e
 		return err
 	}
 	defer closeBackend(b, &err)
+	if u.spec.Owner, err = resolveOwner(ctx, b, u.spec.Owner); err != nil {
+		return err
+	}
 	v, filled, err := b.UpdateClient(ctx, pos[0], u)
 	if err != nil {
 		return err
 	}
 	c.afterUpdate(u, filled)
-	return c.printClient(*out, v)
+	return c.printOwnedClient(ctx, b, *out, v)
 }
 
 // updateError turns the errors of an update into one line naming the

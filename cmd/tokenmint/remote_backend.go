@@ -284,10 +284,27 @@ func (b *remoteBackend) GetUser(ctx context.Context, username string) (userView,
 	return apiUserView(u), err
 }
 
+func (b *remoteBackend) FindUser(ctx context.Context, usernameOrID string) (userView, error) {
+	u, err := b.user(ctx, usernameOrID)
+	if err == nil {
+		return apiUserView(u), nil
+	}
+	if _, ok := adminclient.AsError(err); ok {
+		return userView{}, err
+	}
+	u, err = b.api.GetUser(ctx, usernameOrID)
+	return apiUserView(u), remoteError(err, "user", usernameOrID)
+}
+
 func (b *remoteBackend) DeleteUser(ctx context.Context, username string) (userView, error) {
 	u, err := b.user(ctx, username)
 	if err == nil {
-		err = remoteError(b.api.DeleteUser(ctx, u.UserID), "user", username)
+		err = b.api.DeleteUser(ctx, u.UserID)
+		if e, ok := adminclient.AsError(err); ok && e.StatusCode == http.StatusConflict {
+			err = fmt.Errorf("user %q not deleted: %s", username, e.Problem.Detail) // it owns clients
+		} else {
+			err = remoteError(err, "user", username)
+		}
 	}
 	return apiUserView(u), err
 }
