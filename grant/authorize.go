@@ -285,3 +285,14 @@ func sessionAMR(sess tokenmint.LoginSession) []string {
 	}
 	return []string{AMRPassword}
 }
+
+// signInAuthn is the acr and amr (OIDC Core §2) of an authorization that
+// asked for no acr (no acr_values, no claims parameter) by the user of
+// sess: what the code flow states for it (chooseACR, sessionAMR). The
+// device grant (the user signed in at the verification page) and the
+// password grant (a zero sess: a password, RFC 8176 "pwd") record them
+// on their family, so that refreshed ID tokens keep them (§12.2).
+func signInAuthn(sess tokenmint.LoginSession) (acr string, amr []string) {
+	acr, _ = chooseACR("", nil)
+	return acr, sessionAMR(sess)
+}
