@@ -79,6 +79,11 @@ type Authorization struct {
 	// HintSubject is the subject of the request's verified id_token_hint,
 	// "" without one: the user the client expects to be signed in.
 	HintSubject string
+	// ClaimsSubject is the value the claims parameter asks the ID
+	// token's sub to have (OIDC Core §5.5.1), "" for none: as for
+	// HintSubject, only that user may be signed in or sign in. Unlike a
+	// hint it is unverified, so it never fills in the login page.
+	ClaimsSubject string
 	// Resources are the resource indicators requested, each allowed for
 	// the client (RFC 8707 §2): bound to the code, they apply to the
 	// whole grant (§2.1). Nil when none were requested.

@@ -199,6 +199,13 @@ await refused('the rotated refresh token used again', 'invalid_grant', () => cli
   check((await client.tokenIntrospection(rpConfig, tokens.refresh_token)).active === false, 'tokenRevocation: the refresh token is no longer active')
   await client.tokenRevocation(rpConfig, tokens.access_token)
   check((await client.tokenIntrospection(rpConfig, tokens.access_token)).active === false, 'tokenRevocation: the access token is no longer active')
+  try {
+    await client.fetchUserInfo(rpConfig, tokens.access_token, id.sub)
+    throw new Error('FAIL: fetchUserInfo with a revoked access token succeeded')
+  } catch (err) {
+    check(err instanceof client.WWWAuthenticateChallengeError && err.cause?.[0]?.scheme === 'bearer' && err.cause[0].parameters.error === 'invalid_token',
+      `fetchUserInfo with a revoked access token: a Bearer challenge, invalid_token (RFC 6750 §3) (got ${err?.name} ${JSON.stringify(err?.cause)})`)
+  }
   await refused('refreshTokenGrant with a revoked refresh token', 'invalid_grant', () => client.refreshTokenGrant(rpConfig, tokens.refresh_token))
   await client.tokenRevocation(rpConfig, 'not-a-token')
   check(true, 'tokenRevocation of an unknown token: 200 (RFC 7009 §2.2)')
@@ -214,6 +221,17 @@ await refused('the rotated refresh token used again', 'invalid_grant', () => cli
   check(ui.email === env('EMAIL') && ui.name === undefined, `claims parameter: email at UserInfo, not name (got ${JSON.stringify(ui)})`)
   const r = (await client.refreshTokenGrant(rpConfig, tokens.refresh_token)).claims()
   check(r.name === env('NAME'), 'claims parameter: kept by the refreshed ID token')
+  // A sub value (§5.5.1): only that user's session answers.
+  const mine = await codeFlow(rpConfig, b, 'claims sub of the signed-in user', { prompt: 'none', claims: JSON.stringify({ id_token: { sub: { value: c.sub } } }) })
+  check(mine.claims.sub === c.sub, 'claims parameter: sub value of the signed-in user, a code at once')
+  const st = client.randomState()
+  const url = client.buildAuthorizationUrl(rpConfig, {
+    redirect_uri: callback, scope: 'openid', state: st, prompt: 'none', claims: JSON.stringify({ id_token: { sub: { value: 'someone-else' } } }),
+    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+  })
+  const { location } = await b.authorize(url, 'claims sub of another user')
+  await refused('claims parameter: sub value of another user, prompt=none', 'login_required', () =>
+    client.authorizationCodeGrant(rpConfig, location, { expectedState: st, pkceCodeVerifier: client.randomPKCECodeVerifier() }))
 }
 
 // acr_values → acr; max_age → auth_time (openid-client checks it is
@@ -229,7 +247,21 @@ await refused('the rotated refresh token used again', 'invalid_grant', () => cli
 }
 
 // prompt=none: with the session, a code at once; without, login_required.
+// prompt=login: the login page even with a session. max_age with
+// prompt=none and a session older than it: login_required.
 {
+  const { page: again, claims: l } = await codeFlow(rpConfig, b, 'prompt=login', { prompt: 'login' })
+  check(again !== '' && l.auth_time >= id.auth_time, 'prompt=login: the login page although signed in')
+  await new Promise((r) => setTimeout(r, 1100))
+  const st = client.randomState()
+  const old = client.buildAuthorizationUrl(rpConfig, {
+    redirect_uri: callback, scope: 'openid', state: st, prompt: 'none', max_age: '1',
+    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+  })
+  const { location: tooOld } = await b.authorize(old, 'prompt=none, max_age older than the session')
+  await refused('prompt=none with max_age shorter than the session', 'login_required', () =>
+    client.authorizationCodeGrant(rpConfig, tooOld, { expectedState: st, pkceCodeVerifier: client.randomPKCECodeVerifier() }))
+
   const { page } = await codeFlow(rpConfig, b, 'prompt=none with a session', { prompt: 'none' })
   check(page === '', 'prompt=none with a session: no page shown')
   const state = client.randomState()
@@ -246,7 +278,8 @@ await refused('the rotated refresh token used again', 'invalid_grant', () => cli
 // see the person under different subs, each stable.
 {
   const a = await discover('PAIRA_CLIENT_ID', 'PAIRA_CLIENT_SECRET')
-  const bb = await discover('PAIRB_CLIENT_ID', 'PAIRB_CLIENT_SECRET')
+  // openid-client's default: the secret alone, sent as client_secret_post.
+  const bb = await client.discovery(issuer, env('PAIRB_CLIENT_ID'), env('PAIRB_CLIENT_SECRET'), undefined, insecure)
   const a1 = (await codeFlow(a, b, 'pairwise A')).claims
   const a2 = (await codeFlow(a, b, 'pairwise A again')).claims
   const b1 = await codeFlow(bb, b, 'pairwise B', {}, otherCallback)
@@ -258,7 +291,7 @@ await refused('the rotated refresh token used again', 'invalid_grant', () => cli
 
 // client_credentials: an access token for the client itself.
 {
-  const svc = await discover('SVC_CLIENT_ID', 'SVC_CLIENT_SECRET')
+  const svc = await client.discovery(issuer, env('SVC_CLIENT_ID'), env('SVC_CLIENT_SECRET'), undefined, insecure) // client_secret_post
   const t = await client.clientCredentialsGrant(svc, { scope: 'api' })
   check(t.access_token && t.token_type.toLowerCase() === 'bearer' && t.scope === 'api' && !t.id_token && !t.refresh_token,
     'clientCredentialsGrant: an access token, no ID token nor refresh token')
