@@ -297,6 +297,13 @@ await refused('the rotated refresh token used again', 'invalid_grant', () => cli
     'clientCredentialsGrant: an access token, no ID token nor refresh token')
   const intro = await client.tokenIntrospection(svc, t.access_token)
   check(intro.active === true && intro.client_id === env('SVC_CLIENT_ID'), 'clientCredentialsGrant: its token introspects active')
+  try {
+    await client.fetchUserInfo(svc, t.access_token, client.skipSubjectCheck)
+    throw new Error('FAIL: UserInfo answered a client_credentials token')
+  } catch (err) {
+    check(err instanceof client.WWWAuthenticateChallengeError && err.status === 403 && err.cause?.[0]?.parameters.error === 'insufficient_scope',
+      `fetchUserInfo with a client_credentials token: 403, a Bearer challenge, insufficient_scope (got ${err?.name} ${err?.status} ${JSON.stringify(err?.cause)})`)
+  }
   await refused('clientCredentialsGrant for a scope the client lacks', 'invalid_scope', () => client.clientCredentialsGrant(svc, { scope: 'admin' }))
 }
 
