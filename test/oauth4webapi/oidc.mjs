@@ -2,10 +2,10 @@
 // oauth4webapi), a relying party library, through OpenID Connect: the
 // Discovery document, the code flow with PKCE and a nonce and the ID
 // token validated, UserInfo with the expected subject, refresh keeping
-// sub, the claims parameter, login_hint, acr_values, max_age, prompt=none
-// with and without a session, pairwise subjects, RP-Initiated Logout and
-// the Back-Channel Logout token it triggers (validated here, as the
-// relying party would, per OIDC Back-Channel Logout 1.0 §2.6),
+// sub, the claims parameter, login_hint, ui_locales, acr_values,
+// max_age, prompt, pairwise subjects, RP-Initiated Logout and the
+// Back-Channel Logout token it triggers (validated here, as the relying
+// party would, per OIDC Back-Channel Logout 1.0 §2.6), the password grant,
 // introspection, revocation and client_credentials. Run by oidc_test.go,
 // which starts the server and registers the clients:
 //
@@ -165,8 +165,9 @@ check(md.subject_types_supported?.includes('pairwise') && md.acr_values_supporte
 
 // The code flow, its ID token, UserInfo and refresh.
 const b = new Browser()
-const first = await codeFlow(rpConfig, b, 'code flow', { scope: 'openid profile email api', login_hint: env('USERNAME') })
+const first = await codeFlow(rpConfig, b, 'code flow', { scope: 'openid profile email api', login_hint: env('USERNAME'), ui_locales: 'fr-CA en-GB' })
 check(first.page.includes(`value="${env('USERNAME')}"`), 'login_hint: the username field is filled in')
+check(first.page.includes('<html lang="en-GB">'), 'ui_locales: the page is in the first requested language it is written in')
 const id = first.claims
 check(id.sub && id.sid && id.auth_time && id.acr === 'urn:tokenmint:pwd' && JSON.stringify(id.amr) === '["pwd"]',
   `ID token: sub, sid, auth_time, acr urn:tokenmint:pwd, amr ["pwd"] (got ${JSON.stringify(id)})`)
