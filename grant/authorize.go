@@ -79,6 +79,11 @@ type Authorization struct {
 	// HintSubject is the subject of the request's verified id_token_hint,
 	// "" without one: the user the client expects to be signed in.
 	HintSubject string
+	// ClaimsSubject is the value the claims parameter asks the ID
+	// token's sub to have (OIDC Core §5.5.1), "" for none: as for
+	// HintSubject, only that user may be signed in or sign in. Unlike a
+	// hint it is unverified, so it never fills in the login page.
+	ClaimsSubject string
 	// Resources are the resource indicators requested, each allowed for
 	// the client (RFC 8707 §2): bound to the code, they apply to the
 	// whole grant (§2.1). Nil when none were requested.
@@ -284,4 +289,15 @@ func sessionAMR(sess tokenmint.LoginSession) []string {
 		return sess.AMR
 	}
 	return []string{AMRPassword}
+}
+
+// signInAuthn is the acr and amr (OIDC Core §2) of an authorization that
+// asked for no acr (no acr_values, no claims parameter) by the user of
+// sess: what the code flow states for it (chooseACR, sessionAMR). The
+// device grant (the user signed in at the verification page) and the
+// password grant (a zero sess: a password, RFC 8176 "pwd") record them
+// on their family, so that refreshed ID tokens keep them (§12.2).
+func signInAuthn(sess tokenmint.LoginSession) (acr string, amr []string) {
+	acr, _ = chooseACR("", nil)
+	return acr, sessionAMR(sess)
 }

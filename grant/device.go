@@ -186,7 +186,29 @@ func (e *Engine) deviceCode(ctx context.Context, c *tokenmint.Client, req *Token
 	if err := devicePending(req, &d, tooSoon); err != nil {
 		return nil, err
 	}
-	return e.exchangeDevice(ctx, c, req, id)
+	sess, err := e.approvingSession(ctx, &d)
+	if err != nil {
+		return nil, err
+	}
+	return e.exchangeDevice(ctx, c, req, id, sess)
+}
+
+// approvingSession is the login session in which the user approved d at
+// the verification page, for the acr and amr of the sign-in there; a
+// zero session when it has ended since (the sign-in was a password all
+// the same: sessionAMR).
+func (e *Engine) approvingSession(ctx context.Context, d *tokenmint.DeviceAuthorization) (tokenmint.LoginSession, error) {
+	if d.SessionID == "" {
+		return tokenmint.LoginSession{}, nil
+	}
+	sess, err := e.cfg.Store.GetLoginSession(ctx, d.SessionID)
+	switch {
+	case errors.Is(err, tokenmint.ErrNotFound):
+		return tokenmint.LoginSession{}, nil
+	case err != nil:
+		return tokenmint.LoginSession{}, storeError("get the approving login session", err)
+	}
+	return sess, nil
 }
 
 // devicePending answers a device code the user has not approved: denied,
@@ -208,8 +230,9 @@ func devicePending(req *TokenRequest, d *tokenmint.DeviceAuthorization, tooSoon 
 
 // exchangeDevice spends the approved device code and issues tokens as
 // for an authorization code: refresh token when the client has that
-// grant, ID token when openid was granted.
-func (e *Engine) exchangeDevice(ctx context.Context, c *tokenmint.Client, req *TokenRequest, id string) (*TokenResponse, error) {
+// grant, ID token when openid was granted, with the acr and amr of the
+// user's sign-in in sess, the session they approved in.
+func (e *Engine) exchangeDevice(ctx context.Context, c *tokenmint.Client, req *TokenRequest, id string, sess tokenmint.LoginSession) (*TokenResponse, error) {
 	var u userIssue
 	var rejected error
 	d, err := e.cfg.Store.ExchangeDeviceCode(ctx, id, e.now(), func(d tokenmint.DeviceAuthorization) (tokenmint.Issuance, error) {
@@ -220,6 +243,7 @@ func (e *Engine) exchangeDevice(ctx context.Context, c *tokenmint.Client, req *T
 		}
 		f := e.family(c, d.FamilyID, d.Subject, d.Scopes, d.Resources, d.AuthTime)
 		f.SessionID = d.SessionID
+		f.ACR, f.AMR = signInAuthn(sess)
 		f.Confirmation = familyConfirmation(c, req.cnf())
 		u = e.newUserIssue(c, f, d.Scopes, audience, "", req.cnf())
 		return u.issuance(), nil

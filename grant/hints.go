@@ -30,6 +30,9 @@ func checkOIDCHints(req AuthorizeRequest, a *Authorization) error {
 		return err
 	}
 	a.Claims = cr
+	if a.ClaimsSubject, err = claimsSubject(cr); err != nil {
+		return err
+	}
 	acr, ok := chooseACR(req.ACRValues, cr)
 	if !ok {
 		return oauth.NewError(ErrUnmetAuthenticationRequirements,
@@ -67,4 +70,23 @@ func uiLocale(s string) string {
 		}
 	}
 	return ""
+}
+
+// claimsSubject is the value the claims parameter's id_token member asks
+// sub to have, "" for none. "If the sub (subject) Claim is requested
+// with a specific value for the ID Token, the Authorization Server MUST
+// only send a positive response if the End-User identified by that sub
+// value has an active session with the Authorization Server or has been
+// Authenticated as a result of the request" (OIDC Core §5.5.1). A sub
+// asked for by values alone is no such request.
+func claimsSubject(cr *ClaimsRequest) (string, error) {
+	q := idTokenClaim(cr, "sub")
+	if q == nil || q.Value == nil {
+		return "", nil
+	}
+	sub, ok := q.Value.(string)
+	if !ok || sub == "" {
+		return "", oauth.NewError(oauth.InvalidRequest, "the claims parameter's sub value must be a non-empty string")
+	}
+	return sub, nil
 }

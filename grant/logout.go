@@ -1,9 +1,11 @@
 package grant
 
 import (
+	"slices"
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/oauth"
 	"github.com/tokenmint/tokenmint/token"
 )
 
@@ -40,4 +42,34 @@ func (e *Engine) LogoutToken(c *tokenmint.Client, userID, sessionID string) (str
 		return "", serverError("sign logout token", err)
 	}
 	return raw, nil
+}
+
+// LogoutClient is the client an RP-Initiated Logout request comes from
+// (OpenID Connect RP-Initiated Logout 1.0 §2): clientID, or without it
+// the audience of idTokenHint; "" for neither. "When an id_token_hint
+// parameter is present, the OP MUST validate that it was the issuer of
+// the ID Token": this server's signature, typ JWT (never an access
+// token), its iss. Its expiry is not checked: the OP "SHOULD accept ID
+// Tokens ... even when the exp time has passed", as they usually have
+// by sign-out. "When both client_id and id_token_hint are present, the
+// OP MUST verify that the Client Identifier matches the one used when
+// issuing the ID Token." An invalid hint is invalid_request.
+func (e *Engine) LogoutClient(clientID, idTokenHint string) (string, error) {
+	if idTokenHint == "" {
+		return clientID, nil
+	}
+	claims, err := e.cfg.Keys.Verify(idTokenHint, token.TypeJWT)
+	if err != nil || claims.Issuer != e.cfg.Issuer || claims.Subject == "" || len(claims.Audience) == 0 {
+		return "", oauth.NewError(oauth.InvalidRequest, "id_token_hint is not an ID token issued by this server")
+	}
+	if clientID == "" {
+		if len(claims.Audience) != 1 {
+			return "", oauth.NewError(oauth.InvalidRequest, "id_token_hint names several clients: client_id is required")
+		}
+		return claims.Audience[0], nil
+	}
+	if !slices.Contains(claims.Audience, clientID) {
+		return "", oauth.NewError(oauth.InvalidRequest, "id_token_hint was not issued to client_id")
+	}
+	return clientID, nil
 }

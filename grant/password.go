@@ -134,7 +134,9 @@ func (e *Engine) password(ctx context.Context, c *tokenmint.Client, req *TokenRe
 		return nil, userAuthError(err)
 	}
 	now := e.now()
-	return e.familyTokens(ctx, c, e.family(c, token.NewTimedID(now), u.ID, scopes, req.Resources, now), scopes, req.cnf(), req.shape)
+	f := e.family(c, token.NewTimedID(now), u.ID, scopes, req.Resources, now)
+	f.ACR, f.AMR = signInAuthn(tokenmint.LoginSession{}) // a password, as on the login page
+	return e.familyTokens(ctx, c, f, scopes, req.cnf(), req.shape)
 }
 
 // userAuthError maps AuthenticateUser failures to token endpoint errors.

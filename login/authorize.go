@@ -89,7 +89,7 @@ func (p *Pages) Authorize(w http.ResponseWriter, r *http.Request, req grant.Auth
 // signInNeeded says why the browser's session cannot answer a, so that
 // the user must sign in (OIDC Core §3.1.2.1), or "" when it can: no live
 // session, prompt=login, a sign-in older than max_age, or a user other
-// than the one id_token_hint names.
+// than the one id_token_hint or the claims parameter's sub names.
 func (p *Pages) signInNeeded(a *grant.Authorization, sess tokenmint.LoginSession, live bool) string {
 	switch {
 	case !live:
@@ -99,19 +99,25 @@ func (p *Pages) signInNeeded(a *grant.Authorization, sess tokenmint.LoginSession
 	case a.MaxAgeExceeded(sess.AuthTime, p.now()):
 		return "the user signed in longer ago than max_age allows"
 	case p.hintMismatch(a, sess.UserID):
-		return "the signed-in user is not the one id_token_hint names"
+		return "the signed-in user is not the one id_token_hint or the claims parameter names"
 	}
 	return ""
 }
 
 // hintMismatch reports whether userID is not the user a's id_token_hint
-// names. "If the End-User identified by the ID Token is logged in or is
-// logged in by the request, then the Authorization Server returns a
-// positive response; otherwise, it SHOULD return an error, such as
-// login_required" (OIDC Core §3.1.2.1).
-// The hint's sub is the client's view of the user (pairwise or not).
+// names, or the sub value its claims parameter asks for. "If the
+// End-User identified by the ID Token is logged in or is logged in by
+// the request, then the Authorization Server returns a positive
+// response; otherwise, it SHOULD return an error, such as
+// login_required" (OIDC Core §3.1.2.1); for the claims parameter's sub
+// it MUST (§5.5.1). Both are the client's view of the user (pairwise or
+// not).
 func (p *Pages) hintMismatch(a *grant.Authorization, userID string) bool {
-	return a.HintSubject != "" && a.HintSubject != p.cfg.Engine.ClientSubject(a.Client, userID)
+	if a.HintSubject == "" && a.ClaimsSubject == "" {
+		return false
+	}
+	sub := p.cfg.Engine.ClientSubject(a.Client, userID)
+	return a.HintSubject != "" && a.HintSubject != sub || a.ClaimsSubject != "" && a.ClaimsSubject != sub
 }
 
 // prefill is the username to fill in on the login page: that of the user

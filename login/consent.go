@@ -100,7 +100,7 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) {
 		return
 	case p.hintMismatch(a, sess.UserID):
 		// Another user signed in in this browser since the page was shown.
-		p.redirectError(w, r, a, oauth.NewError(oauth.LoginRequired, "the signed-in user is not the one id_token_hint names"))
+		p.redirectError(w, r, a, oauth.NewError(oauth.LoginRequired, "the signed-in user is not the one id_token_hint or the claims parameter names"))
 		return
 	}
 	switch form.Get("decision") {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tokenmint/tokenmint"
+	"github.com/tokenmint/tokenmint/grant"
 	"github.com/tokenmint/tokenmint/httpapi"
 	"github.com/tokenmint/tokenmint/login"
 	"github.com/tokenmint/tokenmint/ratelimit"
@@ -449,19 +450,38 @@ func TestConsent(t *testing.T) {
 	})
 }
 
+// TestLogout: RP-Initiated Logout 1.0 §2. The client comes from
+// client_id or from the audience of id_token_hint (an expired one too),
+// and post_logout_redirect_uri must be one of its redirect URIs; a hint
+// that is not this server's ID token for client_id (another client's, a
+// forged one, an access token) is refused with a 400 page, the session
+// kept.
 func TestLogout(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	c, _ := f.client(t, registry.ClientSpec{})
-	signedIn := func(t *testing.T) *browser {
+	c, secret := f.client(t, registry.ClientSpec{})
+	other, otherSecret := f.client(t, registry.ClientSpec{})
+	signedIn := func(t *testing.T, clientID, secret string) (*browser, *grant.TokenResponse) {
 		b := f.browser(t)
-		redirectParams(t, b.signIn(b.authorize(newAuthRequest(c.ID)), testUsername, testPassword), http.StatusSeeOther, webCallback, "query")
-		return b
+		req := newAuthRequest(clientID)
+		p := redirectParams(t, b.signIn(b.authorize(req), testUsername, testPassword), http.StatusSeeOther, webCallback, "query")
+		return b, f.exchange(t, clientID, secret, p.Get("code"), webCallback, req.verifier)
+	}
+	_, tokens := signedIn(t, c.ID, secret)
+	_, otherTokens := signedIn(t, other.ID, otherSecret)
+	idToken := tokens.IDToken
+	// The hints expire before they are used, as at most sign-outs: they
+	// are accepted all the same (§2).
+	f.advance(2 * time.Hour)
+	forged := idToken[:len(idToken)-4] + "AAAA"
+	if forged == idToken {
+		forged = idToken[:len(idToken)-4] + "BBBB"
 	}
 	for _, tc := range []struct {
 		name     string
 		post     bool
 		params   url.Values
 		redirect string // "" means the signed-out page
+		refused  bool   // a 400 page, still signed in
 	}{
 		{name: "get, no redirect", params: url.Values{}},
 		{name: "post, no redirect", post: true, params: url.Values{}},
@@ -470,14 +490,30 @@ func TestLogout(t *testing.T) {
 		{name: "unregistered redirect", params: url.Values{"client_id": {c.ID}, "post_logout_redirect_uri": {"https://evil.test/"}}},
 		{name: "redirect without client_id", params: url.Values{"post_logout_redirect_uri": {webCallback}}},
 		{name: "unknown client", params: url.Values{"client_id": {"nobody"}, "post_logout_redirect_uri": {webCallback}}},
+		{name: "id_token_hint names the client", params: url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {webCallback}, "state": {"bye"}}, redirect: webCallback + "?state=bye"},
+		{name: "id_token_hint and client_id", post: true, params: url.Values{"id_token_hint": {idToken}, "client_id": {c.ID}, "post_logout_redirect_uri": {webCallback}}, redirect: webCallback},
+		{name: "id_token_hint without a redirect", params: url.Values{"id_token_hint": {idToken}}},
+		{name: "id_token_hint of another client", params: url.Values{"id_token_hint": {otherTokens.IDToken}, "client_id": {c.ID}, "post_logout_redirect_uri": {webCallback}}, refused: true},
+		{name: "forged id_token_hint", params: url.Values{"id_token_hint": {forged}, "post_logout_redirect_uri": {webCallback}}, refused: true},
+		{name: "an access token as id_token_hint", params: url.Values{"id_token_hint": {tokens.AccessToken}, "client_id": {c.ID}}, refused: true},
+		{name: "garbage id_token_hint", params: url.Values{"id_token_hint": {"x.y.z"}}, refused: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := signedIn(t)
+			b, _ := signedIn(t, c.ID, secret)
 			var r *response
 			if tc.post {
 				r = b.post(httpapi.PathLogout, tc.params)
 			} else {
 				r = b.get(httpapi.PathLogout + "?" + tc.params.Encode())
+			}
+			if tc.refused {
+				checkPage(t, r, http.StatusBadRequest)
+				if !strings.Contains(r.body, "invalid_request") || r.Header.Get("Location") != "" {
+					t.Errorf("want a page saying invalid_request, no redirect:\n%s", r.body)
+				}
+				// Still signed in: authorize goes straight back to the client.
+				redirectParams(t, b.authorize(newAuthRequest(c.ID)), http.StatusFound, webCallback, "query")
+				return
 			}
 			if tc.redirect == "" {
 				checkPage(t, r, http.StatusOK)

@@ -13,8 +13,10 @@ import (
 // logout ends the browser session (OpenID Connect RP-Initiated Logout 1.0
 // §2, §3). The parameters come from the query of a GET or the form of a
 // POST. It returns to post_logout_redirect_uri, with state, only when
-// client_id names a client that registered that exact URI among its
-// redirect URIs; otherwise it shows a signed-out page.
+// client_id or id_token_hint names a client that registered that exact
+// URI among its redirect URIs; otherwise it shows a signed-out page. An
+// id_token_hint that is not this server's ID token for the client is
+// refused with an error page, the session kept (grant.Engine.LogoutClient).
 //
 // Logout takes no CSRF token: a client signs its user out by sending the
 // browser here, and the worst a forged request can do is sign someone
@@ -28,6 +30,17 @@ func (p *Pages) Logout(w http.ResponseWriter, r *http.Request) {
 		}
 		params = form
 	}
+	// The client the request comes from: client_id, or the audience of
+	// id_token_hint, which must be this server's ID token for it. A
+	// request that fails that was not sent by the client: nothing is
+	// done and nobody is redirected.
+	clientID, err := p.cfg.Engine.LogoutClient(params.Get("client_id"), params.Get("id_token_hint"))
+	if err != nil {
+		oe := httpapi.AsOAuthError(r, p.log, err)
+		p.errorPage(w, oe.HTTPStatus(), "Invalid sign-out request",
+			"The application sent an invalid sign-out request ("+oe.Code+": "+oe.Description+"). You are still signed in.")
+		return
+	}
 	if err := p.endSession(r.Context(), w, r); err != nil {
 		oe := httpapi.AsOAuthError(r, p.log, err)
 		p.errorPage(w, max(oe.HTTPStatus(), http.StatusInternalServerError), "Sign-out failed",
@@ -37,7 +50,7 @@ func (p *Pages) Logout(w http.ResponseWriter, r *http.Request) {
 	if p.cfg.SignedOut != nil {
 		p.cfg.SignedOut()
 	}
-	target := p.postLogoutRedirect(r.Context(), params)
+	target := p.postLogoutRedirect(r.Context(), clientID, params.Get("post_logout_redirect_uri"))
 	if target == "" {
 		p.render(w, http.StatusOK, "message", &page{Title: "Signed out", Message: "You have been signed out. You can close this page."}, "")
 		return
@@ -48,16 +61,16 @@ func (p *Pages) Logout(w http.ResponseWriter, r *http.Request) {
 	p.redirect(w, r, target)
 }
 
-// postLogoutRedirect returns the post_logout_redirect_uri when it is one
-// of the redirect URIs of the client_id given, compared exactly as for
-// authorization (RFC 9700 §4.1.3), or "".
-func (p *Pages) postLogoutRedirect(ctx context.Context, params url.Values) string {
-	uri, clientID := params.Get("post_logout_redirect_uri"), params.Get("client_id")
+// postLogoutRedirect returns the post_logout_redirect_uri uri when it is
+// one of the redirect URIs of the client (client_id or the audience of
+// id_token_hint), compared exactly as for authorization (RFC 9700
+// §4.1.3), or "".
+func (p *Pages) postLogoutRedirect(ctx context.Context, clientID, uri string) string {
 	if uri == "" {
 		return ""
 	}
 	if clientID == "" {
-		p.log.InfoContext(ctx, "logout: post_logout_redirect_uri ignored without client_id")
+		p.log.InfoContext(ctx, "logout: post_logout_redirect_uri ignored without client_id or id_token_hint")
 		return ""
 	}
 	c, err := p.cfg.Store.GetClient(ctx, clientID)

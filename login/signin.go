@@ -72,8 +72,8 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.hintMismatch(a, u.ID) {
 		// No session is started: the client asked for another user.
-		p.log.InfoContext(r.Context(), "sign-in as another user than id_token_hint names", "user_id", u.ID, "client_id", a.Client.ID)
-		p.redirectError(w, r, a, oauth.NewError(oauth.LoginRequired, "the user signed in is not the one id_token_hint names"))
+		p.log.InfoContext(r.Context(), "sign-in as another user than id_token_hint or the claims parameter names", "user_id", u.ID, "client_id", a.Client.ID)
+		p.redirectError(w, r, a, oauth.NewError(oauth.LoginRequired, "the user signed in is not the one id_token_hint or the claims parameter names"))
 		return
 	}
 	sess, err := p.startSession(r.Context(), w, u.ID)

@@ -188,3 +188,59 @@ func TestIDTokenHint(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimsSubject: the claims parameter asking the ID token's sub to
+// have a value (OIDC Core §5.5.1) is answered positively only for that
+// user: their session, or their signing in; another user's session or
+// sign-in is login_required, and the unverified value never fills in the
+// login page. A sub value that is not a string is invalid_request.
+func TestClaimsSubject(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	c, _ := f.client(t, registry.ClientSpec{})
+	f.createUser(t, "bob", testPassword)
+	alice := signedIn(t, f, c.ID, testUsername, testPassword)
+	bob := signedIn(t, f, c.ID, "bob", testPassword)
+	u, err := f.st.GetUserByUsername(t.Context(), testUsername)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAlice := `{"id_token":{"sub":{"value":"` + f.engine.ClientSubject(&c, u.ID) + `"}}}`
+	expectError := func(t *testing.T, b *browser, want string, kv ...string) {
+		t.Helper()
+		p := redirectParams(t, b.authorize(newAuthRequest(c.ID).with(kv...)), http.StatusFound, webCallback, "query")
+		if p.Get("error") != want || p.Has("code") {
+			t.Errorf("params = %v, want %s", p, want)
+		}
+	}
+	t.Run("that user's session", func(t *testing.T) {
+		p := redirectParams(t, alice.authorize(newAuthRequest(c.ID).with("claims", wantAlice, "prompt", "none")), http.StatusFound, webCallback, "query")
+		if p.Get("code") == "" {
+			t.Errorf("params = %v, want a code", p)
+		}
+	})
+	t.Run("another user's session with prompt none", func(t *testing.T) {
+		expectError(t, bob, "login_required", "claims", wantAlice, "prompt", "none")
+	})
+	t.Run("another user signs in", func(t *testing.T) {
+		page := bob.authorize(newAuthRequest(c.ID).with("claims", wantAlice))
+		if !isLoginPage(t, page) || strings.Contains(page.body, `value="`+testUsername+`"`) {
+			t.Fatalf("status %d, want the login page, not filled in with the user the request names:\n%s", page.StatusCode, page.body)
+		}
+		wrong := redirectParams(t, bob.signIn(page, "bob", testPassword), http.StatusSeeOther, webCallback, "query")
+		if wrong.Get("error") != "login_required" || wrong.Has("code") {
+			t.Errorf("signed in as bob: params = %v, want login_required", wrong)
+		}
+		redirectParams(t, bob.signIn(page, testUsername, testPassword), http.StatusSeeOther, webCallback, "query")
+	})
+	for _, claims := range []string{`{"id_token":{"sub":{"value":42}}}`, `{"id_token":{"sub":{"value":""}}}`} {
+		t.Run("refused "+claims, func(t *testing.T) {
+			expectError(t, alice, "invalid_request", "claims", claims)
+		})
+	}
+	t.Run("sub by values alone", func(t *testing.T) {
+		p := redirectParams(t, bob.authorize(newAuthRequest(c.ID).with("claims", `{"id_token":{"sub":{"values":["x"]}}}`, "prompt", "none")), http.StatusFound, webCallback, "query")
+		if p.Get("code") == "" {
+			t.Errorf("params = %v, want a code (values alone ask for nothing of the user)", p)
+		}
+	})
+}

@@ -73,6 +73,8 @@ check(typeof tokens.access_token === 'string' && tokens.token_type.toLowerCase()
 check(typeof tokens.refresh_token === 'string', 'refresh token (the client has refresh_token)')
 const claims = oauth.getValidatedIdTokenClaims(tokens)
 check(claims?.sub && claims.aud === client.client_id, `ID token for ${claims?.sub} (openid was granted)`)
+check(claims.acr === 'urn:tokenmint:pwd' && JSON.stringify(claims.amr) === '["pwd"]' && claims.auth_time && claims.sid,
+  `the ID token says how the user signed in at the verification page: acr, amr, auth_time, sid (got ${claims.acr} ${JSON.stringify(claims.amr)})`)
 check(tokens.scope === 'openid api:read', `scope ${tokens.scope}`)
 
 await refused('the device code a second time', 'invalid_grant', () => poll(approved.device_code))
